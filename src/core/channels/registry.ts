@@ -1,0 +1,87 @@
+import { HeraldError } from "../errors.js";
+import type { AnyChannel, ChannelInstance, ConfigSchema, ConfigValues } from "./define.js";
+
+export interface RegisteredChannel {
+  definition: AnyChannel;
+  /** Absent when required configuration is missing; `missing` then names it. */
+  instance?: ChannelInstance<unknown>;
+  missing: string[];
+}
+
+export interface ChannelRegistry {
+  get(id: string): RegisteredChannel | undefined;
+  ids(): string[];
+  /** Configuration as safe to show: secrets masked. */
+  describe(): { id: string; title: string; configured: boolean; missing: string[]; config: Record<string, unknown> }[];
+}
+
+/**
+ * Reads each channel's configuration from `env` using the fields' `env` names and builds the
+ * configured instances. Malformed values throw at start-up (fail early); a channel with required
+ * values simply absent is registered as not configured, so rules can still name it.
+ */
+export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>): ChannelRegistry {
+  const channels = new Map<string, RegisteredChannel & { values: Record<string, unknown> }>();
+  for (const definition of definitions) {
+    if (channels.has(definition.id)) throw new HeraldError("duplicate_channel", `channel "${definition.id}" is registered twice`);
+    const { values, missing } = resolveConfig(definition.id, definition.config, env);
+    const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>) : undefined;
+    channels.set(definition.id, { definition, instance, missing, values });
+  }
+  return {
+    get: (id) => channels.get(id),
+    ids: () => [...channels.keys()],
+    describe: () =>
+      [...channels.values()].map((c) => ({
+        id: c.definition.id,
+        title: c.definition.title,
+        configured: c.instance !== undefined,
+        missing: c.missing,
+        config: Object.fromEntries(
+          Object.entries(c.values).map(([k, v]) => [k, c.definition.config[k]?.secret && v !== undefined ? "[redacted]" : v]),
+        ),
+      })),
+  };
+}
+
+function resolveConfig(channelId: string, schema: ConfigSchema, env: Record<string, string | undefined>) {
+  const values: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const [name, field] of Object.entries(schema)) {
+    const raw = field.env ? env[field.env] : undefined;
+    if (raw === undefined || raw === "") {
+      if (field.default !== undefined) values[name] = field.default;
+      else if (field.required) missing.push(field.env ?? name);
+      continue;
+    }
+    values[name] = parseField(channelId, name, field.type, raw, field.env);
+  }
+  return { values, missing };
+}
+
+function parseField(channelId: string, name: string, type: string, raw: string, envName?: string): unknown {
+  const where = envName ?? `${channelId}.${name}`;
+  const bad = (why: string) => new HeraldError("bad_config", `${where}: ${why}`, { pluginId: channelId });
+  switch (type) {
+    case "number": {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw bad("must be a number");
+      return n;
+    }
+    case "boolean":
+      if (!["1", "0", "true", "false"].includes(raw)) throw bad("must be true/false or 1/0");
+      return raw === "1" || raw === "true";
+    case "url":
+      try {
+        const url = new URL(raw);
+        if (url.protocol !== "https:" && url.protocol !== "http:") throw bad("must be an http(s) URL");
+        return raw;
+      } catch (error) {
+        if (error instanceof HeraldError) throw error;
+        // Never echo the value: webhook URLs carry their secret in the path.
+        throw bad("is not a valid URL");
+      }
+    default:
+      return raw;
+  }
+}

@@ -1,0 +1,160 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Store } from "../store/index.js";
+import type { DeliveryContext } from "../store/repositories/deliveries.js";
+import type { ClaimedJob } from "../store/repositories/outbox.js";
+import type { DeliveryStatus } from "../store/schema.js";
+import type { ChannelMessage, SendContext, SendResult } from "./channels/define.js";
+import type { ChannelRegistry } from "./channels/registry.js";
+import type { Clock } from "./clock.js";
+import { errorMessage } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
+import type { JobOutcome } from "./outbox/worker.js";
+import { renderContent, selectContent, truncateText, type TemplateContext } from "./rendering.js";
+import type { TemplateInput } from "./schemas/template.js";
+
+export interface DeliveryDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  channels: ChannelRegistry;
+  sendContext: SendContext;
+  backoff: BackoffPolicy;
+  metrics: Metrics;
+}
+
+type Failure = Extract<SendResult, { ok: false }>;
+
+/** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
+export function createDeliveryHandler(deps: DeliveryDeps) {
+  const { store, clock, logger, channels, backoff, metrics } = deps;
+
+  return async function deliver(job: ClaimedJob): Promise<JobOutcome> {
+    const ctx = await store.deliveries.context(job.ref);
+    if (!ctx || ctx.delivery.status !== "pending") return { done: [] };
+    const { delivery, notification } = ctx;
+    const now = clock.now();
+
+    if (delivery.unlessSeen && (notification.seenAt || notification.readAt)) {
+      return { done: [store.deliveries.outcomeStatement(delivery.id, { status: "cancelled", error: "seen before escalation", countAttempt: false }, now)] };
+    }
+
+    const prepared = await prepare(ctx);
+    const started = clock.now();
+    const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(prepared.send);
+    const finished = clock.now();
+    const attempt = delivery.attempts + 1;
+    const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
+
+    if (result.ok) {
+      metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
+      logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
+      return {
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished)],
+      };
+    }
+
+    const error = `${result.code}: ${result.message}`;
+    if (result.retryable && attempt < backoff.maxAttempts) {
+      const wait = retryDelay(backoff, attempt, result.retryAfterMs);
+      logger.log("warn", "delivery will retry", { ...logFields, error, retryInMs: wait });
+      metrics.deliveryAttemptFailed(delivery.channel);
+      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished)] };
+    }
+
+    const status: DeliveryStatus = result.retryable ? "dead" : "failed";
+    metrics.deliveryFinished(delivery.channel, status, (finished - ctx.event.receivedAt) / 1000);
+    logger.log("error", `delivery ${status}`, { ...logFields, error });
+    return {
+      done: [
+        store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
+        ...(await startFallback(ctx, finished)),
+      ],
+    };
+  };
+
+  /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
+  async function prepare(ctx: DeliveryContext): Promise<{ failure: Failure } | { send: () => Promise<SendResult> }> {
+    const { delivery } = ctx;
+    const channel = channels.get(delivery.channel);
+    if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
+    if (!channel.instance) return fail("not_configured", `channel "${delivery.channel}" is not configured (missing ${channel.missing.join(", ")})`);
+    const template = await store.templates.get(delivery.template);
+    if (!template) return fail("template_missing", `template "${delivery.template}" does not exist`);
+    const content = selectContent(template.body as TemplateInput, delivery.channel, ctx.subscriber?.locale);
+    if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);
+
+    let rendered: Record<string, unknown>;
+    try {
+      rendered = renderContent(content, templateContext(ctx)) as Record<string, unknown>;
+    } catch (error) {
+      return fail("render_failed", errorMessage(error));
+    }
+    const parsed = channel.definition.content.safeParse(rendered);
+    if (!parsed.success) return fail("render_invalid", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const body = channel.definition.bodyField;
+    const max = channel.definition.limits.bodyMaxLength;
+    const finalContent = { ...parsed.data };
+    if (body && max && typeof finalContent[body] === "string") finalContent[body] = truncateText(finalContent[body], max);
+
+    const message: ChannelMessage<unknown> = {
+      notificationId: ctx.notification.id,
+      deliveryId: delivery.id,
+      eventId: ctx.event.id,
+      subscriber: {
+        id: ctx.notification.subscriberId,
+        name: ctx.subscriber?.name ?? null,
+        email: ctx.subscriber?.email ?? null,
+        phone: ctx.subscriber?.phone ?? null,
+        locale: ctx.subscriber?.locale ?? null,
+      },
+      content: finalContent,
+    };
+    const instance = channel.instance;
+    return { send: () => instance.send(message, deps.sendContext) };
+  }
+
+  async function sendSafely(send: () => Promise<SendResult>): Promise<SendResult> {
+    try {
+      return await send();
+    } catch (error) {
+      // A channel should return failures, not throw; if one throws anyway, count it as retryable.
+      return { ok: false, code: "plugin_error", message: errorMessage(error), retryable: true };
+    }
+  }
+
+  /** The step right after a failed one, if the rule marked it `fallback`, becomes due now. */
+  async function startFallback(ctx: DeliveryContext, now: number): Promise<BatchItem<"sqlite">[]> {
+    const next = await store.deliveries.nextWaiting(ctx.notification.id, ctx.delivery.step);
+    if (!next) return [];
+    logger.log("info", "fallback started", { notification: ctx.notification.id, from: ctx.delivery.channel, to: next.channel });
+    return [
+      store.deliveries.outcomeStatement(next.id, { status: "pending", countAttempt: false }, now),
+      store.outbox.insertStatement({ id: `deliver:${next.id}`, kind: "deliver", ref: next.id, runAt: now, createdAt: now }),
+    ];
+  }
+}
+
+function fail(code: string, message: string): { failure: Failure } {
+  return { failure: { ok: false, code, message, retryable: false } };
+}
+
+export function templateContext(ctx: DeliveryContext): TemplateContext {
+  const body = ctx.event.body as { data?: Record<string, unknown>; topic?: string };
+  const data = body.data ?? {};
+  return {
+    data,
+    subscriber: {
+      id: ctx.notification.subscriberId,
+      name: ctx.subscriber?.name ?? null,
+      email: ctx.subscriber?.email ?? null,
+      phone: ctx.subscriber?.phone ?? null,
+      locale: ctx.subscriber?.locale ?? null,
+      timezone: ctx.subscriber?.timezone ?? null,
+      data: ctx.subscriber?.data ?? {},
+    },
+    event: { id: ctx.event.id, type: ctx.event.type, topic: body.topic ?? null },
+    notification: { id: ctx.notification.id, url: typeof data.url === "string" ? data.url : null },
+  };
+}

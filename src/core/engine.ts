@@ -1,0 +1,101 @@
+import type { Store } from "../store/index.js";
+import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
+import type { AnyChannel } from "./channels/define.js";
+import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
+import { type Clock, systemClock } from "./clock.js";
+import { createDeliveryHandler } from "./delivery.js";
+import { createApp } from "./http/app.js";
+import { newId } from "./ids.js";
+import { createIngest } from "./ingest.js";
+import { jsonLogger, type Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createOutboundFetch } from "./net/outbound.js";
+import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
+import { createOutbox, type Outbox } from "./outbox/worker.js";
+import { planEvent } from "./planner.js";
+
+export interface HeraldOptions {
+  store: Store;
+  /** Environment (process.env, Deno.env, Worker bindings): channel config and HERALD_* settings. */
+  env: Record<string, string | undefined>;
+  channels: AnyChannel[];
+  clock?: Clock;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  /** DNS lookup for the SSRF guard, where the runtime has one. */
+  resolveHost?: (host: string) => Promise<string[]>;
+  backoff?: Partial<BackoffPolicy>;
+  outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
+  maxBodyBytes?: number;
+}
+
+export interface Herald {
+  app: ReturnType<typeof createApp>;
+  outbox: Outbox;
+  store: Store;
+  secrets: ServerSecrets;
+  channels: ChannelRegistry;
+  metrics: Metrics;
+  /** Identifies this process's outbox leases. */
+  instanceId: string;
+}
+
+/** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
+export async function createHerald(options: HeraldOptions): Promise<Herald> {
+  const { store, env } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? jsonLogger();
+  const metrics = createMetrics();
+  const channels = createChannelRegistry(options.channels, env);
+  const secrets = await loadSecrets(store, env);
+  const instanceId = newId("inst");
+  const fetchOut = createOutboundFetch({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost });
+  const deliver = createDeliveryHandler({
+    store,
+    clock,
+    logger,
+    channels,
+    metrics,
+    backoff: { ...defaultBackoff, ...backoffFromEnv(env), ...options.backoff },
+    sendContext: { fetch: fetchOut, clock, logger },
+  });
+
+  const outbox = createOutbox({
+    store,
+    clock,
+    logger,
+    owner: instanceId,
+    ...options.outbox,
+    handlers: {
+      deliver,
+      async plan(job) {
+        const event = await store.events.get(job.ref);
+        if (!event || event.plannedAt !== null) return { done: [] };
+        const now = clock.now();
+        const work = await planEvent(store, event, now, logger);
+        logger.log("info", "event planned", { event: event.id, type: event.type, notifications: work.notifications.length, deliveries: work.deliveries.length });
+        return { done: store.plans.commitStatements(event.id, work, now) };
+      },
+    },
+  });
+
+  const ingest = createIngest(store, metrics, () => outbox.wake());
+  const app = createApp({
+    store,
+    clock,
+    logger,
+    metrics,
+    channels,
+    secrets,
+    acceptEvent: ingest.accept,
+    maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
+  });
+  return { app, outbox, store, secrets, channels, metrics, instanceId };
+}
+
+/** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */
+function backoffFromEnv(env: Record<string, string | undefined>): Partial<BackoffPolicy> {
+  const read = (name: string) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : undefined);
+  const policy: Partial<BackoffPolicy> = { baseMs: read("HERALD_RETRY_BASE_MS"), capMs: read("HERALD_RETRY_CAP_MS"), maxAttempts: read("HERALD_RETRY_MAX_ATTEMPTS") };
+  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
+}

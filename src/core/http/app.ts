@@ -1,0 +1,79 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { errorMessage, invalidRequest, ProblemError } from "../errors.js";
+import { newId } from "../ids.js";
+import { requireApiKey } from "./auth.js";
+import type { AppEnv, HttpDeps } from "./deps.js";
+import { problemResponse, zodProblems } from "./problem.js";
+import { eventRoutes } from "./routes/events.js";
+import { ruleRoutes } from "./routes/rules.js";
+import { subscriberRoutes } from "./routes/subscribers.js";
+import { systemRoutes } from "./routes/system.js";
+import { templateRoutes } from "./routes/templates.js";
+
+/** Paths under /v1 that do not take the server API key. */
+const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/];
+
+/**
+ * The one Hono app every runtime serves. Runtimes only adapt I/O around it (HTTP server, store,
+ * timers); routes and behaviour are identical everywhere.
+ */
+export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures become 400 problem documents naming each field.
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = result.target === "json" ? undefined : result.target;
+        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where));
+      }
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id") ?? newId("req");
+    c.set("requestId", requestId);
+    const started = Date.now();
+    await next();
+    c.header("x-request-id", requestId);
+    deps.logger.log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new ProblemError(413, "payload-too-large", "Request body too large", `the body is larger than ${deps.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  const apiKey = requireApiKey(deps);
+  app.use("/v1/*", async (c, next) => (PUBLIC_V1.some((p) => p.test(c.req.path)) ? next() : apiKey(c, next)));
+  app.use("/metrics", apiKey);
+
+  systemRoutes(app, deps);
+  subscriberRoutes(app, deps);
+  templateRoutes(app, deps);
+  ruleRoutes(app, deps);
+  eventRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "signature", { type: "apiKey", in: "header", name: "X-Herald-Signature" });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: "Notification engine API" } });
+
+  app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      // Hono's own refusals, e.g. a body that is not JSON.
+      const status = error.status;
+      const title = status === 400 ? "Malformed request" : "Request refused";
+      return problemResponse(c, new ProblemError(status, status === 400 ? "malformed-request" : "http-error", title, error.message || title));
+    }
+    deps.logger.log("error", "unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: errorMessage(error), stack: (error as Error)?.stack });
+    return problemResponse(c, new ProblemError(500, "internal-error", "Internal error", `something went wrong; request id ${c.get("requestId")}`));
+  });
+  return app;
+}

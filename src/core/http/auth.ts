@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from "hono";
+import { apiKeyMatches } from "../auth/api-key.js";
+import { verifySignature } from "../auth/signature.js";
+import type { AppEnv, HttpDeps } from "./deps.js";
+import { unauthorized } from "./problem.js";
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+/**
+ * Server-side routes need the API key. `POST /v1/events` may instead carry `X-Herald-Signature`,
+ * an HMAC of the raw body: it is checked here, before anything parses (and re-serialises) the body.
+ */
+export function requireApiKey(deps: HttpDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const signature = c.req.header("x-herald-signature");
+    if (signature !== undefined && c.req.method === "POST" && c.req.path === "/v1/events") {
+      if (!deps.secrets.webhookSecret) throw unauthorized("signed events are off: HERALD_WEBHOOK_SECRET is not set");
+      const raw = await c.req.text();
+      const check = await verifySignature(deps.secrets.webhookSecret, signature, raw, Math.floor(deps.clock.now() / 1000));
+      if (!check.ok) throw unauthorized(`X-Herald-Signature: ${check.reason}`);
+      return next();
+    }
+    const token = bearerToken(c.req.header("authorization"));
+    if (!token) throw unauthorized("send Authorization: Bearer <api key>");
+    if (!(await apiKeyMatches(token, deps.secrets.apiKeyHash))) throw unauthorized("the API key is not valid");
+    return next();
+  };
+}

@@ -1,0 +1,51 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv, HttpDeps } from "../deps.js";
+import { bearerSecurity, jsonResponse, problems } from "../openapi.js";
+
+const Stats = z
+  .object({
+    channels: z.record(z.string(), z.record(z.string(), z.number())),
+    totals: z.record(z.string(), z.number()),
+    outbox: z.object({ jobs: z.number(), due: z.number() }),
+    configured: z.array(z.object({ id: z.string(), title: z.string(), configured: z.boolean(), missing: z.array(z.string()) })),
+  })
+  .openapi("Stats");
+
+/** Routes outside `/v1` resources: health (public), stats and metrics (API key). */
+export function systemRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  const { store, clock } = deps;
+
+  app.openapi(
+    createRoute({ method: "get", path: "/healthz", summary: "Liveness and database reachability", responses: { 200: jsonResponse(z.object({ status: z.literal("ok") }), "Healthy") } }),
+    async (c) => {
+      await store.settings.get("subscriber_token_key");
+      return c.json({ status: "ok" as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/v1/stats", summary: "Delivery counts per channel and status", security: bearerSecurity, responses: { 200: jsonResponse(Stats, "Counts"), ...problems } }),
+    async (c) => {
+      const channels: Record<string, Record<string, number>> = {};
+      const totals: Record<string, number> = {};
+      for (const { channel, status, n } of await store.deliveries.countsByChannelAndStatus()) {
+        (channels[channel] ??= {})[status] = n;
+        totals[status] = (totals[status] ?? 0) + n;
+      }
+      const depth = await store.outbox.depth(clock.now());
+      const configured = deps.channels.describe().map(({ id, title, configured, missing }) => ({ id, title, configured, missing }));
+      return c.json({ channels, totals, outbox: { jobs: depth.total, due: depth.due }, configured }, 200);
+    },
+  );
+
+  app.get("/metrics", async (c) => {
+    const now = clock.now();
+    const depth = await store.outbox.depth(now);
+    const body = deps.metrics.render({
+      outboxDepth: depth.total,
+      outboxDue: depth.due,
+      outboxOldestDueAgeSeconds: depth.oldestDueAt === null ? 0 : Math.max(0, (now - depth.oldestDueAt) / 1000),
+    });
+    return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+}

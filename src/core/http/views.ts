@@ -1,0 +1,67 @@
+import type { DeliveryRow, EventRow, NotificationRow } from "../../store/repositories/events.js";
+import type { RuleRecord } from "../../store/repositories/rules.js";
+import type { SubscriberRow } from "../../store/repositories/subscribers.js";
+import type { TemplateRecord } from "../../store/repositories/templates.js";
+import type { EventView } from "../schemas/event.js";
+import type { Rule } from "../schemas/rule.js";
+import type { Subscriber } from "../schemas/subscriber.js";
+import type { Template } from "../schemas/template.js";
+
+/** Stored rows as the API shows them: ISO times, no internal columns. */
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function subscriberView(row: SubscriberRow, topics: string[]): Subscriber {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    locale: row.locale,
+    timezone: row.timezone,
+    data: row.data ?? null,
+    topics,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export function templateView(record: TemplateRecord): Template {
+  return { key: record.key, ...record.body, version: record.version, updatedAt: iso(record.updatedAt) };
+}
+
+export function ruleView(record: RuleRecord): Rule {
+  return { ...record.body, id: record.id, enabled: record.enabled, updatedAt: iso(record.updatedAt) };
+}
+
+export function eventView(row: EventRow, history: { notification: NotificationRow; deliveries: DeliveryRow[] }[]): EventView {
+  const body = row.body as Omit<EventView, "id" | "type" | "receivedAt" | "status" | "notifications">;
+  return {
+    id: row.id,
+    type: row.type,
+    ...(body.to !== undefined ? { to: body.to } : {}),
+    ...(body.topic !== undefined ? { topic: body.topic } : {}),
+    ...(body.data !== undefined ? { data: body.data } : {}),
+    receivedAt: iso(row.receivedAt),
+    status: row.plannedAt === null ? "accepted" : "planned",
+    notifications: history.map(({ notification: n, deliveries }) => ({
+      id: n.id,
+      ruleId: n.ruleId,
+      subscriberId: n.subscriberId,
+      createdAt: iso(n.createdAt),
+      seenAt: isoOrNull(n.seenAt),
+      readAt: isoOrNull(n.readAt),
+      deliveries: deliveries.map((d) => ({
+        id: d.id,
+        step: d.step,
+        channel: d.channel,
+        template: d.template,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        providerMessageId: d.providerMessageId,
+        updatedAt: iso(d.updatedAt),
+      })),
+    })),
+  };
+}

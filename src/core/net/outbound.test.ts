@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
+
+describe("outbound calls", () => {
+  it("recognise private, loopback and link-local addresses", () => {
+    for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111"]) expect(isPrivateAddress(a), a).toBe(false);
+  });
+
+  it("refuse private targets unless allowed, before any request is made", async () => {
+    let called = 0;
+    const guarded = createOutboundFetch({ allowPrivateNetwork: false, fetch: async () => (called++, new Response("ok")) });
+    for (const url of ["http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/x", "http://metadata.internal/"]) {
+      await expect(guarded(url)).rejects.toMatchObject({ code: "blocked_address" });
+    }
+    const resolving = createOutboundFetch({ allowPrivateNetwork: false, fetch: async () => (called++, new Response("ok")), resolveHost: async () => ["10.0.0.5"] });
+    await expect(resolving("https://rebind.example.com/")).rejects.toBeInstanceOf(OutboundError);
+    expect(called).toBe(0);
+    const open = createOutboundFetch({ allowPrivateNetwork: true, fetch: async () => (called++, new Response("ok")) });
+    expect((await open("http://127.0.0.1:9/x")).status).toBe(200);
+  });
+
+  it("time out a call that does not answer", async () => {
+    const hanging = createOutboundFetch({
+      allowPrivateNetwork: true,
+      fetch: (_url, init) => new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted")))),
+    });
+    await expect(hanging("http://127.0.0.1/", { timeoutMs: 50 })).rejects.toMatchObject({ code: "timeout" });
+  });
+
+  it("read Retry-After as seconds or an HTTP date", () => {
+    expect(parseRetryAfter("120", 0)).toBe(120_000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
+    expect(parseRetryAfter("soon", 0)).toBeUndefined();
+    expect(parseRetryAfter(null, 0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
+ * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Host names are
+ * checked as written; runtimes that can resolve DNS may pass `resolveHost` to check the addresses too.
+ */
+export type OutboundFetch = (url: string, init?: RequestInit & { timeoutMs?: number }) => Promise<Response>;
+
+export interface OutboundOptions {
+  fetch?: typeof fetch;
+  allowPrivateNetwork: boolean;
+  defaultTimeoutMs?: number;
+  resolveHost?: (host: string) => Promise<string[]>;
+}
+
+export class OutboundError extends Error {
+  constructor(
+    readonly code: "timeout" | "network" | "blocked_address",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "OutboundError";
+  }
+}
+
+export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
+  const doFetch = options.fetch ?? fetch;
+  const defaultTimeout = options.defaultTimeoutMs ?? 10_000;
+  return async (url, init = {}) => {
+    const target = new URL(url);
+    if (!options.allowPrivateNetwork) {
+      const host = target.hostname.replace(/^\[|\]$/g, "");
+      const addresses = options.resolveHost && !isIpLiteral(host) ? await options.resolveHost(host) : [host];
+      if (addresses.some(isPrivateAddress) || isPrivateName(host)) {
+        throw new OutboundError("blocked_address", `refusing to call ${target.origin}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+      }
+    }
+    const { timeoutMs = defaultTimeout, ...rest } = init;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = rest.signal ? AbortSignal.any([rest.signal, timeout]) : timeout;
+    try {
+      return await doFetch(url, { ...rest, signal, redirect: rest.redirect ?? "manual" });
+    } catch (error) {
+      if (timeout.aborted) throw new OutboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
+      throw new OutboundError("network", `could not reach ${target.origin}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":");
+}
+
+function isPrivateName(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal");
+}
+
+/** Loopback, private (RFC 1918), CGNAT, link-local, unspecified, and their IPv6 forms. */
+export function isPrivateAddress(address: string): boolean {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address.replace(/^::ffff:/i, ""));
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  const v6 = address.toLowerCase();
+  if (!v6.includes(":")) return false;
+  return v6 === "::1" || v6 === "::" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe80");
+}
+
+/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

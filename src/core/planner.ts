@@ -1,0 +1,59 @@
+import type { Store } from "../store/index.js";
+import type { PlannedWork } from "../store/repositories/plans.js";
+import type { EventRow } from "../store/repositories/events.js";
+import { parseDuration } from "./duration.js";
+import { deliveryId, notificationId } from "./ids.js";
+import type { Logger } from "./logger.js";
+import { matchesConditions } from "./rules/conditions.js";
+import { resolveAudience } from "./rules/recipients.js";
+import type { EventInput } from "./schemas/event.js";
+
+/** The stored event as rules see it: its body plus its id and type. */
+export function eventDocument(row: EventRow): EventInput & { id: string } {
+  return { ...(row.body as Omit<EventInput, "id">), id: row.id, type: row.type };
+}
+
+/**
+ * Turns one event into notifications (one per matched rule and recipient) and their deliveries (one
+ * per rule step). Fallback steps wait for the step before them to fail; other steps get a job due
+ * after their `delay` (and `after`, for escalations).
+ */
+export async function planEvent(store: Store, event: EventRow, now: number, logger: Logger): Promise<PlannedWork> {
+  const work: PlannedWork = { notifications: [], deliveries: [], jobs: [] };
+  const doc = eventDocument(event);
+  const rules = await store.rules.enabledFor(event.type);
+  for (const rule of rules) {
+    if (!matchesConditions(rule.body.if, doc)) continue;
+    const audience = resolveAudience(rule.body.to, doc);
+    if ("none" in audience) {
+      logger.log("warn", "rule matched but has no recipients", { event: event.id, rule: rule.id, reason: audience.none });
+      continue;
+    }
+    const recipients = "topic" in audience ? await store.subscribers.members(audience.topic) : audience.subscribers;
+    for (const subscriberId of recipients) {
+      const nid = await notificationId(event.id, rule.id, subscriberId);
+      work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
+      rule.body.steps.forEach((step, index) => {
+        const id = deliveryId(nid, index);
+        const waits = index > 0 && step.fallback === true;
+        work.deliveries.push({
+          id,
+          notificationId: nid,
+          step: index,
+          channel: step.channel,
+          template: step.template,
+          unlessSeen: step.unlessSeen === true,
+          status: waits ? "waiting" : "pending",
+          attempts: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (!waits) {
+          const wait = (step.delay ? parseDuration(step.delay) ?? 0 : 0) + (step.after ? parseDuration(step.after) ?? 0 : 0);
+          work.jobs.push({ id: `deliver:${id}`, kind: "deliver", ref: id, runAt: now + wait, createdAt: now });
+        }
+      });
+    }
+  }
+  return work;
+}

@@ -1,0 +1,44 @@
+/**
+ * `npm run start:deno`: Herald under Deno with the same libSQL file store as Node
+ * (`PORT`, `DATABASE_URL`). Deno runs the npm packages from node_modules and the `node:` built-ins.
+ */
+import { builtInChannels } from "../channels/index.js";
+import { createHerald } from "../core/engine.js";
+import { jsonLogger } from "../core/logger.js";
+import { openLibsqlStore } from "./libsql.js";
+
+declare const Deno: {
+  env: { toObject(): Record<string, string> };
+  serve(options: { port: number; hostname: string; onListen?: (addr: { hostname: string; port: number }) => void }, handler: (req: Request) => Response | Promise<Response>): { finished: Promise<void>; shutdown(): Promise<void> };
+  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  exit(code: number): never;
+};
+
+const env = Deno.env.toObject();
+const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
+const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", env.DATABASE_AUTH_TOKEN);
+const herald = await createHerald({ store, env, channels: builtInChannels, logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
+if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
+herald.outbox.start();
+
+const server = Deno.serve(
+  {
+    port: Number(env.PORT ?? 8787),
+    hostname: env.HOST ?? "127.0.0.1",
+    onListen({ hostname, port }) {
+      const url = `http://${hostname}:${port}`;
+      if (herald.secrets.generatedApiKey) console.log(`\n  Herald API key (shown once, store it now): ${herald.secrets.generatedApiKey}\n`);
+      console.log(JSON.stringify({ msg: "ready", url, runtime: "deno" }));
+    },
+  },
+  herald.app.fetch,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await server.shutdown();
+    await herald.outbox.stop();
+    client.close();
+    Deno.exit(0);
+  });
+}

@@ -1,0 +1,53 @@
+import { createClient, type Client } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createStore, type HeraldDb, type Store } from "../store/index.js";
+import { migrate, type Migration } from "../store/migrate.js";
+import * as schema from "../store/schema.js";
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../store/migrations");
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .map((name) => ({ name, sql: readFileSync(join(dir, name), "utf8") }));
+}
+
+export interface LibsqlStore {
+  store: Store;
+  client: Client;
+  /** True for an embedded file: this process is then the database's only user. */
+  embedded: boolean;
+}
+
+/**
+ * Opens the libSQL database (embedded file by default, or a `libsql://` server), applies pending
+ * migrations and returns the store. Used by the Node and Deno entrypoints.
+ */
+export async function openLibsqlStore(url: string, authToken?: string): Promise<LibsqlStore> {
+  const embedded = url.startsWith("file:");
+  if (embedded) {
+    const path = url.slice("file:".length).replace(/^\/\//, "");
+    if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  }
+  const client = createClient({ url, authToken });
+  if (embedded) {
+    // WAL lets readers run during a write; synchronous=FULL makes every commit (and so every 202) survive power loss.
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA synchronous = FULL");
+    await client.execute("PRAGMA busy_timeout = 5000");
+  }
+  await migrate(
+    {
+      query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[],
+      execScript: async (statements) => {
+        await client.batch(statements, "write");
+      },
+    },
+    readMigrations(),
+  );
+  const db = drizzle(client, { schema }) as unknown as HeraldDb;
+  return { store: createStore(db, { maxBoundParameters: 32_766 }), client, embedded };
+}

@@ -1,0 +1,53 @@
+/** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
+import { serve } from "@hono/node-server";
+import { lookup } from "node:dns/promises";
+import type { AddressInfo } from "node:net";
+import { builtInChannels } from "../channels/index.js";
+import { createHerald } from "../core/engine.js";
+import { jsonLogger } from "../core/logger.js";
+import { openLibsqlStore } from "./libsql.js";
+
+export interface RunningNode {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
+  const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
+  const databaseUrl = env.DATABASE_URL || "file:./data/herald.db";
+  const { store, client, embedded } = await openLibsqlStore(databaseUrl, env.DATABASE_AUTH_TOKEN);
+  const herald = await createHerald({
+    store,
+    env,
+    channels: builtInChannels,
+    logger,
+    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+    outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+  });
+  if (embedded) {
+    const released = await store.outbox.releaseForeignLeases(herald.instanceId);
+    if (released > 0) logger.log("info", "resumed jobs left by a previous process", { jobs: released });
+  }
+  herald.outbox.start();
+
+  const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.log("info", "herald listening", { url, database: databaseUrl.startsWith("file:") ? databaseUrl : "(remote libsql)" });
+  if (herald.secrets.generatedApiKey) {
+    // Printed once: only its hash is stored. Set HERALD_API_KEY to choose your own.
+    console.log(`\n  Herald API key (shown once, store it now): ${herald.secrets.generatedApiKey}\n`);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await herald.outbox.stop();
+        client.close();
+      })()),
+  };
+}

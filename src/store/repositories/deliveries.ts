@@ -1,0 +1,66 @@
+import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { HeraldDb } from "../db.js";
+import { deliveries, type DeliveryStatus, events, notifications, subscribers } from "../schema.js";
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+
+export interface DeliveryContext {
+  delivery: DeliveryRow;
+  notification: typeof notifications.$inferSelect;
+  event: typeof events.$inferSelect;
+  subscriber: typeof subscribers.$inferSelect | null;
+}
+
+export function deliveriesRepository(db: HeraldDb) {
+  return {
+    /** Everything a send needs, in one query. */
+    async context(deliveryId: string): Promise<DeliveryContext | undefined> {
+      const row = await db
+        .select({ delivery: deliveries, notification: notifications, event: events, subscriber: subscribers })
+        .from(deliveries)
+        .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+        .innerJoin(events, eq(events.id, notifications.eventId))
+        .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
+        .where(eq(deliveries.id, deliveryId))
+        .get();
+      return row;
+    },
+    /** Records one attempt's outcome; `attempts` counts sends, not lease claims. */
+    outcomeStatement(
+      id: string,
+      outcome: { status: DeliveryStatus; error?: string | null; providerMessageId?: string | null; countAttempt: boolean },
+      now: number,
+    ): BatchItem<"sqlite"> {
+      return db
+        .update(deliveries)
+        .set({
+          status: outcome.status,
+          lastError: outcome.error ?? null,
+          ...(outcome.providerMessageId !== undefined ? { providerMessageId: outcome.providerMessageId } : {}),
+          attempts: outcome.countAttempt ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
+          updatedAt: now,
+        })
+        .where(eq(deliveries.id, id));
+    },
+    /** The fallback step waiting right after `step`, if the rule has one. */
+    async nextWaiting(notificationId: string, step: number): Promise<DeliveryRow | undefined> {
+      const next = await db
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.notificationId, notificationId), gt(deliveries.step, step)))
+        .orderBy(asc(deliveries.step))
+        .limit(1)
+        .get();
+      return next?.status === "waiting" ? next : undefined;
+    },
+    /** Counts per channel and status, for `/v1/stats` and metrics. */
+    async countsByChannelAndStatus(): Promise<{ channel: string; status: DeliveryStatus; n: number }[]> {
+      return db
+        .select({ channel: deliveries.channel, status: deliveries.status, n: count() })
+        .from(deliveries)
+        .groupBy(deliveries.channel, deliveries.status)
+        .all();
+    },
+  };
+}

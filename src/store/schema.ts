@@ -1,0 +1,117 @@
+/**
+ * The one SQLite schema shared by libSQL (Node, Deno) and D1 (Workers).
+ * Times are integer milliseconds since the epoch; JSON columns hold validated documents.
+ * The SQL in ./migrations is the source of truth for the database; this file types queries against it.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const subscribers = sqliteTable("subscribers", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  email: text("email"),
+  phone: text("phone"),
+  locale: text("locale"),
+  timezone: text("timezone"),
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const topicSubscribers = sqliteTable(
+  "topic_subscribers",
+  {
+    topic: text("topic").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topic, t.subscriberId] }), index("topic_subscribers_by_subscriber").on(t.subscriberId)],
+);
+
+export const templates = sqliteTable("templates", {
+  key: text("key").primaryKey(),
+  body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+  version: integer("version").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    eventType: text("event_type").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("rules_by_event_type").on(t.eventType, t.enabled)],
+);
+
+export const events = sqliteTable("events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+  receivedAt: integer("received_at").notNull(),
+  plannedAt: integer("planned_at"),
+});
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    ruleId: text("rule_id").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    seenAt: integer("seen_at"),
+    readAt: integer("read_at"),
+  },
+  (t) => [index("notifications_by_event").on(t.eventId), index("notifications_by_subscriber").on(t.subscriberId, t.createdAt)],
+);
+
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    notificationId: text("notification_id").notNull(),
+    step: integer("step").notNull(),
+    channel: text("channel").notNull(),
+    template: text("template").notNull(),
+    /** Escalation: skip this step if the notification was seen or read before it runs. */
+    unlessSeen: integer("unless_seen", { mode: "boolean" }).notNull().default(false),
+    status: text("status").notNull().$type<DeliveryStatus>(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    providerMessageId: text("provider_message_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("deliveries_by_notification_step").on(t.notificationId, t.step), index("deliveries_by_status").on(t.status, t.channel)],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull().$type<JobKind>(),
+    ref: text("ref").notNull(),
+    runAt: integer("run_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: integer("lease_until"),
+    createdAt: integer("created_at").notNull().default(sql`0`),
+  },
+  (t) => [index("jobs_due").on(t.runAt)],
+);
+
+/**
+ * `waiting`: a fallback step held until the step before it fails.
+ * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
+ */
+export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
+export type JobKind = "plan" | "deliver";

@@ -1,0 +1,127 @@
+/**
+ * The suite every channel plugin passes. A channel's own test calls `channelConformance` with a
+ * real peer for its provider; the suite checks the contract the engine relies on: configuration
+ * as data (required fields, masked secrets), results instead of exceptions, retryable versus final
+ * failures, Retry-After, timeouts, unreachable hosts, the SSRF guard, and the notification id.
+ */
+import { describe, expect, it } from "vitest";
+import type { AnyChannel, ChannelMessage, SendContext, SendResult } from "../../src/core/channels/define.js";
+import { createChannelRegistry } from "../../src/core/channels/registry.js";
+import { systemClock } from "../../src/core/clock.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { createOutboundFetch } from "../../src/core/net/outbound.js";
+
+export interface ConformancePeer {
+  /** Environment that configures the channel against this peer. */
+  env: Record<string, string>;
+  /** Makes the next request answer with this status (and Retry-After seconds, if given). */
+  failNext(status: number, retryAfterSeconds?: number): void;
+  /** Makes the next request hang longer than any timeout. */
+  hangNext(): void;
+  /** Notification ids the peer accepted, in order. */
+  acceptedIds(): string[];
+  /** Environment that points the channel at a closed port. */
+  unreachableEnv: Record<string, string>;
+}
+
+export interface ConformanceOptions {
+  channel: AnyChannel;
+  /** A valid, already-rendered content for this channel. */
+  content: unknown;
+  subscriber?: Partial<ChannelMessage<unknown>["subscriber"]>;
+  peer: () => ConformancePeer;
+  /** Env key of a config field holding a short timeout, so the hang test is quick. */
+  timeoutEnv: string;
+}
+
+let counter = 0;
+function message(content: unknown, subscriber: ConformanceOptions["subscriber"]): ChannelMessage<unknown> {
+  counter++;
+  return {
+    notificationId: `ntf_conformance_${counter}_${Date.now()}`,
+    deliveryId: `dlv_conformance_${counter}`,
+    eventId: `evt_conformance_${counter}`,
+    subscriber: { id: "sub-1", name: "Conformance", email: "c@example.com", phone: "+15005550006", locale: "en", ...subscriber },
+    content,
+  };
+}
+
+function context(allowPrivateNetwork = true): SendContext {
+  return { fetch: createOutboundFetch({ allowPrivateNetwork }), clock: systemClock, logger: silentLogger };
+}
+
+export function channelConformance(options: ConformanceOptions) {
+  const { channel } = options;
+  const build = (env: Record<string, string>) => createChannelRegistry([channel], env).get(channel.id)!;
+  const send = async (env: Record<string, string>, allowPrivate = true): Promise<{ result: SendResult; id: string }> => {
+    const m = message(options.content, options.subscriber);
+    return { result: await build(env).instance!.send(m, context(allowPrivate)), id: m.notificationId };
+  };
+
+  describe(`channel conformance: ${channel.id}`, () => {
+    it("has a kebab-case id, a title and documented config fields", () => {
+      expect(channel.id).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(channel.title.length).toBeGreaterThan(0);
+      for (const field of Object.values(channel.config)) expect(field.description.length).toBeGreaterThan(0);
+    });
+
+    it("is registered as not configured while required config is missing", () => {
+      const entry = build({});
+      const required = Object.values(channel.config).filter((f) => f.required);
+      if (required.length > 0) {
+        expect(entry.instance).toBeUndefined();
+        expect(entry.missing.length).toBe(required.length);
+      }
+    });
+
+    it("masks secret config values when described", () => {
+      const registry = createChannelRegistry([channel], options.peer().env);
+      const shown = JSON.stringify(registry.describe());
+      for (const [name, field] of Object.entries(channel.config)) {
+        const value = field.env ? options.peer().env[field.env] : undefined;
+        if (field.secret && value) expect(shown, name).not.toContain(value);
+      }
+    });
+
+    it("sends and passes the notification id on", async () => {
+      const { result, id } = await send(options.peer().env);
+      expect(result).toMatchObject({ ok: true });
+      expect(options.peer().acceptedIds()).toContain(id);
+    });
+
+    it("reports a 5xx as a retryable failure, not an exception", async () => {
+      options.peer().failNext(503);
+      const { result } = await send(options.peer().env);
+      expect(result).toMatchObject({ ok: false, retryable: true, code: "http_503" });
+    });
+
+    it("passes Retry-After on a 429", async () => {
+      options.peer().failNext(429, 7);
+      const { result } = await send(options.peer().env);
+      expect(result).toMatchObject({ ok: false, retryable: true, retryAfterMs: 7000 });
+    });
+
+    it("reports a 4xx as a final failure with the reason", async () => {
+      options.peer().failNext(400);
+      const { result } = await send(options.peer().env);
+      expect(result).toMatchObject({ ok: false, retryable: false, code: "http_400" });
+      expect((result as { message: string }).message.length).toBeGreaterThan(0);
+    });
+
+    it("times out a hanging provider as a retryable failure", async () => {
+      options.peer().hangNext();
+      const { result } = await send({ ...options.peer().env, [options.timeoutEnv]: "200" });
+      expect(result).toMatchObject({ ok: false, retryable: true, code: "timeout" });
+    });
+
+    it("reports an unreachable provider as a retryable network failure", async () => {
+      const { result } = await send(options.peer().unreachableEnv);
+      expect(result).toMatchObject({ ok: false, retryable: true, code: "network" });
+    });
+
+    it("refuses private addresses unless allowed", async () => {
+      const { result } = await send(options.peer().env, false);
+      expect(result).toMatchObject({ ok: false, retryable: false, code: "blocked_address" });
+    });
+  });
+}
