@@ -13,6 +13,8 @@ import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { renderContent, selectContent, truncateText, type TemplateContext } from "./rendering.js";
 import type { TemplateInput } from "./schemas/template.js";
+import type { TtlCache } from "./cache.js";
+import type { TemplateRecord } from "../store/repositories/templates.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -22,6 +24,7 @@ export interface DeliveryDeps {
   sendContext: SendContext;
   backoff: BackoffPolicy;
   metrics: Metrics;
+  templates: TtlCache<TemplateRecord | undefined>;
 }
 
 type Failure = Extract<SendResult, { ok: false }>;
@@ -80,7 +83,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const channel = channels.get(delivery.channel);
     if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
     if (!channel.instance) return fail("not_configured", `channel "${delivery.channel}" is not configured (missing ${channel.missing.join(", ")})`);
-    const template = await store.templates.get(delivery.template);
+    const template = await deps.templates.get(delivery.template);
     if (!template) return fail("template_missing", `template "${delivery.template}" does not exist`);
     const content = selectContent(template.body as TemplateInput, delivery.channel, ctx.subscriber?.locale);
     if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);

@@ -12,7 +12,15 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { createOutboundFetch } from "./net/outbound.js";
 import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
-import { planEvent } from "./planner.js";
+import { createPlanHandler } from "./plan-handler.js";
+import { ttlCache, type TtlCache } from "./cache.js";
+import type { RuleRecord } from "../store/repositories/rules.js";
+import type { TemplateRecord } from "../store/repositories/templates.js";
+
+export interface HeraldCaches {
+  rules: TtlCache<RuleRecord[]>;
+  templates: TtlCache<TemplateRecord | undefined>;
+}
 
 export interface HeraldOptions {
   store: Store;
@@ -50,7 +58,14 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const secrets = await loadSecrets(store, env);
   const instanceId = newId("inst");
   const fetchOut = createOutboundFetch({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost });
+  // Rules and templates are read for every event; they change rarely. See cache.ts for staleness.
+  const cacheOptions = { ttlMs: Number(env.HERALD_CONFIG_CACHE_MS ?? 1000), now: () => clock.now() };
+  const caches: HeraldCaches = {
+    rules: ttlCache((type) => store.rules.enabledFor(type), cacheOptions),
+    templates: ttlCache((key) => store.templates.get(key), cacheOptions),
+  };
   const deliver = createDeliveryHandler({
+    templates: caches.templates,
     store,
     clock,
     logger,
@@ -67,19 +82,12 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     owner: instanceId,
     ...options.outbox,
     handlers: {
-      deliver,
-      async plan(job) {
-        const event = await store.events.get(job.ref);
-        if (!event || event.plannedAt !== null) return { done: [] };
-        const now = clock.now();
-        const work = await planEvent(store, event, now, logger);
-        logger.log("info", "event planned", { event: event.id, type: event.type, notifications: work.notifications.length, deliveries: work.deliveries.length });
-        return { done: store.plans.commitStatements(event.id, work, now) };
-      },
+      deliver: { each: deliver },
+      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules }) },
     },
   });
 
-  const ingest = createIngest(store, metrics, () => outbox.wake());
+  const ingest = createIngest({ store, metrics, logger, rules: caches.rules, onCommitted: () => outbox.wake() });
   const app = createApp({
     store,
     clock,
@@ -88,6 +96,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     secrets,
     acceptEvent: ingest.accept,
+    caches,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId };

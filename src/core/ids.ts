@@ -1,4 +1,5 @@
-import { sha256Hex } from "./encoding.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { toHex, utf8 } from "./encoding.js";
 
 /** A new random id with a readable prefix, e.g. `evt_3f2a…`. */
 export function newId(prefix: string): string {
@@ -7,12 +8,12 @@ export function newId(prefix: string): string {
 
 /**
  * The id of the notification one rule makes for one subscriber from one event. Derived, not random,
- * so planning the same event twice (a retried or duplicated plan job) writes the same rows and
- * `INSERT … ON CONFLICT DO NOTHING` keeps exactly one of each.
+ * so planning the same event twice (a retried or duplicated plan) writes the same rows and
+ * `INSERT … ON CONFLICT DO NOTHING` keeps exactly one of each. SHA-256 in JavaScript (@noble/hashes)
+ * rather than WebCrypto: it is synchronous, and a WebCrypto call costs a thread hop in Node.
  */
-export async function notificationId(eventId: string, ruleId: string, subscriberId: string): Promise<string> {
-  const digest = await sha256Hex(JSON.stringify([eventId, ruleId, subscriberId]));
-  return `ntf_${digest.slice(0, 32)}`;
+export function notificationId(eventId: string, ruleId: string, subscriberId: string): string {
+  return `ntf_${toHex(sha256(utf8(JSON.stringify([eventId, ruleId, subscriberId])))).slice(0, 32)}`;
 }
 
 /** A delivery is one step of a notification: its id is the notification's plus the step number. */

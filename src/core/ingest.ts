@@ -1,18 +1,64 @@
 import type { Store } from "../store/index.js";
 import { createGroupCommit } from "../store/group-commit.js";
 import { writeAll } from "../store/db.js";
-import type { AcceptedEvent } from "../store/repositories/events.js";
+import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
+import type { PlannedWork } from "../store/repositories/plans.js";
+import type { RuleRecord } from "../store/repositories/rules.js";
+import type { TtlCache } from "./cache.js";
+import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { emptyWork, needsTopicExpansion, planEvent } from "./planner.js";
+
+export type NewEvent = Omit<AcceptedEvent, "plannedAt">;
+
+interface Pending {
+  event: AcceptedEvent;
+  work?: PlannedWork;
+}
 
 /**
- * Accepting events: each request waits until its event and the job that plans it are committed
- * (durable), and concurrent requests share commits. The callback wakes the outbox.
+ * Accepting events. The request plans the event itself (rules come from a cache) unless it goes to
+ * a topic, and waits until the event, its notifications and their delivery jobs are committed in
+ * one transaction: then it is durable and the 202 can go out. Concurrent requests share commits
+ * (group commit). An id seen before is dropped inside the commit, so a repeat changes nothing.
  */
-export function createIngest(store: Store, metrics: Metrics, onCommitted: () => void) {
-  const commits = createGroupCommit<AcceptedEvent>(async (events) => {
-    await writeAll(store.db, store.events.acceptStatements(events));
-    metrics.eventsAccepted(events.length);
-    onCommitted();
+export function createIngest(deps: { store: Store; metrics: Metrics; logger: Logger; rules: TtlCache<RuleRecord[]>; onCommitted: () => void }) {
+  const { store, metrics, logger } = deps;
+
+  const commits = createGroupCommit<Pending>(async (items) => {
+    const known = await store.events.existing([...new Set(items.map((i) => i.event.id))]);
+    const fresh: Pending[] = [];
+    for (const item of items) {
+      if (known.has(item.event.id)) continue;
+      known.add(item.event.id);
+      fresh.push(item);
+    }
+    const work = emptyWork();
+    for (const item of fresh) {
+      if (!item.work) continue;
+      work.notifications.push(...item.work.notifications);
+      work.deliveries.push(...item.work.deliveries);
+      work.jobs.push(...item.work.jobs);
+    }
+    await writeAll(store.db, [...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work)]);
+    metrics.eventsAccepted(items.length);
+    if (fresh.length > 0) deps.onCommitted();
   });
-  return { accept: (event: AcceptedEvent) => commits.submit(event), flushed: () => commits.flushed() };
+
+  return {
+    async accept(input: NewEvent): Promise<void> {
+      const rules = await deps.rules.get(input.type);
+      const row: EventRow = { ...input, plannedAt: null };
+      if (rules.length === 0 || needsTopicExpansion(row, rules)) {
+        return commits.submit({ event: { ...input, plannedAt: rules.length === 0 ? input.receivedAt : null } });
+      }
+      const work = await planEvent(row, input.receivedAt, {
+        rulesFor: async () => rules,
+        membersOf: async () => [],
+        logger,
+      });
+      return commits.submit({ event: { ...input, plannedAt: input.receivedAt }, work });
+    },
+    flushed: () => commits.flushed(),
+  };
 }

@@ -1,6 +1,6 @@
-import type { Store } from "../store/index.js";
 import type { PlannedWork } from "../store/repositories/plans.js";
 import type { EventRow } from "../store/repositories/events.js";
+import type { RuleRecord } from "../store/repositories/rules.js";
 import { parseDuration } from "./duration.js";
 import { deliveryId, notificationId } from "./ids.js";
 import type { Logger } from "./logger.js";
@@ -18,10 +18,16 @@ export function eventDocument(row: EventRow): EventInput & { id: string } {
  * per rule step). Fallback steps wait for the step before them to fail; other steps get a job due
  * after their `delay` (and `after`, for escalations).
  */
-export async function planEvent(store: Store, event: EventRow, now: number, logger: Logger): Promise<PlannedWork> {
-  const work: PlannedWork = { notifications: [], deliveries: [], jobs: [] };
+export interface PlanSources {
+  rulesFor(eventType: string): Promise<RuleRecord[]>;
+  membersOf(topic: string): Promise<string[]>;
+  logger: Logger;
+}
+
+export async function planEvent(event: EventRow, now: number, sources: PlanSources, work: PlannedWork = emptyWork()): Promise<PlannedWork> {
+  const { logger } = sources;
   const doc = eventDocument(event);
-  const rules = await store.rules.enabledFor(event.type);
+  const rules = await sources.rulesFor(event.type);
   for (const rule of rules) {
     if (!matchesConditions(rule.body.if, doc)) continue;
     const audience = resolveAudience(rule.body.to, doc);
@@ -29,9 +35,9 @@ export async function planEvent(store: Store, event: EventRow, now: number, logg
       logger.log("warn", "rule matched but has no recipients", { event: event.id, rule: rule.id, reason: audience.none });
       continue;
     }
-    const recipients = "topic" in audience ? await store.subscribers.members(audience.topic) : audience.subscribers;
+    const recipients = "topic" in audience ? await sources.membersOf(audience.topic) : audience.subscribers;
     for (const subscriberId of recipients) {
-      const nid = await notificationId(event.id, rule.id, subscriberId);
+      const nid = notificationId(event.id, rule.id, subscriberId);
       work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
       rule.body.steps.forEach((step, index) => {
         const id = deliveryId(nid, index);
@@ -56,4 +62,17 @@ export async function planEvent(store: Store, event: EventRow, now: number, logg
     }
   }
   return work;
+}
+
+export function emptyWork(): PlannedWork {
+  return { notifications: [], deliveries: [], jobs: [] };
+}
+
+/**
+ * True when a matched rule sends to a topic. Such events are planned by a job after the 202,
+ * because a topic may have thousands of members; all others are planned as they are accepted.
+ */
+export function needsTopicExpansion(event: EventRow, rules: RuleRecord[]): boolean {
+  const doc = eventDocument(event);
+  return rules.some((rule) => matchesConditions(rule.body.if, doc) && "topic" in resolveAudience(rule.body.to, doc));
 }

@@ -16,7 +16,7 @@ declare const Deno: {
 
 const env = Deno.env.toObject();
 const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
-const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", env.DATABASE_AUTH_TOKEN);
+const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
 const herald = await createHerald({ store, env, channels: builtInChannels, logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();

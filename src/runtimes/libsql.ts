@@ -26,17 +26,22 @@ export interface LibsqlStore {
  * Opens the libSQL database (embedded file by default, or a `libsql://` server), applies pending
  * migrations and returns the store. Used by the Node and Deno entrypoints.
  */
-export async function openLibsqlStore(url: string, authToken?: string): Promise<LibsqlStore> {
+export async function openLibsqlStore(url: string, options: { authToken?: string; synchronous?: string } = {}): Promise<LibsqlStore> {
   const embedded = url.startsWith("file:");
   if (embedded) {
     const path = url.slice("file:".length).replace(/^\/\//, "");
     if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   }
-  const client = createClient({ url, authToken });
+  const client = createClient({ url, authToken: options.authToken });
   if (embedded) {
-    // WAL lets readers run during a write; synchronous=FULL makes every commit (and so every 202) survive power loss.
+    const synchronous = (options.synchronous ?? "NORMAL").toUpperCase();
+    if (!["NORMAL", "FULL"].includes(synchronous)) throw new Error(`HERALD_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${options.synchronous}"`);
+    // WAL lets readers run during a write. With synchronous=NORMAL a commit is in the WAL file
+    // before the 202, so it survives the process dying (kill -9); FULL also fsyncs each commit to
+    // survive power loss, at a cost measured in bench/README.md (the embedded driver blocks the
+    // event loop during fsync).
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = FULL");
+    await client.execute(`PRAGMA synchronous = ${synchronous}`);
     await client.execute("PRAGMA busy_timeout = 5000");
   }
   await migrate(

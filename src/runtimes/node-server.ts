@@ -15,7 +15,7 @@ export interface RunningNode {
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
   const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
   const databaseUrl = env.DATABASE_URL || "file:./data/herald.db";
-  const { store, client, embedded } = await openLibsqlStore(databaseUrl, env.DATABASE_AUTH_TOKEN);
+  const { store, client, embedded } = await openLibsqlStore(databaseUrl, { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
   const herald = await createHerald({
     store,
     env,
@@ -28,7 +28,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     const released = await store.outbox.releaseForeignLeases(herald.instanceId);
     if (released > 0) logger.log("info", "resumed jobs left by a previous process", { jobs: released });
   }
-  herald.outbox.start();
+  // HERALD_OUTBOX=off runs an API-only process (another process on the same database drains the outbox).
+  if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
 
   const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));

@@ -31,3 +31,12 @@ export function chunkRows<T extends object>(rows: T[], limits: StoreLimits): T[]
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;
 }
+
+/** Rows per JSON bulk insert: keeps each bound JSON value well under D1's 2 MB value limit. */
+export const ROWS_PER_STATEMENT = 1000;
+
+export function chunks<T>(items: T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

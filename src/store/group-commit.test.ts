@@ -11,8 +11,7 @@ describe("group commit", () => {
       if (commits.length === 1) await gate;
     });
     const first = group.submit(1);
-    await Promise.resolve();
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 5));
     const rest = [2, 3, 4].map((n) => group.submit(n));
     release();
     await Promise.all([first, ...rest]);
@@ -30,6 +29,13 @@ describe("group commit", () => {
     const a = group.submit(1);
     await expect(a).rejects.toThrow("disk full");
     await expect(group.submit(2)).resolves.toBeUndefined();
+  });
+
+  it("lets requests that arrive together share the first commit", async () => {
+    const commits: number[][] = [];
+    const group = createGroupCommit<number>(async (items) => void commits.push(items));
+    await Promise.all([1, 2, 3].map((n) => group.submit(n)));
+    expect(commits).toEqual([[1, 2, 3]]);
   });
 
   it("splits very large groups", async () => {

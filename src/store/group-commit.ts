@@ -10,6 +10,9 @@ export interface GroupCommit<T> {
   flushed(): Promise<void>;
 }
 
+// setImmediate (Node, Deno) runs after I/O callbacks; setTimeout(0) is the standard fallback (Workers).
+const defer: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
+
 export function createGroupCommit<T>(commit: (items: T[]) => Promise<void>, options: { maxItems?: number } = {}): GroupCommit<T> {
   const maxItems = options.maxItems ?? 2000;
   let queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -32,8 +35,9 @@ export function createGroupCommit<T>(commit: (items: T[]) => Promise<void>, opti
   return {
     submit(item) {
       const done = new Promise<void>((resolve, reject) => queue.push({ item, resolve, reject }));
-      // Start on a microtask so that requests arriving in the same tick share the first commit too.
-      running ??= Promise.resolve().then(drain);
+      // Start after pending I/O callbacks have run, so requests that arrived together share the first
+      // commit. The embedded driver commits synchronously, so nothing can join a commit once it runs.
+      running ??= new Promise<void>((resolve) => defer(resolve)).then(drain);
       return done;
     },
     async flushed() {

@@ -52,7 +52,7 @@ describe("event to rule to template to channel", () => {
     expect(n).toMatchObject({ subscriberId: "s1", ruleId: "courier" });
     expect(n.deliveries[0]).toMatchObject({ channel: "mattermost", status: "sent", attempts: 1, lastError: null });
     const post = peer.received.find((p) => p.props?.herald_notification_id === n.id)!;
-    expect(post.text).toBe("#1 is courier (Sam) RUB 1,500.00");
+    expect(post.text).toBe("#1 is courier (Sam) RUB\u00a01,500.00");
     expect(post.headers["idempotency-key"]).toBe(n.id);
   });
 

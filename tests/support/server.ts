@@ -48,7 +48,7 @@ async function freePort(): Promise<number> {
 /** How to start Herald on each runtime, and how to recognise that it is ready. */
 async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp }> {
   const readyLine = /\{"msg":"ready","url":"([^"]+)"/;
-  if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "src/runtimes/deno.ts"], ready: readyLine };
+  if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno.ts"], ready: readyLine };
   if (runtime === "workerd") {
     // wrangler passes settings as --var; the local D1 lives in a fresh folder per server.
     const persist = mkdtempSync(join(tmpdir(), "herald-workerd-"));

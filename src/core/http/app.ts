@@ -44,7 +44,10 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: () => {
-        throw new ProblemError(413, "payload-too-large", "Request body too large", `the body is larger than ${deps.maxBodyBytes} bytes`);
+        // The rest of the body is never read, so the connection cannot be reused: say so.
+        throw new ProblemError(413, "payload-too-large", "Request body too large", `the body is larger than ${deps.maxBodyBytes} bytes`, {
+          headers: { connection: "close" },
+        });
       },
     }),
   );

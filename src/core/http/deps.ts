@@ -2,9 +2,10 @@ import type { Store } from "../../store/index.js";
 import type { ServerSecrets } from "../bootstrap.js";
 import type { ChannelRegistry } from "../channels/registry.js";
 import type { Clock } from "../clock.js";
-import type { AcceptedEvent } from "../../store/repositories/events.js";
+import type { NewEvent } from "../ingest.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { HeraldCaches } from "../engine.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -14,7 +15,9 @@ export interface HttpDeps {
   metrics: Metrics;
   channels: ChannelRegistry;
   secrets: ServerSecrets;
-  acceptEvent(event: AcceptedEvent): Promise<void>;
+  acceptEvent(event: NewEvent): Promise<void>;
+  /** Invalidated when rules or templates are written here. */
+  caches: HeraldCaches;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
 }

@@ -14,12 +14,21 @@ import type { Logger } from "../logger.js";
 export type JobOutcome = { done: BatchItem<"sqlite">[] } | { retryAt: number; statements: BatchItem<"sqlite">[] };
 
 export type JobHandler = (job: ClaimedJob) => Promise<JobOutcome>;
+/** Handles many jobs of one kind at once (shared queries, one commit); jobs it leaves out stay leased and are retried. */
+export type BatchJobHandler = (jobs: ClaimedJob[]) => Promise<Map<string, JobOutcome>>;
+interface Ack {
+  statements: BatchItem<"sqlite">[];
+  /** Jobs to delete. */
+  done: string[];
+}
+
+export type JobHandlers = Record<ClaimedJob["kind"], { each: JobHandler } | { batch: BatchJobHandler }>;
 
 export interface OutboxOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
-  handlers: Record<ClaimedJob["kind"], JobHandler>;
+  handlers: JobHandlers;
   /** Identifies this process's leases. */
   owner: string;
   /** Jobs running at once. */
@@ -45,7 +54,16 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const concurrency = options.concurrency ?? 32;
   const leaseMs = options.leaseMs ?? 60_000;
   const idleMs = options.idleMs ?? 500;
-  const acks = createGroupCommit<BatchItem<"sqlite">[]>((groups) => writeAll(store.db, groups.flat()));
+  // Finished jobs from many handlers share one commit and one DELETE … IN (…).
+  const acks = createGroupCommit<Ack>((items) =>
+    writeAll(store.db, [
+      ...items.flatMap((a) => a.statements),
+      ...store.outbox.deleteStatements(
+        items.flatMap((a) => a.done),
+        owner,
+      ),
+    ]),
+  );
 
   let inflight = 0;
   let running = false;
@@ -58,37 +76,56 @@ export function createOutbox(options: OutboxOptions): Outbox {
     wakeUp?.();
   }
 
-  async function runJob(job: ClaimedJob): Promise<void> {
-    const handler = handlers[job.kind];
-    let outcome: JobOutcome;
-    try {
-      outcome = await handler(job);
-    } catch (error) {
-      // A handler that throws hit something unexpected (store down, bug). Keep the job: it is
-      // retried when its lease runs out, and the error is logged rather than swallowed.
-      logger.log("error", "job failed", { job: job.id, kind: job.kind, attempts: job.attempts, error: errorMessage(error) });
-      return;
-    }
-    const finish = "done" in outcome ? store.outbox.deleteStatement(job.id, owner) : store.outbox.rescheduleStatement(job.id, outcome.retryAt);
-    const statements = "done" in outcome ? outcome.done : outcome.statements;
-    await acks.submit([...statements, finish]);
+  function ackFor(job: ClaimedJob, outcome: JobOutcome): Ack {
+    if ("done" in outcome) return { statements: outcome.done, done: [job.id] };
+    return { statements: [...outcome.statements, store.outbox.rescheduleStatement(job.id, outcome.retryAt)], done: [] };
   }
 
-  function launch(job: ClaimedJob) {
-    inflight++;
-    runJob(job)
-      .catch((error) => logger.log("error", "job ack failed", { job: job.id, error: errorMessage(error) }))
-      .finally(() => {
-        inflight--;
-        signal();
-      });
+  /** Runs jobs of one kind: one by one, or all together for a batch handler. */
+  async function runJobs(jobs: ClaimedJob[]): Promise<void> {
+    const handler = handlers[jobs[0]!.kind];
+    try {
+      if ("batch" in handler) {
+        const outcomes = await handler.batch(jobs);
+        const finished = jobs.filter((job) => outcomes.has(job.id)).map((job) => ackFor(job, outcomes.get(job.id)!));
+        await acks.submit({ statements: finished.flatMap((a) => a.statements), done: finished.flatMap((a) => a.done) });
+      } else {
+        await Promise.all(jobs.map(async (job) => acks.submit(ackFor(job, await handler.each(job)))));
+      }
+    } catch (error) {
+      // A handler that throws hit something unexpected (store down, bug). Keep the jobs: they are
+      // retried when their lease runs out, and the error is logged rather than swallowed.
+      logger.log("error", "job failed", { jobs: jobs.map((j) => j.id).slice(0, 10), kind: jobs[0]!.kind, error: errorMessage(error) });
+    }
+  }
+
+  function launch(jobs: ClaimedJob[]) {
+    inflight += jobs.length;
+    runJobs(jobs).finally(() => {
+      inflight -= jobs.length;
+      signal();
+    });
+  }
+
+  /** Batch kinds run as one task; others as one task per job, so a slow send holds only its own slot. */
+  function tasks(jobs: ClaimedJob[]): ClaimedJob[][] {
+    const out: ClaimedJob[][] = [];
+    const batches = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) {
+      if ("batch" in handlers[job.kind]) {
+        let group = batches.get(job.kind);
+        if (!group) batches.set(job.kind, (group = []));
+        group.push(job);
+      } else out.push([job]);
+    }
+    return [...batches.values(), ...out];
   }
 
   async function claimAndLaunch(): Promise<number> {
     const free = concurrency - inflight;
     if (free <= 0) return 0;
     const jobs = await store.outbox.claim(owner, clock.now(), leaseMs, free);
-    for (const job of jobs) launch(job);
+    for (const task of tasks(jobs)) launch(task);
     return jobs.length;
   }
 
@@ -142,7 +179,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       for (;;) {
         const jobs = await store.outbox.claim(owner, clock.now(), leaseMs, concurrency);
         if (jobs.length === 0) break;
-        await Promise.all(jobs.map(runJob));
+        await Promise.all(tasks(jobs).map(runJobs));
         await acks.flushed();
         finished += jobs.length;
       }

@@ -1,7 +1,8 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { EventInput } from "../../core/schemas/event.js";
-import { chunkRows, type HeraldDb, type StoreLimits } from "../db.js";
+import { chunks, type HeraldDb, type StoreLimits } from "../db.js";
+import { inJsonArray, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
 export interface AcceptedEvent {
@@ -9,6 +10,8 @@ export interface AcceptedEvent {
   type: string;
   body: Omit<EventInput, "id">;
   receivedAt: number;
+  /** Set when the event was planned as it was accepted; null leaves it to a plan job. */
+  plannedAt: number | null;
 }
 
 export type EventRow = typeof events.$inferSelect;
@@ -26,21 +29,31 @@ export function eventsRepository(db: HeraldDb, limits: StoreLimits) {
      * ignored (ON CONFLICT DO NOTHING): that is the idempotency guarantee, enforced by the primary key.
      */
     acceptStatements(accepted: AcceptedEvent[]): BatchItem<"sqlite">[] {
-      const eventRows = accepted.map((e) => ({ id: e.id, type: e.type, body: e.body, receivedAt: e.receivedAt }));
-      const jobRows = accepted.map((e) => ({ id: planJobId(e.id), kind: "plan" as const, ref: e.id, runAt: e.receivedAt, createdAt: e.receivedAt }));
+      const eventRows = accepted.map((e) => ({ id: e.id, type: e.type, body: e.body, receivedAt: e.receivedAt, plannedAt: e.plannedAt }));
+      const jobRows = accepted
+        .filter((e) => e.plannedAt === null)
+        .map((e) => ({ id: planJobId(e.id), kind: "plan" as const, ref: e.id, runAt: e.receivedAt, createdAt: e.receivedAt }));
       return [
-        ...chunkRows(eventRows, limits).map((rows) => db.insert(events).values(rows).onConflictDoNothing()),
-        // A plan job for an event that already existed is skipped as well, so a duplicate never plans twice.
-        ...chunkRows(jobRows, limits).map((rows) =>
-          db
-            .insert(jobs)
-            .values(rows)
-            .onConflictDoNothing(),
-        ),
+        ...chunks(eventRows).map((rows) => db.run(insertJsonRows(events, rows, { onConflictDoNothing: true }))),
+        ...chunks(jobRows).map((rows) => db.run(insertJsonRows(jobs, rows, { onConflictDoNothing: true }))),
       ];
     },
     get(id: string): Promise<EventRow | undefined> {
       return db.select().from(events).where(eq(events.id, id)).get();
+    },
+    /** Which of these event ids are already stored (the idempotency check of a group commit). */
+    async existing(ids: string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      for (const part of chunks(ids)) {
+        const rows = await db.select({ id: events.id }).from(events).where(inJsonArray(events.id, part)).all();
+        for (const r of rows) found.add(r.id);
+      }
+      return found;
+    },
+    async getMany(ids: string[]): Promise<EventRow[]> {
+      const rows: EventRow[] = [];
+      for (const part of chunks(ids)) rows.push(...(await db.select().from(events).where(inJsonArray(events.id, part)).all()));
+      return rows;
     },
     /** The event's notifications, each with its deliveries. */
     async history(eventId: string): Promise<{ notification: NotificationRow; deliveries: DeliveryRow[] }[]> {

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { chunkRows, type HeraldDb, type StoreLimits } from "../db.js";
+import { chunks, type HeraldDb, type StoreLimits } from "../db.js";
+import { inJsonArray, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
 export interface PlannedWork {
@@ -15,12 +15,17 @@ export interface PlannedWork {
  */
 export function plansRepository(db: HeraldDb, limits: StoreLimits) {
   return {
-    commitStatements(eventId: string, work: PlannedWork, now: number): BatchItem<"sqlite">[] {
+    /** Statements that store planned notifications, deliveries and their jobs. */
+    insertStatements(work: PlannedWork): BatchItem<"sqlite">[] {
+      const insert = (table: typeof notifications | typeof deliveries | typeof jobs, rows: Record<string, unknown>[]) =>
+        chunks(rows).map((part) => db.run(insertJsonRows(table, part, { onConflictDoNothing: true })));
+      return [...insert(notifications, work.notifications), ...insert(deliveries, work.deliveries), ...insert(jobs, work.jobs)];
+    },
+    /** Statements that store the plans of events accepted earlier and mark those events planned. */
+    commitStatements(eventIds: string[], work: PlannedWork, now: number): BatchItem<"sqlite">[] {
       return [
-        ...chunkRows(work.notifications, limits).map((rows) => db.insert(notifications).values(rows).onConflictDoNothing()),
-        ...chunkRows(work.deliveries, limits).map((rows) => db.insert(deliveries).values(rows).onConflictDoNothing()),
-        ...chunkRows(work.jobs, limits).map((rows) => db.insert(jobs).values(rows).onConflictDoNothing()),
-        db.update(events).set({ plannedAt: now }).where(eq(events.id, eventId)),
+        ...this.insertStatements(work),
+        ...chunks(eventIds).map((ids) => db.update(events).set({ plannedAt: now }).where(inJsonArray(events.id, ids))),
       ];
     },
   };

@@ -8,7 +8,7 @@ import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js"
 import { eventView } from "../views.js";
 
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" } }) });
-const Headers = z.object({ "idempotency-key": z.string().optional().openapi({ param: { name: "Idempotency-Key", in: "header" } }) });
+const Headers = z.object({ "idempotency-key": z.string().optional().openapi({ param: { name: "idempotency-key", in: "header" }, description: "Idempotency-Key: used as the event id when the body has none" }) });
 
 export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;

@@ -18,10 +18,11 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     const found: FieldProblem[] = [];
     for (const [i, step] of rule.steps.entries()) {
       const at = `steps.${i}`;
-      if (!channels.get(step.channel)) found.push({ path: `${at}.channel`, message: `unknown channel "${step.channel}"; installed: ${channels.ids().join(", ")}` });
+      const knownChannel = channels.get(step.channel) !== undefined;
+      if (!knownChannel) found.push({ path: `${at}.channel`, message: `unknown channel "${step.channel}"; installed: ${channels.ids().join(", ")}` });
       const template = await store.templates.get(step.template);
       if (!template) found.push({ path: `${at}.template`, message: `no template "${step.template}"` });
-      else if (!templateChannels(template.body).has(step.channel)) found.push({ path: `${at}.template`, message: `template "${step.template}" has no ${step.channel} content` });
+      else if (knownChannel && !templateChannels(template.body).has(step.channel)) found.push({ path: `${at}.template`, message: `template "${step.template}" has no ${step.channel} content` });
       for (const field of ["delay", "after"] as const) {
         const text = step[field];
         if (text !== undefined && (parseDuration(text) ?? Infinity) > MAX_STEP_DELAY_MS) found.push({ path: `${at}.${field}`, message: "at most 30d" });
@@ -46,7 +47,11 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = c.req.valid("json");
       const found = await ruleProblems(body);
       if (found.length > 0) throw invalidRequest("the rule refers to things that do not exist or do not fit", found);
-      return c.json(ruleView(await store.rules.put(id, body, clock.now())), 200);
+      const previous = await store.rules.get(id);
+      const saved = await store.rules.put(id, body, clock.now());
+      deps.caches.rules.invalidate(body.event);
+      if (previous) deps.caches.rules.invalidate(previous.body.event);
+      return c.json(ruleView(saved), 200);
     },
   );
 
@@ -89,7 +94,9 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await store.rules.delete(id))) throw notFound("rule", id);
+      const previous = await store.rules.get(id);
+      if (!previous || !(await store.rules.delete(id))) throw notFound("rule", id);
+      deps.caches.rules.invalidate(previous.body.event);
       return c.body(null, 204);
     },
   );

@@ -27,7 +27,9 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = c.req.valid("json");
       const broken = templateProblems(body);
       if (broken.length > 0) throw invalidRequest("the template does not compile", broken);
-      return c.json(templateView(await store.templates.put(key, body, clock.now())), 200);
+      const saved = await store.templates.put(key, body, clock.now());
+      deps.caches.templates.invalidate(key);
+      return c.json(templateView(saved), 200);
     },
   );
 
@@ -62,6 +64,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const inUse = (await store.rules.list()).filter((r) => r.body.steps.some((s) => s.template === key)).map((r) => r.id);
       if (inUse.length > 0) throw new ProblemError(409, "template-in-use", "Template in use", `rules ${inUse.join(", ")} use template "${key}"`);
       if (!(await store.templates.delete(key))) throw notFound("template", key);
+      deps.caches.templates.invalidate(key);
       return c.body(null, 204);
     },
   );

@@ -1,0 +1,39 @@
+import type { Store } from "../store/index.js";
+import type { RuleRecord } from "../store/repositories/rules.js";
+import type { TtlCache } from "./cache.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./logger.js";
+import type { BatchJobHandler, JobOutcome } from "./outbox/worker.js";
+import { emptyWork, planEvent } from "./planner.js";
+
+/**
+ * Plans many accepted events at once: one query loads them, rules come from a short-lived cache,
+ * and everything they produce is written in one batch together with their jobs' removal.
+ */
+export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Logger; rules: TtlCache<RuleRecord[]> }): BatchJobHandler {
+  const { store, clock, logger, rules } = deps;
+  return async (jobs) => {
+    const now = clock.now();
+    const events = new Map((await store.events.getMany(jobs.map((j) => j.ref))).map((e) => [e.id, e]));
+    const work = emptyWork();
+    const planned: string[] = [];
+    const members = new Map<string, Promise<string[]>>();
+    const sources = {
+      rulesFor: (type: string) => rules.get(type),
+      membersOf: (topic: string) => members.get(topic) ?? members.set(topic, store.subscribers.members(topic)).get(topic)!,
+      logger,
+    };
+    for (const job of jobs) {
+      const event = events.get(job.ref);
+      if (!event || event.plannedAt !== null) continue;
+      const before = work.notifications.length;
+      await planEvent(event, now, sources, work);
+      planned.push(event.id);
+      logger.log("debug", "event planned", { event: event.id, type: event.type, notifications: work.notifications.length - before });
+    }
+    const outcomes = new Map<string, JobOutcome>(jobs.map((j) => [j.id, { done: [] }]));
+    // All statements ride on the first job's outcome; the outbox commits the batch's outcomes together.
+    outcomes.set(jobs[0]!.id, { done: store.plans.commitStatements(planned, work, now) });
+    return outcomes;
+  };
+}

@@ -1,0 +1,42 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { getTableConfig } from "drizzle-orm/sqlite-core";
+
+/**
+ * Many rows in one statement with ONE bound parameter: the rows as a JSON array, unpacked by
+ * SQLite's `json_each`. Against one `VALUES (?, ?, …)` tuple per row this costs the same to build
+ * for 1 row or 5,000 (drizzle's builder visits every value), and it stays inside D1's limit of
+ * 100 bound parameters per statement. libSQL and D1 both ship SQLite's JSON functions.
+ */
+export function insertJsonRows<T extends Record<string, unknown>>(table: SQLiteTable, rows: T[], options: { onConflictDoNothing: boolean }): SQL {
+  const config = getTableConfig(table);
+  const keys = Object.keys(rows[0] ?? {});
+  const columns = keys.map((key) => {
+    const column = config.columns.find((c) => c.name === toColumnName(key, config.columns));
+    if (!column) throw new Error(`insertJsonRows: ${config.name} has no column for "${key}"`);
+    return column;
+  });
+  const names = sql.raw(columns.map((c) => `"${c.name}"`).join(", "));
+  const picks = sql.raw(
+    keys
+      .map((key, i) => {
+        // JSON columns are stored as text: `->>` gives an object's JSON text, a scalar's SQL value.
+        const path = `'$.${key}'`;
+        return columns[i]!.dataType === "json" ? `json(value -> ${path})` : `value ->> ${path}`;
+      })
+      .join(", "),
+  );
+  const conflict = options.onConflictDoNothing ? sql.raw(" ON CONFLICT DO NOTHING") : sql.raw("");
+  const payload = JSON.stringify(rows.map((row) => keys.map((k) => row[k]).reduce<Record<string, unknown>>((o, v, i) => ((o[keys[i]!] = v ?? null), o), {})));
+  return sql`INSERT INTO ${sql.raw(`"${config.name}"`)} (${names}) SELECT ${picks} FROM json_each(${payload}) WHERE true${conflict}`;
+}
+
+/** `id IN (…)` for any number of ids, with one bound parameter. */
+export function inJsonArray(column: SQL | { name: string }, ids: string[]): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
+function toColumnName(key: string, columns: { name: string }[]): string {
+  const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return columns.some((c) => c.name === snake) ? snake : key;
+}
