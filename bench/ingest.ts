@@ -4,9 +4,12 @@
  *
  *   npx tsx bench/ingest.ts            (or: npm run bench:ingest)
  *
- * Herald runs as its own process (as `npm start` runs it) on an embedded libSQL file with
- * synchronous=FULL; a rule matches every event and delivers it to a local Mattermost peer, so
- * planning and delivery compete for the same 2 cores while events are being accepted.
+ * Herald runs as its own process (as `npm start` runs it) on its default embedded libSQL file
+ * (WAL, synchronous=NORMAL). Acceptance is measured for three kinds of event, side by side:
+ *   - no rule matches (the event is only stored);
+ *   - a rule matches and plans a notification, its delivery job due later (planned, not sent yet);
+ *   - a rule matches and delivers at once to a local Mattermost peer, so sending competes with
+ *     accepting for the same 2 cores (the peer and this load generator run here too).
  */
 import autocannon from "autocannon";
 import { startMattermostPeer } from "../tests/peers/mattermost.js";
@@ -26,10 +29,17 @@ async function main() {
   const call = api(herald.url);
   await call("PUT", "/v1/templates/bench", { channels: { mattermost: { text: "Order {{data.order}} is {{data.status}}" } } });
   await call("PUT", "/v1/rules/bench", { event: "bench.order", to: { subscriber: "ops" }, steps: [{ channel: "mattermost", template: "bench" }] });
+  await call("PUT", "/v1/rules/bench-later", { event: "bench.later", to: { subscriber: "ops" }, steps: [{ channel: "mattermost", template: "bench", delay: "1h" }] });
 
   console.log(`Herald ingest benchmark (node ${process.version}, ${DURATION_S}s per level)\n`);
-  console.log("concurrency | accepted/s (202) | latency p50 | p99     | non-2xx");
+  console.log("event kind                 | concurrency | accepted/s (202) | latency p50 | p99     | non-2xx");
   let seq = 0;
+  const kinds = [
+    ["no matching rule", "bench.unmatched"],
+    ["planned (delivery later)", "bench.later"],
+    ["planned and sent at once", "bench.order"],
+  ] as const;
+  for (const [label, type] of kinds)
   for (const connections of [1, 16, 64]) {
     const result = await autocannon({
       url: `${herald.url}/v1/events`,
@@ -41,14 +51,14 @@ async function main() {
         {
           setupRequest: (req) => ({
             ...req,
-            body: JSON.stringify({ id: `bench-${connections}-${seq++}`, type: "bench.order", data: { order: seq, status: "courier" } }),
+            body: JSON.stringify({ id: `bench-${connections}-${seq++}`, type, data: { order: seq, status: "courier" } }),
           }),
         },
       ],
     });
     const perSecond = Math.round(result["2xx"] / DURATION_S);
     console.log(
-      `${String(connections).padStart(11)} | ${String(perSecond).padStart(16)} | ${`${result.latency.p50} ms`.padStart(11)} | ${`${result.latency.p99} ms`.padStart(7)} | ${result.non2xx}`,
+      `${label.padEnd(26)} | ${String(connections).padStart(11)} | ${String(perSecond).padStart(16)} | ${`${result.latency.p50} ms`.padStart(11)} | ${`${result.latency.p99} ms`.padStart(7)} | ${result.non2xx}`,
     );
   }
 

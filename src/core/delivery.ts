@@ -11,6 +11,7 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
 import type { JobOutcome } from "./outbox/worker.js";
+import { batchLoader } from "./batch-loader.js";
 import { renderContent, selectContent, truncateText, type TemplateContext } from "./rendering.js";
 import type { TemplateInput } from "./schemas/template.js";
 import type { TtlCache } from "./cache.js";
@@ -32,9 +33,11 @@ type Failure = Extract<SendResult, { ok: false }>;
 /** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
 export function createDeliveryHandler(deps: DeliveryDeps) {
   const { store, clock, logger, channels, backoff, metrics } = deps;
+  // Deliveries started together load their contexts with one query.
+  const loadContext = batchLoader((ids: string[]) => store.deliveries.contexts(ids));
 
   return async function deliver(job: ClaimedJob): Promise<JobOutcome> {
-    const ctx = await store.deliveries.context(job.ref);
+    const ctx = await loadContext(job.ref);
     if (!ctx || ctx.delivery.status !== "pending") return { done: [] };
     const { delivery, notification } = ctx;
     const now = clock.now();

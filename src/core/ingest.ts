@@ -1,6 +1,5 @@
 import type { Store } from "../store/index.js";
 import { createGroupCommit } from "../store/group-commit.js";
-import { writeAll } from "../store/db.js";
 import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
 import type { PlannedWork } from "../store/repositories/plans.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
@@ -40,7 +39,7 @@ export function createIngest(deps: { store: Store; metrics: Metrics; logger: Log
       work.deliveries.push(...item.work.deliveries);
       work.jobs.push(...item.work.jobs);
     }
-    await writeAll(store.db, [...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work)]);
+    await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work)]);
     metrics.eventsAccepted(items.length);
     if (fresh.length > 0) deps.onCommitted();
   });

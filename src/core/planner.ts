@@ -37,7 +37,7 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
     }
     const recipients = "topic" in audience ? await sources.membersOf(audience.topic) : audience.subscribers;
     for (const subscriberId of recipients) {
-      const nid = notificationId(event.id, rule.id, subscriberId);
+      const nid = notificationId(event.id, rule.id, subscriberId, event.receivedAt);
       work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
       rule.body.steps.forEach((step, index) => {
         const id = deliveryId(nid, index);

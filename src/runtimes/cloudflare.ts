@@ -9,7 +9,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { builtInChannels } from "../channels/index.js";
 import { createHerald, type Herald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
-import { createStore, type HeraldDb } from "../store/index.js";
+import { createStore, type HeraldDb, type RawStatement } from "../store/index.js";
 import { migrate } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
 import initialMigration from "../store/migrations/0001_init.sql";
@@ -20,8 +20,6 @@ export interface Env {
 }
 
 const MIGRATIONS = [{ name: "0001_init.sql", sql: initialMigration }];
-// D1 caps bound parameters per statement at 100.
-const D1_LIMITS = { maxBoundParameters: 100 };
 
 let booting: Promise<Herald> | undefined;
 
@@ -43,7 +41,10 @@ function heraldFor(env: Env): Promise<Herald> {
     );
     const db = drizzle(env.DB as never, { schema }) as unknown as HeraldDb;
     const vars = stringsOf(env);
-    return createHerald({ store: createStore(db, D1_LIMITS), env: vars, channels: builtInChannels, logger: jsonLogger({ minLevel: (vars.HERALD_LOG_LEVEL as "info") ?? "info" }) });
+    const runBatch = async (statements: RawStatement[]) => {
+      await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
+    };
+    return createHerald({ store: createStore(db, runBatch), env: vars, channels: builtInChannels, logger: jsonLogger({ minLevel: (vars.HERALD_LOG_LEVEL as "info") ?? "info" }) });
   })().catch((error) => {
     booting = undefined;
     throw error;

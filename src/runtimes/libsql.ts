@@ -1,9 +1,9 @@
-import { createClient, type Client } from "@libsql/client";
+import { createClient, type Client, type InArgs } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createStore, type HeraldDb, type Store } from "../store/index.js";
+import { createStore, type HeraldDb, type RawStatement, type Store } from "../store/index.js";
 import { migrate, type Migration } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
 
@@ -54,5 +54,8 @@ export async function openLibsqlStore(url: string, options: { authToken?: string
     readMigrations(),
   );
   const db = drizzle(client, { schema }) as unknown as HeraldDb;
-  return { store: createStore(db, { maxBoundParameters: 32_766 }), client, embedded };
+  const runBatch = async (statements: RawStatement[]) => {
+    await client.batch(statements.map((s) => ({ sql: s.sql, args: s.params as InArgs })), "write");
+  };
+  return { store: createStore(db, runBatch), client, embedded };
 }

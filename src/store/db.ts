@@ -4,32 +4,29 @@ import type * as schema from "./schema.js";
 
 /**
  * The async SQLite database every runtime hands to the store: drizzle over libSQL (Node, Deno) or
- * D1 (Workers). Both drivers implement `batch`, which runs its statements in one transaction;
- * D1 has no interactive transactions, so the store only ever writes through `batch`.
+ * D1 (Workers). D1 has no interactive transactions, so multi-statement writes always go through
+ * one atomic batch (`RunBatch`).
  */
-export type HeraldDb = BaseSQLiteDatabase<"async", unknown, typeof schema> & {
-  batch(items: readonly [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]): Promise<unknown[]>;
-};
+export type HeraldDb = BaseSQLiteDatabase<"async", unknown, typeof schema>;
 
-export interface StoreLimits {
-  /** Bound parameters allowed in one statement: 100 on D1, 32,766 on libSQL. Multi-row inserts are chunked to fit. */
-  maxBoundParameters: number;
+/** One SQL statement with its bound values, as every driver takes it. */
+export interface RawStatement {
+  sql: string;
+  params: unknown[];
 }
 
-/** Runs statements atomically; a no-op for none. */
-export async function writeAll(db: HeraldDb, items: BatchItem<"sqlite">[]): Promise<void> {
-  if (items.length === 0) return;
-  await db.batch(items as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-}
+/**
+ * Runs statements atomically (one transaction). Each runtime supplies it from its driver:
+ * libSQL `client.batch(statements, "write")`, D1 `DB.batch(prepared)`. Drizzle builds the SQL;
+ * executing through the driver directly sidesteps drizzle's D1 batch, which cannot bind raw SQL.
+ */
+export type RunBatch = (statements: RawStatement[]) => Promise<void>;
 
-/** Splits rows so that one multi-row insert stays under the driver's parameter limit. */
-export function chunkRows<T extends object>(rows: T[], limits: StoreLimits): T[][] {
-  if (rows.length === 0) return [];
-  const perRow = Object.keys(rows[0]!).length || 1;
-  const size = Math.max(1, Math.floor(limits.maxBoundParameters / perRow));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
+/** Query builders expose `toSQL()`; raw `db.run(sql)` statements expose `getQuery()`. */
+export function toRawStatement(item: BatchItem<"sqlite">): RawStatement {
+  const buildable = item as unknown as { toSQL?(): RawStatement; getQuery(): RawStatement };
+  const built = buildable.toSQL ? buildable.toSQL() : buildable.getQuery();
+  return { sql: built.sql, params: built.params };
 }
 
 /** Rows per JSON bulk insert: keeps each bound JSON value well under D1's 2 MB value limit. */

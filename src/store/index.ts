@@ -1,4 +1,5 @@
-import type { HeraldDb, StoreLimits } from "./db.js";
+import { type HeraldDb, type RunBatch, toRawStatement } from "./db.js";
+import type { BatchItem } from "drizzle-orm/batch";
 import { deliveriesRepository } from "./repositories/deliveries.js";
 import { eventsRepository } from "./repositories/events.js";
 import { outboxRepository } from "./repositories/outbox.js";
@@ -8,21 +9,24 @@ import { settingsRepository } from "./repositories/settings.js";
 import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
 
-export type { HeraldDb, StoreLimits } from "./db.js";
-export { writeAll } from "./db.js";
+export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
 
 /** All repositories over one database. Runtimes build the drizzle database; the engine gets this. */
-export function createStore(db: HeraldDb, limits: StoreLimits) {
+export function createStore(db: HeraldDb, runBatch: RunBatch) {
+  /** Runs drizzle-built statements atomically; nothing for none. */
+  const write = async (items: BatchItem<"sqlite">[]) => {
+    if (items.length > 0) await runBatch(items.map(toRawStatement));
+  };
   return {
     db,
-    limits,
+    write,
     settings: settingsRepository(db),
-    subscribers: subscribersRepository(db),
+    subscribers: subscribersRepository(db, write),
     templates: templatesRepository(db),
     rules: rulesRepository(db),
-    events: eventsRepository(db, limits),
-    plans: plansRepository(db, limits),
+    events: eventsRepository(db),
+    plans: plansRepository(db),
     outbox: outboxRepository(db),
     deliveries: deliveriesRepository(db),
   };

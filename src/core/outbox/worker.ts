@@ -1,7 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../../store/index.js";
 import { createGroupCommit } from "../../store/group-commit.js";
-import { writeAll } from "../../store/db.js";
 import type { ClaimedJob } from "../../store/repositories/outbox.js";
 import type { Clock } from "../clock.js";
 import { errorMessage } from "../errors.js";
@@ -56,7 +55,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const idleMs = options.idleMs ?? 500;
   // Finished jobs from many handlers share one commit and one DELETE … IN (…).
   const acks = createGroupCommit<Ack>((items) =>
-    writeAll(store.db, [
+    store.write([
       ...items.flatMap((a) => a.statements),
       ...store.outbox.deleteStatements(
         items.flatMap((a) => a.done),

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { HeraldDb } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
 import { deliveries, type DeliveryStatus, events, notifications, subscribers } from "../schema.js";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -14,17 +15,21 @@ export interface DeliveryContext {
 
 export function deliveriesRepository(db: HeraldDb) {
   return {
-    /** Everything a send needs, in one query. */
-    async context(deliveryId: string): Promise<DeliveryContext | undefined> {
-      const row = await db
-        .select({ delivery: deliveries, notification: notifications, event: events, subscriber: subscribers })
-        .from(deliveries)
-        .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-        .innerJoin(events, eq(events.id, notifications.eventId))
-        .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
-        .where(eq(deliveries.id, deliveryId))
-        .get();
-      return row;
+    /** Everything the sends of these deliveries need, in one query. */
+    async contexts(deliveryIds: string[]): Promise<Map<string, DeliveryContext>> {
+      const out = new Map<string, DeliveryContext>();
+      for (const part of chunks(deliveryIds)) {
+        const rows = await db
+          .select({ delivery: deliveries, notification: notifications, event: events, subscriber: subscribers })
+          .from(deliveries)
+          .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+          .innerJoin(events, eq(events.id, notifications.eventId))
+          .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
+          .where(inJsonArray(deliveries.id, part))
+          .all();
+        for (const row of rows) out.set(row.delivery.id, row);
+      }
+      return out;
     },
     /** Records one attempt's outcome; `attempts` counts sends, not lease claims. */
     outcomeStatement(

@@ -1,7 +1,7 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { EventInput } from "../../core/schemas/event.js";
-import { chunks, type HeraldDb, type StoreLimits } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
@@ -22,7 +22,7 @@ export function planJobId(eventId: string): string {
   return `plan:${eventId}`;
 }
 
-export function eventsRepository(db: HeraldDb, limits: StoreLimits) {
+export function eventsRepository(db: HeraldDb) {
   return {
     /**
      * Statements that make events durable together with the job that plans them. A known id is

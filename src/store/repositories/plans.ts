@@ -1,5 +1,5 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { chunks, type HeraldDb, type StoreLimits } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
@@ -13,7 +13,7 @@ export interface PlannedWork {
  * Writes what the planner decided for one event. Ids are derived from (event, rule, subscriber, step),
  * so running the same plan again inserts nothing new: planning is idempotent.
  */
-export function plansRepository(db: HeraldDb, limits: StoreLimits) {
+export function plansRepository(db: HeraldDb) {
   return {
     /** Statements that store planned notifications, deliveries and their jobs. */
     insertStatements(work: PlannedWork): BatchItem<"sqlite">[] {

@@ -1,11 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { SubscriberInput } from "../../core/schemas/subscriber.js";
-import { type HeraldDb, writeAll } from "../db.js";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { HeraldDb } from "../db.js";
 import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
-export function subscribersRepository(db: HeraldDb) {
+export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<void>) {
   return {
     /** Creates or updates; fields absent from `input` keep their stored value, `null` clears them. */
     async upsert(id: string, input: SubscriberInput, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
@@ -37,7 +38,7 @@ export function subscribersRepository(db: HeraldDb) {
     async erase(id: string): Promise<boolean> {
       const existing = await this.get(id);
       if (!existing) return false;
-      await writeAll(db, [
+      await write([
         db.delete(topicSubscribers).where(eq(topicSubscribers.subscriberId, id)),
         db.delete(subscribers).where(eq(subscribers.id, id)),
         // Pending work for someone who asked to be forgotten must not go out.
