@@ -1,5 +1,6 @@
 import type { AnyChannel } from "../core/channels/define.js";
 import { mattermostChannel } from "./mattermost.js";
+import { realtimeChannel } from "./realtime.js";
 
-/** Every channel plugin Herald ships, in the order rules usually escalate through them. */
-export const builtInChannels: AnyChannel[] = [mattermostChannel];
+/** Every channel plugin Herald ships. */
+export const builtInChannels: AnyChannel[] = [realtimeChannel, mattermostChannel];

@@ -116,6 +116,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
         locale: ctx.subscriber?.locale ?? null,
       },
       content: finalContent,
+      data: (ctx.event.body as { data?: Record<string, unknown> }).data ?? {},
     };
     const instance = channel.instance;
     return { send: () => instance.send(message, deps.sendContext) };

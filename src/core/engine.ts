@@ -13,6 +13,11 @@ import { createOutboundFetch } from "./net/outbound.js";
 import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
+import { createPluginHandler } from "./plugin-handler.js";
+import type { HeraldPlugin } from "./plugins.js";
+import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
+import { createRealtime, type Realtime } from "./realtime/service.js";
+import type { UpgradeWebSocket } from "hono/ws";
 import { ttlCache, type TtlCache } from "./cache.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TemplateRecord } from "../store/repositories/templates.js";
@@ -33,6 +38,12 @@ export interface HeraldOptions {
   /** DNS lookup for the SSRF guard, where the runtime has one. */
   resolveHost?: (host: string) => Promise<string[]>;
   backoff?: Partial<BackoffPolicy>;
+  plugins?: HeraldPlugin[];
+  /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
+  hub?: RealtimeHub;
+  upgradeWebSocket?: UpgradeWebSocket;
+  /** Static files by URL path (`/sdk/herald.js`, `/demo/index.html`, …). */
+  assets?: Record<string, { body: string; type: string }>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   maxBodyBytes?: number;
 }
@@ -46,6 +57,8 @@ export interface Herald {
   metrics: Metrics;
   /** Identifies this process's outbox leases. */
   instanceId: string;
+  realtime: Realtime;
+  hub: RealtimeHub;
 }
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
@@ -54,7 +67,18 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
-  const channels = createChannelRegistry(options.channels, env);
+  const hub = options.hub ?? createLocalHub();
+  const realtime = createRealtime({ store, hub, clock, logger });
+  const channels = createChannelRegistry(options.channels, env, {
+    realtime: {
+      async deliverNotification(subscriberId, item) {
+        const [row] = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
+        if (!row) throw new Error(`inbox append for ${subscriberId} left no row`);
+        return { seq: row.seq };
+      },
+    },
+  });
+  const plugins = options.plugins ?? [];
   const secrets = await loadSecrets(store, env);
   const instanceId = newId("inst");
   const fetchOut = createOutboundFetch({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost });
@@ -84,10 +108,18 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     handlers: {
       deliver: { each: deliver },
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules }) },
+      plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
     },
   });
 
-  const ingest = createIngest({ store, metrics, logger, rules: caches.rules, onCommitted: () => outbox.wake() });
+  const ingest = createIngest({
+    store,
+    metrics,
+    logger,
+    rules: caches.rules,
+    pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
+    onCommitted: () => outbox.wake(),
+  });
   const app = createApp({
     store,
     clock,
@@ -98,8 +130,12 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     acceptEvent: ingest.accept,
     caches,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
+    realtime,
+    hub,
+    upgradeWebSocket: options.upgradeWebSocket,
+    assets: options.assets ?? {},
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId };
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub };
 }
 
 /** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */

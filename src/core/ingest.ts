@@ -7,6 +7,7 @@ import type { TtlCache } from "./cache.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { emptyWork, needsTopicExpansion, planEvent } from "./planner.js";
+import { pluginJobId } from "./plugin-handler.js";
 
 export type NewEvent = Omit<AcceptedEvent, "plannedAt">;
 
@@ -21,7 +22,15 @@ interface Pending {
  * one transaction: then it is durable and the 202 can go out. Concurrent requests share commits
  * (group commit). An id seen before is dropped inside the commit, so a repeat changes nothing.
  */
-export function createIngest(deps: { store: Store; metrics: Metrics; logger: Logger; rules: TtlCache<RuleRecord[]>; onCommitted: () => void }) {
+export function createIngest(deps: {
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  rules: TtlCache<RuleRecord[]>;
+  /** Event types some plugin handles: such events also get a plugin job. */
+  pluginEventTypes: Set<string>;
+  onCommitted: () => void;
+}) {
   const { store, metrics, logger } = deps;
 
   const commits = createGroupCommit<Pending>(async (items) => {
@@ -34,6 +43,8 @@ export function createIngest(deps: { store: Store; metrics: Metrics; logger: Log
     }
     const work = emptyWork();
     for (const item of fresh) {
+      const { id, type, receivedAt } = item.event;
+      if (deps.pluginEventTypes.has(type)) work.jobs.push({ id: pluginJobId(id), kind: "plugin", ref: id, runAt: receivedAt, createdAt: receivedAt });
       if (!item.work) continue;
       work.notifications.push(...item.work.notifications);
       work.deliveries.push(...item.work.deliveries);

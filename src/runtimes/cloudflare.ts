@@ -13,13 +13,18 @@ import { createStore, type HeraldDb, type RawStatement } from "../store/index.js
 import { migrate } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
 import initialMigration from "../store/migrations/0001_init.sql";
+import realtimeMigration from "../store/migrations/0002_realtime.sql";
+import { builtInPlugins } from "../plugins/index.js";
 
 export interface Env {
   DB: D1Database;
   [key: string]: unknown;
 }
 
-const MIGRATIONS = [{ name: "0001_init.sql", sql: initialMigration }];
+const MIGRATIONS = [
+  { name: "0001_init.sql", sql: initialMigration },
+  { name: "0002_realtime.sql", sql: realtimeMigration },
+];
 
 let booting: Promise<Herald> | undefined;
 
@@ -44,7 +49,7 @@ function heraldFor(env: Env): Promise<Herald> {
     const runBatch = async (statements: RawStatement[]) => {
       await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
     };
-    return createHerald({ store: createStore(db, runBatch), env: vars, channels: builtInChannels, logger: jsonLogger({ minLevel: (vars.HERALD_LOG_LEVEL as "info") ?? "info" }) });
+    return createHerald({ store: createStore(db, runBatch), env: vars, channels: builtInChannels, plugins: builtInPlugins, logger: jsonLogger({ minLevel: (vars.HERALD_LOG_LEVEL as "info") ?? "info" }) });
   })().catch((error) => {
     booting = undefined;
     throw error;

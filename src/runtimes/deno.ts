@@ -6,6 +6,9 @@ import { builtInChannels } from "../channels/index.js";
 import { createHerald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
+import { readAssets } from "./assets.js";
+import { builtInPlugins } from "../plugins/index.js";
+import { upgradeWebSocket } from "hono/deno";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -17,7 +20,7 @@ declare const Deno: {
 const env = Deno.env.toObject();
 const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
 const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
-const herald = await createHerald({ store, env, channels: builtInChannels, logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
+const herald = await createHerald({ store, env, channels: builtInChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();
 

@@ -1,11 +1,14 @@
 /** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
-import { serve } from "@hono/node-server";
+import { serve, upgradeWebSocket } from "@hono/node-server";
+import { WebSocketServer } from "ws";
 import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
 import { builtInChannels } from "../channels/index.js";
 import { createHerald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
+import { readAssets } from "./assets.js";
+import { builtInPlugins } from "../plugins/index.js";
 
 export interface RunningNode {
   url: string;
@@ -20,6 +23,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
     store,
     env,
     channels: builtInChannels,
+    plugins: builtInPlugins,
+    upgradeWebSocket,
+    assets: readAssets(),
     logger,
     resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
@@ -31,7 +37,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
   // HERALD_OUTBOX=off runs an API-only process (another process on the same database drains the outbox).
   if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
 
-  const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
+  // Frames larger than an inbox page have no business here.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1", websocket: { server: wss } });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
@@ -46,7 +54,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
     url,
     close: () =>
       (closing ??= (async () => {
+        for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        wss.close();
         await herald.outbox.stop();
         client.close();
       })()),

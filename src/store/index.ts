@@ -8,6 +8,8 @@ import { rulesRepository } from "./repositories/rules.js";
 import { settingsRepository } from "./repositories/settings.js";
 import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
+import { inboxRepository } from "./repositories/inbox.js";
+import { topicsRepository } from "./repositories/topics.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -29,6 +31,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     plans: plansRepository(db),
     outbox: outboxRepository(db),
     deliveries: deliveriesRepository(db),
+    inbox: inboxRepository(db),
+    topics: topicsRepository(db),
   };
 }
 

@@ -114,4 +114,53 @@ export const jobs = sqliteTable(
  * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
-export type JobKind = "plan" | "deliver";
+export type JobKind = "plan" | "deliver" | "plugin";
+
+export const topics = sqliteTable("topics", {
+  key: text("key").primaryKey(),
+  name: text("name"),
+  allowMemberMessages: integer("allow_member_messages", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const inbox = sqliteTable(
+  "inbox",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    seq: integer("seq").notNull(),
+    id: text("id").notNull(),
+    type: text("type").notNull().$type<InboxItemType>(),
+    topic: text("topic"),
+    title: text("title"),
+    body: text("body"),
+    url: text("url"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    senderId: text("sender_id"),
+    senderName: text("sender_name"),
+    clientMessageId: text("client_message_id"),
+    createdAt: integer("created_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+    seenAt: integer("seen_at"),
+    readAt: integer("read_at"),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.seq] }), uniqueIndex("inbox_by_item").on(t.subscriberId, t.id), index("inbox_unread").on(t.subscriberId, t.readAt), index("inbox_by_message").on(t.id)],
+);
+
+export const topicMessages = sqliteTable(
+  "topic_messages",
+  {
+    id: text("id").primaryKey(),
+    topic: text("topic").notNull(),
+    senderId: text("sender_id"),
+    senderName: text("sender_name"),
+    system: integer("system", { mode: "boolean" }).notNull().default(false),
+    clientMessageId: text("client_message_id"),
+    body: text("body").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("topic_messages_dedup").on(t.topic, t.senderId, t.clientMessageId), index("topic_messages_by_topic").on(t.topic, t.createdAt)],
+);
+
+export type InboxItemType = "notification" | "message";

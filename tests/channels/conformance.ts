@@ -43,6 +43,7 @@ function message(content: unknown, subscriber: ConformanceOptions["subscriber"])
     eventId: `evt_conformance_${counter}`,
     subscriber: { id: "sub-1", name: "Conformance", email: "c@example.com", phone: "+15005550006", locale: "en", ...subscriber },
     content,
+    data: { order: counter },
   };
 }
 

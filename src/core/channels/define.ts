@@ -33,6 +33,8 @@ export interface ChannelMessage<Content> {
   eventId: string;
   subscriber: { id: string; name: string | null; email: string | null; phone: string | null; locale: string | null };
   content: Content;
+  /** The event's `data`, for channels that pass it on to the client (in-app, push). */
+  data: Record<string, unknown>;
 }
 
 export type SendResult =
@@ -59,6 +61,17 @@ export interface ChannelInstance<Content> {
   send(message: ChannelMessage<Content>, ctx: SendContext): Promise<SendResult>;
 }
 
+/** What the engine offers channels that deliver inside Herald itself. */
+export interface ChannelServices {
+  realtime: {
+    /** Appends a notification to a subscriber's stream and pushes it to their live connections. */
+    deliverNotification(
+      subscriberId: string,
+      item: { id: string; title: string; body: string; url?: string | null; data?: Record<string, unknown> | null; createdAt: number },
+    ): Promise<{ seq: number }>;
+  };
+}
+
 export interface ChannelDefinition<S extends ConfigSchema, Content> {
   /** Stable kebab-case id; rule steps name it in `channel`. */
   id: string;
@@ -69,7 +82,7 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
   content: z.ZodType<Content>;
   /** Which content fields hold text limited by `limits.bodyMaxLength`. */
   bodyField?: keyof Content & string;
-  create(config: ConfigValues<S>): ChannelInstance<Content>;
+  create(config: ConfigValues<S>, services: ChannelServices): ChannelInstance<Content>;
 }
 
 export type AnyChannel = ChannelDefinition<ConfigSchema, any>;

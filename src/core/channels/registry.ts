@@ -1,5 +1,5 @@
 import { HeraldError } from "../errors.js";
-import type { AnyChannel, ChannelInstance, ConfigSchema, ConfigValues } from "./define.js";
+import type { AnyChannel, ChannelInstance, ChannelServices, ConfigSchema, ConfigValues } from "./define.js";
 
 export interface RegisteredChannel {
   definition: AnyChannel;
@@ -20,12 +20,12 @@ export interface ChannelRegistry {
  * configured instances. Malformed values throw at start-up (fail early); a channel with required
  * values simply absent is registered as not configured, so rules can still name it.
  */
-export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>): ChannelRegistry {
+export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>, services?: ChannelServices): ChannelRegistry {
   const channels = new Map<string, RegisteredChannel & { values: Record<string, unknown> }>();
   for (const definition of definitions) {
     if (channels.has(definition.id)) throw new HeraldError("duplicate_channel", `channel "${definition.id}" is registered twice`);
     const { values, missing } = resolveConfig(definition.id, definition.config, env);
-    const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>) : undefined;
+    const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>, services ?? noServices) : undefined;
     channels.set(definition.id, { definition, instance, missing, values });
   }
   return {
@@ -85,3 +85,9 @@ function parseField(channelId: string, name: string, type: string, raw: string, 
       return raw;
   }
 }
+
+const noServices: ChannelServices = {
+  realtime: {
+    deliverNotification: () => Promise.reject(new Error("the real-time inbox is not available here")),
+  },
+};

@@ -11,6 +11,11 @@ import { ruleRoutes } from "./routes/rules.js";
 import { subscriberRoutes } from "./routes/subscribers.js";
 import { systemRoutes } from "./routes/system.js";
 import { templateRoutes } from "./routes/templates.js";
+import { meRoutes } from "./routes/me.js";
+import { streamRoutes } from "./routes/stream.js";
+import { roomRoutes } from "./routes/rooms.js";
+import { assetRoutes } from "./routes/assets.js";
+import { requireSubscriber } from "./subscriber-auth.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/];
@@ -54,15 +59,21 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
 
   const apiKey = requireApiKey(deps);
   app.use("/v1/*", async (c, next) => (PUBLIC_V1.some((p) => p.test(c.req.path)) ? next() : apiKey(c, next)));
+  app.use("/v1/me/*", requireSubscriber(deps));
   app.use("/metrics", apiKey);
 
+  assetRoutes(app, deps);
   systemRoutes(app, deps);
+  meRoutes(app, deps);
+  streamRoutes(app, deps);
+  roomRoutes(app, deps);
   subscriberRoutes(app, deps);
   templateRoutes(app, deps);
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });
   app.openAPIRegistry.registerComponent("securitySchemes", "signature", { type: "apiKey", in: "header", name: "X-Herald-Signature" });
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: "Notification engine API" } });
 

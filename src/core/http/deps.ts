@@ -6,6 +6,9 @@ import type { NewEvent } from "../ingest.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { HeraldCaches } from "../engine.js";
+import type { UpgradeWebSocket } from "hono/ws";
+import type { RealtimeHub } from "../realtime/hub.js";
+import type { Realtime } from "../realtime/service.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -20,7 +23,13 @@ export interface HttpDeps {
   caches: HeraldCaches;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  realtime: Realtime;
+  hub: RealtimeHub;
+  /** The runtime's WebSocket upgrade (hono's helper for Node, Deno, Workers); absent: no WebSocket. */
+  upgradeWebSocket?: UpgradeWebSocket;
+  /** Static files served as they are: `/sdk/herald.js`, `/demo/…`. */
+  assets: Record<string, { body: string; type: string }>;
 }
 
 /** Hono context variables set by middleware. */
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = { Variables: { requestId: string; subscriberId: string } };

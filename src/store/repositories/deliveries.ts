@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
@@ -40,13 +40,28 @@ export function deliveriesRepository(db: HeraldDb) {
       return db
         .update(deliveries)
         .set({
-          status: outcome.status,
+          // A live connection may have confirmed an in-app delivery before this outcome is written.
+          status: outcome.status === "sent" ? sql`CASE WHEN ${deliveries.status} = 'delivered' THEN 'delivered' ELSE 'sent' END` : outcome.status,
           lastError: outcome.error ?? null,
           ...(outcome.providerMessageId !== undefined ? { providerMessageId: outcome.providerMessageId } : {}),
           attempts: outcome.countAttempt ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
           updatedAt: now,
         })
         .where(eq(deliveries.id, id));
+    },
+    /** Copies seen/read from the inbox to the notification (escalations read it there). */
+    async markNotification(notificationId: string, seenAt: number | null, readAt: number | null): Promise<void> {
+      await db
+        .update(notifications)
+        .set({ seenAt: sql`COALESCE(${notifications.seenAt}, ${seenAt})`, readAt: sql`COALESCE(${notifications.readAt}, ${readAt})` })
+        .where(eq(notifications.id, notificationId));
+    },
+    /** A real-time notification reached a live connection: `sent` becomes `delivered`. */
+    async markRealtimeDelivered(notificationId: string, now: number): Promise<void> {
+      await db
+        .update(deliveries)
+        .set({ status: "delivered", updatedAt: now })
+        .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.channel, "realtime"), inArray(deliveries.status, ["pending", "sent"])));
     },
     /** The fallback step waiting right after `step`, if the rule has one. */
     async nextWaiting(notificationId: string, step: number): Promise<DeliveryRow | undefined> {

@@ -1,0 +1,35 @@
+import { defineChannel } from "../core/channels/define.js";
+import { errorMessage } from "../core/errors.js";
+import { RealtimeContent } from "../core/schemas/template.js";
+
+/**
+ * The in-app channel: the notification is appended to the subscriber's stream (stored, with a
+ * seq) and pushed to every open connection of theirs. It needs no configuration.
+ */
+export const realtimeChannel = defineChannel({
+  id: "realtime",
+  title: "In-app (real time)",
+  config: {},
+  limits: { bodyMaxLength: 4000 },
+  content: RealtimeContent,
+  bodyField: "body",
+  create(_config, services) {
+    return {
+      async send(message, ctx) {
+        try {
+          const { seq } = await services.realtime.deliverNotification(message.subscriber.id, {
+            id: message.notificationId,
+            title: message.content.title,
+            body: message.content.body,
+            url: message.content.url ?? null,
+            data: message.data,
+            createdAt: ctx.clock.now(),
+          });
+          return { ok: true, providerMessageId: `seq:${seq}` };
+        } catch (error) {
+          return { ok: false, code: "store_error", message: errorMessage(error), retryable: true };
+        }
+      },
+    };
+  },
+});

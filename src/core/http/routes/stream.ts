@@ -1,0 +1,75 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { invalidRequest } from "../../errors.js";
+import { wsFrame } from "../../realtime/frames.js";
+import { openStream, type StreamOutput } from "../../realtime/session.js";
+import { MAX_UNSENT_BYTES, sseResponse } from "../../realtime/sse.js";
+import type { AppEnv, HttpDeps } from "../deps.js";
+
+const WS_HEARTBEAT_MS = 30_000;
+
+/** `after` from `?after=` or (SSE reconnects) `Last-Event-ID`; 0 means from the start. */
+function cursor(query: string | undefined, lastEventId: string | undefined): number {
+  const raw = lastEventId ?? query ?? "0";
+  if (!/^\d{1,15}$/.test(raw)) throw invalidRequest("the cursor is not a sequence number", [{ path: lastEventId ? "Last-Event-ID" : "after", message: "a non-negative integer" }]);
+  return Number(raw);
+}
+
+/** Live delivery of a subscriber's stream over SSE and WebSocket (docs/realtime.md). */
+export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  app.get("/v1/me/stream", (c) => {
+    const after = cursor(c.req.query("after"), c.req.header("last-event-id"));
+    const subscriberId = c.get("subscriberId");
+    return sseResponse((out) => openStream(deps, subscriberId, after, out));
+  });
+
+  const upgrade = deps.upgradeWebSocket;
+  if (!upgrade) return;
+  app.get(
+    "/v1/me/ws",
+    upgrade((c) => {
+      const after = cursor(c.req.query("after"), undefined);
+      const subscriberId = c.get("subscriberId");
+      let stop: (() => void) | undefined;
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
+      return {
+        onOpen(_event, ws) {
+          const raw = ws.raw as { bufferedAmount?: number; ping?: () => void } | undefined;
+          const out: StreamOutput = {
+            send(frame) {
+              if (ws.readyState !== 1) return false;
+              ws.send(JSON.stringify(wsFrame(frame as never)));
+              return (raw?.bufferedAmount ?? 0) <= MAX_UNSENT_BYTES;
+            },
+            close(reason) {
+              clearInterval(heartbeat);
+              // 4000-4999 are application codes: the SDK reconnects and resumes.
+              if (ws.readyState === 1) ws.close(4000, reason.slice(0, 100));
+            },
+          };
+          heartbeat = setInterval(() => (raw?.ping ? raw.ping() : ws.send('{"type":"heartbeat"}')), WS_HEARTBEAT_MS);
+          stop = openStream(deps, subscriberId, after, out);
+        },
+        onMessage(event, ws) {
+          let message: { type?: string; topic?: string };
+          try {
+            message = JSON.parse(String(event.data));
+          } catch {
+            return;
+          }
+          if (message.type === "ping") ws.send('{"type":"pong"}');
+          else if (message.type === "typing" && typeof message.topic === "string") void typingFromSocket(deps, subscriberId, message.topic);
+        },
+        onClose() {
+          clearInterval(heartbeat);
+          stop?.();
+        },
+      };
+    }),
+  );
+}
+
+async function typingFromSocket(deps: HttpDeps, subscriberId: string, topic: string) {
+  if (!(await deps.store.topics.isMember(topic, subscriberId))) return;
+  const subscriber = await deps.store.subscribers.get(subscriberId);
+  await deps.realtime.typing(topic, { id: subscriberId, name: subscriber?.name ?? null });
+}

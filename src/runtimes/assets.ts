@@ -1,0 +1,42 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SRC = join(dirname(fileURLToPath(import.meta.url)), "..");
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".ts": "text/plain; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".webmanifest": "application/manifest+json",
+};
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+/**
+ * The browser files Herald serves, read once at start: the SDK (`src/client/herald.js` →
+ * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`) and the demo (`src/demo/**`).
+ * Tests beside them (`*.test.*`) are not served.
+ */
+export function readAssets(): Record<string, { body: string; type: string }> {
+  const assets: Record<string, { body: string; type: string }> = {};
+  const add = (url: string, file: string) => {
+    const type = TYPES[extname(file)];
+    if (type && !/\.test\./.test(file)) assets[url] = { body: readFileSync(file, "utf8"), type };
+  };
+  for (const file of walk(join(SRC, "client"))) {
+    const name = relative(join(SRC, "client"), file);
+    add(name === "sw.js" ? "/sw.js" : `/sdk/${name}`, file);
+  }
+  for (const file of walk(join(SRC, "demo"))) add(`/demo/${relative(join(SRC, "demo"), file)}`, file);
+  return assets;
+}

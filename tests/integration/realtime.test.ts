@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
+import { openSse, openWs } from "../support/stream-clients.js";
+
+let herald: HeraldProcess;
+let call: ReturnType<typeof api>;
+let n = 0;
+
+beforeAll(async () => {
+  herald = await startHerald();
+  call = api(herald.url);
+  await call("PUT", "/v1/templates/inapp", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}", url: "https://shop.example/o/{{data.order}}" } } });
+  await call("PUT", "/v1/rules/inapp", { event: "order.update", steps: [{ channel: "realtime", template: "inapp" }] });
+});
+afterAll(() => herald?.stop());
+
+async function subscriber(name: string) {
+  const id = `${name}-${++n}`;
+  await call("PUT", `/v1/subscribers/${id}`, { name });
+  const { body } = await call("POST", `/v1/subscribers/${id}/tokens`, {});
+  return { id, token: body.token as string, me: api(herald.url, body.token) };
+}
+
+async function notify(to: string, order: number, status = "courier") {
+  const res = await call("POST", "/v1/events", { id: `upd-${to}-${order}-${status}`, type: "order.update", to, data: { order, status } });
+  expect(res.status).toBe(202);
+}
+
+const items = (events: { event: string; data: any }[]) => events.filter((e) => e.event === "notification" || e.event === "message").map((e) => e.data);
+
+describe("subscriber tokens", () => {
+  it("refuse a missing or tampered token with 401 and keep inboxes apart", async () => {
+    const alice = await subscriber("alice");
+    const bob = await subscriber("bob");
+    await notify(alice.id, 1);
+    await eventually(async () => (await alice.me("GET", "/v1/me/notifications")).body.items.length === 1);
+    expect((await api(herald.url, null)("GET", "/v1/me/notifications")).status).toBe(401);
+    const [payload, mac] = alice.token.split(".");
+    const forged = Buffer.from(JSON.stringify({ sub: bob.id, exp: 4_000_000_000 })).toString("base64url");
+    expect((await api(herald.url, `${forged}.${mac}`)("GET", "/v1/me/notifications")).status).toBe(401);
+    expect((await api(herald.url, `${payload}.${mac}x`)("GET", "/v1/me/notifications")).status).toBe(401);
+    expect((await bob.me("GET", "/v1/me/notifications")).body.items).toEqual([]);
+    expect((await bob.me("POST", `/v1/me/notifications/${(await alice.me("GET", "/v1/me/notifications")).body.items[0].id}/read`)).status).toBe(404);
+    // The API key is not a subscriber token.
+    expect((await call("GET", "/v1/me/notifications")).status).toBe(401);
+  });
+});
+
+describe("resume over SSE", () => {
+  it("delivers three live, then after a disconnect exactly the two missed, in order", async () => {
+    const s = await subscriber("sse");
+    const first = await openSse(`${herald.url}/v1/me/stream`, { authorization: `Bearer ${s.token}` });
+    expect(first.status).toBe(200);
+    await first.until((e) => e.some((x) => x.event === "ready"));
+    for (const order of [1, 2, 3]) await notify(s.id, order);
+    const live = items(await first.until((e) => items(e).length === 3));
+    expect(live.map((i) => i.title)).toEqual(["Order 1", "Order 2", "Order 3"]);
+    expect(live.map((i) => i.seq)).toEqual([1, 2, 3]);
+    first.close();
+
+    for (const order of [4, 5]) await notify(s.id, order);
+    await eventually(async () => (await s.me("GET", "/v1/me/notifications?after=3")).body.items.length === 2);
+    const resumed = await openSse(`${herald.url}/v1/me/stream?token=${s.token}`, { "last-event-id": "3" });
+    const events = await resumed.until((e) => e.some((x) => x.event === "ready"));
+    expect(items(events).map((i) => [i.seq, i.title])).toEqual([
+      [4, "Order 4"],
+      [5, "Order 5"],
+    ]);
+    expect(events.filter((e) => e.event === "notification").map((e) => e.id)).toEqual(["4", "5"]);
+    await notify(s.id, 6);
+    expect(items(await resumed.until((e) => items(e).length === 3)).map((i) => i.seq)).toEqual([4, 5, 6]);
+    resumed.close();
+  });
+});
+
+describe("resume over WebSocket", () => {
+  it("sends the missed items first, then live, with no gap and no repeat", async () => {
+    const s = await subscriber("ws");
+    for (const order of [1, 2]) await notify(s.id, order);
+    await eventually(async () => (await s.me("GET", "/v1/me/notifications")).body.items.length === 2);
+    const ws = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?after=1&token=${s.token}`);
+    await ws.until((e) => e.some((f) => f.type === "ready"));
+    await notify(s.id, 3);
+    const frames = await ws.until((e) => e.filter((f) => f.type === "notification").length === 2);
+    expect(frames.filter((f) => f.type === "notification").map((f) => f.seq)).toEqual([2, 3]);
+    expect(frames.find((f) => f.type === "unread")).toBeDefined();
+    ws.send({ type: "ping" });
+    await ws.until((e) => e.some((f) => f.type === "pong"));
+    ws.close();
+  });
+
+  it("refuses a WebSocket without a valid token", async () => {
+    await expect(openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=nope`)).rejects.toThrow(/401/);
+  });
+});
+
+describe("inbox API", () => {
+  it("pages with a cursor, marks seen and read, and pushes unread counts to every connection", async () => {
+    const s = await subscriber("inbox");
+    const tab1 = await openSse(`${herald.url}/v1/me/stream?token=${s.token}`);
+    const tab2 = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=${s.token}`);
+    for (const order of [1, 2, 3]) await notify(s.id, order);
+    await eventually(async () => (await s.me("GET", "/v1/me/unread-count")).body.count === 3);
+
+    const page1 = await s.me("GET", "/v1/me/notifications?limit=2");
+    expect(page1.body.items.map((i: any) => i.seq)).toEqual([1, 2]);
+    expect(page1.body.next).toBe(2);
+    const page2 = await s.me("GET", `/v1/me/notifications?after=${page1.body.next}&limit=2`);
+    expect(page2.body).toMatchObject({ items: [{ seq: 3, url: "https://shop.example/o/3" }], next: null });
+
+    const id = page1.body.items[0].id;
+    const seen = await s.me("POST", `/v1/me/notifications/${id}/seen`);
+    expect(seen.body).toMatchObject({ id, readAt: null });
+    expect(seen.body.seenAt).not.toBeNull();
+    expect((await s.me("POST", `/v1/me/notifications/${id}/read`)).body.readAt).not.toBeNull();
+    await tab1.until((e) => e.some((x) => x.event === "unread" && x.data.count === 2));
+    await tab2.until((e) => e.some((f) => f.type === "unread" && f.count === 2));
+    expect((await s.me("POST", "/v1/me/notifications/read-all")).body).toEqual({ count: 0 });
+    await tab1.until((e) => e.some((x) => x.event === "unread" && x.data.count === 0));
+    await tab2.until((e) => e.some((f) => f.type === "unread" && f.count === 0));
+    expect((await s.me("GET", "/v1/me/unread-count")).body).toEqual({ count: 0 });
+
+    // Reading the in-app notification marks the notification seen and read for the engine too.
+    const event = await call("GET", `/v1/events/upd-${s.id}-1-courier`);
+    expect(event.body.notifications[0].readAt).not.toBeNull();
+    expect(event.body.notifications[0].deliveries[0].status).toBe("delivered");
+    tab1.close();
+    tab2.close();
+  });
+
+  it("answers a bad cursor with 400", async () => {
+    const s = await subscriber("cursor");
+    expect((await s.me("GET", "/v1/me/notifications?after=-1")).status).toBe(400);
+    expect((await openSse(`${herald.url}/v1/me/stream?token=${s.token}&after=abc`)).status).toBe(400);
+  });
+});
+
+describe("rooms", () => {
+  it("delivers member messages to every member, de-duplicates by client id, and sends typing and receipts", async () => {
+    const customer = await subscriber("customer");
+    const operator = await subscriber("operator");
+    const stranger = await subscriber("stranger");
+    const room = `ticket:${n}`;
+    expect((await call("PUT", `/v1/topics/${room}`, { name: "Ticket", allowMemberMessages: true })).status).toBe(200);
+    await call("PUT", `/v1/topics/${room}/subscribers/${customer.id}`);
+    await call("PUT", `/v1/topics/${room}/subscribers/${operator.id}`);
+
+    const customerTab2 = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=${customer.token}`);
+    const operatorWs = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=${operator.token}`);
+    await operatorWs.until((e) => e.some((f) => f.type === "ready"));
+    await customerTab2.until((e) => e.some((f) => f.type === "ready"));
+
+    const sent = await customer.me("POST", `/v1/me/topics/${room}/messages`, { clientMessageId: "c-1", body: "Where is my order?" });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ topic: room, clientMessageId: "c-1", body: "Where is my order?", sender: { id: customer.id, name: "customer" } });
+    const again = await customer.me("POST", `/v1/me/topics/${room}/messages`, { clientMessageId: "c-1", body: "Where is my order?" });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(sent.body.id);
+
+    const atOperator = await operatorWs.until((e) => e.some((f) => f.type === "message"));
+    expect(atOperator.filter((f) => f.type === "message")).toHaveLength(1);
+    await customerTab2.until((e) => e.some((f) => f.type === "message" && f.clientMessageId === "c-1"));
+    // The operator's connection received it: the sender hears "delivered".
+    await customerTab2.until((e) => e.some((f) => f.type === "receipt" && f.status === "delivered" && f.messageId === sent.body.id));
+
+    operatorWs.send({ type: "typing", topic: room });
+    await customerTab2.until((e) => e.some((f) => f.type === "typing" && f.subscriber.id === operator.id));
+    expect((await operator.me("POST", `/v1/me/topics/${room}/typing`)).status).toBe(429);
+
+    await operator.me("POST", `/v1/me/notifications/${sent.body.id}/read`);
+    await customerTab2.until((e) => e.some((f) => f.type === "receipt" && f.status === "read" && f.by === operator.id));
+
+    const history = await operator.me("GET", `/v1/me/topics/${room}/messages`);
+    expect(history.body.items.map((m: any) => m.body)).toEqual(["Where is my order?"]);
+    expect((await customer.me("GET", "/v1/me/topics")).body.items).toEqual([{ key: room, name: "Ticket", allowMessages: true }]);
+    expect((await stranger.me("POST", `/v1/me/topics/${room}/messages`, { clientMessageId: "x", body: "hi" })).status).toBe(404);
+    expect((await stranger.me("GET", `/v1/me/topics/${room}/messages`)).status).toBe(404);
+    customerTab2.close();
+    operatorWs.close();
+  });
+
+  it("refuses member messages where the room does not allow them", async () => {
+    const s = await subscriber("quiet");
+    await call("PUT", `/v1/topics/news-${n}/subscribers/${s.id}`);
+    expect((await s.me("POST", `/v1/me/topics/news-${n}/messages`, { clientMessageId: "a", body: "hi" })).status).toBe(403);
+  });
+
+  it("turns support-ticket events into system messages, once each", async () => {
+    const customer = await subscriber("client");
+    const ticket = `t${n}`;
+    await call("PUT", `/v1/topics/ticket:${ticket}/subscribers/${customer.id}`);
+    const ws = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=${customer.token}`);
+    const post = (type: string, data: object) => call("POST", "/v1/events", { id: `${type}-${ticket}`, type, data: { ticket, ...data } });
+    await post("ticket.operator_joined", { operator: { id: `op-${ticket}`, name: "Artyom" } });
+    await post("ticket.operator_joined", { operator: { id: `op-${ticket}`, name: "Artyom" } });
+    await post("ticket.closed", {});
+    await post("ticket.reopened", { locale: "ru" });
+    const frames = await ws.until((e) => e.filter((f) => f.type === "message").length === 3);
+    expect(frames.filter((f) => f.type === "message").map((f) => [f.body, f.sender])).toEqual([
+      ["Operator Artyom joined", { id: null, name: null, system: true }],
+      ["Ticket closed. Thank you!", { id: null, name: null, system: true }],
+      ["Обращение открыто снова", { id: null, name: null, system: true }],
+    ]);
+    // The operator joined the room too.
+    expect((await call("GET", `/v1/subscribers/op-${ticket}`)).body.topics).toContain(`ticket:${ticket}`);
+    ws.close();
+  });
+});
