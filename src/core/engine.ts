@@ -72,9 +72,11 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
-        const [row] = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
-        if (!row) throw new Error(`inbox append for ${subscriberId} left no row`);
-        return { seq: row.seq };
+        const seqs = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
+        // A retried send finds the item already there: report the seq it has.
+        const seq = seqs.get(`${subscriberId}\u0000${item.id}`) ?? (await store.inbox.seqOf(subscriberId, item.id));
+        if (seq === undefined) throw new Error(`inbox append for ${subscriberId} left no row`);
+        return { seq };
       },
     },
   });

@@ -47,7 +47,8 @@ function heraldFor(env: Env): Promise<Herald> {
     const db = drizzle(env.DB as never, { schema }) as unknown as HeraldDb;
     const vars = stringsOf(env);
     const runBatch = async (statements: RawStatement[]) => {
-      await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
+      const results = await env.DB.batch<Record<string, unknown>>(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
+      return results.map((r) => r.results ?? []);
     };
     return createHerald({ store: createStore(db, runBatch), env: vars, channels: builtInChannels, plugins: builtInPlugins, logger: jsonLogger({ minLevel: (vars.HERALD_LOG_LEVEL as "info") ?? "info" }) });
   })().catch((error) => {

@@ -55,7 +55,8 @@ export async function openLibsqlStore(url: string, options: { authToken?: string
   );
   const db = drizzle(client, { schema }) as unknown as HeraldDb;
   const runBatch = async (statements: RawStatement[]) => {
-    await client.batch(statements.map((s) => ({ sql: s.sql, args: s.params as InArgs })), "write");
+    const results = await client.batch(statements.map((s) => ({ sql: s.sql, args: s.params as InArgs })), "write");
+    return results.map((r) => r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))));
   };
   return { store: createStore(db, runBatch), client, embedded };
 }

@@ -17,10 +17,11 @@ export interface RawStatement {
 
 /**
  * Runs statements atomically (one transaction). Each runtime supplies it from its driver:
- * libSQL `client.batch(statements, "write")`, D1 `DB.batch(prepared)`. Drizzle builds the SQL;
+ * libSQL `client.batch(statements, "write")`, D1 `DB.batch(prepared)`. It returns each statement's
+ * rows (for `RETURNING`), as objects keyed by column name. Drizzle builds the SQL;
  * executing through the driver directly sidesteps drizzle's D1 batch, which cannot bind raw SQL.
  */
-export type RunBatch = (statements: RawStatement[]) => Promise<void>;
+export type RunBatch = (statements: RawStatement[]) => Promise<Record<string, unknown>[][]>;
 
 /** Query builders expose `toSQL()`; raw `db.run(sql)` statements expose `getQuery()`. */
 export function toRawStatement(item: BatchItem<"sqlite">): RawStatement {

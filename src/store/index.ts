@@ -16,10 +16,8 @@ export { createGroupCommit, type GroupCommit } from "./group-commit.js";
 
 /** All repositories over one database. Runtimes build the drizzle database; the engine gets this. */
 export function createStore(db: HeraldDb, runBatch: RunBatch) {
-  /** Runs drizzle-built statements atomically; nothing for none. */
-  const write = async (items: BatchItem<"sqlite">[]) => {
-    if (items.length > 0) await runBatch(items.map(toRawStatement));
-  };
+  /** Runs drizzle-built statements atomically (nothing for none); returns each one's RETURNING rows. */
+  const write = async (items: BatchItem<"sqlite">[]): Promise<Record<string, unknown>[][]> => (items.length > 0 ? runBatch(items.map(toRawStatement)) : []);
   return {
     db,
     write,

@@ -144,7 +144,8 @@ export const inbox = sqliteTable(
     seenAt: integer("seen_at"),
     readAt: integer("read_at"),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.seq] }), uniqueIndex("inbox_by_item").on(t.subscriberId, t.id), index("inbox_unread").on(t.subscriberId, t.readAt), index("inbox_by_message").on(t.id)],
+  // inbox_unread is a partial index (WHERE read_at IS NULL) and the table is WITHOUT ROWID: see 0002_realtime.sql.
+  (t) => [primaryKey({ columns: [t.subscriberId, t.seq] }), uniqueIndex("inbox_by_item").on(t.subscriberId, t.id)],
 );
 
 export const topicMessages = sqliteTable(

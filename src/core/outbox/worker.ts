@@ -54,15 +54,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const leaseMs = options.leaseMs ?? 60_000;
   const idleMs = options.idleMs ?? 500;
   // Finished jobs from many handlers share one commit and one DELETE … IN (…).
-  const acks = createGroupCommit<Ack>((items) =>
-    store.write([
+  const acks = createGroupCommit<Ack>(async (items) => {
+    await store.write([
       ...items.flatMap((a) => a.statements),
       ...store.outbox.deleteStatements(
         items.flatMap((a) => a.done),
         owner,
       ),
-    ]),
-  );
+    ]);
+  });
 
   let inflight = 0;
   let running = false;

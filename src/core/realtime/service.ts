@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Store } from "../../store/index.js";
 import type { InboxAppend, InboxRow } from "../../store/repositories/inbox.js";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Clock } from "../clock.js";
 import { toHex, utf8 } from "../encoding.js";
 import { errorMessage } from "../errors.js";
@@ -23,6 +24,28 @@ export function messageId(topic: string, senderId: string | null, clientMessageI
 
 const TYPING_INTERVAL_MS = 1000;
 
+/** The row an append wrote (a repeat of an existing item is published as appended; clients de-duplicate by id). */
+function appendedRow(item: InboxAppend, seq: number): InboxRow {
+  return {
+    subscriberId: item.subscriberId,
+    seq,
+    id: item.id,
+    type: item.type,
+    topic: item.topic ?? null,
+    title: item.title ?? null,
+    body: item.body ?? null,
+    url: item.url ?? null,
+    data: item.data ?? null,
+    senderId: item.senderId ?? null,
+    senderName: item.senderName ?? null,
+    clientMessageId: item.clientMessageId ?? null,
+    createdAt: item.createdAt,
+    deliveredAt: null,
+    seenAt: null,
+    readAt: null,
+  };
+}
+
 /**
  * The real-time inbox: append, publish, mark, rooms. Every write is stored first and published
  * after, so live frames never announce what a resuming client could not find.
@@ -31,19 +54,43 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
   const { store, hub, clock, logger } = deps;
   const lastTyping = new Map<string, number>();
 
+  /** Pushes fresh unread counts to those of these subscribers who are connected (one query for all). */
   async function publishUnread(subscriberIds: Iterable<string>) {
-    for (const id of new Set(subscriberIds)) {
-      if (hub.connections(id) === 0) continue;
-      hub.publish(id, { type: "unread", count: await store.inbox.unreadCount(id) });
+    const connected = [...new Set(subscriberIds)].filter((id) => hub.connections(id) > 0);
+    if (connected.length === 0) return;
+    const counts = await store.inbox.unreadCounts(connected);
+    for (const id of connected) hub.publish(id, { type: "unread", count: counts.get(id) ?? 0 });
+  }
+
+  // Connections report what reached them; a fan-out to thousands is recorded in one statement.
+  let deliveredPending: { subscriberId: string; seq: number }[] = [];
+  async function flushDelivered() {
+    const pairs = deliveredPending;
+    deliveredPending = [];
+    try {
+      const rows = await store.inbox.markDeliveredMany(pairs, clock.now());
+      const notifications = rows.filter((r) => r.type === "notification").map((r) => r.id);
+      if (notifications.length > 0) await store.deliveries.markRealtimeDelivered(notifications, clock.now());
+      for (const row of rows) if (row.type === "message") await receipt(row, "delivered");
+    } catch (error) {
+      logger.log("warn", "could not record delivery to a connection", { items: pairs.length, error: errorMessage(error) });
     }
   }
 
-  async function appendAndPublish(items: InboxAppend[]): Promise<InboxRow[]> {
-    await store.write(store.inbox.appendStatements(items));
-    const rows = await store.inbox.find(items);
-    for (const row of rows) hub.publish(row.subscriberId, { type: "item", item: inboxItem(row) });
-    await publishUnread(rows.map((r) => r.subscriberId));
-    return rows;
+  /**
+   * Stores items in their subscribers' streams (together with `alongside`, in one transaction), then
+   * pushes each new one, with the seq it got, to live connections. Repeats are not pushed again.
+   */
+  async function appendAndPublish(items: InboxAppend[], alongside: BatchItem<"sqlite">[] = []): Promise<Map<string, number>> {
+    const results = await store.write([...alongside, ...store.inbox.appendStatements(items)]);
+    const seqs = new Map<string, number>();
+    for (const rows of results.slice(alongside.length)) for (const r of rows) seqs.set(`${r.s}\u0000${r.i}`, Number(r.seq));
+    for (const item of items) {
+      const seq = seqs.get(`${item.subscriberId}\u0000${item.id}`);
+      if (seq !== undefined && hub.connections(item.subscriberId) > 0) hub.publish(item.subscriberId, { type: "item", item: inboxItem(appendedRow(item, seq)) });
+    }
+    await publishUnread(items.filter((i) => seqs.has(`${i.subscriberId}\u0000${i.id}`)).map((i) => i.subscriberId));
+    return seqs;
   }
 
   /** Keeps notifications' seen/read times in step: escalations check them before they send. */
@@ -82,17 +129,10 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       return rows.length;
     },
 
-    /** Called when items reached a live connection: delivery indicators and receipts. */
-    async delivered(subscriberId: string, seqs: number[]): Promise<void> {
-      try {
-        const rows = await store.inbox.markDelivered(subscriberId, seqs, clock.now());
-        for (const row of rows) {
-          if (row.type === "notification") await store.deliveries.markRealtimeDelivered(row.id, clock.now());
-          else await receipt(row, "delivered");
-        }
-      } catch (error) {
-        logger.log("warn", "could not record delivery to a connection", { subscriber: subscriberId, error: errorMessage(error) });
-      }
+    /** Called when items reached a live connection: delivery indicators and receipts, batched. */
+    delivered(subscriberId: string, seqs: number[]): void {
+      if (deliveredPending.length === 0) setTimeout(() => void flushDelivered(), 0);
+      for (const seq of seqs) deliveredPending.push({ subscriberId, seq });
     },
 
     /**
@@ -104,8 +144,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const existing = await store.topics.getMessage(id);
       if (existing) return { id, created: false, createdAt: existing.createdAt };
       const now = clock.now();
-      await store.write([
-        store.topics.insertMessageStatement({
+      const members = await store.subscribers.members(topic);
+      const stored = store.topics.insertMessageStatement({
           id,
           topic,
           senderId: input.senderId,
@@ -115,9 +155,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
           body: input.body,
           data: input.data ?? null,
           createdAt: now,
-        }),
-      ]);
-      const members = await store.subscribers.members(topic);
+      });
+      // The message and every member's copy commit together: a crash leaves all or nothing.
       await appendAndPublish(
         members.map((subscriberId) => ({
           subscriberId,
@@ -131,6 +170,7 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
           clientMessageId: input.clientMessageId,
           createdAt: now,
         })),
+        [stored],
       );
       return { id, created: true, createdAt: now };
     },

@@ -56,12 +56,14 @@ export function deliveriesRepository(db: HeraldDb) {
         .set({ seenAt: sql`COALESCE(${notifications.seenAt}, ${seenAt})`, readAt: sql`COALESCE(${notifications.readAt}, ${readAt})` })
         .where(eq(notifications.id, notificationId));
     },
-    /** A real-time notification reached a live connection: `sent` becomes `delivered`. */
-    async markRealtimeDelivered(notificationId: string, now: number): Promise<void> {
-      await db
-        .update(deliveries)
-        .set({ status: "delivered", updatedAt: now })
-        .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.channel, "realtime"), inArray(deliveries.status, ["pending", "sent"])));
+    /** Real-time notifications reached a live connection: `sent` becomes `delivered`. */
+    async markRealtimeDelivered(notificationIds: string[], now: number): Promise<void> {
+      for (const part of chunks(notificationIds)) {
+        await db
+          .update(deliveries)
+          .set({ status: "delivered", updatedAt: now })
+          .where(and(inJsonArray(deliveries.notificationId, part), eq(deliveries.channel, "realtime"), inArray(deliveries.status, ["pending", "sent"])));
+      }
     },
     /** The fallback step waiting right after `step`, if the rule has one. */
     async nextWaiting(notificationId: string, step: number): Promise<DeliveryRow | undefined> {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { HeraldDb } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
 import { inbox, type InboxItemType } from "../schema.js";
 
 export type InboxRow = typeof inbox.$inferSelect;
@@ -20,29 +21,57 @@ export interface InboxAppend {
   createdAt: number;
 }
 
+/** Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL. */
+function appendSql(items: InboxAppend[]) {
+  const rows = JSON.stringify(
+    items.map((i) => ({
+      s: i.subscriberId,
+      i: i.id,
+      t: i.type,
+      topic: i.topic ?? null,
+      title: i.title ?? null,
+      body: i.body ?? null,
+      url: i.url ?? null,
+      data: i.data ?? null,
+      sid: i.senderId ?? null,
+      sname: i.senderName ?? null,
+      cid: i.clientMessageId ?? null,
+      at: i.createdAt,
+    })),
+  );
+  return sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, title, body, url, data, sender_id, sender_name, client_message_id, created_at)
+    SELECT value ->> 's', COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value ->> 's'), 0) + 1,
+      value ->> 'i', value ->> 't', value ->> 'topic', value ->> 'title', value ->> 'body', value ->> 'url',
+      CASE WHEN json_type(value, '$.data') = 'null' THEN NULL ELSE json(value -> 'data') END,
+      value ->> 'sid', value ->> 'sname', value ->> 'cid', value ->> 'at'
+    FROM json_each(${rows}) WHERE true
+    ON CONFLICT DO NOTHING
+    RETURNING subscriber_id AS s, id AS i, seq`;
+}
+
 /** Each subscriber's stream: items with a per-subscriber `seq` that only grows. */
 export function inboxRepository(db: HeraldDb) {
   return {
     /**
      * Appends items; the seq is computed inside the INSERT (SQLite runs one writer at a time, so two
      * appends never get the same seq). An item already in that inbox is left as it is (retries).
+     * Each statement RETURNs `{s, i, seq}` for the rows it added.
      */
     appendStatements(items: InboxAppend[]): BatchItem<"sqlite">[] {
-      return items.map((i) =>
-        db.run(sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, title, body, url, data, sender_id, sender_name, client_message_id, created_at)
-          SELECT ${i.subscriberId}, COALESCE(MAX(seq), 0) + 1, ${i.id}, ${i.type}, ${i.topic ?? null}, ${i.title ?? null}, ${i.body ?? null}, ${i.url ?? null},
-            ${i.data ? JSON.stringify(i.data) : null}, ${i.senderId ?? null}, ${i.senderName ?? null}, ${i.clientMessageId ?? null}, ${i.createdAt}
-          FROM inbox WHERE subscriber_id = ${i.subscriberId}
-          ON CONFLICT DO NOTHING`),
-      );
+      // One statement per round, each subscriber at most once per round: rows inserted by a statement
+      // are not visible to its own MAX(seq) subquery, so two items for one subscriber need two rounds.
+      const rounds: InboxAppend[][] = [];
+      const seen = new Map<string, number>();
+      for (const item of items) {
+        const round = seen.get(item.subscriberId) ?? 0;
+        seen.set(item.subscriberId, round + 1);
+        (rounds[round] ??= []).push(item);
+      }
+      return rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))));
     },
-    /** The stored rows for (subscriber, item id) pairs, to learn the seq each append got. */
-    async find(pairs: { subscriberId: string; id: string }[]): Promise<InboxRow[]> {
-      if (pairs.length === 0) return [];
-      const ids = [...new Set(pairs.map((p) => p.id))];
-      const rows = await db.select().from(inbox).where(inArray(inbox.id, ids)).all();
-      const wanted = new Set(pairs.map((p) => `${p.subscriberId}\u0000${p.id}`));
-      return rows.filter((r) => wanted.has(`${r.subscriberId}\u0000${r.id}`));
+    /** The seq of an item already in a subscriber's stream (an append that was a repeat returns none). */
+    async seqOf(subscriberId: string, id: string): Promise<number | undefined> {
+      return (await db.select({ seq: inbox.seq }).from(inbox).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).get())?.seq;
     },
     async page(subscriberId: string, after: number, limit: number): Promise<InboxRow[]> {
       return db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), gt(inbox.seq, after))).orderBy(asc(inbox.seq)).limit(limit).all();
@@ -63,6 +92,36 @@ export function inboxRepository(db: HeraldDb) {
         .returning()
         .all();
     },
+    /** Unread counts of many subscribers in one query (those with none are absent). */
+    async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
+      const out = new Map<string, number>();
+      for (const part of chunks(subscriberIds)) {
+        const rows = await db
+          .select({ id: inbox.subscriberId, n: count() })
+          .from(inbox)
+          .where(and(inJsonArray(inbox.subscriberId, part), isNull(inbox.readAt), or(isNull(inbox.senderId), ne(inbox.senderId, inbox.subscriberId))))
+          .groupBy(inbox.subscriberId)
+          .all();
+        for (const r of rows) out.set(r.id, r.n);
+      }
+      return out;
+    },
+    /** Marks (subscriber, seq) pairs delivered in one statement; returns the rows that were not delivered before. */
+    async markDeliveredMany(pairs: { subscriberId: string; seq: number }[], now: number): Promise<InboxRow[]> {
+      const out: InboxRow[] = [];
+      for (const part of chunks(pairs)) {
+        const json = JSON.stringify(part.map((p) => [p.subscriberId, p.seq]));
+        out.push(
+          ...(await db
+            .update(inbox)
+            .set({ deliveredAt: now })
+            .where(and(isNull(inbox.deliveredAt), sql`(${inbox.subscriberId}, ${inbox.seq}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${json}))`))
+            .returning()
+            .all()),
+        );
+      }
+      return out;
+    },
     /** Items not read, not counting the subscriber's own room messages. */
     async unreadCount(subscriberId: string): Promise<number> {
       const [row] = await db
@@ -71,16 +130,6 @@ export function inboxRepository(db: HeraldDb) {
         .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt), or(isNull(inbox.senderId), ne(inbox.senderId, subscriberId))))
         .all();
       return row?.n ?? 0;
-    },
-    /** Marks rows delivered (reached a connection); returns those that were not delivered before. */
-    async markDelivered(subscriberId: string, seqs: number[], now: number): Promise<InboxRow[]> {
-      if (seqs.length === 0) return [];
-      return db
-        .update(inbox)
-        .set({ deliveredAt: now })
-        .where(and(eq(inbox.subscriberId, subscriberId), inArray(inbox.seq, seqs), isNull(inbox.deliveredAt)))
-        .returning()
-        .all();
     },
   };
 }

@@ -6,7 +6,7 @@ import { deliveries, notifications, subscribers, topicSubscribers } from "../sch
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
-export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<void>) {
+export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<unknown>) {
   return {
     /** Creates or updates; fields absent from `input` keep their stored value, `null` clears them. */
     async upsert(id: string, input: SubscriberInput, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
