@@ -1,6 +1,7 @@
 import type { AnyChannel } from "../core/channels/define.js";
 import { mattermostChannel } from "./mattermost.js";
 import { realtimeChannel } from "./realtime.js";
+import { pushChannel } from "./push.js";
 
 /** Every channel plugin Herald ships. */
-export const builtInChannels: AnyChannel[] = [realtimeChannel, mattermostChannel];
+export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, mattermostChannel];

@@ -21,6 +21,9 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { ttlCache, type TtlCache } from "./cache.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TemplateRecord } from "../store/repositories/templates.js";
+import { loadVapidKeys } from "./push/vapid.js";
+import { pushEndpointPolicy } from "./push/subscription.js";
+import { issueToken } from "./auth/subscriber-token.js";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -69,6 +72,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
   const realtime = createRealtime({ store, hub, clock, logger });
+  const secrets = await loadSecrets(store, env);
+  const vapid = await loadVapidKeys(store, env);
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -79,9 +84,16 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
         return { seq };
       },
     },
+    push: {
+      vapid,
+      subscriptions: (subscriberId) => store.pushSubscriptions.of(subscriberId),
+      remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
+      succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
+      unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
+      receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+    },
   });
   const plugins = options.plugins ?? [];
-  const secrets = await loadSecrets(store, env);
   const instanceId = newId("inst");
   const fetchOut = createOutboundFetch({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost });
   // Rules and templates are read for every event; they change rarely. See cache.ts for staleness.
@@ -136,6 +148,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     hub,
     upgradeWebSocket: options.upgradeWebSocket,
     assets: options.assets ?? {},
+    push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub };
 }

@@ -14,6 +14,7 @@ import { migrate } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
 import initialMigration from "../store/migrations/0001_init.sql";
 import realtimeMigration from "../store/migrations/0002_realtime.sql";
+import pushMigration from "../store/migrations/0003_push.sql";
 import { builtInPlugins } from "../plugins/index.js";
 
 export interface Env {
@@ -24,6 +25,7 @@ export interface Env {
 const MIGRATIONS = [
   { name: "0001_init.sql", sql: initialMigration },
   { name: "0002_realtime.sql", sql: realtimeMigration },
+  { name: "0003_push.sql", sql: pushMigration },
 ];
 
 let booting: Promise<Herald> | undefined;

@@ -8,6 +8,7 @@ import { createHerald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
+import { nodeFetch } from "./node-fetch.js";
 import { builtInPlugins } from "../plugins/index.js";
 
 export interface RunningNode {
@@ -27,6 +28,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     upgradeWebSocket,
     assets: readAssets(),
     logger,
+    fetch: nodeFetch,
     resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });

@@ -10,6 +10,7 @@ import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
 import { inboxRepository } from "./repositories/inbox.js";
 import { topicsRepository } from "./repositories/topics.js";
+import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -31,6 +32,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
     topics: topicsRepository(db),
+    pushSubscriptions: pushSubscriptionsRepository(db),
   };
 }
 

@@ -165,3 +165,24 @@ export const topicMessages = sqliteTable(
 );
 
 export type InboxItemType = "notification" | "message";
+
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    endpoint: text("endpoint").primaryKey(),
+    subscriberId: text("subscriber_id").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastSuccessAt: integer("last_success_at"),
+    expirationTime: integer("expiration_time"),
+  },
+  (t) => [index("push_subscriptions_by_subscriber").on(t.subscriberId)],
+);
+
+export const notificationClicks = sqliteTable("notification_clicks", {
+  notificationId: text("notification_id").primaryKey(),
+  subscriberId: text("subscriber_id").notNull(),
+  action: text("action"),
+  clickedAt: integer("clicked_at").notNull(),
+});

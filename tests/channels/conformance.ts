@@ -5,7 +5,7 @@
  * failures, Retry-After, timeouts, unreachable hosts, the SSRF guard, and the notification id.
  */
 import { describe, expect, it } from "vitest";
-import type { AnyChannel, ChannelMessage, SendContext, SendResult } from "../../src/core/channels/define.js";
+import type { AnyChannel, ChannelMessage, ChannelServices, SendContext, SendResult } from "../../src/core/channels/define.js";
 import { createChannelRegistry } from "../../src/core/channels/registry.js";
 import { systemClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
@@ -32,6 +32,8 @@ export interface ConformanceOptions {
   peer: () => ConformancePeer;
   /** Env key of a config field holding a short timeout, so the hang test is quick. */
   timeoutEnv: string;
+  /** Engine services for channels that use them (push reads subscriptions); given the env the channel is built with. */
+  services?: (env: Record<string, string>) => ChannelServices;
 }
 
 let counter = 0;
@@ -53,7 +55,7 @@ function context(allowPrivateNetwork = true): SendContext {
 
 export function channelConformance(options: ConformanceOptions) {
   const { channel } = options;
-  const build = (env: Record<string, string>) => createChannelRegistry([channel], env).get(channel.id)!;
+  const build = (env: Record<string, string>) => createChannelRegistry([channel], env, options.services?.(env)).get(channel.id)!;
   const send = async (env: Record<string, string>, allowPrivate = true): Promise<{ result: SendResult; id: string }> => {
     const m = message(options.content, options.subscriber);
     return { result: await build(env).instance!.send(m, context(allowPrivate)), id: m.notificationId };

@@ -7,14 +7,23 @@ import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "../encoding.js";
 export interface TokenClaims {
   sub: string;
   exp: number;
+  /** Narrows what the token may do; `receipts`: only report seen/clicked and re-register push (the service worker's token). */
+  scope?: "receipts";
 }
 
 export function generateTokenKey(): string {
   return toBase64Url(randomBytes(32));
 }
 
-async function key(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", fromBase64Url(secret) ?? utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+// Imported once per secret: a push broadcast issues a receipt token per recipient.
+const keys = new Map<string, Promise<CryptoKey>>();
+function key(secret: string): Promise<CryptoKey> {
+  let hit = keys.get(secret);
+  if (!hit) {
+    hit = crypto.subtle.importKey("raw", fromBase64Url(secret) ?? utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, hit);
+  }
+  return hit;
 }
 
 export async function issueToken(secret: string, claims: TokenClaims): Promise<string> {

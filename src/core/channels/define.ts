@@ -70,6 +70,27 @@ export interface ChannelServices {
       item: { id: string; title: string; body: string; url?: string | null; data?: Record<string, unknown> | null; createdAt: number },
     ): Promise<{ seq: number }>;
   };
+  push: PushServices;
+}
+
+/** A browser's push subscription as the push channel sends to it. */
+export interface PushTarget {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+/** Subscriptions and the server's VAPID identity, for the web push channel. */
+export interface PushServices {
+  vapid: { publicKey: string; privateKey: string; subject: string };
+  subscriptions(subscriberId: string): Promise<PushTarget[]>;
+  /** The push service said the subscription is gone (404/410): forget it at once. */
+  remove(endpoint: string): Promise<void>;
+  succeeded(endpoints: string[]): Promise<void>;
+  /** Unread inbox items, so the service worker can keep the app badge in step. */
+  unreadCount(subscriberId: string): Promise<number>;
+  /** A short-lived token, scoped to receipts, the service worker uses to report seen and clicked. */
+  receiptToken(subscriberId: string, ttlSeconds: number): Promise<string>;
 }
 
 export interface ChannelDefinition<S extends ConfigSchema, Content> {

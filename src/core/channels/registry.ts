@@ -90,4 +90,12 @@ const noServices: ChannelServices = {
   realtime: {
     deliverNotification: () => Promise.reject(new Error("the real-time inbox is not available here")),
   },
+  push: {
+    vapid: { publicKey: "", privateKey: "", subject: "" },
+    subscriptions: () => Promise.reject(new Error("push subscriptions are not available here")),
+    remove: () => Promise.reject(new Error("push subscriptions are not available here")),
+    succeeded: () => Promise.resolve(),
+    unreadCount: () => Promise.resolve(0),
+    receiptToken: () => Promise.reject(new Error("subscriber tokens are not available here")),
+  },
 };

@@ -15,6 +15,7 @@ import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
 import { assetRoutes } from "./routes/assets.js";
+import { pushRoutes } from "./routes/push.js";
 import { requireSubscriber } from "./subscriber-auth.js";
 
 /** Paths under /v1 that do not take the server API key. */
@@ -65,6 +66,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   assetRoutes(app, deps);
   systemRoutes(app, deps);
   meRoutes(app, deps);
+  pushRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
   subscriberRoutes(app, deps);

@@ -9,6 +9,7 @@ import type { HeraldCaches } from "../engine.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { RealtimeHub } from "../realtime/hub.js";
 import type { Realtime } from "../realtime/service.js";
+import type { PushEndpointPolicy } from "../push/subscription.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -29,6 +30,8 @@ export interface HttpDeps {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files served as they are: `/sdk/herald.js`, `/demo/…`. */
   assets: Record<string, { body: string; type: string }>;
+  /** The VAPID public key browsers subscribe with, and where subscriptions may point. */
+  push: { publicKey: string; policy: PushEndpointPolicy };
 }
 
 /** Hono context variables set by middleware. */

@@ -3,6 +3,10 @@ import { verifyToken } from "../auth/subscriber-token.js";
 import { bearerToken } from "./auth.js";
 import type { AppEnv, HttpDeps } from "./deps.js";
 import { unauthorized } from "./problem.js";
+import { ProblemError } from "../errors.js";
+
+/** What the service worker's receipt token (carried in push payloads) may reach. */
+const RECEIPT_PATHS = /^\/v1\/me\/(notifications\/[^/]+\/(seen|clicked)|push-subscriptions)$/;
 
 /**
  * `/v1/me/*`: the browser's subscriber token, from `Authorization: Bearer` or, where a browser API
@@ -15,6 +19,9 @@ export function requireSubscriber(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     if (!token) throw unauthorized("send Authorization: Bearer <subscriber token> (or ?token=)");
     const claims = await verifyToken(deps.secrets.tokenKey, token, deps.clock.now());
     if (!claims) throw unauthorized("the subscriber token is not valid or has expired");
+    if (claims.scope === "receipts" && !RECEIPT_PATHS.test(c.req.path)) {
+      throw new ProblemError(403, "forbidden", "Not allowed with this token", "a receipt token may only report seen or clicked and register push subscriptions");
+    }
     c.set("subscriberId", claims.sub);
     return next();
   };

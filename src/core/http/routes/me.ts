@@ -65,7 +65,13 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       async (c) => {
         const { id } = c.req.valid("param");
         const row = await realtime.mark(c.get("subscriberId"), id, what);
-        if (!row) throw notFound("inbox item", id);
+        if (!row) {
+          // A notification that came only by web push has no inbox row; the service worker still reports it.
+          const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
+          if (!marked) throw notFound("inbox item", id);
+          const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+          return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt) }, 200);
+        }
         const item = inboxItem(row);
         return c.json({ id: item.id, seenAt: item.seenAt, readAt: item.readAt }, 200);
       },

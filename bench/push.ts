@@ -1,0 +1,161 @@
+/**
+ * bench/push: a broadcast of one order update to 10,000 push subscriptions against a local HTTPS
+ * push-service peer (its own process; it accepts and counts, no decryption), side by side with
+ * `web-push`'s own `sendNotification` loop over the same subscriptions at the same concurrency,
+ * and the cost of one aes128gcm encryption on this machine (the physical limit of one core).
+ *
+ *   npx tsx bench/push.ts          (BENCH_PUSH_N=10000 BENCH_PUSH_CONCURRENCY=64 by default)
+ *
+ * Herald's side is the push channel's `send` for each subscriber (payload shaping, a fresh
+ * encryption, the cached VAPID JWT, the engine's outbound fetch); the outbox and store are not in
+ * the loop, so this is the channel's ceiling, not the end-to-end broadcast rate.
+ */
+import { spawn } from "node:child_process";
+import { createECDH, randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import webPush from "web-push";
+import { pushChannel } from "../src/channels/push.js";
+import { issueToken } from "../src/core/auth/subscriber-token.js";
+import type { ChannelMessage, PushTarget } from "../src/core/channels/define.js";
+import { createChannelRegistry } from "../src/core/channels/registry.js";
+import { systemClock } from "../src/core/clock.js";
+import { silentLogger } from "../src/core/logger.js";
+import { createOutboundFetch } from "../src/core/net/outbound.js";
+import { generateVapidKeys } from "../src/core/push/vapid.js";
+import { nodeFetch } from "../src/runtimes/node-fetch.js";
+
+// The peer's certificate is self-signed; only this bench process trusts it blindly.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+const N = Number(process.env.BENCH_PUSH_N ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_PUSH_CONCURRENCY ?? 64);
+
+const content = {
+  title: "Order #1234: the courier is on the way",
+  body: "Courier Almaz is on the way, arriving in 8 minutes. Call +7 900 000-00-00 if you need anything.",
+  url: "https://shop.example/orders/1234",
+  icon: "https://shop.example/icon-192.png",
+  badge: "https://shop.example/badge-72.png",
+  image: "https://shop.example/p/1234.jpg",
+  tag: "order-1234",
+  actions: [
+    { action: "track", title: "Track courier", url: "https://shop.example/orders/1234/track" },
+    { action: "view", title: "View order", url: "https://shop.example/orders/1234" },
+  ],
+};
+
+async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
+
+async function startPeer(): Promise<{ url: string; count(): Promise<number>; cpuUs(): Promise<number>; stop(): void }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "bench/support/push-peer-process.ts"], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: proc.stdout! });
+  const waiters: ((line: any) => void)[] = [];
+  lines.on("line", (line) => waiters.shift()?.(JSON.parse(line)));
+  const next = () => new Promise<any>((resolve) => waiters.push(resolve));
+  const { url } = await next();
+  return {
+    url,
+    async count() {
+      const answer = next();
+      proc.stdin!.write("count\n");
+      return (await answer).count;
+    },
+    async cpuUs() {
+      const answer = next();
+      proc.stdin!.write("count\n");
+      return (await answer).cpuUs;
+    },
+    stop: () => proc.kill(),
+  };
+}
+
+const vapid = { ...(await generateVapidKeys()), subject: "mailto:ops@shop.example" };
+const peer = await startPeer();
+const subscriptions: PushTarget[] = Array.from({ length: N }, (_, i) => {
+  const ecdh = createECDH("prime256v1");
+  return { endpoint: `${peer.url}/push/s${i}`, p256dh: ecdh.generateKeys().toString("base64url"), auth: randomBytes(16).toString("base64url") };
+});
+
+// 1. One encryption, alone on one core: the limit any sender on this machine works against.
+const sample = { endpoint: subscriptions[0]!.endpoint, keys: { p256dh: subscriptions[0]!.p256dh, auth: subscriptions[0]!.auth } };
+const samplePayload = JSON.stringify({ ...content, data: { notificationId: "ntf_0123456789", url: content.url, token: "x".repeat(120) } });
+for (let i = 0; i < 300; i++) webPush.generateRequestDetails(sample, samplePayload, { TTL: 60 });
+const ENC = 3000;
+let t = performance.now();
+for (let i = 0; i < ENC; i++) webPush.generateRequestDetails(sample, samplePayload, { TTL: 60 });
+const encryptUs = ((performance.now() - t) * 1000) / ENC;
+t = performance.now();
+for (let i = 0; i < 1000; i++) webPush.getVapidHeaders(new URL(peer.url).origin, vapid.subject, vapid.publicKey, vapid.privateKey, "aes128gcm");
+const jwtUs = ((performance.now() - t) * 1000) / 1000;
+
+// 2. Herald's push channel, one send per subscriber.
+const byId = new Map(subscriptions.map((s, i) => [`sub-${i}`, s]));
+const instance = createChannelRegistry([pushChannel], {}, {
+  realtime: { deliverNotification: () => Promise.reject(new Error("unused")) },
+  push: {
+    vapid,
+    subscriptions: async (id) => [byId.get(id)!],
+    remove: async () => {},
+    succeeded: async () => {},
+    unreadCount: async () => 2,
+    receiptToken: (sub, ttl) => issueToken("bench-token-key", { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
+  },
+}).get("push")!.instance!;
+// The outbound fetch as the Node runtime builds it (node-fetch.ts; BENCH_PUSH_GLOBAL_FETCH=1 for the global fetch).
+const ctx = { fetch: createOutboundFetch({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : nodeFetch }), clock: systemClock, logger: silentLogger };
+const message = (i: number): ChannelMessage<any> => ({
+  notificationId: `ntf_${i}`,
+  deliveryId: `dlv_${i}`,
+  eventId: "evt_broadcast",
+  subscriber: { id: `sub-${i}`, name: null, email: null, phone: null, locale: "en" },
+  content,
+  data: {},
+});
+await pool(200, 16, async (i) => void (await instance.send(message(i % N), ctx))); // warm-up: connections, JIT
+let failed = 0;
+let before = await peer.count();
+let peerCpu = await peer.cpuUs();
+let cpu = process.cpuUsage();
+t = performance.now();
+await pool(N, CONCURRENCY, async (i) => {
+  const result = await instance.send(message(i), ctx);
+  if (!result.ok) failed++;
+});
+const heraldS = (performance.now() - t) / 1000;
+const heraldCpu = process.cpuUsage(cpu);
+const heraldPeerCpu = (await peer.cpuUs()) - peerCpu;
+const heraldArrived = (await peer.count()) - before;
+
+// 3. web-push's own loop: sendNotification per subscription (fresh JWT each, https.request).
+const options = { vapidDetails: vapid, TTL: 86_400, urgency: "high" as const, topic: "order-1234" };
+await pool(200, 16, async (i) => void (await webPush.sendNotification({ endpoint: subscriptions[i]!.endpoint, keys: { p256dh: subscriptions[i]!.p256dh, auth: subscriptions[i]!.auth } }, samplePayload, options)));
+let wpFailed = 0;
+before = await peer.count();
+peerCpu = await peer.cpuUs();
+cpu = process.cpuUsage();
+t = performance.now();
+await pool(N, CONCURRENCY, async (i) => {
+  const s = subscriptions[i]!;
+  await webPush.sendNotification({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } }, samplePayload, options).catch(() => wpFailed++);
+});
+const webPushS = (performance.now() - t) / 1000;
+const webPushCpu = process.cpuUsage(cpu);
+const webPushPeerCpu = (await peer.cpuUs()) - peerCpu;
+const webPushArrived = (await peer.count()) - before;
+peer.stop();
+
+const rate = (s: number) => Math.round(N / s);
+const limit = 1e6 / encryptUs;
+console.log(`\nbench/push: ${N} subscriptions, concurrency ${CONCURRENCY}, HTTPS peer in its own process, node ${process.version}\n`);
+console.log(`one aes128gcm encryption (web-push generateRequestDetails, no JWT): ${encryptUs.toFixed(0)} µs → limit ${Math.round(limit)} msg/s per core`);
+console.log(`one ES256 VAPID JWT (web-push getVapidHeaders):                   ${jwtUs.toFixed(0)} µs\n`);
+console.log("sender                         | msg/s  | wall     | arrived | failed | % of encryption limit");
+console.log(`Herald push channel            | ${String(rate(heraldS)).padStart(6)} | ${heraldS.toFixed(2).padStart(6)} s | ${String(heraldArrived).padStart(7)} | ${String(failed).padStart(6)} | ${((100 * rate(heraldS)) / limit).toFixed(0)}%`);
+console.log(`web-push sendNotification loop | ${String(rate(webPushS)).padStart(6)} | ${webPushS.toFixed(2).padStart(6)} s | ${String(webPushArrived).padStart(7)} | ${String(wpFailed).padStart(6)} | ${((100 * rate(webPushS)) / limit).toFixed(0)}%`);
+const perMsg = (c: NodeJS.CpuUsage) => ((c.user + c.system) / N).toFixed(0);
+console.log(`\nCPU per message, sender: Herald ${perMsg(heraldCpu)} µs, web-push ${perMsg(webPushCpu)} µs; peer: ${(heraldPeerCpu / N).toFixed(0)} µs, ${(webPushPeerCpu / N).toFixed(0)} µs`);
+console.log(`\nHerald / web-push: ${(webPushS / heraldS).toFixed(2)}×`);

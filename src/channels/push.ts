@@ -1,0 +1,125 @@
+import webPush from "web-push";
+import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
+import { errorMessage, HeraldError } from "../core/errors.js";
+import { PushContent } from "../core/schemas/template.js";
+import { resultFromError, resultFromResponse } from "./http-result.js";
+import { fitPayload, topicFromTag, type PushPayload } from "./push-payload.js";
+import { vapidHeaderCache } from "./push-vapid.js";
+
+type Failure = Extract<SendResult, { ok: false }>;
+type DeviceOutcome = { kind: "sent"; endpoint: string; location?: string } | { kind: "gone"; endpoint: string; status: number } | { kind: "failed"; failure: Failure };
+
+const URGENCIES = ["very-low", "low", "normal", "high"] as const;
+
+/**
+ * Web push (RFC 8030/8291/8292) to every browser a subscriber registered. One code path for every
+ * runtime: `web-push`'s `generateRequestDetails` encrypts (aes128gcm, a fresh sender key and salt
+ * per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node, Deno and
+ * workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
+ */
+export const pushChannel = defineChannel({
+  id: "push",
+  title: "Web push",
+  config: {
+    ttlSeconds: { type: "number", default: 86_400, env: "HERALD_PUSH_TTL_SECONDS", description: "How long a push service keeps an undelivered message (TTL header)" },
+    urgency: { type: "string", default: "normal", env: "HERALD_PUSH_URGENCY", description: "Urgency header (very-low, low, normal, high); tags starting order- are always high" },
+    timeoutMs: { type: "number", default: 10_000, env: "HERALD_PUSH_TIMEOUT_MS", description: "Per-request timeout" },
+    publicUrl: { type: "url", env: "HERALD_PUBLIC_URL", description: "Herald's public URL, for the service worker's reports when the site is on another origin" },
+  },
+  // The body is shortened to fit the 3,993-byte record by the channel itself (push-payload.ts).
+  limits: { bodyMaxLength: 4000, concurrency: 64 },
+  content: PushContent,
+  bodyField: "body",
+  create(config, services) {
+    const push = services.push;
+    const defaultUrgency = URGENCIES.find((u) => u === (config.urgency ?? "normal"));
+    if (!defaultUrgency) throw new HeraldError("bad_config", `HERALD_PUSH_URGENCY: must be one of ${URGENCIES.join(", ")}`, { pluginId: "push" });
+    const jwt = vapidHeaderCache(() => push.vapid);
+
+    async function sendTo(target: PushTarget, payload: string, options: { ttl: number; urgency: string; topic?: string }, ctx: SendContext): Promise<DeviceOutcome> {
+      let request: { headers: Record<string, string | number>; body: Buffer };
+      try {
+        request = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+          TTL: options.ttl,
+          urgency: options.urgency as "normal",
+          ...(options.topic ? { topic: options.topic } : {}),
+          // No vapidDetails: the cached Authorization header is added below.
+          vapidDetails: null as never,
+        }) as typeof request;
+      } catch (error) {
+        return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: errorMessage(error), retryable: false } };
+      }
+      const headers: Record<string, string> = { authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
+      for (const [name, value] of Object.entries(request.headers)) if (name.toLowerCase() !== "content-length") headers[name.toLowerCase()] = String(value);
+      try {
+        const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body: new Uint8Array(request.body), timeoutMs: config.timeoutMs });
+        if (response.status === 404 || response.status === 410) {
+          await response.body?.cancel();
+          return { kind: "gone", endpoint: target.endpoint, status: response.status };
+        }
+        if (response.ok) {
+          await response.body?.cancel();
+          return { kind: "sent", endpoint: target.endpoint, location: response.headers.get("location") ?? undefined };
+        }
+        return { kind: "failed", failure: (await resultFromResponse(response, ctx.clock.now())) as Failure };
+      } catch (error) {
+        return { kind: "failed", failure: resultFromError(error) as Failure };
+      }
+    }
+
+    return {
+      async send(message, ctx) {
+        const targets = await push.subscriptions(message.subscriber.id);
+        if (targets.length === 0) {
+          return { ok: false, code: "no_push_subscription", message: `subscriber ${message.subscriber.id} has no push subscription`, retryable: false, undeliverable: true };
+        }
+        const content = message.content;
+        const ttl = config.ttlSeconds ?? 86_400;
+        const actionUrls = Object.fromEntries((content.actions ?? []).filter((a) => a.url).map((a) => [a.action, a.url!]));
+        const payload: PushPayload = {
+          title: content.title,
+          body: content.body,
+          ...pick(content, ["url", "icon", "badge", "image", "tag"]),
+          ...(content.actions?.length ? { actions: content.actions.map(({ action, title }) => ({ action, title })) } : {}),
+          data: {
+            notificationId: message.notificationId,
+            ...(content.url ? { url: content.url } : {}),
+            ...(Object.keys(actionUrls).length ? { actions: actionUrls } : {}),
+            unread: await push.unreadCount(message.subscriber.id),
+            ...(config.publicUrl ? { api: config.publicUrl } : {}),
+            // The notification may sit in the tray after the TTL; the token outlives it by a week.
+            token: await push.receiptToken(message.subscriber.id, ttl + 7 * 86_400),
+          },
+        };
+        const fitted = fitPayload(payload);
+        if (!fitted) return { ok: false, code: "payload_too_large", message: "the push payload does not fit 3,993 bytes even with an empty body", retryable: false };
+        const urgency = /^order[-:]/.test(content.tag ?? "") ? "high" : defaultUrgency;
+        const options = { ttl, urgency, topic: await topicFromTag(content.tag) };
+        const body = JSON.stringify(fitted);
+
+        const outcomes = await Promise.all(targets.map((t) => sendTo(t, body, options, ctx)));
+        const gone = outcomes.filter((o) => o.kind === "gone");
+        // Removed at once: the push service will never accept these again (RFC 8030 §7.3).
+        for (const o of gone) await push.remove(o.endpoint);
+        const sent = outcomes.filter((o) => o.kind === "sent");
+        if (sent.length > 0) {
+          await push.succeeded(sent.map((o) => o.endpoint));
+          // Partial failures of other devices are not retried: that would repeat the message on those that got it.
+          return { ok: true, providerMessageId: sent[0]!.location ?? `${sent.length}/${targets.length} devices` };
+        }
+        const failures = outcomes.flatMap((o) => (o.kind === "failed" ? [o.failure] : []));
+        if (failures.length === 0) {
+          return { ok: false, code: `http_${gone[0]!.status}`, message: `push subscription gone (${gone.length} removed)`, retryable: false, undeliverable: true };
+        }
+        const retryable = failures.filter((f) => f.retryable);
+        if (retryable.length === 0) return failures[0]!;
+        const waits = retryable.map((f) => f.retryAfterMs).filter((w): w is number => w !== undefined);
+        return { ...retryable[0]!, ...(waits.length ? { retryAfterMs: Math.max(...waits) } : {}) };
+      },
+    };
+  },
+});
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => source[k] !== undefined && source[k] !== "").map((k) => [k, source[k]])) as Partial<Pick<T, K>>;
+}

@@ -1,0 +1,52 @@
+/**
+ * A `fetch` for outbound provider calls on Node, over `node:http(s)` with keep-alive agents.
+ * Why not the global fetch: on Node 20 it costs about 700 µs of CPU per HTTPS request against
+ * about 260 µs for `https.request` (measured by bench/push), and a push broadcast is thousands of
+ * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
+ * hands anything else to the global fetch.
+ */
+import http from "node:http";
+import https from "node:https";
+
+const agents = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+export const nodeFetch: typeof fetch = (input, init = {}) => {
+  const body = init.body;
+  const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
+  if (typeof input !== "string" || !simpleBody || init.redirect === "follow") return fetch(input, init);
+  const url = new URL(input);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fetch(input, init);
+  const headers: Record<string, string> = {};
+  const given = init.headers;
+  if (given && !(given instanceof Headers) && !Array.isArray(given)) Object.assign(headers, given);
+  else new Headers(given).forEach((value, name) => (headers[name] = value));
+  const transport = url.protocol === "https:" ? https : http;
+  return new Promise<Response>((resolve, reject) => {
+    const request = transport.request(url, { method: init.method ?? "GET", headers, agent: agents[url.protocol as "http:"], signal: init.signal ?? undefined }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", reject);
+      response.on("close", () => {
+        if (!response.complete) reject(new Error("connection closed before the response ended"));
+      });
+      response.on("end", () => {
+        const status = response.statusCode ?? 500;
+        const out = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (Array.isArray(value)) for (const v of value) out.append(name, v);
+          else if (value !== undefined) out.set(name, value);
+        }
+        // Response cannot represent 1xx; providers never answer a finished request with one.
+        if (status < 200) return reject(new Error(`unexpected informational status ${status}`));
+        resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage ?? "", headers: out }));
+      });
+    });
+    request.on("error", reject);
+    request.end(body ?? undefined);
+  });
+};

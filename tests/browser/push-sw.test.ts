@@ -1,0 +1,128 @@
+/**
+ * /sw.js in headless Chromium. Chromium cannot subscribe to a real push service here (its own is
+ * Google's), so the payload Herald encrypted for the local push-service peer is taken from there
+ * and handed to the worker with CDP's ServiceWorker.deliverPushMessage: the same bytes a browser
+ * would decrypt. Clicks cannot be made on a headless notification; the test dispatches a
+ * NotificationEvent inside the worker on the notification the worker showed.
+ */
+import { createClient } from "@libsql/client";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateVapidKeys } from "../../src/core/push/vapid.js";
+import { startPushService, type PushServicePeer } from "../peers/push-service.js";
+import { api, eventually, type HeraldProcess, startHerald } from "../support/server.js";
+import { launchBrowser, pageErrors, subscriber } from "./support.js";
+
+let herald: HeraldProcess;
+let browser: Browser;
+let peer: PushServicePeer;
+let call: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  const vapid = await generateVapidKeys();
+  peer = await startPushService();
+  [herald, browser] = await Promise.all([
+    startHerald({ env: { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: "https://shop.example/contact" } }),
+    launchBrowser(),
+  ]);
+  call = api(herald.url);
+  await call("PUT", "/v1/templates/order-sw", {
+    channels: {
+      push: {
+        title: "Order #{{data.order}}",
+        body: "Courier {{data.courier}} is on the way",
+        url: "{{data.base}}/demo/index.html?order={{data.order}}",
+        tag: "order-{{data.order}}",
+        actions: [
+          { action: "track", title: "Track courier", url: "{{data.base}}/demo/index.html?track={{data.order}}" },
+          { action: "cancel", title: "Cancel order", url: "{{data.base}}/demo/index.html?cancel={{data.order}}" },
+        ],
+      },
+    },
+  });
+  await call("PUT", "/v1/rules/order-sw", { event: "sw.order", steps: [{ channel: "push", template: "order-sw" }] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await herald?.stop();
+  await peer?.close();
+});
+
+describe("service worker", () => {
+  it("shows a delivered push with title, body and buttons, reports seen; a button click opens its URL, a body click the notification's, and Herald records each click", async () => {
+    // Herald encrypts a real order update for a fake browser subscription on the peer.
+    const token = await subscriber(call, "sw-buyer", "Aigul");
+    expect((await api(herald.url, token)("POST", "/v1/me/push-subscriptions", peer.subscribe())).status).toBe(201);
+    await call("POST", "/v1/events", { id: "sw-1", type: "sw.order", to: "sw-buyer", data: { order: 1234, courier: "Almaz", base: herald.url } });
+    const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1234"));
+    const notificationId: string = pushed.payload.data.notificationId;
+
+    const context = await browser.newContext();
+    await context.grantPermissions(["notifications"], { origin: herald.url });
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${herald.url}/demo/index.html`);
+    const cdp = await context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register("/sw.js");
+      await navigator.serviceWorker.ready;
+    });
+    // Controlled, so the worker's clients.matchAll sees this tab.
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
+
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(pushed.payload) });
+    const shown = await eventually(async () => {
+      const list = await page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: (n as any).actions, data: n.data })),
+      );
+      return list.length > 0 ? list : undefined;
+    });
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatchObject({
+      title: "Order #1234",
+      body: "Courier Almaz is on the way",
+      tag: "order-1234",
+      actions: [
+        { action: "track", title: "Track courier" },
+        { action: "cancel", title: "Cancel order" },
+      ],
+      data: { notificationId, url: `${herald.url}/demo/index.html?order=1234` },
+    });
+    // Shown means seen: escalations ("unless seen") read it from here.
+    await eventually(async () => (await call("GET", "/v1/events/sw-1")).body.notifications[0].seenAt ?? undefined);
+
+    // "Track courier": the open tab goes to the tracking page, and Herald records the click.
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
+    await worker.evaluate(async () => {
+      const sw = self as any;
+      const [notification] = await sw.registration.getNotifications();
+      sw.dispatchEvent(new sw.NotificationEvent("notificationclick", { notification, action: "track" }));
+    });
+    await expect.poll(() => page.url()).toBe(`${herald.url}/demo/index.html?track=1234`);
+    const db = createClient({ url: herald.databaseUrl });
+    const click = await eventually(async () => (await db.execute({ sql: "SELECT action, clicked_at FROM notification_clicks WHERE notification_id = ?", args: [notificationId] })).rows[0]);
+    expect(click.action).toBe("track");
+    await expect.poll(() => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(0);
+
+    // A click on the body (no button) goes to the notification's own URL.
+    await call("POST", "/v1/events", { id: "sw-2", type: "sw.order", to: "sw-buyer", data: { order: 1235, courier: "Almaz", base: herald.url } });
+    const second = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1235"));
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(second.payload) });
+    await expect.poll(() => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(1);
+    await worker.evaluate(async () => {
+      const sw = self as any;
+      const [notification] = await sw.registration.getNotifications();
+      sw.dispatchEvent(new sw.NotificationEvent("notificationclick", { notification }));
+    });
+    await expect.poll(() => page.url()).toBe(`${herald.url}/demo/index.html?order=1235`);
+    const bodyClick = await eventually(async () => (await db.execute({ sql: "SELECT action FROM notification_clicks WHERE notification_id = ?", args: [second.payload.data.notificationId] })).rows[0]);
+    expect(bodyClick.action).toBeNull();
+    db.close();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
