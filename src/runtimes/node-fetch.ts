@@ -14,6 +14,8 @@ const agents = {
 };
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export const nodeFetch: typeof fetch = (input, init = {}) => {
   const body = init.body;
@@ -29,7 +31,12 @@ export const nodeFetch: typeof fetch = (input, init = {}) => {
   return new Promise<Response>((resolve, reject) => {
     const request = transport.request(url, { method: init.method ?? "GET", headers, agent: agents[url.protocol as "http:"], signal: init.signal ?? undefined }, (response) => {
       const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) return response.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+        chunks.push(chunk);
+      });
       response.on("error", reject);
       response.on("close", () => {
         if (!response.complete) reject(new Error("connection closed before the response ended"));
