@@ -1,6 +1,6 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Store } from "../../store/index.js";
-import type { InboxAppend, InboxRow } from "../../store/repositories/inbox.js";
+import type { DeliveredRow, InboxAppend, InboxRow } from "../../store/repositories/inbox.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Clock } from "../clock.js";
 import { toHex, utf8 } from "../encoding.js";
@@ -99,7 +99,7 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     await store.deliveries.markNotification(row.id, row.seenAt, row.readAt);
   }
 
-  async function receipt(row: InboxRow, status: "delivered" | "read") {
+  async function receipt(row: DeliveredRow, status: "delivered" | "read") {
     if (row.type !== "message" || !row.topic || !row.senderId || row.senderId === row.subscriberId) return;
     hub.publish(row.senderId, { type: "receipt", topic: row.topic, messageId: row.id, clientMessageId: row.clientMessageId, status, by: row.subscriberId });
   }

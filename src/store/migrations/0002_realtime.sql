@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS inbox (
   PRIMARY KEY (subscriber_id, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS inbox_by_item ON inbox (subscriber_id, id);
--- Only unread rows: counting a badge touches what is unread, not a whole history.
-CREATE INDEX IF NOT EXISTS inbox_unread ON inbox (subscriber_id) WHERE read_at IS NULL;
+-- Only unread rows, and covering: counting a badge reads this small index, never the history.
+CREATE INDEX IF NOT EXISTS inbox_unread ON inbox (subscriber_id, sender_id) WHERE read_at IS NULL;
 
 -- Room messages, once each; members' inbox rows point at them by id.
 CREATE TABLE IF NOT EXISTS topic_messages (

@@ -5,6 +5,8 @@ import { inJsonArray } from "../bulk.js";
 import { inbox, type InboxItemType } from "../schema.js";
 
 export type InboxRow = typeof inbox.$inferSelect;
+/** What delivery indicators need of a row: narrow, because a fan-out marks thousands at once. */
+export type DeliveredRow = Pick<InboxRow, "subscriberId" | "id" | "type" | "topic" | "senderId" | "clientMessageId">;
 
 export interface InboxAppend {
   subscriberId: string;
@@ -20,6 +22,9 @@ export interface InboxAppend {
   clientMessageId?: string | null;
   createdAt: number;
 }
+
+/** Unread, not counting the subscriber's own room messages; matches the partial index inbox_unread. */
+const UNREAD = sql.raw("read_at IS NULL AND (sender_id IS NULL OR sender_id != subscriber_id)");
 
 /** Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL. */
 function appendSql(items: InboxAppend[]) {
@@ -96,19 +101,17 @@ export function inboxRepository(db: HeraldDb) {
     async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
       const out = new Map<string, number>();
       for (const part of chunks(subscriberIds)) {
-        const rows = await db
-          .select({ id: inbox.subscriberId, n: count() })
-          .from(inbox)
-          .where(and(inJsonArray(inbox.subscriberId, part), isNull(inbox.readAt), or(isNull(inbox.senderId), ne(inbox.senderId, inbox.subscriberId))))
-          .groupBy(inbox.subscriberId)
-          .all();
-        for (const r of rows) out.set(r.id, r.n);
+        const rows = await db.all<{ id: string; n: number }>(
+          sql`SELECT subscriber_id AS id, count(*) AS n FROM inbox INDEXED BY inbox_unread
+              WHERE subscriber_id IN (SELECT value FROM json_each(${JSON.stringify(part)})) AND ${UNREAD} GROUP BY subscriber_id`,
+        );
+        for (const r of rows) out.set(r.id, Number(r.n));
       }
       return out;
     },
     /** Marks (subscriber, seq) pairs delivered in one statement; returns the rows that were not delivered before. */
-    async markDeliveredMany(pairs: { subscriberId: string; seq: number }[], now: number): Promise<InboxRow[]> {
-      const out: InboxRow[] = [];
+    async markDeliveredMany(pairs: { subscriberId: string; seq: number }[], now: number): Promise<DeliveredRow[]> {
+      const out: DeliveredRow[] = [];
       for (const part of chunks(pairs)) {
         const json = JSON.stringify(part.map((p) => [p.subscriberId, p.seq]));
         out.push(
@@ -116,7 +119,7 @@ export function inboxRepository(db: HeraldDb) {
             .update(inbox)
             .set({ deliveredAt: now })
             .where(and(isNull(inbox.deliveredAt), sql`(${inbox.subscriberId}, ${inbox.seq}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${json}))`))
-            .returning()
+            .returning({ subscriberId: inbox.subscriberId, id: inbox.id, type: inbox.type, topic: inbox.topic, senderId: inbox.senderId, clientMessageId: inbox.clientMessageId })
             .all()),
         );
       }
@@ -124,12 +127,9 @@ export function inboxRepository(db: HeraldDb) {
     },
     /** Items not read, not counting the subscriber's own room messages. */
     async unreadCount(subscriberId: string): Promise<number> {
-      const [row] = await db
-        .select({ n: count() })
-        .from(inbox)
-        .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt), or(isNull(inbox.senderId), ne(inbox.senderId, subscriberId))))
-        .all();
-      return row?.n ?? 0;
+      // INDEXED BY: without statistics SQLite prefers the primary key and walks the whole history.
+      const row = await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM inbox INDEXED BY inbox_unread WHERE subscriber_id = ${subscriberId} AND ${UNREAD}`);
+      return Number(row?.n ?? 0);
     },
   };
 }

@@ -34,12 +34,21 @@ export function outboxRepository(db: HeraldDb) {
     .returning({ id: jobs.id, kind: jobs.kind, ref: jobs.ref, runAt: jobs.runAt, attempts: jobs.attempts })
     .prepare();
 
+  // A read first: most wake-ups find nothing new, and a read commits nothing to the WAL.
+  const anyDue = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(lte(jobs.runAt, now), or(isNull(jobs.leaseUntil), lte(jobs.leaseUntil, now))))
+    .limit(1)
+    .prepare();
+
   return {
     /**
      * Leases up to `limit` due jobs to `owner` in one statement, so two workers never hold the same
      * job. A job whose lease ran out (its worker died) is due again.
      */
     async claim(owner: string, at: number, leaseMs: number, limit: number): Promise<ClaimedJob[]> {
+      if ((await anyDue.all({ now: at })).length === 0) return [];
       const rows = (await claimStatement.all({ owner, until: at + leaseMs, now: at, limit })) as ClaimedJob[];
       return rows.sort((a, b) => a.runAt - b.runAt);
     },
