@@ -109,7 +109,24 @@ export interface HeraldEvents {
   state: (event: StateEvent) => void;
   /** Background failures (a refused reconnect, a typing call); the SDK keeps going. */
   error: (error: Error & { status?: number; problem?: unknown }) => void;
+  /** Web push state changed. */
+  push: (state: PushState) => void;
 }
+
+export type PushState = "unsupported" | "default" | "denied" | "subscribed" | "unsubscribed";
+
+/** Web push: the service worker, the browser's permission, and the registration with Herald. */
+export interface HeraldPush {
+  readonly state: PushState;
+  /** Call from a user gesture: registers /sw.js, asks permission, subscribes with the VAPID key, registers with Herald. */
+  subscribe(options?: { serviceWorker?: string }): Promise<PushState>;
+  unsubscribe(): Promise<PushState>;
+  /** Reads what the browser already has, without prompting. */
+  refresh(): Promise<PushState>;
+}
+
+/** base64url → bytes (the VAPID public key for `pushManager.subscribe`). */
+export function keyBytes(base64url: string): Uint8Array;
 
 export class Herald {
   constructor(options: HeraldOptions);
@@ -122,6 +139,7 @@ export class Herald {
   readonly me: string | undefined;
   /** Notifications received, oldest first, each once. */
   readonly notifications: InboxItem[];
+  readonly push: HeraldPush;
   on<E extends keyof HeraldEvents>(event: E, fn: HeraldEvents[E]): () => void;
   off<E extends keyof HeraldEvents>(event: E, fn: HeraldEvents[E]): void;
   /**

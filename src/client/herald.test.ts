@@ -314,3 +314,24 @@ describe("Herald connection", () => {
     herald.close();
   });
 });
+
+describe("web push helpers", () => {
+  it("decodes a VAPID public key to the 65-byte point pushManager.subscribe takes", async () => {
+    const { keyBytes } = await import("./herald.js");
+    const { generateKeyPairSync } = await import("node:crypto");
+    const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
+    const raw = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
+    const bytes = keyBytes(raw.toString("base64url"));
+    expect(bytes.length).toBe(65);
+    expect(Buffer.from(bytes).equals(raw)).toBe(true);
+  });
+
+  it("reports push as unsupported where the browser has no service workers", async () => {
+    const { Herald } = await import("./herald.js");
+    const herald = new Herald({ url: "http://127.0.0.1:1", token: "t" });
+    const states: string[] = [];
+    herald.on("push", (s: string) => states.push(s));
+    expect(await herald.push.subscribe()).toBe("unsupported");
+    expect(states).toEqual(["unsupported"]);
+  });
+});
