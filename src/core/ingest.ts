@@ -56,7 +56,9 @@ export function createIngest(deps: {
   });
 
   return {
-    async accept(input: NewEvent): Promise<void> {
+    /** `defer`: always leave planning to a job (broadcasts, whose audience may be everyone). */
+    async accept(input: NewEvent, options: { defer?: boolean } = {}): Promise<void> {
+      if (options.defer) return commits.submit({ event: { ...input, plannedAt: null } });
       const rules = await deps.rules.get(input.type);
       const row: EventRow = { ...input, plannedAt: null };
       if (rules.length === 0 || needsTopicExpansion(row, rules)) {

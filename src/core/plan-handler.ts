@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
 import type { BatchJobHandler, JobOutcome } from "./outbox/worker.js";
 import { emptyWork, planEvent } from "./planner.js";
+import { BROADCAST_EVENT, broadcastRule, EVERYONE } from "./broadcasts.js";
 
 /**
  * Plans many accepted events at once: one query loads them, rules come from a short-lived cache,
@@ -18,16 +19,17 @@ export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Lo
     const work = emptyWork();
     const planned: string[] = [];
     const members = new Map<string, Promise<string[]>>();
-    const sources = {
-      rulesFor: (type: string) => rules.get(type),
-      membersOf: (topic: string) => members.get(topic) ?? members.set(topic, store.subscribers.members(topic)).get(topic)!,
-      logger,
+    const membersOf = (topic: string) => {
+      const load = () => (topic === EVERYONE ? store.subscribers.allIds() : store.subscribers.members(topic));
+      return members.get(topic) ?? members.set(topic, load()).get(topic)!;
     };
+    const sources = { rulesFor: (type: string) => rules.get(type), membersOf, logger };
     for (const job of jobs) {
       const event = events.get(job.ref);
       if (!event || event.plannedAt !== null) continue;
       const before = work.notifications.length;
-      await planEvent(event, now, sources, work);
+      const eventSources = event.type === BROADCAST_EVENT ? { ...sources, rulesFor: async () => [broadcastRule(event)] } : sources;
+      await planEvent(event, now, eventSources, work);
       planned.push(event.id);
       logger.log("debug", "event planned", { event: event.id, type: event.type, notifications: work.notifications.length - before });
     }

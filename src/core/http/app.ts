@@ -14,6 +14,7 @@ import { templateRoutes } from "./routes/templates.js";
 import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
+import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
 import { pushRoutes } from "./routes/push.js";
 import { requireSubscriber } from "./subscriber-auth.js";
@@ -69,6 +70,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   pushRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
+  broadcastRoutes(app, deps);
   subscriberRoutes(app, deps);
   templateRoutes(app, deps);
   ruleRoutes(app, deps);

@@ -19,7 +19,7 @@ export interface HttpDeps {
   metrics: Metrics;
   channels: ChannelRegistry;
   secrets: ServerSecrets;
-  acceptEvent(event: NewEvent): Promise<void>;
+  acceptEvent(event: NewEvent, options?: { defer?: boolean }): Promise<void>;
   /** Invalidated when rules or templates are written here. */
   caches: HeraldCaches;
   /** Largest request body accepted, in bytes. */

@@ -76,6 +76,16 @@ export function deliveriesRepository(db: HeraldDb) {
         .get();
       return next?.status === "waiting" ? next : undefined;
     },
+    /** Delivery counts per status for one event's notifications (a broadcast's progress). */
+    async countsForEvent(eventId: string): Promise<{ status: string; n: number }[]> {
+      return db
+        .select({ status: deliveries.status, n: count() })
+        .from(deliveries)
+        .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+        .where(eq(notifications.eventId, eventId))
+        .groupBy(deliveries.status)
+        .all();
+    },
     /** Counts per channel and status, for `/v1/stats` and metrics. */
     async countsByChannelAndStatus(): Promise<{ channel: string; status: DeliveryStatus; n: number }[]> {
       return db

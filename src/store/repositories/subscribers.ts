@@ -65,6 +65,10 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
         .all();
       return gone.length > 0;
     },
+    /** Every subscriber's id: the audience of a broadcast to everyone. */
+    async allIds(): Promise<string[]> {
+      return (await db.select({ id: subscribers.id }).from(subscribers).all()).map((r) => r.id);
+    },
     async members(topic: string): Promise<string[]> {
       const rows = await db.select({ id: topicSubscribers.subscriberId }).from(topicSubscribers).where(eq(topicSubscribers.topic, topic)).all();
       return rows.map((r) => r.id);

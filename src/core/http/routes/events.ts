@@ -32,6 +32,9 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       if (headerKey !== undefined && input.id !== undefined && headerKey !== input.id) {
         throw invalidRequest("id and Idempotency-Key disagree", [{ path: "id", message: "must equal the Idempotency-Key header when both are sent" }]);
       }
+      if (input.type.startsWith("herald.")) {
+        throw invalidRequest("event types starting with herald. are reserved", [{ path: "type", message: "choose a type outside the herald. namespace" }]);
+      }
       const id = input.id ?? headerKey ?? newId("evt");
       const { id: _ignored, ...body } = input;
       await deps.acceptEvent({ id, type: input.type, body, receivedAt: clock.now() });
