@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createStore, type HeraldDb, type RawStatement, type Store } from "../store/index.js";
 import { migrate, type Migration } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
+import { cachePreparedStatements } from "./statement-cache.js";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../store/migrations");
 
@@ -32,6 +33,7 @@ export async function openLibsqlStore(url: string, options: { authToken?: string
     const path = url.slice("file:".length).replace(/^\/\//, "");
     if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   }
+  if (embedded) cachePreparedStatements();
   const client = createClient({ url, authToken: options.authToken });
   if (embedded) {
     const synchronous = (options.synchronous ?? "NORMAL").toUpperCase();
