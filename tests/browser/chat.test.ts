@@ -75,6 +75,8 @@ describe("support chat", () => {
     await expect.poll(() => texts(t.customer, "other")).toEqual(["Hi Kate! Courier Almaz arrives in 8 minutes."]);
     await expect.poll(() => status(t.operator, "Hi Kate!")).toBe("read");
     await say(t.customer, "Thank you!");
+    // Wait for the server to have it: the events below must come after it in the room's order.
+    await expect.poll(() => status(t.customer, "Thank you!")).not.toBe("sending");
 
     for (const type of ["ticket.closed", "ticket.reopened"]) expect((await call("POST", "/v1/events", { type, data: { ticket: n } })).status).toBe(202);
     for (const page of [t.customer, t.operator]) {
