@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: true,
+    // Browser and live-stream assertions poll; on a loaded 2-core CI machine 1 s (the default) is too short.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     maxWorkers: 2,
   },
 });
