@@ -91,9 +91,10 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const content = selectContent(template.body as TemplateInput, delivery.channel, ctx.subscriber?.locale);
     if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);
 
+    const context = templateContext(ctx);
     let rendered: Record<string, unknown>;
     try {
-      rendered = renderContent(content, templateContext(ctx)) as Record<string, unknown>;
+      rendered = renderContent(content, context) as Record<string, unknown>;
     } catch (error) {
       return fail("render_failed", errorMessage(error));
     }
@@ -108,15 +109,9 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       notificationId: ctx.notification.id,
       deliveryId: delivery.id,
       eventId: ctx.event.id,
-      subscriber: {
-        id: ctx.notification.subscriberId,
-        name: ctx.subscriber?.name ?? null,
-        email: ctx.subscriber?.email ?? null,
-        phone: ctx.subscriber?.phone ?? null,
-        locale: ctx.subscriber?.locale ?? null,
-      },
+      subscriber: { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null },
       content: finalContent,
-      data: (ctx.event.body as { data?: Record<string, unknown> }).data ?? {},
+      data: context.data,
     };
     const instance = channel.instance;
     return { send: () => instance.send(message, deps.sendContext) };

@@ -6,7 +6,7 @@ import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TtlCache } from "./cache.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { emptyWork, needsTopicExpansion, planEvent } from "./planner.js";
+import { emptyWork, planEvent } from "./planner.js";
 import { pluginJobId } from "./plugin-handler.js";
 
 export type NewEvent = Omit<AcceptedEvent, "plannedAt">;
@@ -61,14 +61,9 @@ export function createIngest(deps: {
       if (options.defer) return commits.submit({ event: { ...input, plannedAt: null } });
       const rules = await deps.rules.get(input.type);
       const row: EventRow = { ...input, plannedAt: null };
-      if (rules.length === 0 || needsTopicExpansion(row, rules)) {
-        return commits.submit({ event: { ...input, plannedAt: rules.length === 0 ? input.receivedAt : null } });
-      }
-      const work = await planEvent(row, input.receivedAt, {
-        rulesFor: async () => rules,
-        membersOf: async () => [],
-        logger,
-      });
+      const work = rules.length === 0 ? emptyWork() : await planEvent(row, input.receivedAt, { rulesFor: async () => rules, logger });
+      // No work means a rule reaches a topic: a job plans it after the 202.
+      if (!work) return commits.submit({ event: { ...input, plannedAt: null } });
       return commits.submit({ event: { ...input, plannedAt: input.receivedAt }, work });
     },
     flushed: () => commits.flushed(),

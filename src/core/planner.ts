@@ -13,18 +13,20 @@ export function eventDocument(row: EventRow): EventInput & { id: string } {
   return { ...(row.body as Omit<EventInput, "id">), id: row.id, type: row.type };
 }
 
-/**
- * Turns one event into notifications (one per matched rule and recipient) and their deliveries (one
- * per rule step). Fallback steps wait for the step before them to fail; other steps get a job due
- * after their `delay` (and `after`, for escalations).
- */
 export interface PlanSources {
   rulesFor(eventType: string): Promise<RuleRecord[]>;
-  membersOf(topic: string): Promise<string[]>;
+  /** Absent while a request is being answered: a topic may have thousands of members. */
+  membersOf?(topic: string): Promise<string[]>;
   logger: Logger;
 }
 
-export async function planEvent(event: EventRow, now: number, sources: PlanSources, work: PlannedWork = emptyWork()): Promise<PlannedWork> {
+/**
+ * Turns one event into notifications (one per matched rule and recipient) and their deliveries (one
+ * per rule step). Fallback steps wait for the step before them to fail; other steps get a job due
+ * after their `delay` (and `after`, for escalations). Without `membersOf`, an event that reaches a
+ * topic is not planned here: the answer is undefined, and a job plans it after the 202.
+ */
+export async function planEvent(event: EventRow, now: number, sources: PlanSources, work: PlannedWork = emptyWork()): Promise<PlannedWork | undefined> {
   const { logger } = sources;
   const doc = eventDocument(event);
   const rules = await sources.rulesFor(event.type);
@@ -35,7 +37,8 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
       logger.log("warn", "rule matched but has no recipients", { event: event.id, rule: rule.id, reason: audience.none });
       continue;
     }
-    const recipients = "topic" in audience ? await sources.membersOf(audience.topic) : audience.subscribers;
+    if ("topic" in audience && !sources.membersOf) return undefined;
+    const recipients = "topic" in audience ? await sources.membersOf!(audience.topic) : audience.subscribers;
     for (const subscriberId of recipients) {
       const nid = notificationId(event.id, rule.id, subscriberId, event.receivedAt);
       work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
@@ -66,13 +69,4 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
 
 export function emptyWork(): PlannedWork {
   return { notifications: [], deliveries: [], jobs: [] };
-}
-
-/**
- * True when a matched rule sends to a topic. Such events are planned by a job after the 202,
- * because a topic may have thousands of members; all others are planned as they are accepted.
- */
-export function needsTopicExpansion(event: EventRow, rules: RuleRecord[]): boolean {
-  const doc = eventDocument(event);
-  return rules.some((rule) => matchesConditions(rule.body.if, doc) && "topic" in resolveAudience(rule.body.to, doc));
 }

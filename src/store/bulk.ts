@@ -9,26 +9,35 @@ import { getTableConfig } from "drizzle-orm/sqlite-core";
  * 100 bound parameters per statement. libSQL and D1 both ship SQLite's JSON functions.
  */
 export function insertJsonRows<T extends Record<string, unknown>>(table: SQLiteTable, rows: T[], options: { onConflictDoNothing: boolean }): SQL {
-  const config = getTableConfig(table);
   const keys = Object.keys(rows[0] ?? {});
+  const cacheKey = `${keys.join(",")}|${options.onConflictDoNothing}`;
+  let byKeys = statementHeads.get(table);
+  if (!byKeys) statementHeads.set(table, (byKeys = new Map()));
+  let head = byKeys.get(cacheKey);
+  if (!head) byKeys.set(cacheKey, (head = statementHead(table, keys, options.onConflictDoNothing)));
+  // A key missing from a row reads as NULL (`->>` of an absent path), like an explicit null.
+  return sql`${head.insert}${JSON.stringify(rows)}${head.tail}`;
+}
+
+/** The SQL around the JSON parameter depends only on the table and the row keys: built once, kept. */
+const statementHeads = new WeakMap<SQLiteTable, Map<string, { insert: SQL; tail: SQL }>>();
+
+function statementHead(table: SQLiteTable, keys: string[], onConflictDoNothing: boolean): { insert: SQL; tail: SQL } {
+  const config = getTableConfig(table);
   const columns = keys.map((key) => {
     const column = config.columns.find((c) => c.name === toColumnName(key, config.columns));
     if (!column) throw new Error(`insertJsonRows: ${config.name} has no column for "${key}"`);
     return column;
   });
-  const names = sql.raw(columns.map((c) => `"${c.name}"`).join(", "));
-  const picks = sql.raw(
-    keys
-      .map((key, i) => {
-        // JSON columns are stored as text: `->>` gives an object's JSON text, a scalar's SQL value.
-        const path = `'$.${key}'`;
-        return columns[i]!.dataType === "json" ? `json(value -> ${path})` : `value ->> ${path}`;
-      })
-      .join(", "),
-  );
-  const conflict = options.onConflictDoNothing ? sql.raw(" ON CONFLICT DO NOTHING") : sql.raw("");
-  const payload = JSON.stringify(rows.map((row) => keys.map((k) => row[k]).reduce<Record<string, unknown>>((o, v, i) => ((o[keys[i]!] = v ?? null), o), {})));
-  return sql`INSERT INTO ${sql.raw(`"${config.name}"`)} (${names}) SELECT ${picks} FROM json_each(${payload}) WHERE true${conflict}`;
+  const picks = keys.map((key, i) => {
+    // JSON columns are stored as text: `->>` gives an object's JSON text, a scalar's SQL value.
+    const path = `'$.${key}'`;
+    return columns[i]!.dataType === "json" ? `json(value -> ${path})` : `value ->> ${path}`;
+  });
+  return {
+    insert: sql.raw(`INSERT INTO "${config.name}" (${columns.map((c) => `"${c.name}"`).join(", ")}) SELECT ${picks.join(", ")} FROM json_each(`),
+    tail: sql.raw(`) WHERE true${onConflictDoNothing ? " ON CONFLICT DO NOTHING" : ""}`),
+  };
 }
 
 /** `id IN (…)` for any number of ids, with one bound parameter. */

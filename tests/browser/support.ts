@@ -1,7 +1,5 @@
 /** Shared setup of the browser tests: headless Debian Chromium, a subscriber with a token, screenshots. */
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { api } from "../support/server.js";
@@ -17,14 +15,7 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A port nobody listens on now, so a restarted server can come back where the page expects it. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "../support/server.js";
 
 /** The realtime template and rule the inbox tests post events through. */
 export async function orderRule(call: Api): Promise<void> {

@@ -37,7 +37,8 @@ export function tempDatabaseUrl(): string {
 
 export type Runtime = "node" | "deno" | "workerd";
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (for a server that must come back on the same one). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;

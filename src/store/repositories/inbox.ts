@@ -1,7 +1,6 @@
-import { and, asc, count, eq, gt, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
-import { inJsonArray } from "../bulk.js";
 import { inbox, type InboxItemType } from "../schema.js";
 
 export type InboxRow = typeof inbox.$inferSelect;
@@ -101,6 +100,7 @@ export function inboxRepository(db: HeraldDb) {
     async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
       const out = new Map<string, number>();
       for (const part of chunks(subscriberIds)) {
+        // INDEXED BY: without statistics SQLite prefers the primary key and walks the whole history.
         const rows = await db.all<{ id: string; n: number }>(
           sql`SELECT subscriber_id AS id, count(*) AS n FROM inbox INDEXED BY inbox_unread
               WHERE subscriber_id IN (SELECT value FROM json_each(${JSON.stringify(part)})) AND ${UNREAD} GROUP BY subscriber_id`,
@@ -127,9 +127,7 @@ export function inboxRepository(db: HeraldDb) {
     },
     /** Items not read, not counting the subscriber's own room messages. */
     async unreadCount(subscriberId: string): Promise<number> {
-      // INDEXED BY: without statistics SQLite prefers the primary key and walks the whole history.
-      const row = await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM inbox INDEXED BY inbox_unread WHERE subscriber_id = ${subscriberId} AND ${UNREAD}`);
-      return Number(row?.n ?? 0);
+      return (await this.unreadCounts([subscriberId])).get(subscriberId) ?? 0;
     },
   };
 }

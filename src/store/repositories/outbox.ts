@@ -77,9 +77,5 @@ export function outboxRepository(db: HeraldDb) {
       const [due] = await db.select({ n: count(), oldest: min(jobs.runAt) }).from(jobs).where(lte(jobs.runAt, now)).all();
       return { total: all?.n ?? 0, due: due?.n ?? 0, oldestDueAt: due?.oldest ?? null };
     },
-    async nextRunAt(): Promise<number | null> {
-      const [row] = await db.select({ at: min(jobs.runAt) }).from(jobs).all();
-      return row?.at ?? null;
-    },
   };
 }

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { notFound } from "../../errors.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 
 /**
@@ -16,7 +17,7 @@ export function assetRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
 
   function serve(ifNoneMatch: string | undefined, path: string): Response {
     const asset = deps.assets[path];
-    if (!asset) return new Response(JSON.stringify({ type: "https://herald.dev/problems/not-found", title: "Not found", status: 404, detail: `no file ${path}` }), { status: 404, headers: { "content-type": "application/problem+json" } });
+    if (!asset) throw notFound("file", path);
     const etag = etags.get(path)!;
     const headers = { etag, "cache-control": "public, max-age=60", "content-type": asset.type, "x-content-type-options": "nosniff" };
     if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
