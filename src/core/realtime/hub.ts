@@ -10,7 +10,14 @@ export type FrameListener = (frame: StreamFrame) => void;
 export interface RealtimeHub {
   subscribe(subscriberId: string, listener: FrameListener): () => void;
   publish(subscriberId: string, frame: StreamFrame): void;
+  /** Live connections here; a hub that cannot know (they live elsewhere) answers 1 so frames are always published. */
   connections(subscriberId: string): number;
+  /**
+   * Optional: the hub holds connections itself, outside this process (Workers: a Durable Object per
+   * subscriber). `GET /v1/me/stream` and `/v1/me/ws` are then answered by it, already authenticated,
+   * with the cursor parsed; the hub must keep the protocol's resume guarantees (docs/realtime.md).
+   */
+  open?(request: Request, subscriberId: string, after: number, transport: "sse" | "ws"): Promise<Response>;
 }
 
 export function createLocalHub(): RealtimeHub {

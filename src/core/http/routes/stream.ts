@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest, ProblemError } from "../../errors.js";
 import { wsFrame } from "../../realtime/frames.js";
 import { openStream, type StreamOutput } from "../../realtime/session.js";
 import { MAX_UNSENT_BYTES, sseResponse } from "../../realtime/sse.js";
@@ -16,6 +16,16 @@ function cursor(query: string | undefined, lastEventId: string | undefined): num
 
 /** Live delivery of a subscriber's stream over SSE and WebSocket (docs/realtime.md). */
 export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  const open = deps.hub.open?.bind(deps.hub);
+  if (open) {
+    // Connections live in the hub (Workers: Durable Objects): hand it the authenticated request.
+    app.get("/v1/me/stream", (c) => open(c.req.raw, c.get("subscriberId"), cursor(c.req.query("after"), c.req.header("last-event-id")), "sse"));
+    app.get("/v1/me/ws", (c) => {
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ProblemError(426, "upgrade-required", "Upgrade required", "this endpoint speaks WebSocket: send Upgrade: websocket");
+      return open(c.req.raw, c.get("subscriberId"), cursor(c.req.query("after"), undefined), "ws");
+    });
+    return;
+  }
   app.get("/v1/me/stream", (c) => {
     const after = cursor(c.req.query("after"), c.req.header("last-event-id"));
     const subscriberId = c.get("subscriberId");

@@ -1,0 +1,159 @@
+/**
+ * One Durable Object per subscriber inbox: it holds that subscriber's live connections and sends
+ * them its stream. The store (D1) stays the source of truth for items and their `seq` (appends are
+ * one SQL statement that numbers them, committed with the notification in one batch); the object
+ * holds sockets and fans frames out. Keeping seq in D1 means an append never waits on an object and
+ * the HTTP API, the outbox and the live path all read the same rows.
+ *
+ * WebSockets use the Hibernation API: the object may be evicted from memory between frames while
+ * its sockets stay open. Everything a socket needs afterwards lives in its attachment (subscriber,
+ * last seq sent, whether the backlog was sent), and pings are answered by the runtime
+ * (`setWebSocketAutoResponse`) without waking the object. SSE streams keep the object in memory
+ * while they are open (a streaming response cannot hibernate).
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { DurableObjectState, WebSocket as CfWebSocket } from "@cloudflare/workers-types";
+import { type CursorConnection, createCursorDelivery } from "../core/realtime/cursor-delivery.js";
+import { inboxItem, type StreamFrame, wsFrame } from "../core/realtime/frames.js";
+import { sseResponse } from "../core/realtime/sse.js";
+import { heraldFor } from "./cloudflare-boot.js";
+import type { Env } from "./cloudflare-env.js";
+
+/** A subscriber with more open tabs than this is refused (429): far below the 32,768 an object can hold. */
+export const MAX_CONNECTIONS_PER_INBOX = 256;
+
+interface Attachment {
+  /** Subscriber id. */
+  s: string;
+  /** Last seq sent. */
+  seq: number;
+  /** Backlog sent, live from here. */
+  ready: boolean;
+}
+
+function problem(status: number, type: string, title: string, detail: string): Response {
+  return new Response(JSON.stringify({ type: `https://herald.dev/problems/${type}`, title, status, detail }), { status, headers: { "content-type": "application/problem+json" } });
+}
+
+export class InboxObject extends DurableObject<Env> {
+  private readonly sse = new Set<CursorConnection>();
+  private readonly delivery = createCursorDelivery((conn) => this.source(conn));
+  private readonly subscriberOf = new WeakMap<object, string>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx as never, env);
+    // The SDK pings every 25 s; the runtime answers without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}') as never);
+  }
+
+  private source(conn: CursorConnection) {
+    const subscriberId = this.subscriberOf.get(conn.key) ?? (conn.key as unknown as { deserializeAttachment(): Attachment }).deserializeAttachment().s;
+    const herald = heraldFor(this.env).then((w) => w.herald);
+    return {
+      page: async (after: number, limit: number) => (await (await herald).store.inbox.page(subscriberId, after, limit)).map(inboxItem),
+      unread: async () => (await herald).store.inbox.unreadCount(subscriberId),
+      delivered: (seqs: number[]) => void herald.then((h) => h.realtime.delivered(subscriberId, seqs)),
+    };
+  }
+
+  private socketConnection(ws: CfWebSocket): CursorConnection {
+    return {
+      key: ws,
+      cursor: () => {
+        const a = ws.deserializeAttachment() as Attachment;
+        return { lastSeq: a.seq, ready: a.ready };
+      },
+      advance: (seq, ready) => ws.serializeAttachment({ ...(ws.deserializeAttachment() as Attachment), seq, ready }),
+      send(frame) {
+        ws.send(JSON.stringify(wsFrame(frame as StreamFrame)));
+        return true;
+      },
+      close(reason) {
+        // 4000-4999 are application codes: the SDK reconnects and resumes.
+        try {
+          ws.close(4000, reason.slice(0, 100));
+        } catch {
+          /* already closed */
+        }
+      },
+    };
+  }
+
+  private connections(): CursorConnection[] {
+    return [...this.ctx.getWebSockets().map((ws) => this.socketConnection(ws)), ...this.sse];
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const subscriberId = request.headers.get("x-herald-subscriber");
+    const after = Number(url.searchParams.get("after") ?? "0");
+    if (!subscriberId || !Number.isSafeInteger(after) || after < 0) return problem(400, "invalid-request", "Invalid request", "the inbox object needs a subscriber and a cursor");
+    if (this.ctx.getWebSockets().length + this.sse.size >= MAX_CONNECTIONS_PER_INBOX) {
+      return problem(429, "too-many-connections", "Too many connections", `this subscriber already has ${MAX_CONNECTIONS_PER_INBOX} live connections`);
+    }
+    if (url.searchParams.get("transport") === "ws") {
+      const pair = new WebSocketPair();
+      const [client, server] = Object.values(pair) as [WebSocket, WebSocket];
+      const socket = server as unknown as CfWebSocket;
+      this.ctx.acceptWebSocket(socket);
+      socket.serializeAttachment({ s: subscriberId, seq: after, ready: false } satisfies Attachment);
+      // Sends queue on the accepted socket until the client has it: the backlog can start now.
+      void this.delivery.catchUp(this.socketConnection(socket));
+      return new Response(null, { status: 101, webSocket: client } as ResponseInit);
+    }
+    return sseResponse((out) => {
+      let lastSeq = after;
+      let ready = false;
+      const conn: CursorConnection = {
+        key: {},
+        cursor: () => ({ lastSeq, ready }),
+        advance: (seq, isReady) => {
+          lastSeq = seq;
+          ready = isReady;
+        },
+        send: (frame) => out.send(frame),
+        close: (reason) => {
+          this.sse.delete(conn);
+          out.close(reason);
+        },
+      };
+      this.subscriberOf.set(conn.key, subscriberId);
+      this.sse.add(conn);
+      void this.delivery.catchUp(conn);
+      return () => this.sse.delete(conn);
+    });
+  }
+
+  /** Live frames for this subscriber (from the hub or a relay). Returns the connections they reached. */
+  async deliver(frames: StreamFrame[]): Promise<number> {
+    const connections = this.connections();
+    for (const conn of connections) this.delivery.deliver(conn, frames);
+    return connections.length;
+  }
+
+  /** Client → server frames other than the ping the runtime answers: typing, or a ping spelt otherwise. */
+  async webSocketMessage(ws: CfWebSocket, message: string | ArrayBuffer): Promise<void> {
+    let frame: { type?: string; topic?: unknown };
+    try {
+      frame = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    } catch {
+      return;
+    }
+    if (frame.type === "ping") ws.send('{"type":"pong"}');
+    else if (frame.type === "typing" && typeof frame.topic === "string") {
+      const subscriberId = (ws.deserializeAttachment() as Attachment).s;
+      const { herald } = await heraldFor(this.env);
+      if (!(await herald.store.topics.isMember(frame.topic, subscriberId))) return;
+      const subscriber = await herald.store.subscribers.get(subscriberId);
+      await herald.realtime.typing(frame.topic, { id: subscriberId, name: subscriber?.name ?? null });
+    }
+  }
+
+  async webSocketClose(ws: CfWebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+}

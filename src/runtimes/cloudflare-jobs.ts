@@ -1,0 +1,49 @@
+/**
+ * Durable jobs on Workers. The jobs table stays the source of truth (run_at, attempts, lease);
+ * this object only decides *when* to drain it: its alarm is set to the earliest moment a job is
+ * due (a delayed step, a retry, a lease that runs out), so delays and retries run to the
+ * millisecond instead of waiting for the once-a-minute cron. The cron stays as a safety net.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { D1Database } from "@cloudflare/workers-types";
+import { heraldFor } from "./cloudflare-boot.js";
+import { type Env, withTimeout } from "./cloudflare-env.js";
+
+/** When the next job can be claimed: due and not leased, or leased until its lease runs out. */
+export async function nextJobAt(db: D1Database): Promise<number | null> {
+  const row = await db.prepare("SELECT min(max(run_at, coalesce(lease_until, 0))) AS at FROM jobs").first<{ at: number | null }>();
+  return row?.at ?? null;
+}
+
+/** Tells the jobs object when the next job is due (nothing when the table is empty). */
+export async function scheduleJobs(env: Env): Promise<void> {
+  const at = await nextJobAt(env.DB);
+  if (at === null) return;
+  await withTimeout(env.JOBS.get(env.JOBS.idFromName("jobs")).wake(at), 10_000, "jobs object");
+}
+
+/** Drains what is due, hands its live frames to their objects, and sets the alarm for what is left. */
+export async function drainAndSchedule(env: Env): Promise<number> {
+  const { herald, hub } = await heraldFor(env);
+  const finished = await herald.outbox.drain();
+  await hub.idle();
+  await scheduleJobs(env);
+  return finished;
+}
+
+export class JobsObject extends DurableObject<Env> {
+  /** Wakes at `at` unless an earlier alarm is already set. */
+  async wake(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+
+  async alarm(): Promise<void> {
+    const { herald, hub } = await heraldFor(this.env);
+    await herald.outbox.drain();
+    await hub.idle();
+    // Not via scheduleJobs: setting our own alarm from inside the handler needs no call to ourselves.
+    const at = await nextJobAt(this.env.DB);
+    if (at !== null) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 10));
+  }
+}
