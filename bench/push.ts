@@ -104,12 +104,15 @@ const instance = createChannelRegistry([pushChannel], {}, {
     unreadCount: async () => 2,
     receiptToken: (sub, ttl) => issueToken("bench-token-key", { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
   },
+  links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
 }).get("push")!.instance!;
 // The outbound fetch as the Node runtime builds it (node-fetch.ts; BENCH_PUSH_GLOBAL_FETCH=1 for the global fetch).
 const ctx = { fetch: createOutboundFetch({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : nodeFetch }), clock: systemClock, logger: silentLogger };
 const message = (i: number): ChannelMessage<any> => ({
   notificationId: `ntf_${i}`,
   deliveryId: `dlv_${i}`,
+  critical: true,
+  category: "orders",
   eventId: "evt_broadcast",
   subscriber: { id: `sub-${i}`, name: null, email: null, phone: null, locale: "en" },
   content,

@@ -31,7 +31,7 @@ describe("mattermost payload", () => {
     const env = { MATTERMOST_WEBHOOK_URL: peer.hookUrl, MATTERMOST_USERNAME: "Herald" };
     const instance = createChannelRegistry([mattermostChannel], env).get("mattermost")!.instance!;
     const ctx = { fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock: systemClock, logger: silentLogger };
-    const base = { deliveryId: "d", eventId: "e", data: {}, subscriber: { id: "s", name: null, email: null, phone: null, locale: null } };
+    const base = { deliveryId: "d", eventId: "e", data: {}, critical: false, category: "test", subscriber: { id: "s", name: null, email: null, phone: null, locale: null } };
     await instance.send({ ...base, notificationId: "n-a", content: { text: "plain" } }, ctx);
     await instance.send({ ...base, notificationId: "n-b", content: { text: "custom", username: "Support", channel: "town-square", icon_url: "https://example.com/i.png" } }, ctx);
     const [a, b] = peer.received.slice(-2);

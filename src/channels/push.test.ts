@@ -36,6 +36,7 @@ function services(env: Record<string, string> = {}): ChannelServices {
       unreadCount: async () => 3,
       receiptToken: (sub, ttl) => issueToken(TOKEN_KEY, { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
     },
+    links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
   };
 }
 
@@ -59,6 +60,8 @@ function message(subscriberId: string, content: Record<string, unknown>): Channe
   return {
     notificationId: `ntf_push_${n}`,
     deliveryId: `dlv_${n}`,
+    critical: true,
+    category: "orders",
     eventId: `evt_${n}`,
     subscriber: { id: subscriberId, name: "Aigul", email: null, phone: null, locale: "ru" },
     content,

@@ -12,7 +12,11 @@ import type { Metrics } from "./metrics.js";
 import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { batchLoader } from "./batch-loader.js";
-import { renderContent, selectContent, truncateText, type TemplateContext } from "./rendering.js";
+import { selectContent, truncateText, type TemplateContext } from "./rendering.js";
+import { renderChannelContent } from "./channels/content.js";
+import { fallbackStatements } from "./fallback.js";
+import { mutedBy, Preferences, quietHoursEnd } from "./preferences.js";
+import type { BroadcastBody } from "./broadcasts.js";
 import type { TemplateInput } from "./schemas/template.js";
 import type { TtlCache } from "./cache.js";
 import type { TemplateRecord } from "../store/repositories/templates.js";
@@ -26,6 +30,8 @@ export interface DeliveryDeps {
   backoff: BackoffPolicy;
   metrics: Metrics;
   templates: TtlCache<TemplateRecord | undefined>;
+  /** A signed one-click unsubscribe URL for this subscriber and channel. */
+  unsubscribeUrl(subscriberId: string, channel: string): Promise<string>;
 }
 
 type Failure = Extract<SendResult, { ok: false }>;
@@ -46,7 +52,23 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       return { done: [store.deliveries.outcomeStatement(delivery.id, { status: "cancelled", error: "seen before escalation", countAttempt: false }, now)] };
     }
 
-    const prepared = await prepare(ctx);
+    const policy = messagePolicy(ctx);
+    const muted = mutedBy(policy.preferences, { channel: delivery.channel, category: policy.category, critical: policy.critical });
+    if (muted) {
+      // The subscriber said no to this channel, not to the message: a fallback channel may still carry it.
+      logger.log("info", "delivery muted by preferences", { delivery: delivery.id, channel: delivery.channel, reason: muted });
+      return { done: [store.deliveries.outcomeStatement(delivery.id, { status: "cancelled", error: `muted: ${muted}`, countAttempt: false }, now), ...(await startFallback(ctx, now))] };
+    }
+    if (!policy.critical && channels.get(delivery.channel)?.definition.quietHours === "defer") {
+      const until = quietHoursEnd(policy.preferences, ctx.subscriber?.timezone, now);
+      if (until !== undefined) {
+        // Not an attempt: the job simply sleeps until the subscriber's morning.
+        const note = `deferred: quiet hours until ${new Date(until).toISOString()}`;
+        return { retryAt: until, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error: note, countAttempt: false }, now)] };
+      }
+    }
+
+    const prepared = await prepare(ctx, policy);
     const started = clock.now();
     const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(prepared.send);
     const finished = clock.now();
@@ -81,37 +103,47 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   };
 
   /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
-  async function prepare(ctx: DeliveryContext): Promise<{ failure: Failure } | { send: () => Promise<SendResult> }> {
+  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult> }> {
     const { delivery } = ctx;
     const channel = channels.get(delivery.channel);
     if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
     if (!channel.instance) return fail("not_configured", `channel "${delivery.channel}" is not configured (missing ${channel.missing.join(", ")})`);
+    const definition = channel.definition;
     const template = await deps.templates.get(delivery.template);
     if (!template) return fail("template_missing", `template "${delivery.template}" does not exist`);
     const content = selectContent(template.body as TemplateInput, delivery.channel, ctx.subscriber?.locale);
     if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);
 
     const context = templateContext(ctx);
-    let rendered: Record<string, unknown>;
-    try {
-      rendered = renderContent(content, context) as Record<string, unknown>;
-    } catch (error) {
-      return fail("render_failed", errorMessage(error));
+    const subscriber = { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null };
+    let address: string | undefined;
+    if (definition.address) {
+      address = definition.address(subscriber) ?? undefined;
+      if (!address) return fail("no_address", `the subscriber has no ${delivery.channel} address`, true);
+      const suppressed = await store.suppressions.reason(delivery.channel, address);
+      if (suppressed !== undefined) return fail("suppressed", `the ${delivery.channel} address is suppressed: ${suppressed}`, true);
     }
-    const parsed = channel.definition.content.safeParse(rendered);
-    if (!parsed.success) return fail("render_invalid", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-    const body = channel.definition.bodyField;
-    const max = channel.definition.limits.bodyMaxLength;
-    const finalContent = { ...parsed.data };
+    const unsubscribeUrl = policy.critical ? undefined : await deps.unsubscribeUrl(context.subscriber.id, delivery.channel);
+    context.notification.unsubscribeUrl = unsubscribeUrl ?? null;
+
+    const rendered = renderChannelContent(definition, content, context);
+    if (!rendered.ok) return fail(rendered.code, rendered.message);
+    const body = definition.bodyField;
+    const max = definition.limits.bodyMaxLength;
+    const finalContent = rendered.content;
     if (body && max && typeof finalContent[body] === "string") finalContent[body] = truncateText(finalContent[body], max);
 
     const message: ChannelMessage<unknown> = {
       notificationId: ctx.notification.id,
       deliveryId: delivery.id,
       eventId: ctx.event.id,
-      subscriber: { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null },
+      subscriber,
       content: finalContent,
       data: context.data,
+      address,
+      critical: policy.critical,
+      category: policy.category,
+      unsubscribeUrl,
     };
     const instance = channel.instance;
     return { send: () => instance.send(message, deps.sendContext) };
@@ -126,20 +158,34 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     }
   }
 
-  /** The step right after a failed one, if the rule marked it `fallback`, becomes due now. */
   async function startFallback(ctx: DeliveryContext, now: number): Promise<BatchItem<"sqlite">[]> {
-    const next = await store.deliveries.nextWaiting(ctx.notification.id, ctx.delivery.step);
-    if (!next) return [];
-    logger.log("info", "fallback started", { notification: ctx.notification.id, from: ctx.delivery.channel, to: next.channel });
-    return [
-      store.deliveries.outcomeStatement(next.id, { status: "pending", countAttempt: false }, now),
-      store.outbox.insertStatement({ id: `deliver:${next.id}`, kind: "deliver", ref: next.id, runAt: now, createdAt: now }),
-    ];
+    const fallback = await fallbackStatements(store, ctx.notification.id, ctx.delivery.step, now);
+    if (!fallback) return [];
+    logger.log("info", "fallback started", { notification: ctx.notification.id, from: ctx.delivery.channel, to: fallback.channel });
+    return fallback.statements;
   }
 }
 
-function fail(code: string, message: string): { failure: Failure } {
-  return { failure: { ok: false, code, message, retryable: false } };
+interface MessagePolicy {
+  critical: boolean;
+  category: string;
+  preferences: Preferences | undefined;
+}
+
+/** Whether preferences may mute this message, and under which category: from its rule, or the broadcast. */
+function messagePolicy(ctx: DeliveryContext): MessagePolicy {
+  const rule = ctx.rule?.body as { critical?: boolean; category?: string } | undefined;
+  const broadcast = (ctx.event.body as Partial<BroadcastBody>).broadcast as { category?: string } | undefined;
+  const parsed = ctx.preferences ? Preferences.safeParse(ctx.preferences.body) : undefined;
+  return {
+    critical: broadcast ? false : rule?.critical === true,
+    category: broadcast ? (broadcast.category ?? "broadcasts") : (rule?.category ?? ctx.notification.ruleId),
+    preferences: parsed?.success ? parsed.data : undefined,
+  };
+}
+
+function fail(code: string, message: string, undeliverable = false): { failure: Failure } {
+  return { failure: { ok: false, code, message, retryable: false, ...(undeliverable ? { undeliverable } : {}) } };
 }
 
 export function templateContext(ctx: DeliveryContext): TemplateContext {

@@ -24,6 +24,8 @@ import type { TemplateRecord } from "../store/repositories/templates.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
+import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
+import { createProviderReports } from "./provider-reports.js";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -49,6 +51,8 @@ export interface HeraldOptions {
   assets?: Record<string, { body: string; type: string }>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   maxBodyBytes?: number;
+  /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
+  publicUrl?: () => string;
 }
 
 export interface Herald {
@@ -74,6 +78,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const realtime = createRealtime({ store, hub, clock, logger });
   const secrets = await loadSecrets(store, env);
   const vapid = await loadVapidKeys(store, env);
+  // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
+  const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -92,6 +98,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
       receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
     },
+    links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
   });
   const plugins = options.plugins ?? [];
   const instanceId = newId("inst");
@@ -102,7 +109,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     rules: ttlCache((type) => store.rules.enabledFor(type), cacheOptions),
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
+  const sendContext = { fetch: fetchOut, clock, logger };
   const deliver = createDeliveryHandler({
+    unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
     templates: caches.templates,
     store,
     clock,
@@ -110,7 +119,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     metrics,
     backoff: { ...defaultBackoff, ...backoffFromEnv(env), ...options.backoff },
-    sendContext: { fetch: fetchOut, clock, logger },
+    sendContext,
   });
 
   const outbox = createOutbox({
@@ -149,6 +158,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     upgradeWebSocket: options.upgradeWebSocket,
     assets: options.assets ?? {},
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
+    publicUrl,
+    sendContext,
+    applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub };
 }

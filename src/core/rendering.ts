@@ -7,7 +7,7 @@ export interface TemplateContext {
   data: Record<string, unknown>;
   subscriber: { id: string; name?: string | null; email?: string | null; phone?: string | null; locale?: string | null; timezone?: string | null; data?: unknown };
   event: { id: string; type: string; topic?: string | null };
-  notification: { id: string; url?: string | null };
+  notification: { id: string; url?: string | null; unsubscribeUrl?: string | null };
 }
 
 // Compiled templates keyed by source text: editing a template changes its source, so stale entries
@@ -42,14 +42,25 @@ export function selectContent(template: TemplateInput, channel: string, locale: 
   return template.channels[key];
 }
 
-/** Renders every string in a channel's content (nested objects and arrays too, e.g. push actions). */
-export function renderContent(content: unknown, context: TemplateContext): unknown {
-  if (typeof content === "string") return compiledFor(content).render(context, { helpers: defaultHelpers });
-  if (Array.isArray(content)) return content.map((item) => renderContent(item, context));
-  if (content && typeof content === "object") {
-    return Object.fromEntries(Object.entries(content).map(([k, v]) => [k, renderContent(v, context)]));
+const ESCAPED = { helpers: defaultHelpers };
+const PLAIN = { helpers: defaultHelpers, noEscape: true };
+
+/**
+ * Renders every string in a channel's content (nested objects and arrays too, e.g. push actions).
+ * Top-level fields named in `plainTextFields` are plain text and render without HTML escaping.
+ */
+export function renderContent(content: unknown, context: TemplateContext, plainTextFields: readonly string[] = []): unknown {
+  if (content && typeof content === "object" && !Array.isArray(content)) {
+    return Object.fromEntries(Object.entries(content).map(([k, v]) => [k, renderValue(v, context, plainTextFields.includes(k) ? PLAIN : ESCAPED)]));
   }
-  return content;
+  return renderValue(content, context, ESCAPED);
+}
+
+function renderValue(value: unknown, context: TemplateContext, options: typeof ESCAPED | typeof PLAIN): unknown {
+  if (typeof value === "string") return compiledFor(value).render(context, options);
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, context, options));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, context, options)]));
+  return value;
 }
 
 /** Compiles every template string so that a broken one is refused at save time, naming its field. */

@@ -11,6 +11,7 @@ import { templatesRepository } from "./repositories/templates.js";
 import { inboxRepository } from "./repositories/inbox.js";
 import { topicsRepository } from "./repositories/topics.js";
 import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
+import { preferencesRepository, suppressionsRepository } from "./repositories/preferences.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -33,6 +34,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     inbox: inboxRepository(db),
     topics: topicsRepository(db),
     pushSubscriptions: pushSubscriptionsRepository(db),
+    preferences: preferencesRepository(db),
+    suppressions: suppressionsRepository(db),
   };
 }
 

@@ -186,3 +186,20 @@ export const notificationClicks = sqliteTable("notification_clicks", {
   action: text("action"),
   clickedAt: integer("clicked_at").notNull(),
 });
+
+export const subscriberPreferences = sqliteTable("subscriber_preferences", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const suppressions = sqliteTable(
+  "suppressions",
+  {
+    channel: text("channel").notNull(),
+    address: text("address").notNull(),
+    reason: text("reason").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.address] })],
+);

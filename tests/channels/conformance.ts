@@ -46,6 +46,9 @@ function message(content: unknown, subscriber: ConformanceOptions["subscriber"])
     subscriber: { id: "sub-1", name: "Conformance", email: "c@example.com", phone: "+15005550006", locale: "en", ...subscriber },
     content,
     data: { order: counter },
+    critical: false,
+    category: "conformance",
+    unsubscribeUrl: "http://127.0.0.1:1/v1/unsubscribe/conformance",
   };
 }
 

@@ -7,8 +7,13 @@ import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "../encoding.js";
 export interface TokenClaims {
   sub: string;
   exp: number;
-  /** Narrows what the token may do; `receipts`: only report seen/clicked and re-register push (the service worker's token). */
-  scope?: "receipts";
+  /**
+   * Narrows what the token may do. `receipts`: only report seen/clicked and re-register push (the
+   * service worker's token). `unsubscribe`: only turn channel `ch` off (the link in an email).
+   */
+  scope?: "receipts" | "unsubscribe";
+  /** The channel an `unsubscribe` token turns off. */
+  ch?: string;
 }
 
 export function generateTokenKey(): string {

@@ -35,6 +35,14 @@ export interface ChannelMessage<Content> {
   content: Content;
   /** The event's `data`, for channels that pass it on to the client (in-app, push). */
   data: Record<string, unknown>;
+  /** Where to send, from the channel's `address` hook (email address, phone number), already checked against suppressions. */
+  address?: string;
+  /** Critical messages (orders, security) ignore preferences; everything else is marketing-grade and must offer an unsubscribe. */
+  critical: boolean;
+  /** The rule's category (or rule id): what an unsubscribe turns off. */
+  category: string;
+  /** A signed Herald URL that turns this channel off for this category (RFC 8058 one-click); absent for critical messages. */
+  unsubscribeUrl?: string;
 }
 
 export type SendResult =
@@ -59,7 +67,39 @@ export interface SendContext {
 
 export interface ChannelInstance<Content> {
   send(message: ChannelMessage<Content>, ctx: SendContext): Promise<SendResult>;
+  /**
+   * A provider calling back (status callbacks, bounces). Served at `POST /v1/channels/{id}/webhook`
+   * without the API key: the channel verifies the caller itself (e.g. `X-Twilio-Signature`).
+   */
+  webhook?(request: WebhookRequest, ctx: SendContext): Promise<WebhookResult>;
 }
+
+export interface WebhookRequest {
+  /** The URL as the provider called it: `HERALD_PUBLIC_URL` + path + query when set (what signatures cover behind a proxy). */
+  url: string;
+  method: string;
+  headers: Headers;
+  /** The raw body, for signature checks. */
+  body: string;
+}
+
+export interface WebhookResult {
+  status: number;
+  body?: string;
+  contentType?: string;
+  /** Delivery outcomes, by the `providerMessageId` that `send` returned. `failed` starts the rule's fallback step. */
+  reports?: { providerMessageId: string; status: "delivered" | "failed"; reason?: string }[];
+  /** Addresses the provider says can never be reached (hard bounce, complaint, opt-out): never sent to again. */
+  undeliverable?: { address: string; reason: string }[];
+}
+
+/** A problem with template content, found when it is saved (path relative to the channel's content). */
+export interface ContentProblem {
+  path: string;
+  message: string;
+}
+
+export type CompileResult = { ok: true; content: Record<string, unknown> } | { ok: false; problems: ContentProblem[] };
 
 /** What the engine offers channels that deliver inside Herald itself. */
 export interface ChannelServices {
@@ -71,6 +111,12 @@ export interface ChannelServices {
     ): Promise<{ seq: number }>;
   };
   push: PushServices;
+  links: {
+    /** Herald's public base URL (`HERALD_PUBLIC_URL`, else the listening address), without a trailing slash. */
+    publicUrl(): string;
+    /** Where a provider calls this channel back: `<public url>/v1/channels/<id>/webhook`. */
+    webhook(channelId: string): string;
+  };
 }
 
 /** A browser's push subscription as the push channel sends to it. */
@@ -103,6 +149,25 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
   content: z.ZodType<Content>;
   /** Which content fields hold text limited by `limits.bodyMaxLength`. */
   bodyField?: keyof Content & string;
+  /**
+   * Top-level content fields (after `compile`) that are plain text and never shown as HTML (an SMS,
+   * an email subject, a push title): placeholders there are not HTML-escaped. Everywhere else the
+   * template default holds and `{{x}}` is escaped.
+   */
+  plainTextFields?: string[];
+  /**
+   * Turns stored template content into what is rendered per message, e.g. MJML into HTML that still
+   * holds its Handlebars placeholders. Runs once per template version (the engine caches it), so slow
+   * work belongs here. Problems refuse the template at save time. Rendered output is not re-validated
+   * against `content` when this hook exists.
+   */
+  compile?(content: Content): CompileResult;
+  /** Facts about rendered content for previews and stats (e.g. SMS encoding and segments). */
+  describe?(rendered: Record<string, unknown>): Record<string, unknown>;
+  /** The subscriber's address on this channel; null when they have none (the step fails over to the fallback). */
+  address?(subscriber: ChannelMessage<unknown>["subscriber"]): string | null;
+  /** `defer`: the subscriber's quiet hours hold non-critical messages until they end (SMS, push). Default: never deferred. */
+  quietHours?: "defer";
   create(config: ConfigValues<S>, services: ChannelServices): ChannelInstance<Content>;
 }
 

@@ -98,4 +98,8 @@ const noServices: ChannelServices = {
     unreadCount: () => Promise.resolve(0),
     receiptToken: () => Promise.reject(new Error("subscriber tokens are not available here")),
   },
+  links: {
+    publicUrl: () => "http://127.0.0.1:8787",
+    webhook: (channelId) => `http://127.0.0.1:8787/v1/channels/${channelId}/webhook`,
+  },
 };

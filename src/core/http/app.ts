@@ -18,9 +18,11 @@ import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
 import { pushRoutes } from "./routes/push.js";
 import { requireSubscriber } from "./subscriber-auth.js";
+import { preferenceRoutes } from "./routes/preferences.js";
+import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 
 /** Paths under /v1 that do not take the server API key. */
-const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/];
+const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/];
 
 /**
  * The one Hono app every runtime serves. Runtimes only adapt I/O around it (HTTP server, store,
@@ -68,6 +70,8 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   systemRoutes(app, deps);
   meRoutes(app, deps);
   pushRoutes(app, deps);
+  preferenceRoutes(app, deps);
+  channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
   broadcastRoutes(app, deps);

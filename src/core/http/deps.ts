@@ -10,6 +10,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { RealtimeHub } from "../realtime/hub.js";
 import type { Realtime } from "../realtime/service.js";
 import type { PushEndpointPolicy } from "../push/subscription.js";
+import type { SendContext, WebhookResult } from "../channels/define.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -32,6 +33,12 @@ export interface HttpDeps {
   assets: Record<string, { body: string; type: string }>;
   /** The VAPID public key browsers subscribe with, and where subscriptions may point. */
   push: { publicKey: string; policy: PushEndpointPolicy };
+  /** Herald's public base URL: what providers and mail clients call back. */
+  publicUrl(): string;
+  /** What channel webhooks get to make outbound calls (fetch with timeouts, clock, logger). */
+  sendContext: SendContext;
+  /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
+  applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
 }
 
 /** Hono context variables set by middleware. */

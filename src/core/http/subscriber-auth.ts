@@ -19,7 +19,8 @@ export function requireSubscriber(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     if (!token) throw unauthorized("send Authorization: Bearer <subscriber token> (or ?token=)");
     const claims = await verifyToken(deps.secrets.tokenKey, token, deps.clock.now());
     if (!claims) throw unauthorized("the subscriber token is not valid or has expired");
-    if (claims.scope === "receipts" && !RECEIPT_PATHS.test(c.req.path)) {
+    // Only full tokens reach everything; a scoped one (receipts, unsubscribe links) reaches its paths or nothing.
+    if (claims.scope !== undefined && !(claims.scope === "receipts" && RECEIPT_PATHS.test(c.req.path))) {
       throw new ProblemError(403, "forbidden", "Not allowed with this token", "a receipt token may only report seen or clicked and register push subscriptions");
     }
     c.set("subscriberId", claims.sub);

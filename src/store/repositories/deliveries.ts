@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
-import { deliveries, type DeliveryStatus, events, notifications, subscribers } from "../schema.js";
+import { deliveries, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
@@ -11,6 +11,10 @@ export interface DeliveryContext {
   notification: typeof notifications.$inferSelect;
   event: typeof events.$inferSelect;
   subscriber: typeof subscribers.$inferSelect | null;
+  /** The rule's stored body (critical, category); null for broadcasts and deleted rules. */
+  rule: { body: unknown } | null;
+  /** The subscriber's preferences document, unvalidated. */
+  preferences: { body: unknown } | null;
 }
 
 export function deliveriesRepository(db: HeraldDb) {
@@ -20,11 +24,20 @@ export function deliveriesRepository(db: HeraldDb) {
       const out = new Map<string, DeliveryContext>();
       for (const part of chunks(deliveryIds)) {
         const rows = await db
-          .select({ delivery: deliveries, notification: notifications, event: events, subscriber: subscribers })
+          .select({
+            delivery: deliveries,
+            notification: notifications,
+            event: events,
+            subscriber: subscribers,
+            rule: { body: rules.body },
+            preferences: { body: subscriberPreferences.body },
+          })
           .from(deliveries)
           .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
           .innerJoin(events, eq(events.id, notifications.eventId))
           .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
+          .leftJoin(rules, eq(rules.id, notifications.ruleId))
+          .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, notifications.subscriberId))
           .where(inJsonArray(deliveries.id, part))
           .all();
         for (const row of rows) out.set(row.delivery.id, row);
@@ -64,6 +77,19 @@ export function deliveriesRepository(db: HeraldDb) {
           .set({ status: "delivered", updatedAt: now })
           .where(and(inJsonArray(deliveries.notificationId, part), eq(deliveries.channel, "realtime"), inArray(deliveries.status, ["pending", "sent"])));
       }
+    },
+    /** Deliveries of one channel by the provider's message id (status callbacks). */
+    async byProviderMessage(channel: string, providerMessageIds: string[]): Promise<Map<string, DeliveryRow>> {
+      const out = new Map<string, DeliveryRow>();
+      for (const part of chunks(providerMessageIds)) {
+        const rows = await db
+          .select()
+          .from(deliveries)
+          .where(and(eq(deliveries.channel, channel), inArray(deliveries.providerMessageId, part)))
+          .all();
+        for (const row of rows) out.set(row.providerMessageId!, row);
+      }
+      return out;
     },
     /** The fallback step waiting right after `step`, if the rule has one. */
     async nextWaiting(notificationId: string, step: number): Promise<DeliveryRow | undefined> {

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { invalidRequest, notFound, ProblemError, errorMessage } from "../../errors.js";
 import { renderContent, selectContent, templateProblems, type TemplateContext } from "../../rendering.js";
+import { channelContentProblems, renderChannelContent } from "../../channels/content.js";
 import { ExternalId } from "../../schemas/common.js";
 import { Template, TemplateInput, TemplatePreviewInput, type TemplateChannels } from "../../schemas/template.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -8,7 +9,14 @@ import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js"
 import { templateView } from "../views.js";
 
 const KeyParams = z.object({ key: ExternalId.openapi({ param: { name: "key", in: "path" }, example: "order-status" }) });
-const Preview = z.object({ locale: z.string().nullable(), channels: z.record(z.string(), z.unknown()) }).openapi("TemplatePreview");
+const Preview = z
+  .object({
+    locale: z.string().nullable(),
+    channels: z.record(z.string(), z.unknown()),
+    /** Facts per channel about the rendered content, e.g. SMS `{encoding, segments}`. */
+    details: z.record(z.string(), z.record(z.string(), z.unknown())),
+  })
+  .openapi("TemplatePreview");
 
 export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;
@@ -25,7 +33,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { key } = c.req.valid("param");
       const body = c.req.valid("json");
-      const broken = templateProblems(body);
+      const broken = [...templateProblems(body), ...channelContentProblems(body, (id) => deps.channels.get(id)?.definition)];
       if (broken.length > 0) throw invalidRequest("the template does not compile", broken);
       const saved = await store.templates.put(key, body, clock.now());
       deps.caches.templates.invalidate(key);
@@ -93,18 +101,32 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       };
       const names = input.channels ?? Object.keys(record.body.channels);
       const channels: Record<string, unknown> = {};
+      const details: Record<string, Record<string, unknown>> = {};
       for (const name of names) {
         const content = selectContent(record.body, name, locale);
         if (!content) continue;
-        try {
-          channels[name] = renderContent(content, context);
-        } catch (error) {
-          throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", errorMessage(error), {
-            errors: [{ path: `channels.${name as keyof TemplateChannels}`, message: errorMessage(error) }],
+        const definition = deps.channels.get(name)?.definition;
+        // The same compile + render the engine runs per message, so the preview is what is sent.
+        const rendered = definition ? renderChannelContent(definition, content, context) : renderLoose(content, context);
+        if (!rendered.ok) {
+          throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", rendered.message, {
+            errors: [{ path: `channels.${name as keyof TemplateChannels}`, message: rendered.message }],
           });
         }
+        channels[name] = rendered.content;
+        const described = definition?.describe?.(rendered.content);
+        if (described) details[name] = described;
       }
-      return c.json({ locale, channels }, 200);
+      return c.json({ locale, channels, details }, 200);
     },
   );
+}
+
+/** Content for a channel this server does not have installed: rendered, but not checked against it. */
+function renderLoose(content: unknown, context: TemplateContext) {
+  try {
+    return { ok: true as const, content: renderContent(content, context) as Record<string, unknown> };
+  } catch (error) {
+    return { ok: false as const, code: "render_failed", message: errorMessage(error) };
+  }
 }

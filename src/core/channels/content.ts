@@ -1,0 +1,62 @@
+import type { FieldProblem } from "../errors.js";
+import { errorMessage } from "../errors.js";
+import { renderContent, type TemplateContext } from "../rendering.js";
+import type { TemplateInput } from "../schemas/template.js";
+import type { AnyChannel, CompileResult } from "./define.js";
+
+// Compiled channel content (e.g. MJML → HTML) keyed by channel and source: a template edit changes
+// the source, so stale entries stop being hit. Bounded, like the Handlebars cache.
+const compiled = new Map<string, CompileResult>();
+const MAX_COMPILED = 500;
+
+/** The channel's `compile` hook, run once per distinct content and cached. */
+export function compileChannelContent(channel: AnyChannel, content: unknown): CompileResult {
+  if (!channel.compile) return { ok: true, content: content as Record<string, unknown> };
+  const key = `${channel.id}\u0000${JSON.stringify(content)}`;
+  let result = compiled.get(key);
+  if (!result) {
+    try {
+      result = channel.compile(content);
+    } catch (error) {
+      result = { ok: false, problems: [{ path: "", message: errorMessage(error) }] };
+    }
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, result);
+  }
+  return result;
+}
+
+export type RenderedContent = { ok: true; content: Record<string, unknown> } | { ok: false; code: string; message: string };
+
+/** Compile (cached), render per message, validate: the content a channel's `send` receives. */
+export function renderChannelContent(channel: AnyChannel, content: unknown, context: TemplateContext): RenderedContent {
+  const prepared = compileChannelContent(channel, content);
+  if (!prepared.ok) return { ok: false, code: "template_invalid", message: prepared.problems.map((p) => `${p.path}: ${p.message}`).join("; ") };
+  let rendered: Record<string, unknown>;
+  try {
+    rendered = renderContent(prepared.content, context, channel.plainTextFields) as Record<string, unknown>;
+  } catch (error) {
+    return { ok: false, code: "render_failed", message: errorMessage(error) };
+  }
+  // Compiled content has its own shape; the stored shape was validated when the template was saved.
+  if (channel.compile) return { ok: true, content: rendered };
+  const parsed = channel.content.safeParse(rendered);
+  if (!parsed.success) return { ok: false, code: "render_invalid", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  return { ok: true, content: parsed.data as Record<string, unknown> };
+}
+
+/** Problems the installed channels find in a template's content (e.g. invalid MJML), with full paths. */
+export function channelContentProblems(template: TemplateInput, channelById: (id: string) => AnyChannel | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const check = (channels: Record<string, unknown>, prefix: string) => {
+    for (const [id, content] of Object.entries(channels)) {
+      const channel = channelById(id);
+      if (!channel?.compile || content === undefined) continue;
+      const result = compileChannelContent(channel, content);
+      if (!result.ok) for (const p of result.problems) problems.push({ path: `${prefix}.${id}${p.path ? `.${p.path}` : ""}`, message: p.message });
+    }
+  };
+  check(template.channels, "channels");
+  for (const [locale, body] of Object.entries(template.locales ?? {})) check(body.channels, `locales.${locale}.channels`);
+  return problems;
+}
