@@ -1,0 +1,116 @@
+import { defineChannel, type SendResult } from "../core/channels/define.js";
+import { HeraldError } from "../core/errors.js";
+import { E164 } from "../core/schemas/common.js";
+import { SmsContent } from "../core/schemas/template.js";
+import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./sms/gateway.js";
+import type { SmsProvider } from "./sms/provider.js";
+import { countSegments, fitToSegments } from "./sms/segments.js";
+import { createTwilioProvider } from "./sms/twilio.js";
+
+/**
+ * SMS through Twilio or a generic HTTP gateway, chosen by configuration (`SMS_PROVIDER`, else Twilio
+ * when `TWILIO_ACCOUNT_SID` is set, else the gateway when `SMS_GATEWAY_URL` is set).
+ *
+ * Length policy: a text longer than `SMS_MAX_SEGMENTS` parts (default 10, Twilio's advice; its hard
+ * cap is 1,600 characters) is refused as a final, non-retryable `too_long` failure by default, because
+ * a silently shortened order or login message can mislead; `SMS_OVER_LIMIT=truncate` cuts it instead,
+ * between code points, to the longest prefix that fits. The engine's own truncation
+ * (`limits.bodyMaxLength`) is left unset on purpose: it counts code points, not what carriers bill.
+ */
+export const smsChannel = defineChannel({
+  id: "sms",
+  title: "SMS",
+  config: {
+    provider: { type: "string", env: "SMS_PROVIDER", description: "twilio or gateway; default: twilio when TWILIO_ACCOUNT_SID is set, else gateway when SMS_GATEWAY_URL is set" },
+    accountSid: { type: "string", env: "TWILIO_ACCOUNT_SID", description: "Twilio account SID (AC…)" },
+    authToken: { type: "string", secret: true, env: "TWILIO_AUTH_TOKEN", description: "Twilio auth token: authenticates requests and verifies status callbacks" },
+    from: { type: "string", env: "TWILIO_FROM", description: "Sender: a Twilio number in E.164, a short code or an alphanumeric sender id" },
+    messagingServiceSid: { type: "string", env: "TWILIO_MESSAGING_SERVICE_SID", description: "Twilio Messaging Service (MG…) that picks the sender; instead of or with TWILIO_FROM" },
+    apiUrl: { type: "url", default: "https://api.twilio.com", env: "TWILIO_API_URL", description: "Twilio REST API base URL" },
+    statusCallback: { type: "boolean", default: true, env: "SMS_STATUS_CALLBACK", description: "Ask Twilio to report delivery to <public url>/v1/channels/sms/webhook" },
+    gatewayUrl: { type: "url", secret: true, env: "SMS_GATEWAY_URL", description: "Generic gateway endpoint (may carry a key in its query)" },
+    gatewayMethod: { type: "string", default: "POST", env: "SMS_GATEWAY_METHOD", description: "GET (fields in the query), POST, PUT or PATCH" },
+    gatewayHeaders: { type: "string", secret: true, env: "SMS_GATEWAY_HEADERS", description: 'Extra headers as a JSON object, e.g. {"authorization":"Bearer …"}' },
+    gatewayBody: { type: "string", default: DEFAULT_GATEWAY_BODY, env: "SMS_GATEWAY_BODY", description: "JSON template of the fields; string values may use {{to}}, {{text}} and {{id}}" },
+    gatewayFormat: { type: "string", default: "json", env: "SMS_GATEWAY_FORMAT", description: "json or form (application/x-www-form-urlencoded); ignored for GET" },
+    gatewayIdPath: { type: "string", env: "SMS_GATEWAY_ID_PATH", description: "Dotted path of the gateway's message id in its JSON answer, e.g. data.messageId" },
+    maxSegments: { type: "number", default: 10, env: "SMS_MAX_SEGMENTS", description: "Longest SMS allowed, in billed parts (153 GSM-7 or 67 UCS-2 units each)" },
+    overLimit: { type: "string", default: "refuse", env: "SMS_OVER_LIMIT", description: "refuse (final failure too_long) or truncate, for a text over SMS_MAX_SEGMENTS" },
+    timeoutMs: { type: "number", default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout" },
+  },
+  // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
+  limits: { concurrency: 16 },
+  content: SmsContent,
+  plainTextFields: ["text"],
+  quietHours: "defer",
+  address: (subscriber) => subscriber.phone,
+  describe: (rendered) => (typeof rendered.text === "string" ? { ...countSegments(rendered.text) } : {}),
+  create(config, services) {
+    const bad = (why: string) => new HeraldError("bad_config", why, { pluginId: "sms" });
+    const maxSegments = config.maxSegments ?? 10;
+    if (!Number.isInteger(maxSegments) || maxSegments < 1) throw bad("SMS_MAX_SEGMENTS: must be a whole number of at least 1");
+    const overLimit = config.overLimit ?? "refuse";
+    if (overLimit !== "refuse" && overLimit !== "truncate") throw bad("SMS_OVER_LIMIT: use refuse or truncate");
+    const timeoutMs = config.timeoutMs ?? 10_000;
+
+    const choice = config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
+    let provider: SmsProvider | undefined;
+    if (choice === "twilio") {
+      if (!config.accountSid || !config.authToken) throw bad("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN");
+      if (!/^AC[0-9a-fA-F]{32}$/.test(config.accountSid)) throw bad("TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits");
+      if (!config.from && !config.messagingServiceSid) throw bad("Twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
+      if (config.messagingServiceSid && !/^MG[0-9a-fA-F]{32}$/.test(config.messagingServiceSid)) throw bad("TWILIO_MESSAGING_SERVICE_SID: must be MG followed by 32 hex digits");
+      provider = createTwilioProvider({
+        accountSid: config.accountSid,
+        authToken: config.authToken,
+        from: config.from,
+        messagingServiceSid: config.messagingServiceSid,
+        apiUrl: config.apiUrl ?? "https://api.twilio.com",
+        statusCallback: config.statusCallback === false ? undefined : services.links.webhook("sms"),
+        timeoutMs,
+      });
+    } else if (choice === "gateway") {
+      if (!config.gatewayUrl) throw bad("the SMS gateway needs SMS_GATEWAY_URL");
+      provider = createGatewayProvider({
+        url: config.gatewayUrl,
+        method: config.gatewayMethod ?? "POST",
+        headers: config.gatewayHeaders,
+        body: config.gatewayBody ?? DEFAULT_GATEWAY_BODY,
+        format: config.gatewayFormat ?? "json",
+        idPath: config.gatewayIdPath,
+        timeoutMs,
+      });
+    } else if (choice !== undefined) {
+      throw bad("SMS_PROVIDER: use twilio or gateway");
+    }
+
+    return {
+      async send(message, ctx): Promise<SendResult> {
+        if (!provider) {
+          return { ok: false, code: "not_configured", message: "SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or SMS_GATEWAY_URL", retryable: false };
+        }
+        const to = message.address ?? message.subscriber.phone;
+        if (!to) return { ok: false, code: "no_address", message: "the subscriber has no phone number", retryable: false, undeliverable: true };
+        if (!E164.safeParse(to).success) {
+          return { ok: false, code: "invalid_address", message: "the subscriber's phone number is not in E.164 form (+ and up to 15 digits)", retryable: false, undeliverable: true };
+        }
+        let text = message.content.text;
+        if (text.trim() === "") return { ok: false, code: "empty_message", message: "the rendered SMS text is empty", retryable: false };
+        const info = countSegments(text);
+        if (info.segments > maxSegments) {
+          if (overLimit === "refuse") {
+            return {
+              ok: false,
+              code: "too_long",
+              message: `the SMS needs ${info.segments} ${info.encoding} parts (${info.characters} characters), more than SMS_MAX_SEGMENTS=${maxSegments}`,
+              retryable: false,
+            };
+          }
+          text = fitToSegments(text, maxSegments);
+        }
+        return provider.send({ to, text, notificationId: message.notificationId }, ctx);
+      },
+      ...(provider?.webhook ? { webhook: provider.webhook } : {}),
+    };
+  },
+});
