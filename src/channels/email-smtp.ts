@@ -1,0 +1,98 @@
+import nodemailer from "nodemailer";
+import type { SendContext, SendResult } from "../core/channels/define.js";
+import { OutboundError } from "../core/net/outbound.js";
+import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
+
+interface SmtpError extends Error {
+  code?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+  rejectedErrors?: SmtpError[];
+}
+
+// Permanent "no such user / mailbox unavailable / bad address" replies: the address itself is the
+// problem, so the engine suppresses it and the rule's fallback step takes over.
+const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
+
+/**
+ * SMTP through nodemailer (Node and Deno): a small pool of connections, each step under a timeout.
+ * Lives apart from the channel so the Workers bundle never imports nodemailer; the Node and Deno
+ * entrypoints pass `smtpProvider` to `createEmailChannel`.
+ *
+ * @example
+ * createEmailChannel({ smtp: smtpProvider })
+ */
+export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
+  const url = new URL(config.url);
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error("SMTP_URL: must start with smtp:// or smtps://");
+  const probeUrl = `http://${url.hostname.includes(":") ? `[${url.hostname}]` : url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}/`;
+  const transport = nodemailer.createTransport({
+    url: config.url,
+    pool: true,
+    maxConnections: config.poolSize,
+    maxMessages: 1000,
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+    dnsTimeout: config.timeoutMs,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  // A pooled connection that idles past socketTimeout is dropped; the pool reports it here instead of
+  // crashing the process, and opens a new one for the next message.
+  transport.on("error", () => {});
+
+  return {
+    name: "smtp",
+    async send(email: OutgoingEmail, ctx: SendContext): Promise<SendResult> {
+      const blocked = await refusedHost(probeUrl, ctx);
+      if (blocked) return blocked;
+      try {
+        const info = await transport.sendMail({
+          from: email.from,
+          to: email.to,
+          ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+          subject: email.subject,
+          html: email.html,
+          text: email.text,
+          messageId: email.messageId,
+          headers: email.headers,
+          disableFileAccess: true,
+          disableUrlAccess: true,
+        });
+        return { ok: true, providerMessageId: info.messageId ?? email.messageId };
+      } catch (error) {
+        return smtpFailure(error as SmtpError);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * The engine's SSRF policy lives in its fetch; SMTP opens sockets itself. Asking that fetch with an
+ * already-aborted signal applies the same policy (private addresses, resolved names) without any I/O:
+ * a refused host throws `blocked_address` before the request would start.
+ */
+async function refusedHost(probeUrl: string, ctx: SendContext): Promise<SendResult | undefined> {
+  try {
+    await ctx.fetch(probeUrl, { method: "HEAD", signal: AbortSignal.abort(), timeoutMs: 1000 });
+  } catch (error) {
+    if (error instanceof OutboundError && error.code === "blocked_address") return { ok: false, code: "blocked_address", message: error.message, retryable: false };
+  }
+  return undefined;
+}
+
+/** 4xx replies and connection trouble are worth another try; 5xx replies are final. */
+export function smtpFailure(error: SmtpError): SendResult {
+  const reply = error.responseCode ?? error.rejectedErrors?.[0]?.responseCode;
+  const text = (error.response ?? error.rejectedErrors?.[0]?.response ?? error.message ?? String(error)).slice(0, 300);
+  if (reply && reply >= 400 && reply < 500) return { ok: false, code: `smtp_${reply}`, message: text, retryable: true };
+  if (reply && reply >= 500) {
+    const atRecipient = error.code === "EENVELOPE" || /RCPT/i.test(error.command ?? "");
+    const gone = atRecipient && (RECIPIENT_GONE.has(reply) || /\b5\.1\.\d\b/.test(text));
+    return { ok: false, code: `smtp_${reply}`, message: text, retryable: false, ...(gone ? { undeliverable: true } : {}) };
+  }
+  if (error.code === "ETIMEDOUT" || /timeout/i.test(error.message)) return { ok: false, code: "timeout", message: error.message, retryable: true };
+  if (error.code === "EAUTH") return { ok: false, code: "smtp_auth", message: error.message, retryable: false };
+  return { ok: false, code: "network", message: error.message ?? String(error), retryable: true };
+}
