@@ -28,6 +28,10 @@ export const pushChannel = defineChannel({
   },
   // The body is shortened to fit the 3,993-byte record by the channel itself (push-payload.ts).
   limits: { bodyMaxLength: 4000, concurrency: 64 },
+  // Shown by the operating system as text, never as HTML: "Tom & Jerry" must not arrive as "Tom &amp; Jerry".
+  plainTextFields: ["title", "body"],
+  // A buzz at 3 a.m. for a promotion is what quiet hours are for; critical rules still go through.
+  quietHours: "defer",
   content: PushContent,
   bodyField: "body",
   create(config, services) {

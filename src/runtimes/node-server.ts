@@ -20,8 +20,11 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
   const databaseUrl = env.DATABASE_URL || "file:./data/herald.db";
   const { store, client, embedded } = await openLibsqlStore(databaseUrl, { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
+  let listeningUrl = "";
   const herald = await createHerald({
     store,
+    // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
+    publicUrl: () => listeningUrl,
     env,
     channels: builtInChannels,
     plugins: builtInPlugins,
@@ -45,6 +48,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  listeningUrl = url;
   logger.log("info", "herald listening", { url, database: databaseUrl.startsWith("file:") ? databaseUrl : "(remote libsql)" });
   if (herald.secrets.generatedApiKey) {
     // Printed once: only its hash is stored. Set HERALD_API_KEY to choose your own.

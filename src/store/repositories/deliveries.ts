@@ -62,12 +62,25 @@ export function deliveriesRepository(db: HeraldDb) {
         })
         .where(eq(deliveries.id, id));
     },
-    /** Copies seen/read from the inbox to the notification (escalations read it there). */
+    /**
+     * Copies seen/read from the inbox to the notification, and cancels its pending escalations
+     * (`unlessSeen` steps) at once rather than when their time comes, so status shows it right away.
+     */
     async markNotification(notificationId: string, seenAt: number | null, readAt: number | null): Promise<void> {
+      if (seenAt === null && readAt === null) return;
       await db
         .update(notifications)
         .set({ seenAt: sql`COALESCE(${notifications.seenAt}, ${seenAt})`, readAt: sql`COALESCE(${notifications.readAt}, ${readAt})` })
         .where(eq(notifications.id, notificationId));
+      // Separate statements, both idempotent: a crash between them leaves the run-time check to cancel it.
+      await this.cancelEscalationsStatement(notificationId, seenAt ?? readAt!);
+    },
+    /** Escalation steps of a notification that is now seen: they must never send. */
+    cancelEscalationsStatement(notificationId: string, now: number): BatchItem<"sqlite"> {
+      return db
+        .update(deliveries)
+        .set({ status: "cancelled", lastError: "seen before escalation", updatedAt: now })
+        .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.unlessSeen, true), inArray(deliveries.status, ["pending", "waiting"])));
     },
     /** Real-time notifications reached a live connection: `sent` becomes `delivered`. */
     async markRealtimeDelivered(notificationIds: string[], now: number): Promise<void> {

@@ -69,6 +69,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
           // A notification that came only by web push has no inbox row; the service worker still reports it.
           const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
           if (!marked) throw notFound("inbox item", id);
+          await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
           const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
           return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt) }, 200);
         }
