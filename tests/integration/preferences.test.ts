@@ -15,7 +15,7 @@ async function asSubscriber(id: string) {
   return api(herald.url, issued.body.token);
 }
 
-async function deliveries(eventId: string): Promise<{ channel: string; status: string; error?: string | null }[]> {
+async function deliveries(eventId: string): Promise<{ channel: string; status: string; lastError?: string | null }[]> {
   const res = await call("GET", `/v1/events/${eventId}`);
   return res.body?.notifications?.flatMap((n: any) => n.deliveries) ?? [];
 }
@@ -87,7 +87,7 @@ describe("preferences at send time", () => {
     await call("POST", "/v1/events", { id: "pref-order-1", type: "order.sent", to: "pref-b", data: { text: "order accepted" } });
     const [promo] = await settled("pref-promo-1", 1);
     expect(promo).toMatchObject({ channel: "realtime", status: "cancelled" });
-    expect(promo!.error).toMatch(/muted.*promotions/);
+    expect(promo!.lastError).toMatch(/muted.*promotions/);
     const [order] = await settled("pref-order-1", 1);
     expect(order!.status).toMatch(/sent|delivered/);
     const inbox = (await (await asSubscriber("pref-b"))("GET", "/v1/me/notifications")).body.items.map((i: any) => i.body);

@@ -207,3 +207,34 @@ describe("start-up checks", () => {
     await expect(startHerald({ env: { VAPID_SUBJECT: "http://shop.example" } })).rejects.toThrow(/VAPID_SUBJECT/);
   });
 });
+
+describe("quiet hours and web push", () => {
+  it("holds a non-critical push until quiet hours end, while a critical one goes out", async () => {
+    const { token } = await subscribeBrowser("night-owl");
+    // A quiet window around "now" in the subscriber's timezone (UTC here), ending in about an hour.
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const now = Date.now();
+    const quietHours = { start: hhmm(new Date(now - 3600_000)), end: hhmm(new Date(now + 3600_000)) };
+    await call("PUT", "/v1/subscribers/night-owl", { name: "night-owl", timezone: "UTC" });
+    expect((await api(herald.url, token)("PATCH", "/v1/me/preferences", { quietHours })).status).toBe(200);
+    await call("PUT", "/v1/rules/night-promo", { event: "night.promo", category: "promotions", steps: [{ channel: "push", template: "order-push" }] });
+    await call("PUT", "/v1/rules/night-order", { event: "night.order", critical: true, steps: [{ channel: "push", template: "order-push" }] });
+    const data = { order: 99, status: "Courier", text: "Tom & Jerry on the way" };
+    await call("POST", "/v1/events", { id: "night-promo-1", type: "night.promo", to: "night-owl", data });
+    await call("POST", "/v1/events", { id: "night-order-1", type: "night.order", to: "night-owl", data });
+
+    const order = await settled("night-order-1");
+    expect(order.notifications[0].deliveries[0].status).toBe("sent");
+    // Plain text in a push: "&" arrives as "&", not "&amp;".
+    const arrived = await eventually(() => peer.received.find((r) => r.payload.data.notificationId === order.notifications[0].id));
+    expect(arrived.payload.body).toBe("Tom & Jerry on the way");
+    const promo = await eventually(async () => {
+      const d = (await call("GET", "/v1/events/night-promo-1")).body.notifications?.[0]?.deliveries[0];
+      return d?.lastError?.startsWith("deferred") ? d : undefined;
+    });
+    expect(promo.status).toBe("pending");
+    const until = Date.parse(promo.lastError.replace("deferred: quiet hours until ", ""));
+    expect(until).toBeGreaterThan(now + 3500_000);
+    expect(until).toBeLessThan(now + 3700_000);
+  });
+});
