@@ -66,7 +66,7 @@ export const smsChannel = defineChannel({
         from: config.from,
         messagingServiceSid: config.messagingServiceSid,
         apiUrl: config.apiUrl ?? "https://api.twilio.com",
-        statusCallback: config.statusCallback === false ? undefined : services.links.webhook("sms"),
+        statusCallback: config.statusCallback === false ? undefined : () => services.links.webhook("sms"),
         timeoutMs,
       });
     } else if (choice === "gateway") {

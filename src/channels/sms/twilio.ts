@@ -19,8 +19,11 @@ export interface TwilioOptions {
   messagingServiceSid?: string;
   /** Default `https://api.twilio.com`. */
   apiUrl: string;
-  /** Where Twilio posts delivery status; omitted from the request when undefined. */
-  statusCallback?: string;
+  /**
+   * Where Twilio posts delivery status; omitted when absent. Asked per send: the public URL may only be
+   * known once the server listens (an ephemeral port).
+   */
+  statusCallback?: () => string;
   timeoutMs: number;
 }
 
@@ -62,7 +65,7 @@ export function createTwilioProvider(options: TwilioOptions): SmsProvider {
       // A Messaging Service picks the sender from its pool; `From`, when also set, pins one of them.
       if (options.messagingServiceSid) form.set("MessagingServiceSid", options.messagingServiceSid);
       if (options.from) form.set("From", options.from);
-      if (options.statusCallback) form.set("StatusCallback", options.statusCallback);
+      if (options.statusCallback) form.set("StatusCallback", options.statusCallback());
       try {
         const response = await ctx.fetch(endpoint, {
           method: "POST",
