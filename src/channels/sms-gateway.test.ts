@@ -3,10 +3,8 @@ import { channelConformance } from "../../tests/channels/conformance.js";
 import { startSmsGatewayPeer, type SmsGatewayPeer } from "../../tests/peers/sms-gateway.js";
 import type { ChannelMessage, SendContext } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
-import { systemClock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { smsChannel } from "./sms.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 let peer: SmsGatewayPeer;
 beforeAll(async () => {
@@ -27,7 +25,7 @@ channelConformance({
   }),
 });
 
-const ctx: SendContext = { fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock: systemClock, logger: silentLogger };
+const ctx: SendContext = createSendContext({ allowPrivateNetwork: true });
 let n = 0;
 const message = (text: string, phone = "+79161234567"): ChannelMessage<{ text: string }> => ({
   notificationId: `ntf_gw_${++n}`,

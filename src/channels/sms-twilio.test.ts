@@ -5,10 +5,8 @@ import { channelConformance } from "../../tests/channels/conformance.js";
 import { startTwilioPeer, twilioSign, type TwilioPeer } from "../../tests/peers/twilio.js";
 import type { ChannelInstance, ChannelMessage, ChannelServices, SendContext, WebhookResult } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
-import { systemClock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { smsChannel } from "./sms.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 /**
  * Stands in for the engine's `POST /v1/channels/sms/webhook`: hands the channel the URL as called,
@@ -37,7 +35,7 @@ async function startWebhookBridge() {
   return bridge;
 }
 
-const ctx: SendContext = { fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock: systemClock, logger: silentLogger };
+const ctx: SendContext = createSendContext({ allowPrivateNetwork: true });
 
 function servicesFor(webhookBase: () => string): ChannelServices {
   const unavailable = () => Promise.reject(new Error("not used by sms"));

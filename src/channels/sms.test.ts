@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTwilioPeer, type TwilioPeer } from "../../tests/peers/twilio.js";
 import type { ChannelMessage, SendContext } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
-import { systemClock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { renderContent } from "../core/rendering.js";
 import { smsChannel } from "./sms.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 let peer: TwilioPeer;
 beforeAll(async () => {
@@ -14,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => peer.close());
 
-const ctx: SendContext = { fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock: systemClock, logger: silentLogger };
+const ctx: SendContext = createSendContext({ allowPrivateNetwork: true });
 let n = 0;
 const message = (text: string, phone: string | null = "+447700900123", address?: string): ChannelMessage<{ text: string }> => ({
   notificationId: `ntf_${++n}`,
@@ -82,22 +80,26 @@ describe("sms channel", () => {
     expect(await build().send(message("   "), ctx)).toMatchObject({ ok: false, code: "empty_message", retryable: false });
   });
 
-  it("chooses the provider from configuration and refuses half a configuration at start-up", () => {
+  it("chooses the provider from configuration, lists what is missing, and refuses malformed values at start-up", () => {
+    const missing = (env: Record<string, string>) => createChannelRegistry([smsChannel], env).get("sms")!;
+    expect(missing({})).toMatchObject({ instance: undefined, missing: ["TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or SMS_GATEWAY_URL"] });
+    expect(missing({ TWILIO_ACCOUNT_SID: peer.accountSid }).missing).toEqual(["TWILIO_AUTH_TOKEN", "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"]);
+    expect(missing({ TWILIO_ACCOUNT_SID: peer.accountSid, TWILIO_AUTH_TOKEN: "t" }).missing).toEqual(["TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"]);
+    expect(missing({ SMS_PROVIDER: "gateway" }).missing).toEqual(["SMS_GATEWAY_URL"]);
+    expect(missing(peer.env()).missing).toEqual([]);
+
     const only = (env: Record<string, string>) => () => createChannelRegistry([smsChannel], env);
-    expect(only({ TWILIO_ACCOUNT_SID: peer.accountSid })).toThrow(/TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
-    expect(only({ TWILIO_ACCOUNT_SID: peer.accountSid, TWILIO_AUTH_TOKEN: "t" })).toThrow(/TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID/);
     expect(only({ TWILIO_ACCOUNT_SID: "nope", TWILIO_AUTH_TOKEN: "t", TWILIO_FROM: "+1" })).toThrow(/AC followed by 32 hex/);
-    expect(only({ SMS_PROVIDER: "gateway" })).toThrow(/SMS_GATEWAY_URL/);
     expect(only({ SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
-    expect(only({ SMS_MAX_SEGMENTS: "0" })).toThrow(/SMS_MAX_SEGMENTS/);
-    expect(only({ SMS_OVER_LIMIT: "shrug" })).toThrow(/SMS_OVER_LIMIT/);
+    expect(only({ ...peer.env(), SMS_MAX_SEGMENTS: "0" })).toThrow(/SMS_MAX_SEGMENTS/);
+    expect(only({ ...peer.env(), SMS_OVER_LIMIT: "shrug" })).toThrow(/SMS_OVER_LIMIT/);
     // Twilio wins when both are set, unless SMS_PROVIDER says otherwise.
     expect(createChannelRegistry([smsChannel], { ...peer.env(), SMS_GATEWAY_URL: "http://127.0.0.1:9/x" }).get("sms")!.instance!.webhook).toBeDefined();
     expect(createChannelRegistry([smsChannel], { ...peer.env(), SMS_GATEWAY_URL: "http://127.0.0.1:9/x", SMS_PROVIDER: "gateway" }).get("sms")!.instance!.webhook).toBeUndefined();
   });
 
-  it("fails as not configured, finally, when no provider is set", async () => {
-    const instance = createChannelRegistry([smsChannel], {}).get("sms")!.instance!;
+  it("fails as not configured, finally, if built without a provider anyway", async () => {
+    const instance = smsChannel.create({} as Parameters<typeof smsChannel.create>[0], { links: { webhook: () => "", publicUrl: () => "" } } as unknown as Parameters<typeof smsChannel.create>[1]);
     expect(await instance.send(message("hi"), ctx)).toMatchObject({ ok: false, code: "not_configured", retryable: false });
   });
 });

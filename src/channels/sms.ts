@@ -45,6 +45,19 @@ export const smsChannel = defineChannel({
   quietHours: "defer",
   address: (subscriber) => subscriber.phone,
   describe: (rendered) => (typeof rendered.text === "string" ? { ...countSegments(rendered.text) } : {}),
+  // Absent settings leave the channel registered as not configured (as a missing required field would);
+  // malformed ones throw in `create`.
+  missing(config) {
+    const choice = config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
+    if (choice === undefined) return ["TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or SMS_GATEWAY_URL"];
+    if (choice === "gateway") return config.gatewayUrl ? [] : ["SMS_GATEWAY_URL"];
+    if (choice !== "twilio") return [];
+    return [
+      ...(config.accountSid ? [] : ["TWILIO_ACCOUNT_SID"]),
+      ...(config.authToken ? [] : ["TWILIO_AUTH_TOKEN"]),
+      ...(config.from || config.messagingServiceSid ? [] : ["TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"]),
+    ];
+  },
   create(config, services) {
     const bad = (why: string) => new HeraldError("bad_config", why, { pluginId: "sms" });
     const maxSegments = config.maxSegments ?? 10;
