@@ -76,6 +76,8 @@ export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectH
         queueMicrotask(flush);
       }
     },
+    // The member's own inbox object counts: one place per subscriber, whichever isolate asks.
+    claimTyping: (topic, subscriberId, now, intervalMs) => withTimeout(inboxStub(env, subscriberId).claimTyping(topic, now, intervalMs), CALL_TIMEOUT_MS, `inbox ${subscriberId}`),
     // Sockets live in other objects: unknown here, so always publish (an object with none ignores it).
     connections: () => 1,
     async open(request, subscriberId, after, transport) {

@@ -16,7 +16,11 @@ import type { DurableObjectState, WebSocket as CfWebSocket } from "@cloudflare/w
 import { type CursorConnection, createCursorDelivery } from "../core/realtime/cursor-delivery.js";
 import { inboxItem, type StreamFrame, wsFrame } from "../core/realtime/frames.js";
 import { sseResponse } from "../core/realtime/sse.js";
-import { heraldFor } from "./cloudflare-boot.js";
+import { systemClock } from "../core/clock.js";
+import { createRealtime, type Realtime } from "../core/realtime/service.js";
+import type { Store } from "../store/index.js";
+import { d1Store, loggerFor } from "./cloudflare-boot.js";
+import { createDurableObjectHub } from "./cloudflare-hub.js";
 import type { Env } from "./cloudflare-env.js";
 
 /** A subscriber with more open tabs than this is refused (429): far below the 32,768 an object can hold. */
@@ -39,6 +43,22 @@ export class InboxObject extends DurableObject<Env> {
   private readonly sse = new Set<CursorConnection>();
   private readonly delivery = createCursorDelivery((conn) => this.source(conn));
   private readonly subscriberOf = new WeakMap<object, string>();
+  private inbox?: { store: Store; realtime: Realtime };
+
+  /**
+   * The store and the realtime service, without a whole Herald: an object needs only to read its
+   * stream, record deliveries and relay typing. Built once per object (its events share one context).
+   */
+  private get deps() {
+    if (!this.inbox) {
+      const store = d1Store(this.env);
+      const logger = loggerFor(this.env);
+      // Typing from this subscriber's own sockets is counted here directly rather than by a call to itself.
+      const hub = { ...createDurableObjectHub(this.env, logger), claimTyping: async (topic: string, _id: string, now: number, intervalMs: number) => this.claimTyping(topic, now, intervalMs) };
+      this.inbox = { store, realtime: createRealtime({ store, hub, clock: systemClock, logger }) };
+    }
+    return this.inbox;
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx as never, env);
@@ -48,11 +68,11 @@ export class InboxObject extends DurableObject<Env> {
 
   private source(conn: CursorConnection) {
     const subscriberId = this.subscriberOf.get(conn.key) ?? (conn.key as unknown as { deserializeAttachment(): Attachment }).deserializeAttachment().s;
-    const herald = heraldFor(this.env).then((w) => w.herald);
+    const { store, realtime } = this.deps;
     return {
-      page: async (after: number, limit: number) => (await (await herald).store.inbox.page(subscriberId, after, limit)).map(inboxItem),
-      unread: async () => (await herald).store.inbox.unreadCount(subscriberId),
-      delivered: (seqs: number[]) => void herald.then((h) => h.realtime.delivered(subscriberId, seqs)),
+      page: async (after: number, limit: number) => (await store.inbox.page(subscriberId, after, limit)).map(inboxItem),
+      unread: () => store.inbox.unreadCount(subscriberId),
+      delivered: (seqs: number[]) => realtime.delivered(subscriberId, seqs),
     };
   }
 
@@ -131,6 +151,16 @@ export class InboxObject extends DurableObject<Env> {
     return connections.length;
   }
 
+  private readonly lastTyping = new Map<string, number>();
+
+  /** This subscriber may send a typing indicator to `topic` now (at most one per interval). Lost on eviction: harmless. */
+  async claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean> {
+    if (now - (this.lastTyping.get(topic) ?? -Infinity) < intervalMs) return false;
+    this.lastTyping.set(topic, now);
+    if (this.lastTyping.size > 1000) this.lastTyping.clear();
+    return true;
+  }
+
   /** Client → server frames other than the ping the runtime answers: typing, or a ping spelt otherwise. */
   async webSocketMessage(ws: CfWebSocket, message: string | ArrayBuffer): Promise<void> {
     let frame: { type?: string; topic?: unknown };
@@ -142,10 +172,10 @@ export class InboxObject extends DurableObject<Env> {
     if (frame.type === "ping") ws.send('{"type":"pong"}');
     else if (frame.type === "typing" && typeof frame.topic === "string") {
       const subscriberId = (ws.deserializeAttachment() as Attachment).s;
-      const { herald } = await heraldFor(this.env);
-      if (!(await herald.store.topics.isMember(frame.topic, subscriberId))) return;
-      const subscriber = await herald.store.subscribers.get(subscriberId);
-      await herald.realtime.typing(frame.topic, { id: subscriberId, name: subscriber?.name ?? null });
+      const { store, realtime } = this.deps;
+      if (!(await store.topics.isMember(frame.topic, subscriberId))) return;
+      const subscriber = await store.subscribers.get(subscriberId);
+      await realtime.typing(frame.topic, { id: subscriberId, name: subscriber?.name ?? null });
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { D1Database } from "@cloudflare/workers-types";
-import { heraldFor } from "./cloudflare-boot.js";
+import { bootHerald, type WorkerHerald } from "./cloudflare-boot.js";
 import { type Env, withTimeout } from "./cloudflare-env.js";
 
 /** When the next job can be claimed: due and not leased, or leased until its lease runs out. */
@@ -23,8 +23,7 @@ export async function scheduleJobs(env: Env): Promise<void> {
 }
 
 /** Drains what is due, hands its live frames to their objects, and sets the alarm for what is left. */
-export async function drainAndSchedule(env: Env): Promise<number> {
-  const { herald, hub } = await heraldFor(env);
+export async function drainAndSchedule(env: Env, { herald, hub }: WorkerHerald): Promise<number> {
   const finished = await herald.outbox.drain();
   await hub.idle();
   await scheduleJobs(env);
@@ -32,6 +31,9 @@ export async function drainAndSchedule(env: Env): Promise<number> {
 }
 
 export class JobsObject extends DurableObject<Env> {
+  // An object's events share one context, so its own Herald may be reused across alarms.
+  private worker?: Promise<WorkerHerald>;
+
   /** Wakes at `at` unless an earlier alarm is already set. */
   async wake(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
@@ -39,7 +41,11 @@ export class JobsObject extends DurableObject<Env> {
   }
 
   async alarm(): Promise<void> {
-    const { herald, hub } = await heraldFor(this.env);
+    this.worker ??= bootHerald(this.env).catch((error) => {
+      this.worker = undefined;
+      throw error;
+    });
+    const { herald, hub } = await this.worker;
     await herald.outbox.drain();
     await hub.idle();
     // Not via scheduleJobs: setting our own alarm from inside the handler needs no call to ourselves.

@@ -6,7 +6,7 @@
  * Static files (/sdk, /sw.js, /demo, /admin) are Workers assets (scripts/build-worker-assets.mjs).
  */
 import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
-import { heraldFor } from "./cloudflare-boot.js";
+import { acquireHerald, releaseHerald } from "./cloudflare-boot.js";
 import type { Env } from "./cloudflare-env.js";
 import { drainAndSchedule } from "./cloudflare-jobs.js";
 
@@ -17,13 +17,22 @@ export type { Env } from "./cloudflare-env.js";
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const { herald, hub } = await heraldFor(env);
-    const response = await herald.app.fetch(request, env, ctx as never);
-    // New jobs (an accepted event, a broadcast) or live frames published by this request.
-    ctx.waitUntil(response.status === 202 ? drainAndSchedule(env) : hub.idle());
+    const worker = await acquireHerald(env);
+    let response: Response;
+    try {
+      response = await worker.herald.app.fetch(request, env, ctx as never);
+    } catch (error) {
+      releaseHerald(worker);
+      throw error;
+    }
+    // New jobs (an accepted event, a broadcast) or live frames published by this request; the
+    // Herald goes back to the pool only when that work is over.
+    const after = response.status === 202 ? drainAndSchedule(env, worker) : worker.hub.idle();
+    ctx.waitUntil(after.finally(() => releaseHerald(worker)));
     return response;
   },
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(drainAndSchedule(env));
+    const worker = await acquireHerald(env);
+    ctx.waitUntil(drainAndSchedule(env, worker).finally(() => releaseHerald(worker)));
   },
 };

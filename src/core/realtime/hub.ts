@@ -18,6 +18,11 @@ export interface RealtimeHub {
    * with the cursor parsed; the hub must keep the protocol's resume guarantees (docs/realtime.md).
    */
   open?(request: Request, subscriberId: string, after: number, transport: "sse" | "ws"): Promise<Response>;
+  /**
+   * Optional: rate-limits typing indicators (one per `intervalMs` per member and room) where every
+   * process sees the same count; true when this one may be sent. Without it, the limit is in memory.
+   */
+  claimTyping?(topic: string, subscriberId: string, now: number, intervalMs: number): Promise<boolean>;
 }
 
 export function createLocalHub(): RealtimeHub {

@@ -179,7 +179,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     async typing(topic: string, subscriber: { id: string; name: string | null }): Promise<boolean> {
       const key = `${topic}\u0000${subscriber.id}`;
       const now = clock.now();
-      if (now - (lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
+      // A hub shared by many processes (Workers) keeps the limit where every process sees it.
+      if (hub.claimTyping ? !(await hub.claimTyping(topic, subscriber.id, now, TYPING_INTERVAL_MS)) : now - (lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
       lastTyping.set(key, now);
       if (lastTyping.size > 10_000) lastTyping.clear();
       for (const member of await store.subscribers.members(topic)) {
