@@ -18,11 +18,9 @@ import { pushChannel } from "../src/channels/push.js";
 import { issueToken } from "../src/core/auth/subscriber-token.js";
 import type { ChannelMessage, PushTarget } from "../src/core/channels/define.js";
 import { createChannelRegistry } from "../src/core/channels/registry.js";
-import { systemClock } from "../src/core/clock.js";
-import { silentLogger } from "../src/core/logger.js";
-import { createOutboundFetch } from "../src/core/net/outbound.js";
 import { generateVapidKeys } from "../src/core/push/vapid.js";
 import { nodeFetch } from "../src/runtimes/node-fetch.js";
+import { createSendContext } from "../src/core/channels/send-context.js";
 
 // The peer's certificate is self-signed; only this bench process trusts it blindly.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
@@ -107,7 +105,7 @@ const instance = createChannelRegistry([pushChannel], {}, {
   links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
 }).get("push")!.instance!;
 // The outbound fetch as the Node runtime builds it (node-fetch.ts; BENCH_PUSH_GLOBAL_FETCH=1 for the global fetch).
-const ctx = { fetch: createOutboundFetch({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : nodeFetch }), clock: systemClock, logger: silentLogger };
+const ctx = createSendContext({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : nodeFetch });
 const message = (i: number): ChannelMessage<any> => ({
   notificationId: `ntf_${i}`,
   deliveryId: `dlv_${i}`,

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelConformance } from "../../tests/channels/conformance.js";
 import { startMattermostPeer, type MattermostPeer } from "../../tests/peers/mattermost.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
-import { systemClock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { mattermostChannel } from "./mattermost.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 let peer: MattermostPeer;
 beforeAll(async () => {
@@ -30,7 +28,7 @@ describe("mattermost payload", () => {
   it("sends the documented fields, with config defaults and per-template overrides", async () => {
     const env = { MATTERMOST_WEBHOOK_URL: peer.hookUrl, MATTERMOST_USERNAME: "Herald" };
     const instance = createChannelRegistry([mattermostChannel], env).get("mattermost")!.instance!;
-    const ctx = { fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock: systemClock, logger: silentLogger };
+    const ctx = createSendContext({ allowPrivateNetwork: true });
     const base = { deliveryId: "d", eventId: "e", data: {}, critical: false, category: "test", subscriber: { id: "s", name: null, email: null, phone: null, locale: null } };
     await instance.send({ ...base, notificationId: "n-a", content: { text: "plain" } }, ctx);
     await instance.send({ ...base, notificationId: "n-b", content: { text: "custom", username: "Support", channel: "town-square", icon_url: "https://example.com/i.png" } }, ctx);

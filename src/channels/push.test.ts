@@ -5,12 +5,11 @@ import { verifyToken } from "../core/auth/subscriber-token.js";
 import type { ChannelMessage, ChannelServices, PushTarget } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
 import type { Clock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { generateVapidKeys } from "../core/push/vapid.js";
 import { issueToken } from "../core/auth/subscriber-token.js";
 import { pushChannel } from "./push.js";
 import { PUSH_PAYLOAD_MAX_BYTES } from "./push-payload.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 const TOKEN_KEY = "push-test-token-key";
 let peer: PushServicePeer;
@@ -52,7 +51,7 @@ function channel(env: Record<string, string> = {}) {
 
 let clockNow = Date.now();
 const clock: Clock = { now: () => clockNow } as Clock;
-const ctx = () => ({ fetch: createOutboundFetch({ allowPrivateNetwork: true }), clock, logger: silentLogger });
+const ctx = () => createSendContext({ allowPrivateNetwork: true, clock });
 
 let n = 0;
 function message(subscriberId: string, content: Record<string, unknown>): ChannelMessage<any> {

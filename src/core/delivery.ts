@@ -126,7 +126,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const unsubscribeUrl = policy.critical ? undefined : await deps.unsubscribeUrl(context.subscriber.id, delivery.channel);
     context.notification.unsubscribeUrl = unsubscribeUrl ?? null;
 
-    const rendered = renderChannelContent(definition, content, context);
+    const rendered = await renderChannelContent(definition, content, context);
     if (!rendered.ok) return fail(rendered.code, rendered.message);
     const body = definition.bodyField;
     const max = definition.limits.bodyMaxLength;

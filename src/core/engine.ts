@@ -9,7 +9,7 @@ import { newId } from "./ids.js";
 import { createIngest } from "./ingest.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { createOutboundFetch } from "./net/outbound.js";
+import { createHostGuard, createOutboundFetch } from "./net/outbound.js";
 import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
@@ -109,7 +109,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     rules: ttlCache((type) => store.rules.enabledFor(type), cacheOptions),
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
-  const sendContext = { fetch: fetchOut, clock, logger };
+  const sendContext = { fetch: fetchOut, checkHost: createHostGuard({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost }), clock, logger };
   const deliver = createDeliveryHandler({
     unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
     templates: caches.templates,

@@ -6,20 +6,20 @@ import type { AnyChannel, CompileResult } from "./define.js";
 
 // Compiled channel content (e.g. MJML → HTML) keyed by channel and source: a template edit changes
 // the source, so stale entries stop being hit. Bounded, like the Handlebars cache.
-const compiled = new Map<string, CompileResult>();
+const compiled = new Map<string, Promise<CompileResult>>();
 const MAX_COMPILED = 500;
 
 /** The channel's `compile` hook, run once per distinct content and cached. */
-export function compileChannelContent(channel: AnyChannel, content: unknown): CompileResult {
-  if (!channel.compile) return { ok: true, content: content as Record<string, unknown> };
+export function compileChannelContent(channel: AnyChannel, content: unknown): Promise<CompileResult> {
+  const compile = channel.compile;
+  if (!compile) return Promise.resolve({ ok: true, content: content as Record<string, unknown> });
   const key = `${channel.id}\u0000${JSON.stringify(content)}`;
   let result = compiled.get(key);
   if (!result) {
-    try {
-      result = channel.compile(content);
-    } catch (error) {
-      result = { ok: false, problems: [{ path: "", message: errorMessage(error) }] };
-    }
+    // The promise is cached, so messages of one broadcast arriving together compile once.
+    result = Promise.resolve()
+      .then(() => compile(content))
+      .catch((error): CompileResult => ({ ok: false, problems: [{ path: "", message: errorMessage(error) }] }));
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, result);
   }
@@ -29,8 +29,8 @@ export function compileChannelContent(channel: AnyChannel, content: unknown): Co
 export type RenderedContent = { ok: true; content: Record<string, unknown> } | { ok: false; code: string; message: string };
 
 /** Compile (cached), render per message, validate: the content a channel's `send` receives. */
-export function renderChannelContent(channel: AnyChannel, content: unknown, context: TemplateContext): RenderedContent {
-  const prepared = compileChannelContent(channel, content);
+export async function renderChannelContent(channel: AnyChannel, content: unknown, context: TemplateContext): Promise<RenderedContent> {
+  const prepared = await compileChannelContent(channel, content);
   if (!prepared.ok) return { ok: false, code: "template_invalid", message: prepared.problems.map((p) => `${p.path}: ${p.message}`).join("; ") };
   let rendered: Record<string, unknown>;
   try {
@@ -46,17 +46,17 @@ export function renderChannelContent(channel: AnyChannel, content: unknown, cont
 }
 
 /** Problems the installed channels find in a template's content (e.g. invalid MJML), with full paths. */
-export function channelContentProblems(template: TemplateInput, channelById: (id: string) => AnyChannel | undefined): FieldProblem[] {
+export async function channelContentProblems(template: TemplateInput, channelById: (id: string) => AnyChannel | undefined): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
-  const check = (channels: Record<string, unknown>, prefix: string) => {
+  const check = async (channels: Record<string, unknown>, prefix: string) => {
     for (const [id, content] of Object.entries(channels)) {
       const channel = channelById(id);
       if (!channel?.compile || content === undefined) continue;
-      const result = compileChannelContent(channel, content);
+      const result = await compileChannelContent(channel, content);
       if (!result.ok) for (const p of result.problems) problems.push({ path: `${prefix}.${id}${p.path ? `.${p.path}` : ""}`, message: p.message });
     }
   };
-  check(template.channels, "channels");
-  for (const [locale, body] of Object.entries(template.locales ?? {})) check(body.channels, `locales.${locale}.channels`);
+  await check(template.channels, "channels");
+  for (const [locale, body] of Object.entries(template.locales ?? {})) await check(body.channels, `locales.${locale}.channels`);
   return problems;
 }

@@ -61,6 +61,8 @@ export type SendResult =
 
 export interface SendContext {
   fetch: OutboundFetch;
+  /** The SSRF guard for transports other than fetch (SMTP): throws `OutboundError("blocked_address")`. */
+  checkHost(hostname: string): Promise<void>;
   clock: Clock;
   logger: Logger;
 }
@@ -161,13 +163,18 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
    * work belongs here. Problems refuse the template at save time. Rendered output is not re-validated
    * against `content` when this hook exists.
    */
-  compile?(content: Content): CompileResult;
+  compile?(content: Content): CompileResult | Promise<CompileResult>;
   /** Facts about rendered content for previews and stats (e.g. SMS encoding and segments). */
   describe?(rendered: Record<string, unknown>): Record<string, unknown>;
   /** The subscriber's address on this channel; null when they have none (the step fails over to the fallback). */
   address?(subscriber: ChannelMessage<unknown>["subscriber"]): string | null;
   /** `defer`: the subscriber's quiet hours hold non-critical messages until they end (SMS, push). Default: never deferred. */
   quietHours?: "defer";
+  /**
+   * Configuration that is missing although no single field is required (e.g. SMS needs Twilio OR a
+   * gateway): names to show; non-empty means the channel is registered as not configured.
+   */
+  missing?(config: ConfigValues<S>): string[];
   create(config: ConfigValues<S>, services: ChannelServices): ChannelInstance<Content>;
 }
 

@@ -24,7 +24,9 @@ export function createChannelRegistry(definitions: AnyChannel[], env: Record<str
   const channels = new Map<string, RegisteredChannel & { values: Record<string, unknown> }>();
   for (const definition of definitions) {
     if (channels.has(definition.id)) throw new HeraldError("duplicate_channel", `channel "${definition.id}" is registered twice`);
-    const { values, missing } = resolveConfig(definition.id, definition.config, env);
+    const resolved = resolveConfig(definition.id, definition.config, env);
+    const { values } = resolved;
+    const missing = resolved.missing.length > 0 ? resolved.missing : (definition.missing?.(values as ConfigValues<ConfigSchema>) ?? []);
     const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>, services ?? noServices) : undefined;
     channels.set(definition.id, { definition, instance, missing, values });
   }

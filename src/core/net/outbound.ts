@@ -23,18 +23,28 @@ export class OutboundError extends Error {
   }
 }
 
+/**
+ * The SSRF guard alone, for transports that are not fetch (SMTP sockets): resolves when `hostname`
+ * may be reached, throws `blocked_address` otherwise.
+ */
+export function createHostGuard(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resolveHost">): (hostname: string) => Promise<void> {
+  return async (hostname) => {
+    if (options.allowPrivateNetwork) return;
+    const host = hostname.replace(/^\[|\]$/g, "");
+    const addresses = options.resolveHost && !isIpLiteral(host) ? await options.resolveHost(host) : [host];
+    if (addresses.some(isPrivateAddress) || isPrivateName(host)) {
+      throw new OutboundError("blocked_address", `refusing to reach ${host}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+    }
+  };
+}
+
 export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
   const doFetch = options.fetch ?? fetch;
   const defaultTimeout = options.defaultTimeoutMs ?? 10_000;
+  const checkHost = createHostGuard(options);
   return async (url, init = {}) => {
     const target = new URL(url);
-    if (!options.allowPrivateNetwork) {
-      const host = target.hostname.replace(/^\[|\]$/g, "");
-      const addresses = options.resolveHost && !isIpLiteral(host) ? await options.resolveHost(host) : [host];
-      if (addresses.some(isPrivateAddress) || isPrivateName(host)) {
-        throw new OutboundError("blocked_address", `refusing to call ${target.origin}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
-      }
-    }
+    await checkHost(target.hostname);
     const { timeoutMs = defaultTimeout, ...rest } = init;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = rest.signal ? AbortSignal.any([rest.signal, timeout]) : timeout;

@@ -33,7 +33,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { key } = c.req.valid("param");
       const body = c.req.valid("json");
-      const broken = [...templateProblems(body), ...channelContentProblems(body, (id) => deps.channels.get(id)?.definition)];
+      const broken = [...templateProblems(body), ...(await channelContentProblems(body, (id) => deps.channels.get(id)?.definition))];
       if (broken.length > 0) throw invalidRequest("the template does not compile", broken);
       const saved = await store.templates.put(key, body, clock.now());
       deps.caches.templates.invalidate(key);
@@ -107,7 +107,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         if (!content) continue;
         const definition = deps.channels.get(name)?.definition;
         // The same compile + render the engine runs per message, so the preview is what is sent.
-        const rendered = definition ? renderChannelContent(definition, content, context) : renderLoose(content, context);
+        const rendered = definition ? await renderChannelContent(definition, content, context) : renderLoose(content, context);
         if (!rendered.ok) {
           throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", rendered.message, {
             errors: [{ path: `channels.${name as keyof TemplateChannels}`, message: rendered.message }],
