@@ -77,6 +77,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
 
     if (result.ok) {
       metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
+      const segments = "facts" in prepared ? prepared.facts()?.segments : undefined;
+      if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
         done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished)],
@@ -103,7 +105,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   };
 
   /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
-  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult> }> {
+  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult>; facts: () => Record<string, unknown> | undefined }> {
     const { delivery } = ctx;
     const channel = channels.get(delivery.channel);
     if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
@@ -146,7 +148,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       unsubscribeUrl,
     };
     const instance = channel.instance;
-    return { send: () => instance.send(message, deps.sendContext) };
+    return { send: () => instance.send(message, deps.sendContext), facts: () => definition.describe?.(finalContent) };
   }
 
   async function sendSafely(send: () => Promise<SendResult>): Promise<SendResult> {

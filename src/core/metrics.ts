@@ -14,6 +14,10 @@ export interface Metrics {
   eventsAccepted(n: number): void;
   deliveryFinished(channel: string, status: string, latencySeconds: number): void;
   deliveryAttemptFailed(channel: string): void;
+  /** Billable units a sent message cost (SMS segments), from the channel's `describe`. */
+  deliveryUnits(channel: string, unit: string, n: number): void;
+  /** Units counted since start: `{channel: {unit: n}}`. */
+  units(): Record<string, Record<string, number>>;
   render(gauges: Gauges): string;
 }
 
@@ -21,6 +25,7 @@ export function createMetrics(): Metrics {
   let accepted = 0;
   const deliveries = new Map<string, number>();
   const failedAttempts = new Map<string, number>();
+  const units = new Map<string, number>();
   const histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
   const inc = (m: Map<string, number>, k: string, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
   const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -42,6 +47,17 @@ export function createMetrics(): Metrics {
     deliveryAttemptFailed(channel) {
       inc(failedAttempts, channel);
     },
+    deliveryUnits(channel, unit, n) {
+      inc(units, `${channel}\u0000${unit}`, n);
+    },
+    units() {
+      const out: Record<string, Record<string, number>> = {};
+      for (const [k, n] of units) {
+        const [channel, unit] = k.split("\u0000") as [string, string];
+        (out[channel] ??= {})[unit] = n;
+      }
+      return out;
+    },
     render(g) {
       const lines = [
         "# HELP herald_events_accepted_total Events accepted (202) since start.",
@@ -56,6 +72,12 @@ export function createMetrics(): Metrics {
         "# HELP herald_delivery_attempt_failures_total Failed attempts that will be retried.",
         "# TYPE herald_delivery_attempt_failures_total counter",
         ...[...failedAttempts].map(([c, n]) => `herald_delivery_attempt_failures_total{channel="${label(c)}"} ${n}`),
+        "# HELP herald_delivery_units_total Billable units of sent messages (SMS segments) since start.",
+        "# TYPE herald_delivery_units_total counter",
+        ...[...units].map(([k, n]) => {
+          const [channel, unit] = k.split("\u0000");
+          return `herald_delivery_units_total{channel="${label(channel!)}",unit="${label(unit!)}"} ${n}`;
+        }),
         "# HELP herald_outbox_jobs Jobs in the outbox.",
         "# TYPE herald_outbox_jobs gauge",
         `herald_outbox_jobs ${g.outboxDepth}`,

@@ -8,6 +8,8 @@ const Stats = z
     totals: z.record(z.string(), z.number()),
     outbox: z.object({ jobs: z.number(), due: z.number() }),
     configured: z.array(z.object({ id: z.string(), title: z.string(), configured: z.boolean(), missing: z.array(z.string()) })),
+    /** Billable units sent since this process started, e.g. `{sms: {segments: 12}}` (Cyrillic SMS cost more). */
+    units: z.record(z.string(), z.record(z.string(), z.number())),
   })
   .openapi("Stats");
 
@@ -34,7 +36,7 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       }
       const depth = await store.outbox.depth(clock.now());
       const configured = deps.channels.describe().map(({ id, title, configured, missing }) => ({ id, title, configured, missing }));
-      return c.json({ channels, totals, outbox: { jobs: depth.total, due: depth.due }, configured }, 200);
+      return c.json({ channels, totals, outbox: { jobs: depth.total, due: depth.due }, configured, units: deps.metrics.units() }, 200);
     },
   );
 
