@@ -97,3 +97,36 @@ describe("SMS segment counting", () => {
     }
   });
 });
+
+describe("SMS segment counting against a plain reference", () => {
+  // The obvious implementation, code point by code point: slow but easy to check by eye.
+  const EXT = "\f^{}\\[~]|€";
+  const BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  function reference(text: string) {
+    const chars = [...text];
+    const gsm = chars.every((c) => BASIC.includes(c) || EXT.includes(c));
+    const costs = chars.map((c) => (gsm ? (EXT.includes(c) ? 2 : 1) : c.length));
+    const [single, multi] = gsm ? [160, 153] : [70, 67];
+    const units = costs.reduce((a, b) => a + b, 0);
+    let segments = units === 0 ? 0 : 1;
+    if (units > single) {
+      let used = 0;
+      for (const c of costs) {
+        if (used + c > multi) (segments++, (used = 0));
+        used += c;
+      }
+    }
+    return { encoding: gsm ? "GSM-7" : "UCS-2", segments, characters: chars.length, units };
+  }
+
+  it("agrees on thousands of random mixes of plain, escaped, Cyrillic and astral characters", () => {
+    const alphabet = ["a", "Z", " ", "\n", "€", "{", "]", "é", "Ç", "ж", "Я", "👍", "𝄞", "ç", "\u00a0"];
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      const pool = rnd() < 0.5 ? alphabet.slice(0, 7) : alphabet; // half stay GSM-7
+      const text = Array.from({ length: Math.floor(rnd() * 700) }, () => pool[Math.floor(rnd() * pool.length)]).join("");
+      expect(countSegments(text), JSON.stringify(text.slice(0, 40))).toMatchObject(reference(text));
+    }
+  });
+});

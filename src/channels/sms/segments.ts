@@ -30,8 +30,11 @@ const GSM_BASIC =
   "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM_EXTENSION = "\f^{}\\[~]|€";
 
-const basic = new Set([...GSM_BASIC].filter((c) => c !== "\u001b"));
-const extension = new Set(GSM_EXTENSION);
+// Septets per UTF-16 code unit (0: not in GSM-7). Every GSM-7 character is in the BMP, so one table
+// lookup per code unit decides the encoding without splitting the string into code points.
+const GSM_SEPTETS = new Uint8Array(0x10000);
+for (const c of GSM_BASIC) if (c !== "\u001b") GSM_SEPTETS[c.charCodeAt(0)] = 1;
+for (const c of GSM_EXTENSION) GSM_SEPTETS[c.charCodeAt(0)] = 2;
 
 const LIMITS = {
   "GSM-7": { single: 160, multi: 153 },
@@ -40,36 +43,54 @@ const LIMITS = {
 
 /** Septets a character costs in GSM-7, or 0 when it has no GSM-7 form. */
 export function gsmCost(char: string): 0 | 1 | 2 {
-  if (basic.has(char)) return 1;
-  if (extension.has(char)) return 2;
-  return 0;
+  return char.length === 1 ? (GSM_SEPTETS[char.charCodeAt(0)] as 0 | 1 | 2) : 0;
 }
 
-/** The cost of each code point of `text` in the encoding it will be sent in. */
-function costs(text: string): { encoding: SmsEncoding; costs: number[] } {
-  const chars = [...text];
-  const gsm = chars.map(gsmCost);
-  if (gsm.every((c) => c > 0)) return { encoding: "GSM-7", costs: gsm };
-  // UCS-2 as carriers really send it is UTF-16: a code point above U+FFFF is a surrogate pair (2 units).
-  return { encoding: "UCS-2", costs: chars.map((c) => c.length) };
+/** GSM-7 septets of the whole text, or -1 as soon as one code unit has no GSM-7 form. */
+function gsmUnits(text: string): number {
+  let units = 0;
+  for (let i = 0; i < text.length; i++) {
+    const cost = GSM_SEPTETS[text.charCodeAt(i)]!;
+    if (cost === 0) return -1;
+    units += cost;
+  }
+  return units;
 }
 
-/** Parts needed for these indivisible costs: one part up to `single`, else greedy parts of `multi`. */
-function pack(items: readonly number[], single: number, multi: number): number {
-  let total = 0;
-  for (const c of items) total += c;
-  if (total === 0) return 0;
-  if (total <= single) return 1;
+function isHighSurrogate(unit: number, text: string, i: number): boolean {
+  if (unit < 0xd800 || unit > 0xdbff || i + 1 >= text.length) return false;
+  const low = text.charCodeAt(i + 1);
+  return low >= 0xdc00 && low <= 0xdfff;
+}
+
+/**
+ * Walks the text as indivisible items (a GSM-7 character with its escape, or a UTF-16 code point)
+ * packed greedily into parts of `multi` units; stops before the item that would open part `stopAfter + 1`.
+ * Returns the parts used and the code-unit index where it stopped.
+ */
+function walk(text: string, gsm: boolean, multi: number, stopAfter = Infinity): { parts: number; end: number } {
   let parts = 1;
   let used = 0;
-  for (const c of items) {
-    if (used + c > multi) {
+  let i = 0;
+  while (i < text.length) {
+    const unit = text.charCodeAt(i);
+    const width = !gsm && isHighSurrogate(unit, text, i) ? 2 : 1;
+    const cost = gsm ? GSM_SEPTETS[unit]! : width;
+    if (used + cost > multi) {
+      if (parts === stopAfter) break;
       parts++;
       used = 0;
     }
-    used += c;
+    used += cost;
+    i += width;
   }
-  return parts;
+  return { parts, end: i };
+}
+
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) if (isHighSurrogate(text.charCodeAt(i), text, i)) n--, i++;
+  return n;
 }
 
 /**
@@ -79,11 +100,13 @@ function pack(items: readonly number[], single: number, multi: number): number {
  * countSegments("Заказ 1234 в пути").encoding;        // "UCS-2": 70 characters per single part
  */
 export function countSegments(text: string): SegmentInfo {
-  const { encoding, costs: items } = costs(text);
+  const septets = gsmUnits(text);
+  const encoding: SmsEncoding = septets >= 0 ? "GSM-7" : "UCS-2";
   const limits = LIMITS[encoding];
-  const units = items.reduce((a, b) => a + b, 0);
-  const segments = pack(items, limits.single, limits.multi);
-  return { encoding, segments, characters: items.length, units, unitsPerSegment: segments > 1 ? limits.multi : limits.single };
+  // UCS-2 as carriers really send it is UTF-16: a code point above U+FFFF is a surrogate pair (2 units).
+  const units = septets >= 0 ? septets : text.length;
+  const segments = units === 0 ? 0 : units <= limits.single ? 1 : walk(text, septets >= 0, limits.multi).parts;
+  return { encoding, segments, characters: septets >= 0 ? text.length : codePoints(text), units, unitsPerSegment: segments > 1 ? limits.multi : limits.single };
 }
 
 /**
@@ -92,26 +115,12 @@ export function countSegments(text: string): SegmentInfo {
  */
 export function fitToSegments(text: string, maxSegments: number): string {
   if (maxSegments < 1) return "";
-  const { encoding, costs: items } = costs(text);
-  const limits = LIMITS[encoding];
-  if (pack(items, limits.single, limits.multi) <= maxSegments) return text;
-  const chars = [...text];
-  let keep = 0;
-  if (maxSegments === 1) {
-    let used = 0;
-    while (keep < items.length && used + items[keep]! <= limits.single) used += items[keep++]!;
-  } else {
-    let parts = 1;
-    let used = 0;
-    for (; keep < items.length; keep++) {
-      const c = items[keep]!;
-      if (used + c > limits.multi) {
-        if (parts === maxSegments) break;
-        parts++;
-        used = 0;
-      }
-      used += c;
-    }
-  }
-  return chars.slice(0, keep).join("");
+  const septets = gsmUnits(text);
+  const gsm = septets >= 0;
+  const limits = LIMITS[gsm ? "GSM-7" : "UCS-2"];
+  const units = gsm ? septets : text.length;
+  if (units <= limits.single) return text;
+  // One part holds `single` units; several hold `multi` each. Either way, stop before the item that does not fit.
+  const { end } = maxSegments === 1 ? walk(text, gsm, limits.single, 1) : walk(text, gsm, limits.multi, maxSegments);
+  return text.slice(0, end);
 }
