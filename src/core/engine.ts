@@ -26,6 +26,8 @@ import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
+import { loadAdminSecrets } from "./admin/bootstrap.js";
+import { loginLimitFromEnv } from "./admin/login-limit.js";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -78,6 +80,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const realtime = createRealtime({ store, hub, clock, logger });
   const secrets = await loadSecrets(store, env);
   const vapid = await loadVapidKeys(store, env);
+  const adminSecrets = await loadAdminSecrets(store, env);
+  // Printed once, on every runtime (Workers: the log stream): only its hash is stored. Set HERALD_ADMIN_PASSWORD to choose your own.
+  if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
   const channels = createChannelRegistry(options.channels, env, {
@@ -161,6 +166,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     publicUrl,
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
+    admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub };
 }

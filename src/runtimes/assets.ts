@@ -3,6 +3,9 @@ import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(SRC, "..");
+/** uPlot's browser build and stylesheet, served to the admin UI as its own files (no CDN). */
+const UPLOT = { "/admin/vendor/uplot.esm.js": "uPlot.esm.js", "/admin/vendor/uplot.min.css": "uPlot.min.css" };
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
@@ -24,7 +27,9 @@ function walk(dir: string): string[] {
 
 /**
  * The browser files Herald serves, read once at start: the SDK (`src/client/herald.js` →
- * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`) and the demo (`src/demo/**`).
+ * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`), the demo (`src/demo/**`), the
+ * admin UI (`admin-ui/**` → `/admin/**`, `/admin/` itself answered with `/admin/index.html`) and
+ * uPlot's dist files for it (`/admin/vendor/uplot.esm.js`, `/admin/vendor/uplot.min.css`).
  * Tests beside them (`*.test.*`) are not served.
  */
 export function readAssets(): Record<string, { body: string; type: string }> {
@@ -38,5 +43,7 @@ export function readAssets(): Record<string, { body: string; type: string }> {
     add(name === "sw.js" ? "/sw.js" : `/sdk/${name}`, file);
   }
   for (const file of walk(join(SRC, "demo"))) add(`/demo/${relative(join(SRC, "demo"), file)}`, file);
+  for (const file of walk(join(ROOT, "admin-ui"))) add(`/admin/${relative(join(ROOT, "admin-ui"), file).split("\\").join("/")}`, file);
+  for (const [url, name] of Object.entries(UPLOT)) add(url, join(ROOT, "node_modules", "uplot", "dist", name));
   return assets;
 }

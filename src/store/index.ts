@@ -12,6 +12,10 @@ import { inboxRepository } from "./repositories/inbox.js";
 import { topicsRepository } from "./repositories/topics.js";
 import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
 import { preferencesRepository, suppressionsRepository } from "./repositories/preferences.js";
+import { adminSessionsRepository } from "./repositories/admin-sessions.js";
+import { statsRepository } from "./repositories/stats.js";
+import { broadcastsRepository } from "./repositories/broadcasts.js";
+import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -36,6 +40,10 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     pushSubscriptions: pushSubscriptionsRepository(db),
     preferences: preferencesRepository(db),
     suppressions: suppressionsRepository(db),
+    adminSessions: adminSessionsRepository(db),
+    stats: statsRepository(db, write),
+    broadcasts: broadcastsRepository(db),
+    subscriberSearch: subscriberSearchRepository(db),
   };
 }
 

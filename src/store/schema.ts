@@ -203,3 +203,38 @@ export const suppressions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.channel, t.address] })],
 );
+
+/** Admin UI sessions, by the SHA-256 of the cookie value; `csrf` is the session's synchronizer token. */
+export const adminSessions = sqliteTable("admin_sessions", {
+  idHash: text("id_hash").primaryKey(),
+  csrf: text("csrf").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+export const adminLoginAttempts = sqliteTable("admin_login_attempts", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  windowStart: integer("window_start").notNull(),
+});
+
+export const templateVersions = sqliteTable(
+  "template_versions",
+  {
+    key: text("key").notNull(),
+    version: integer("version").notNull(),
+    body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+export const broadcasts = sqliteTable(
+  "broadcasts",
+  {
+    id: text("id").primaryKey(),
+    body: text("body", { mode: "json" }).notNull().$type<unknown>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("broadcasts_by_time").on(t.createdAt)],
+);

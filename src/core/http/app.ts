@@ -20,9 +20,10 @@ import { pushRoutes } from "./routes/push.js";
 import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
+import { adminRoutes } from "./routes/admin.js";
 
 /** Paths under /v1 that do not take the server API key. */
-const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/];
+const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
 
 /**
  * The one Hono app every runtime serves. Runtimes only adapt I/O around it (HTTP server, store,
@@ -79,6 +80,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   templateRoutes(app, deps);
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
+  adminRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });

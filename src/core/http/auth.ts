@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from "hono";
+import { csrfMatches, CSRF_HEADER, findSession, readCookie, SESSION_COOKIE } from "../admin/session.js";
 import { apiKeyMatches } from "../auth/api-key.js";
 import { verifySignature } from "../auth/signature.js";
 import { timingSafeEqual } from "../encoding.js";
+import { ProblemError } from "../errors.js";
 import type { AppEnv, HttpDeps } from "./deps.js";
 import { unauthorized } from "./problem.js";
 
@@ -10,9 +12,14 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** Methods that change nothing, so they need no CSRF token. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
- * Server-side routes need the API key. `POST /v1/events` may instead carry `X-Herald-Signature`,
- * an HMAC of the raw body: it is checked here, before anything parses (and re-serialises) the body.
+ * Server-side routes need the API key, or an admin UI session (its cookie, plus the session's CSRF
+ * token in `X-Herald-CSRF` on anything but GET/HEAD). `POST /v1/events` may instead carry
+ * `X-Herald-Signature`, an HMAC of the raw body: it is checked here, before anything parses (and
+ * re-serialises) the body.
  */
 export function requireApiKey(deps: HttpDeps): MiddlewareHandler<AppEnv> {
   // Hashing every request's key costs a WebCrypto round trip (~0.1 ms in Node); keys that were
@@ -34,7 +41,18 @@ export function requireApiKey(deps: HttpDeps): MiddlewareHandler<AppEnv> {
       return next();
     }
     const token = bearerToken(c.req.header("authorization"));
-    if (!token) throw unauthorized("send Authorization: Bearer <api key>");
+    if (!token) {
+      const cookie = readCookie(c.req.header("cookie"), SESSION_COOKIE);
+      if (cookie === undefined) throw unauthorized("send Authorization: Bearer <api key>, or log in at /admin/");
+      const session = await findSession(deps.store, cookie, deps.clock.now());
+      if (!session) throw unauthorized("the admin session has expired or was ended; log in again");
+      // The cookie rides along with any request the browser makes, even one another site starts;
+      // only the admin UI's own script can read the token this header needs.
+      if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(session, c.req.header(CSRF_HEADER))) {
+        throw new ProblemError(403, "csrf", "CSRF token missing or wrong", `send the session's CSRF token in ${CSRF_HEADER}`);
+      }
+      return next();
+    }
     if (!(await isValidKey(token))) throw unauthorized("the API key is not valid");
     return next();
   };

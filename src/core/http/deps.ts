@@ -11,6 +11,7 @@ import type { RealtimeHub } from "../realtime/hub.js";
 import type { Realtime } from "../realtime/service.js";
 import type { PushEndpointPolicy } from "../push/subscription.js";
 import type { SendContext, WebhookResult } from "../channels/define.js";
+import type { LoginLimit } from "../admin/login-limit.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -39,6 +40,8 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
+  /** The admin UI's login: the password check and how many failed attempts are allowed. */
+  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
 }
 
 /** Hono context variables set by middleware. */

@@ -1,0 +1,124 @@
+import { login, logout, resume, setLoggedOutHandler, ApiError } from "./api.js";
+import { h, mount } from "./dom.js";
+import { currentLang, setLang, t } from "./i18n.js";
+import { dashboardView } from "./views/dashboard.js";
+import { subscribersView, subscriberView } from "./views/subscribers.js";
+import { templatesView, templateEditor } from "./views/templates.js";
+import { rulesView } from "./views/rules.js";
+import { broadcastsView } from "./views/broadcasts.js";
+
+const view = document.getElementById("view");
+const top = document.getElementById("top");
+const nav = document.getElementById("nav");
+let loggedIn = false;
+/** Set by the current view: called before the next one mounts (stops its timers). */
+let cleanup = () => {};
+
+const routes = [
+  [/^dashboard$/, () => dashboardView()],
+  [/^subscribers$/, () => subscribersView()],
+  [/^subscribers\/(.+)$/, (m) => subscriberView(decodeURIComponent(m[1]))],
+  [/^templates$/, () => templatesView()],
+  [/^templates\/(.+)$/, (m) => templateEditor(decodeURIComponent(m[1]))],
+  [/^rules$/, () => rulesView()],
+  [/^broadcasts$/, () => broadcastsView()],
+];
+
+function renderNav(active) {
+  mount(
+    nav,
+    ["dashboard", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
+      h("a", { href: `#/${name}`, className: active.startsWith(name) ? "active" : "", dataset: { nav: name } }, t(`nav.${name}`)),
+    ),
+  );
+  document.getElementById("logout").textContent = t("nav.logout");
+  document.title = t("app.title");
+}
+
+async function route() {
+  cleanup();
+  cleanup = () => {};
+  if (!loggedIn) return showLogin();
+  const path = location.hash.replace(/^#\/?/, "") || "dashboard";
+  renderNav(path);
+  top.hidden = false;
+  const found = routes.find(([re]) => re.test(path));
+  if (!found) return (location.hash = "#/dashboard");
+  mount(view, h("p.muted", t("common.loading")));
+  try {
+    const result = await found[1](path.match(found[0]));
+    mount(view, result.el);
+    cleanup = result.cleanup ?? (() => {});
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return;
+    mount(view, h("div.errors", `${t("common.error")}: ${error.message}`));
+  }
+}
+
+function showLogin() {
+  top.hidden = true;
+  document.title = t("app.title");
+  const password = h("input#password", { type: "password", autocomplete: "current-password", required: true, autofocus: true });
+  const message = h("div.error#login-error", { role: "alert" });
+  const submit = h("button.primary#login-submit", { type: "submit" }, t("login.submit"));
+  const form = h(
+    "form.panel.login#login",
+    {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        submit.disabled = true;
+        message.textContent = "";
+        try {
+          await login(password.value);
+          loggedIn = true;
+          if (!location.hash || location.hash === "#/login") location.hash = "#/dashboard";
+          else route();
+        } catch (error) {
+          const retry = error.status === 429 ? /(\d+)/.exec(error.message)?.[1] : null;
+          message.textContent = error.status === 429 ? t("login.limited", { s: retry ?? "?" }) : error.status === 401 ? t("login.wrong") : error.message;
+          password.select();
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h("h1", t("login.title")),
+    h("label", { htmlFor: "password" }, t("login.password")),
+    password,
+    message,
+    h("div.row", { style: { marginTop: "12px", justifyContent: "space-between" } }, submit, langPicker()),
+    h("p.muted", { style: { fontSize: "13px" } }, t("login.hint")),
+  );
+  mount(view, form);
+  password.focus();
+}
+
+function langPicker() {
+  const select = h("select#login-lang", { "aria-label": "Language", onchange: () => changeLang(select.value) }, h("option", { value: "en" }, "English"), h("option", { value: "ru" }, "Русский"));
+  select.value = currentLang();
+  return select;
+}
+
+function changeLang(lang) {
+  setLang(lang);
+  document.getElementById("lang").value = lang;
+  route();
+}
+
+setLoggedOutHandler(() => {
+  if (!loggedIn) return;
+  loggedIn = false;
+  route();
+});
+document.getElementById("lang").value = currentLang();
+document.getElementById("lang").addEventListener("change", (e) => changeLang(e.target.value));
+document.getElementById("logout").addEventListener("click", async () => {
+  await logout().catch(() => {});
+  loggedIn = false;
+  location.hash = "";
+  route();
+});
+window.addEventListener("hashchange", route);
+
+loggedIn = await resume();
+route();

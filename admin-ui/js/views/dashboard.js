@@ -1,0 +1,143 @@
+import uPlot from "/admin/vendor/uplot.esm.js";
+import { api } from "../api.js";
+import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
+import { currentLang, t } from "../i18n.js";
+
+const SERIES = [
+  ["sent", "#3b5bdb"],
+  ["delivered", "#2b8a3e"],
+  ["failed", "#c92a2a"],
+  ["seen", "#e67700"],
+  ["clicked", "#9c36b5"],
+];
+const PERIODS = { "1h": [1, 30], "24h": [24, 48], "7d": [168, 84] };
+
+/** Counters, per-channel charts (uPlot) and the latest failures with retry; refreshes every 10 s. */
+export async function dashboardView() {
+  const lang = currentLang();
+  let period = "24h";
+  const counters = h("div.cards#counters");
+  const charts = h("div.grid#charts");
+  const failures = h("div#failures");
+  const channelsBox = h("div#channel-config");
+  const select = h(
+    "select#period",
+    { onchange: () => ((period = select.value), refresh()) },
+    Object.keys(PERIODS).map((p) => h("option", { value: p }, t(`dash.${p}`))),
+  );
+  select.value = period;
+  const plots = [];
+
+  async function refresh() {
+    const [hours, buckets] = PERIODS[period];
+    const [stats, series, latest] = await Promise.all([
+      api("GET", "/v1/stats"),
+      api("GET", `/v1/admin/stats/timeseries?hours=${hours}&buckets=${buckets}`),
+      api("GET", "/v1/admin/deliveries?status=failed,dead&limit=20"),
+    ]);
+    const total = (s) => stats.totals[s] ?? 0;
+    mount(
+      counters,
+      [
+        ["dash.sent", total("sent") + total("delivered")],
+        ["dash.delivered", total("delivered")],
+        ["dash.failed", total("failed") + total("dead")],
+        ["dash.pending", total("pending") + total("waiting")],
+        ["dash.outbox", stats.outbox.due],
+      ].map(([label, n]) => h("div.card", h("div.n", fmtNumber(n, lang)), h("div.l", t(label)))),
+    );
+    mount(
+      channelsBox,
+      h("h2", t("dash.channels")),
+      h("div.row", stats.configured.map((c) => h(`span.badge.${c.configured ? "ok" : "warn"}`, { title: c.configured ? t("dash.configured") : t("dash.notConfigured", { missing: c.missing.join(", ") }) }, `${c.title}`))),
+    );
+    drawCharts(series);
+    drawFailures(latest.items);
+  }
+
+  function drawCharts(series) {
+    for (const p of plots.splice(0)) p.destroy();
+    const names = Object.keys(series.channels).sort();
+    if (names.length === 0) return mount(charts, h("div.panel", h("p.muted", t("dash.noData"))));
+    mount(charts);
+    const xs = series.times.map((ms) => ms / 1000);
+    for (const name of names) {
+      const box = h("div.chart");
+      charts.append(h("div.panel", { dataset: { channel: name } }, h("h2", name), box));
+      const width = Math.max(260, box.clientWidth || charts.clientWidth - 40);
+      const data = [xs, ...SERIES.map(([s]) => series.channels[name][s])];
+      plots.push(
+        new uPlot(
+          {
+            width,
+            height: 200,
+            series: [{}, ...SERIES.map(([s, stroke]) => ({ label: t(`dash.${s}`), stroke, width: 2, points: { show: false } }))],
+            axes: [{}, { size: 40 }],
+            scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+            legend: { live: false },
+          },
+          data,
+          box,
+        ),
+      );
+    }
+  }
+
+  function drawFailures(items) {
+    if (items.length === 0) return mount(failures, h("h2", t("dash.failures")), h("p.muted", t("dash.noFailures")));
+    mount(
+      failures,
+      h("h2", t("dash.failures")),
+      h(
+        "div.table-wrap",
+        h(
+          "table#failure-table",
+          h("thead", h("tr", h("th", t("common.time")), h("th", t("common.channel")), h("th", t("common.subscriber")), h("th", t("common.status")), h("th", t("common.reason")), h("th"))),
+          h(
+            "tbody",
+            items.map((f) =>
+              h(
+                "tr",
+                { dataset: { delivery: f.id } },
+                h("td", fmtTime(f.updatedAt, lang)),
+                h("td", f.channel),
+                h("td", h("a", { href: `#/subscribers/${encodeURIComponent(f.subscriberId)}` }, f.subscriberId)),
+                h("td", h("span.badge.bad", f.status)),
+                h("td", f.lastError ?? ""),
+                h(
+                  "td",
+                  h(
+                    "button.retry",
+                    {
+                      onclick: async (e) => {
+                        e.target.disabled = true;
+                        await api("POST", `/v1/admin/deliveries/${encodeURIComponent(f.id)}/retry`);
+                        toast(t("dash.retried"));
+                        refresh();
+                      },
+                    },
+                    t("dash.retry"),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  await refresh();
+  const timer = setInterval(() => refresh().catch(() => {}), 10_000);
+  const el = h(
+    "section#dashboard",
+    h("div.row", { style: { justifyContent: "space-between" } }, h("h1", t("dash.title")), h("label.inline", t("dash.period"), select)),
+    counters,
+    charts,
+    h("div.panel", failures),
+    h("div.panel", channelsBox),
+  );
+  // Charts measured their width before being attached: redraw once the page is in place.
+  requestAnimationFrame(() => refresh().catch(() => {}));
+  return { el, cleanup: () => (clearInterval(timer), plots.forEach((p) => p.destroy())) };
+}

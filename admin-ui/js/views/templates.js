@@ -1,0 +1,286 @@
+import { api, ApiError } from "../api.js";
+import { debounce, fmtTime, h, mount, parseJson, problemBox, toast } from "../dom.js";
+import { currentLang, t } from "../i18n.js";
+import { renderPreview } from "./preview.js";
+
+/** Fields per channel: [name, kind, required]. `json` fields are edited as JSON text. */
+export const CHANNEL_FIELDS = {
+  push: [["title", "text", true], ["body", "area", true], ["url", "text"], ["icon", "text"], ["image", "text"], ["tag", "text"], ["actions", "json"]],
+  realtime: [["title", "text", true], ["body", "area", true], ["url", "text"]],
+  email: [["subject", "text", true], ["mjml", "tall", true]],
+  sms: [["text", "area", true]],
+  mattermost: [["text", "area", true]],
+};
+const DEFAULT_DATA = { order: 1234, status: "courier", url: "https://shop.example/orders/1234" };
+
+/** All templates, and a way to start a new one. */
+export async function templatesView() {
+  const lang = currentLang();
+  const { items } = await api("GET", "/v1/admin/templates");
+  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+-]*", required: true });
+  const el = h(
+    "section#templates",
+    h("h1", t("tpl.title")),
+    h(
+      "div.panel",
+      items.length === 0
+        ? h("p.muted", t("tpl.empty"))
+        : h(
+            "div.table-wrap",
+            h(
+              "table#template-table",
+              h("thead", h("tr", h("th", "key"), h("th", t("common.channel")), h("th.hide-phone", t("tpl.locale")), h("th", "v"), h("th.hide-phone", t("common.time")))),
+              h(
+                "tbody",
+                items.map((tpl) =>
+                  h(
+                    "tr.clickable",
+                    { dataset: { key: tpl.key }, onclick: () => (location.hash = `#/templates/${encodeURIComponent(tpl.key)}`) },
+                    h("td", h("a", { href: `#/templates/${encodeURIComponent(tpl.key)}` }, tpl.key), tpl.description ? h("div.muted", tpl.description) : null),
+                    h("td", Object.keys(tpl.channels).join(", ")),
+                    h("td.hide-phone", Object.keys(tpl.locales ?? {}).join(", ")),
+                    h("td", String(tpl.version)),
+                    h("td.hide-phone", fmtTime(tpl.updatedAt, lang)),
+                  ),
+                ),
+              ),
+            ),
+          ),
+      h(
+        "form.row",
+        { style: { marginTop: "12px" }, onsubmit: (e) => (e.preventDefault(), (location.hash = `#/templates/${encodeURIComponent(key.value)}`)) },
+        h("div.grow", key),
+        h("button.primary", { type: "submit" }, t("tpl.create")),
+      ),
+    ),
+  );
+  return { el };
+}
+
+/** Edits one template, channel by channel and locale by locale, with a live preview and versions. */
+export async function templateEditor(key) {
+  const lang = currentLang();
+  let saved;
+  try {
+    saved = await api("GET", `/v1/templates/${encodeURIComponent(key)}`);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}) } : { channels: {} };
+  let locale = ""; // "" is the default channels
+  let channel = Object.keys(body.channels)[0] ?? "realtime";
+
+  const localeTabs = h("div.tabs#locale-tabs");
+  const channelTabs = h("div.tabs#channel-tabs");
+  const fields = h("div#fields");
+  const errorsBox = h("div#template-errors");
+  const previewBox = h("div#preview", { "aria-live": "polite" });
+  const versionsBox = h("div#versions");
+  const sampleData = h("textarea#sample-data", { spellcheck: false }, JSON.stringify(DEFAULT_DATA, null, 2));
+  const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify({ name: "Alice" }, null, 2));
+  const description = h("input#template-description", { type: "text", value: body.description ?? "", oninput: () => (description.value ? (body.description = description.value) : delete body.description) });
+  const saveButton = h("button.primary#save", { onclick: save }, t("common.save"));
+
+  const channelsOf = () => (locale ? (body.locales[locale] ??= { channels: {} }).channels : body.channels);
+  const pathPrefix = () => (locale ? `locales.${locale}.channels.${channel}` : `channels.${channel}`);
+
+  function drawTabs() {
+    const locales = ["", ...Object.keys(body.locales ?? {})];
+    const addLocale = h("input#add-locale", { type: "text", placeholder: "ru", size: 5, style: { width: "70px", margin: "4px" } });
+    mount(
+      localeTabs,
+      locales.map((l) => h(`button${l === locale ? ".active" : ""}`, { dataset: { locale: l || "default" }, onclick: () => ((locale = l), pickChannel(), drawAll(), schedulePreview()) }, l || t("tpl.default"))),
+      h(
+        "form.row",
+        {
+          onsubmit: (e) => {
+            e.preventDefault();
+            const l = addLocale.value.trim();
+            if (!l) return;
+            body.locales ??= {};
+            // A new locale starts as a copy of the default content, to translate.
+            body.locales[l] ??= { channels: structuredClone(body.channels) };
+            locale = l;
+            drawAll();
+            schedulePreview();
+          },
+        },
+        addLocale,
+        h("button", { type: "submit", title: t("tpl.addLocale") }, "+"),
+      ),
+    );
+    const present = Object.keys(channelsOf());
+    const missing = Object.keys(CHANNEL_FIELDS).filter((c) => !present.includes(c));
+    const add = h("select#add-channel", { onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
+    mount(
+      channelTabs,
+      present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, c)),
+      missing.length ? add : null,
+    );
+  }
+
+  function pickChannel() {
+    const present = Object.keys(channelsOf());
+    if (!present.includes(channel)) channel = present[0] ?? channel;
+  }
+
+  function addChannel(name) {
+    if (!name) return;
+    const blank = Object.fromEntries(CHANNEL_FIELDS[name].filter(([, , required]) => required).map(([f]) => [f, ""]));
+    if (name === "email") blank.mjml = "<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text>Hello {{subscriber.name}}</mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>";
+    channelsOf()[name] = blank;
+    channel = name;
+    drawAll();
+    schedulePreview();
+  }
+
+  function drawFields() {
+    const content = channelsOf()[channel];
+    if (!content) return mount(fields, h("p.muted", t("common.none")));
+    mount(
+      fields,
+      CHANNEL_FIELDS[channel].map(([name, kind]) => {
+        const path = `${pathPrefix()}.${name}`;
+        const value = kind === "json" ? (content[name] === undefined ? "" : JSON.stringify(content[name], null, 2)) : (content[name] ?? "");
+        const attrs = {
+          dataset: { path, field: name },
+          spellcheck: kind !== "json" && kind !== "tall",
+          oninput: (e) => {
+            const text = e.target.value;
+            clearFieldError(e.target);
+            if (kind === "json") {
+              const parsed = parseJson(text, undefined);
+              if (parsed.error) return showFieldError(e.target, parsed.error);
+              if (parsed.value === undefined) delete content[name];
+              else content[name] = parsed.value;
+            } else if (text === "" && !CHANNEL_FIELDS[channel].find(([f]) => f === name)[2]) delete content[name];
+            else content[name] = text;
+            schedulePreview();
+          },
+        };
+        const input = kind === "text" ? h("input", { type: "text", value, ...attrs }) : h(`textarea${kind === "tall" ? ".tall" : ""}`, { ...attrs, placeholder: kind === "json" ? '[{"action": "track", "title": "Track", "url": "…"}]' : "" }, value);
+        return h("div.field", h("label", name), input);
+      }),
+      h("button.danger", { style: { marginTop: "10px" }, onclick: () => (delete channelsOf()[channel], pickChannel(), drawAll(), schedulePreview()) }, t("tpl.removeChannel")),
+    );
+  }
+
+  function clearFieldError(input) {
+    input.classList.remove("field-error");
+    input.parentElement.querySelector(".error")?.remove();
+  }
+  function showFieldError(input, message) {
+    input.classList.add("field-error");
+    input.parentElement.querySelector(".error")?.remove();
+    input.after(h("div.error", message));
+  }
+
+  /** Marks the fields a problem document names; the rest are listed above the form. */
+  function showErrors(error) {
+    fields.querySelectorAll(".field-error").forEach(clearFieldError);
+    if (!error) return mount(errorsBox);
+    mount(errorsBox, problemBox(error));
+    for (const e of error.errors ?? []) {
+      const path = e.path.replace(/^template\./, "");
+      let input = fields.querySelector(`[data-path="${CSS.escape(path)}"]`);
+      if (!input && path === pathPrefix()) input = fields.querySelector("[data-path]");
+      if (!input) input = [...fields.querySelectorAll("[data-path]")].find((el) => path.startsWith(el.dataset.path));
+      if (input) showFieldError(input, e.message);
+    }
+  }
+
+  let previewSeq = 0;
+  async function preview() {
+    const seq = ++previewSeq;
+    const data = parseJson(sampleData.value);
+    const subscriber = parseJson(sampleSubscriber.value);
+    if (data.error || subscriber.error) return mount(previewBox, h("div.error", data.error ?? subscriber.error));
+    try {
+      const result = await api("POST", "/v1/admin/templates/preview", { template: body, data: data.value, subscriber: subscriber.value, ...(locale ? { locale } : {}) });
+      if (seq !== previewSeq) return;
+      showErrors(null);
+      mount(previewBox, renderPreview(result));
+    } catch (error) {
+      if (seq !== previewSeq || !(error instanceof ApiError)) return;
+      showErrors(error);
+      previewBox.classList.add("stale");
+    }
+  }
+  const schedulePreview = debounce(preview, 250);
+  sampleData.addEventListener("input", schedulePreview);
+  sampleSubscriber.addEventListener("input", schedulePreview);
+
+  async function save() {
+    saveButton.disabled = true;
+    try {
+      saved = await api("PUT", `/v1/templates/${encodeURIComponent(key)}`, body);
+      showErrors(null);
+      toast(`${t("common.saved")} · ${t("tpl.version", { v: saved.version })}`);
+      await drawVersions();
+    } catch (error) {
+      if (error instanceof ApiError) showErrors(error);
+      else throw error;
+    } finally {
+      saveButton.disabled = false;
+    }
+  }
+
+  async function drawVersions() {
+    if (!saved) return mount(versionsBox, h("p.muted", t("common.none")));
+    const { items } = await api("GET", `/v1/admin/templates/${encodeURIComponent(key)}/versions`);
+    mount(
+      versionsBox,
+      h(
+        "ul#version-list",
+        { style: { paddingLeft: "18px" } },
+        items.map((v) =>
+          h(
+            "li",
+            { dataset: { version: v.version } },
+            `${t("tpl.version", { v: v.version })} · ${fmtTime(v.createdAt, lang)} `,
+            v.version === saved.version
+              ? h("span.badge.ok", t("tpl.current"))
+              : h(
+                  "button.restore",
+                  {
+                    onclick: async () => {
+                      const restored = await api("POST", `/v1/admin/templates/${encodeURIComponent(key)}/versions/${v.version}/restore`);
+                      toast(t("tpl.restored", { v: v.version, n: restored.version }));
+                      dispatchEvent(new HashChangeEvent("hashchange"));
+                    },
+                  },
+                  t("tpl.restore"),
+                ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function drawAll() {
+    drawTabs();
+    drawFields();
+  }
+
+  drawAll();
+  await drawVersions();
+  preview();
+  const el = h(
+    "section#template-editor",
+    h("div.row", { style: { justifyContent: "space-between" } }, h("h1", key), h("a", { href: "#/templates" }, `← ${t("common.back")}`)),
+    h(
+      "div.split",
+      h(
+        "div",
+        h("div.panel", h("label", t("tpl.description")), description, h("h3", t("tpl.locale")), localeTabs, channelTabs, errorsBox, fields, h("div.row", { style: { marginTop: "14px" } }, saveButton)),
+        h("div.panel", h("h2", t("tpl.versions")), versionsBox),
+      ),
+      h(
+        "div",
+        h("div.panel", h("h2", t("tpl.preview")), previewBox),
+        h("div.panel", h("h2", t("tpl.sample")), h("label", t("tpl.sampleData")), sampleData, h("label", t("tpl.sampleSubscriber")), sampleSubscriber),
+      ),
+    ),
+  );
+  return { el };
+}

@@ -1,0 +1,99 @@
+import type { Store } from "../../store/index.js";
+import type { EventRow } from "../../store/repositories/events.js";
+import type { RuleRecord } from "../../store/repositories/rules.js";
+import { renderChannelContent } from "../channels/content.js";
+import type { ChannelRegistry } from "../channels/registry.js";
+import type { Logger } from "../logger.js";
+import { eventDocument, planEvent } from "../planner.js";
+import { selectContent, type TemplateContext } from "../rendering.js";
+import { matchesConditions } from "../rules/conditions.js";
+import type { EventInput } from "../schemas/event.js";
+import type { TemplateInput } from "../schemas/template.js";
+
+/** Recipients listed by name in a dry run; the rest are only counted. */
+const SAMPLE_RECIPIENTS = 20;
+/** Messages rendered in full in a dry run (recipients × steps). */
+const SAMPLE_MESSAGES = 10;
+
+export interface DryRunRule {
+  id: string;
+  enabled: boolean;
+  matched: boolean;
+  /** Why a rule sends nothing: disabled, its `if` is false, or its recipients resolve to nobody. */
+  reason?: string;
+  recipients: number;
+  sample: string[];
+  steps: { step: number; channel: string; template: string; waitMs: number; fallback: boolean }[];
+  messages: { subscriberId: string; channel: string; template: string; content?: Record<string, unknown>; error?: string }[];
+}
+
+/**
+ * What an event would cause, computed by the planner the engine uses but written nowhere: which
+ * rules of its type match, who they reach, and (for a few recipients) the rendered messages.
+ */
+export async function dryRun(
+  deps: { store: Store; channels: ChannelRegistry; logger: Logger; now: number },
+  input: EventInput,
+  rules: RuleRecord[],
+): Promise<DryRunRule[]> {
+  const { store, now } = deps;
+  const event: EventRow = { id: input.id ?? "evt_dry_run", type: input.type, body: { ...input, id: undefined }, receivedAt: now, plannedAt: null };
+  const doc = eventDocument(event);
+  const out: DryRunRule[] = [];
+  const templates = new Map<string, TemplateInput | undefined>();
+  const template = async (key: string) => {
+    if (!templates.has(key)) templates.set(key, (await store.templates.get(key))?.body);
+    return templates.get(key);
+  };
+  for (const rule of rules.filter((r) => r.body.event === input.type)) {
+    const steps = rule.body.steps.map((s, i) => ({ step: i, channel: s.channel, template: s.template, waitMs: 0, fallback: i > 0 && s.fallback === true }));
+    const result: DryRunRule = { id: rule.id, enabled: rule.enabled, matched: false, recipients: 0, sample: [], steps, messages: [] };
+    out.push(result);
+    if (!matchesConditions(rule.body.if, doc)) {
+      result.reason = rule.enabled ? "condition not met" : "disabled; condition not met";
+      continue;
+    }
+    const work = await planEvent(event, now, {
+      rulesFor: async () => [{ ...rule, enabled: true }],
+      membersOf: (topic) => (topic === "*" ? store.subscribers.allIds() : store.subscribers.members(topic)),
+      logger: deps.logger,
+    });
+    const recipients = work?.notifications.map((n) => n.subscriberId) ?? [];
+    result.matched = rule.enabled;
+    if (!rule.enabled) result.reason = "disabled (would match)";
+    else if (recipients.length === 0) result.reason = "no recipients";
+    result.recipients = recipients.length;
+    result.sample = recipients.slice(0, SAMPLE_RECIPIENTS);
+    for (const job of work?.jobs ?? []) {
+      const delivery = work!.deliveries.find((d) => `deliver:${d.id}` === job.id);
+      if (delivery) steps[delivery.step]!.waitMs = job.runAt - now;
+    }
+    const subscribers = new Map((await store.subscribers.getMany(result.sample.slice(0, SAMPLE_MESSAGES))).map((s) => [s.id, s]));
+    for (const subscriberId of result.sample) {
+      for (const step of rule.body.steps) {
+        if (result.messages.length >= SAMPLE_MESSAGES) break;
+        const s = subscribers.get(subscriberId);
+        const context: TemplateContext = {
+          data: doc.data ?? {},
+          subscriber: { id: subscriberId, name: s?.name ?? null, email: s?.email ?? null, phone: s?.phone ?? null, locale: s?.locale ?? null, timezone: s?.timezone ?? null, data: s?.data ?? null },
+          event: { id: event.id, type: event.type, topic: doc.topic ?? null },
+          notification: { id: "ntf_dry_run", url: typeof doc.data?.url === "string" ? doc.data.url : null },
+        };
+        const message: DryRunRule["messages"][number] = { subscriberId, channel: step.channel, template: step.template };
+        const body = await template(step.template);
+        const content = body && selectContent(body, step.channel, s?.locale);
+        const channel = deps.channels.get(step.channel)?.definition;
+        if (!s) message.error = "no such subscriber: nothing would be sent";
+        else if (!content) message.error = `template "${step.template}" has no ${step.channel} content`;
+        else if (!channel) message.error = `channel "${step.channel}" is not installed`;
+        else {
+          const rendered = await renderChannelContent(channel, content, context);
+          if (rendered.ok) message.content = rendered.content;
+          else message.error = rendered.message;
+        }
+        result.messages.push(message);
+      }
+    }
+  }
+  return out;
+}

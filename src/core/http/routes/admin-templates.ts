@@ -1,0 +1,92 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { previewTemplate } from "../../admin/preview.js";
+import { AD_HOC_TEMPLATE_PREFIX } from "../../broadcasts.js";
+import { channelContentProblems } from "../../channels/content.js";
+import { invalidRequest, notFound, ProblemError } from "../../errors.js";
+import { templateProblems } from "../../rendering.js";
+import { ExternalId } from "../../schemas/common.js";
+import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
+import type { AppEnv, HttpDeps } from "../deps.js";
+import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
+import { templateView } from "../views.js";
+
+const Loose = z.record(z.string(), z.unknown());
+const KeyParams = z.object({ key: ExternalId.openapi({ param: { name: "key", in: "path" } }) });
+const VersionParams = KeyParams.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) });
+const DraftPreviewInput = TemplatePreviewInput.extend({ template: TemplateInput }).openapi("TemplateDraftPreviewInput");
+
+/** Template list, version history and restore, and previews of unsaved edits. */
+export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  const { store, clock } = deps;
+  const compileProblems = async (body: TemplateInput) => [...templateProblems(body), ...(await channelContentProblems(body, (id) => deps.channels.get(id)?.definition))];
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/admin/templates",
+      summary: "All templates (ad hoc broadcast content left out)",
+      security: bearerSecurity,
+      responses: { 200: jsonResponse(z.object({ items: z.array(Template) }), "By key"), ...problems },
+    }),
+    async (c) => c.json({ items: (await store.templates.list()).filter((t) => !t.key.startsWith(AD_HOC_TEMPLATE_PREFIX)).map(templateView) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/admin/templates/{key}/versions",
+      summary: "Saved versions of a template, newest first",
+      security: bearerSecurity,
+      request: { params: KeyParams },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Loose) }), "Versions"), ...problems },
+    }),
+    async (c) => {
+      const { key } = c.req.valid("param");
+      const versions = await store.templates.versions(key);
+      if (versions.length === 0 && !(await store.templates.get(key))) throw notFound("template", key);
+      return c.json({ items: versions.map((v) => ({ version: v.version, createdAt: new Date(v.createdAt).toISOString(), body: v.body })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/templates/{key}/versions/{version}/restore",
+      summary: "Save an earlier version as the newest one",
+      security: bearerSecurity,
+      request: { params: VersionParams },
+      responses: { 200: jsonResponse(Template, "Restored as a new version"), ...problems },
+    }),
+    async (c) => {
+      const { key, version } = c.req.valid("param");
+      const old = await store.templates.version(key, version);
+      if (!old) throw notFound("template version", `${key}@${version}`);
+      // Channels can change between versions (e.g. MJML rules): an old body must still compile today.
+      const broken = await compileProblems(old.body);
+      if (broken.length > 0) throw invalidRequest("that version no longer compiles", broken);
+      const saved = await store.templates.put(key, old.body, clock.now());
+      deps.caches.templates.invalidate(key);
+      return c.json(templateView(saved), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/templates/preview",
+      summary: "Render a template body given in the request (an unsaved edit) with sample data; problems come back by field",
+      security: bearerSecurity,
+      request: { body: jsonBody(DraftPreviewInput) },
+      responses: { 200: jsonResponse(Loose, "Rendered content per channel, and facts such as SMS segments"), 422: problems[400], ...problems },
+    }),
+    async (c) => {
+      const { template, ...sample } = c.req.valid("json");
+      const broken = await compileProblems(template);
+      if (broken.length > 0) throw new ProblemError(422, "template-invalid", "The template does not compile", "fix the fields named in errors", { errors: broken });
+      const result = await previewTemplate(template, sample, deps.channels);
+      if (!result.ok) throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", result.problems.map((p) => p.message).join("; "), { errors: result.problems });
+      const { ok: _ok, ...view } = result;
+      return c.json(view, 200);
+    },
+  );
+}

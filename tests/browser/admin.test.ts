@@ -1,0 +1,224 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, type HeraldProcess, startHerald } from "../support/server.js";
+import { launchBrowser, pageErrors, screenshot, subscriber } from "./support.js";
+
+const PASSWORD = "correct horse battery staple";
+let herald: HeraldProcess;
+let browser: Browser;
+let call: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  [herald, browser] = await Promise.all([startHerald({ env: { HERALD_ADMIN_PASSWORD: PASSWORD } }), launchBrowser()]);
+  call = api(herald.url);
+  const ok = (r: { status: number; body: unknown }) => {
+    if (r.status >= 300) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+  };
+  ok(
+    await call("PUT", "/v1/templates/order-status", {
+      description: "Order status for the shop",
+      channels: {
+        push: {
+          title: "Order #{{data.order}}",
+          body: "Courier {{data.courier}} is on the way",
+          url: "https://shop.example/orders/{{data.order}}",
+          actions: [{ action: "track", title: "Track courier" }, { action: "reorder", title: "Reorder" }],
+        },
+        realtime: { title: "Order #{{data.order}}", body: "Courier {{data.courier}} is on the way" },
+      },
+      locales: { ru: { channels: { realtime: { title: "Заказ №{{data.order}}", body: "Курьер {{data.courier}} в пути" } } } },
+    }),
+  );
+  ok(await call("PUT", "/v1/templates/promo", { channels: { realtime: { title: "Sale", body: "{{data.discount}}% off, {{subscriber.name}}" } } }));
+  ok(await call("PUT", "/v1/rules/order-courier", { event: "order.status_changed", if: { "data.status": "courier" }, steps: [{ channel: "realtime", template: "order-status" }] }));
+  ok(await call("PUT", "/v1/rules/order-delivered", { event: "order.status_changed", if: { "data.status": "delivered" }, steps: [{ channel: "realtime", template: "promo" }] }));
+  // 200 members of the newsletter topic, a few requests at a time.
+  for (let i = 0; i < 200; i += 20) {
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, k) => {
+        const id = `member-${i + k}`;
+        ok(await call("PUT", `/v1/subscribers/${id}`, { name: `Member ${i + k}`, email: `m${i + k}@example.com`, locale: (i + k) % 2 ? "ru" : "en", data: { city: (i + k) % 3 ? "Kazan" : "Moscow" } }));
+        ok(await call("PUT", `/v1/topics/newsletter/subscribers/${id}`));
+      }),
+    );
+  }
+  // Some history for the dashboard and the subscriber page.
+  for (const n of [1, 2, 3]) ok(await call("POST", "/v1/events", { id: `ev-${n}`, type: "order.status_changed", to: "member-1", data: { order: 1000 + n, status: "courier", courier: "Almaz" } }));
+});
+afterAll(async () => {
+  await browser?.close();
+  await herald?.stop();
+});
+
+async function logIn(page: Page, password = PASSWORD) {
+  await page.goto(`${herald.url}/admin/`);
+  await page.locator("#password").fill(password);
+  await page.locator("#login-submit").click();
+}
+
+async function loggedInPage(viewport = { width: 1280, height: 860 }, lang = "en") {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.addInitScript((l) => localStorage.setItem("herald.admin.lang", l), lang);
+  const errors = pageErrors(page);
+  await logIn(page);
+  await expect.poll(() => page.locator("#dashboard").count()).toBe(1);
+  return { page, context, errors };
+}
+
+describe("admin UI", () => {
+  it("refuses a wrong password and lets the right one in, then logs out", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.addInitScript(() => localStorage.setItem("herald.admin.lang", "en"));
+    const errors = pageErrors(page);
+    await logIn(page, "wrong password");
+    await expect.poll(() => page.locator("#login-error").textContent()).toBe("Wrong password.");
+    expect(await page.locator("#dashboard").count()).toBe(0);
+    await screenshot(page, "admin-login-refused");
+    await page.locator("#password").fill(PASSWORD);
+    await page.locator("#login-submit").click();
+    await expect.poll(() => page.locator("#dashboard").count()).toBe(1);
+    const cookie = (await context.cookies()).find((c) => c.name === "herald_admin")!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    // A reload keeps the session (the CSRF token comes back from /v1/admin/session).
+    await page.reload();
+    await expect.poll(() => page.locator("#counters .card").count()).toBe(5);
+    await expect.poll(() => page.locator("#charts [data-channel=realtime] canvas").count()).toBe(1);
+    await screenshot(page, "admin-dashboard");
+    await page.locator("#logout").click();
+    await expect.poll(() => page.locator("#login").count()).toBe(1);
+    expect((await page.request.get(`${herald.url}/v1/admin/stats/timeseries`)).status()).toBe(401);
+    // Pages may log the 401s of the logged-out state; nothing else.
+    expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
+    await context.close();
+  });
+
+  it("updates the preview while a template is edited, shows errors inline, and restores a version", async () => {
+    const { page, context, errors } = await loggedInPage();
+    await page.locator("[data-nav=templates]").click();
+    await expect.poll(() => page.locator("#template-table tr[data-key=order-status]").count()).toBe(1);
+    await screenshot(page, "admin-templates");
+    await page.locator("#template-table tr[data-key=order-status] a").click();
+    await page.locator("#sample-data").fill(JSON.stringify({ order: 1234, courier: "Almaz" }));
+    const pushTitle = page.locator("#preview [data-channel=push] .t");
+    await expect.poll(() => pushTitle.textContent()).toBe("Order #1234");
+    expect(await page.locator("#preview [data-channel=push] .actions span").allTextContents()).toEqual(["Track courier", "Reorder"]);
+    await page.locator('[data-path="channels.push.title"]').fill("Your order {{data.order}} is coming");
+    await expect.poll(() => pushTitle.textContent()).toBe("Your order 1234 is coming");
+    await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier} broken");
+    await expect.poll(() => page.locator('[data-path="channels.push.body"] + .error').count()).toBe(1);
+    await screenshot(page, "admin-template-error");
+    await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier}} arrives in 8 minutes");
+    await expect.poll(() => page.locator("#preview [data-channel=push] .b").textContent()).toBe("Courier Almaz arrives in 8 minutes");
+    expect(await page.locator(".field-error").count()).toBe(0);
+    // The Russian locale previews its own content.
+    await page.locator("#locale-tabs [data-locale=ru]").click();
+    await expect.poll(() => page.locator("#preview [data-channel=realtime] .t").textContent()).toBe("Заказ №1234");
+    await page.locator("#locale-tabs [data-locale=default]").click();
+    await page.locator("#save").click();
+    await expect.poll(() => page.locator("#version-list li").count()).toBe(2);
+    await screenshot(page, "admin-template-editor");
+    expect((await call("GET", "/v1/templates/order-status")).body.channels.push.title).toBe("Your order {{data.order}} is coming");
+    await page.locator("#version-list li[data-version='1'] .restore").click();
+    await expect.poll(() => page.locator("#version-list li").count()).toBe(3);
+    expect((await call("GET", "/v1/templates/order-status")).body.channels.push.title).toBe("Order #{{data.order}}");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the matching rule in a dry run", async () => {
+    const { page, context, errors } = await loggedInPage();
+    await page.locator("[data-nav=rules]").click();
+    await expect.poll(() => page.locator("#rule-table tr[data-id]").count()).toBe(2);
+    await page.locator("#dry-run-event").fill(JSON.stringify({ type: "order.status_changed", to: ["member-3", "member-4"], data: { order: 77, status: "courier", courier: "Ivan" } }));
+    await page.locator("#dry-run-go").click();
+    await expect.poll(() => page.locator("#dry-run-results [data-rule]").count()).toBe(2);
+    expect(await page.locator("#dry-run-results [data-rule=order-courier]").getAttribute("data-matched")).toBe("true");
+    expect(await page.locator("#dry-run-results [data-rule=order-delivered]").getAttribute("data-matched")).toBe("false");
+    // member-3 speaks Russian, member-4 English: each gets their locale.
+    expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-3]").textContent()).toContain("Курьер Ivan в пути");
+    expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-4]").textContent()).toContain("Courier Ivan is on the way");
+    await screenshot(page, "admin-rules");
+    // Nothing was sent.
+    const events = await call("GET", "/v1/events/evt_dry_run");
+    expect(events.status).toBe(404);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("sends a broadcast to a topic of 200 with a progress bar, and a member's live inbox receives it", async () => {
+    const token = await subscriber(call, "member-7", "Member 7");
+    const inbox = await browser.newPage();
+    await inbox.goto(`${herald.url}/demo/inbox.html#token=${token}&lang=en`);
+    await expect.poll(() => inbox.locator("#state").getAttribute("data-state")).toBe("open");
+
+    const { page, context, errors } = await loggedInPage();
+    await page.locator("[data-nav=broadcasts]").click();
+    await page.locator("#bc-form input[name=source][value=adhoc]").check();
+    await page.locator("#bc-title").fill("Weekend sale");
+    await page.locator("#bc-body").fill("20% off everything, {{subscriber.name}}");
+    await page.locator("#bc-url").fill("https://shop.example/sale");
+    await page.locator("#bc-action-title-0").fill("Shop now");
+    await page.locator("#bc-topic").fill("newsletter");
+    await screenshot(page, "admin-broadcast-compose");
+    await page.locator("#bc-send").click();
+    await expect.poll(() => page.locator("#bc-bar").count()).toBe(1);
+    const statuses = new Set<string>();
+    await expect
+      .poll(async () => {
+        const status = await page.locator("#bc-progress").getAttribute("data-status");
+        if (status) statuses.add(status);
+        if (status === "sending" && !statuses.has("shot")) {
+          statuses.add("shot");
+          await screenshot(page, "admin-broadcast-progress");
+        }
+        return status;
+      }, { timeout: 60_000, interval: 100 })
+      .toBe("done");
+    expect(await page.locator("#bc-report").textContent()).toBe("Done: 200 sent, 0 failed, 0 muted or cancelled, of 200.");
+    expect(await page.locator("#bc-bar").getAttribute("aria-valuenow")).toBe("200");
+    await expect.poll(() => page.locator("#bc-table tbody tr").count()).toBe(1);
+    await screenshot(page, "admin-broadcasts");
+    await expect.poll(() => inbox.locator("#list li .body").allTextContents()).toContain("20% off everything, Member 7");
+    await screenshot(inbox, "admin-broadcast-inbox");
+    expect(errors).toEqual([]);
+    await inbox.close();
+    await context.close();
+  });
+
+  it("finds subscribers and shows one with topics, inbox and delivery history", async () => {
+    const { page, context, errors } = await loggedInPage();
+    await page.locator("[data-nav=subscribers]").click();
+    await page.locator("#subscriber-q").fill("member-1");
+    await page.locator("#subscriber-q").press("Enter");
+    // member-1, member-10..19, member-100..199
+    await expect.poll(() => page.locator("#subscriber-table tbody tr").count()).toBe(50);
+    await screenshot(page, "admin-subscribers");
+    await page.locator("#subscriber-table tr[data-id=member-1] a").click();
+    await expect.poll(() => page.locator("#topics .badge").allTextContents()).toEqual(["newsletter"]);
+    await expect.poll(() => page.locator("#history tbody tr").count()).toBeGreaterThanOrEqual(3);
+    await screenshot(page, "admin-subscriber");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("speaks Russian and fits a phone-sized screen", async () => {
+    const { page, context, errors } = await loggedInPage({ width: 390, height: 800 }, "ru");
+    expect(await page.locator("[data-nav=broadcasts]").textContent()).toBe("Рассылки");
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, "admin-dashboard-ru-phone");
+    await page.locator("[data-nav=templates]").click();
+    await page.locator("#template-table tr[data-key=order-status] a").click();
+    await expect.poll(() => page.locator("#preview [data-channel=push]").count()).toBe(1);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, "admin-template-ru-phone");
+    await page.locator("[data-nav=broadcasts]").click();
+    await expect.poll(() => page.locator("#bc-form").count()).toBe(1);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, "admin-broadcasts-ru-phone");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
