@@ -12,6 +12,7 @@ import type { Metrics } from "./metrics.js";
 import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { batchLoader } from "./batch-loader.js";
+import { semaphore } from "./semaphore.js";
 import { selectContent, truncateText, type TemplateContext } from "./rendering.js";
 import { renderChannelContent } from "./channels/content.js";
 import { fallbackStatements } from "./fallback.js";
@@ -41,6 +42,13 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   const { store, clock, logger, channels, backoff, metrics } = deps;
   // Deliveries started together load their contexts with one query.
   const loadContext = batchLoader((ids: string[]) => store.deliveries.contexts(ids));
+  // Each channel's `limits.concurrency`: sends in flight at once on that channel.
+  const limiters = new Map<string, ReturnType<typeof semaphore>>();
+  const limiterFor = (id: string, limit: number | undefined) => {
+    let run = limiters.get(id);
+    if (!run) limiters.set(id, (run = semaphore(limit && limit > 0 ? limit : Number.POSITIVE_INFINITY)));
+    return run;
+  };
 
   return async function deliver(job: ClaimedJob): Promise<JobOutcome> {
     const ctx = await loadContext(job.ref);
@@ -148,7 +156,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       unsubscribeUrl,
     };
     const instance = channel.instance;
-    return { send: () => instance.send(message, deps.sendContext), facts: () => definition.describe?.(finalContent) };
+    const limit = limiterFor(definition.id, definition.limits.concurrency);
+    return { send: () => limit(() => instance.send(message, deps.sendContext)), facts: () => definition.describe?.(finalContent) };
   }
 
   async function sendSafely(send: () => Promise<SendResult>): Promise<SendResult> {
