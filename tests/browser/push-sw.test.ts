@@ -125,4 +125,58 @@ describe("service worker", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("keeps the app badge at the unread count a push carries, and re-registers with Herald on pushsubscriptionchange", async () => {
+    const token = await subscriber(call, "sw-badge", "Dana");
+    const old = peer.subscribe();
+    expect((await api(herald.url, token)("POST", "/v1/me/push-subscriptions", old)).status).toBe(201);
+    // Two unread in-app items before the push: the push payload carries the count.
+    await call("PUT", "/v1/templates/sw-inbox", { channels: { realtime: { title: "Inbox {{data.n}}", body: "b" } } });
+    await call("PUT", "/v1/rules/sw-inbox", { event: "sw.inbox", steps: [{ channel: "realtime", template: "sw-inbox" }] });
+    for (const n of [1, 2]) await call("POST", "/v1/events", { type: "sw.inbox", to: "sw-badge", data: { n } });
+    await eventually(async () => ((await api(herald.url, token)("GET", "/v1/me/unread-count")).body.count === 2 ? true : undefined));
+    await call("POST", "/v1/events", { id: "sw-badge-1", type: "sw.order", to: "sw-badge", data: { order: 77, courier: "Ivan", base: herald.url } });
+    const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #77"));
+    expect(pushed.payload.data.unread).toBe(2);
+
+    const context = await browser.newContext();
+    await context.grantPermissions(["notifications"], { origin: herald.url });
+    const page = await context.newPage();
+    await page.goto(`${herald.url}/demo/index.html`);
+    const cdp = await context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register("/sw.js");
+      await navigator.serviceWorker.ready;
+    });
+    const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
+    // Headless Chromium has no app badge to look at: record what the worker asks for instead.
+    await worker.evaluate(() => {
+      const sw = self as any;
+      sw.__badges = [];
+      Object.defineProperty(sw.navigator, "setAppBadge", { configurable: true, value: async (n: number) => void sw.__badges.push(n) });
+      Object.defineProperty(sw.navigator, "clearAppBadge", { configurable: true, value: async () => void sw.__badges.push(0) });
+    });
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(pushed.payload) });
+    await expect.poll(() => worker.evaluate(() => (self as any).__badges)).toEqual([2]);
+
+    // The browser replaced the subscription (its push service rotated it): the worker registers the
+    // new one with the receipt token it kept from the last push, and forgets the old one.
+    const fresh = peer.subscribe();
+    await worker.evaluate(async (subscription) => {
+      const sw = self as any;
+      const event = new sw.ExtendableEvent("pushsubscriptionchange");
+      Object.defineProperty(event, "newSubscription", { value: { endpoint: subscription.endpoint, toJSON: () => subscription } });
+      Object.defineProperty(event, "oldSubscription", { value: { endpoint: subscription.old } });
+      sw.dispatchEvent(event);
+    }, { ...fresh, old: old.endpoint });
+    const db = createClient({ url: herald.databaseUrl });
+    const endpoints = async () => (await db.execute({ sql: "SELECT endpoint FROM push_subscriptions WHERE subscriber_id = ?", args: ["sw-badge"] })).rows.map((r) => r.endpoint);
+    await expect.poll(endpoints).toEqual([fresh.endpoint]);
+    db.close();
+    await context.close();
+  });
 });
