@@ -25,6 +25,7 @@ beforeAll(async () => {
           actions: [{ action: "track", title: "Track courier" }, { action: "reorder", title: "Reorder" }],
         },
         realtime: { title: "Order #{{data.order}}", body: "Courier {{data.courier}} is on the way" },
+        sms: { text: "Order {{data.order}}: courier {{data.courier}} is on the way" },
       },
       locales: { ru: { channels: { realtime: { title: "Заказ №{{data.order}}", body: "Курьер {{data.courier}} в пути" } } } },
     }),
@@ -104,6 +105,8 @@ describe("admin UI", () => {
     const pushTitle = page.locator("#preview [data-channel=push] .t");
     await expect.poll(() => pushTitle.textContent()).toBe("Order #1234");
     expect(await page.locator("#preview [data-channel=push] .actions span").allTextContents()).toEqual(["Track courier", "Reorder"]);
+    expect(await page.locator("#preview [data-channel=sms] .preview-sms").textContent()).toBe("Order 1234: courier Almaz is on the way");
+    expect(await page.locator("#sms-segments").textContent()).toMatch(/1 segment/);
     await page.locator('[data-path="channels.push.title"]').fill("Your order {{data.order}} is coming");
     await expect.poll(() => pushTitle.textContent()).toBe("Your order 1234 is coming");
     await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier} broken");
@@ -123,7 +126,8 @@ describe("admin UI", () => {
     await page.locator("#version-list li[data-version='1'] .restore").click();
     await expect.poll(() => page.locator("#version-list li").count()).toBe(3);
     expect((await call("GET", "/v1/templates/order-status")).body.channels.push.title).toBe("Order #{{data.order}}");
-    expect(errors).toEqual([]);
+    // The browser logs the preview's 422 for the broken body; that answer is the point, not a fault.
+    expect(errors.filter((e) => !e.includes("status of 422"))).toEqual([]);
     await context.close();
   });
 

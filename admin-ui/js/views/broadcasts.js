@@ -41,7 +41,7 @@ export async function broadcastsView() {
 
   const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), c.id));
   const category = input("bc-category", "text", { placeholder: "broadcasts" });
-  const at = input("bc-at", "datetime-local");
+  const at = input("bc-at", "datetime-local", { hidden: true });
   let when = "now";
 
   const errors = h("div#bc-errors");
@@ -175,7 +175,7 @@ export async function broadcastsView() {
     h("label", t("bc.category")),
     category,
     h("label", t("bc.when")),
-    h("div.row", radio("when", "now", t("bc.now"), true, () => (when = "now")), radio("when", "at", t("bc.at"), false, () => (when = "at")), at),
+    h("div.row", radio("when", "now", t("bc.now"), true, () => ((when = "now"), (at.hidden = true))), radio("when", "at", t("bc.at"), false, () => ((when = "at"), (at.hidden = false))), at),
     errors,
     h("div.row", { style: { marginTop: "14px" } }, send),
   );

@@ -11,7 +11,7 @@ export const CHANNEL_FIELDS = {
   sms: [["text", "area", true]],
   mattermost: [["text", "area", true]],
 };
-const DEFAULT_DATA = { order: 1234, status: "courier", url: "https://shop.example/orders/1234" };
+const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "https://shop.example/orders/1234" };
 
 /** All templates, and a way to start a new one. */
 export async function templatesView() {
@@ -86,7 +86,7 @@ export async function templateEditor(key) {
 
   function drawTabs() {
     const locales = ["", ...Object.keys(body.locales ?? {})];
-    const addLocale = h("input#add-locale", { type: "text", placeholder: "ru", size: 5, style: { width: "70px", margin: "4px" } });
+    const addLocale = h("input#add-locale", { type: "text", placeholder: "de", size: 5, "aria-label": t("tpl.addLocale"), style: { width: "70px", margin: "4px" } });
     mount(
       localeTabs,
       locales.map((l) => h(`button${l === locale ? ".active" : ""}`, { dataset: { locale: l || "default" }, onclick: () => ((locale = l), pickChannel(), drawAll(), schedulePreview()) }, l || t("tpl.default"))),
@@ -179,14 +179,17 @@ export async function templateEditor(key) {
   function showErrors(error) {
     fields.querySelectorAll(".field-error").forEach(clearFieldError);
     if (!error) return mount(errorsBox);
-    mount(errorsBox, problemBox(error));
+    // Problems with a field on screen are shown under it; the rest (other channels, locales) above.
+    const elsewhere = [];
     for (const e of error.errors ?? []) {
       const path = e.path.replace(/^template\./, "");
       let input = fields.querySelector(`[data-path="${CSS.escape(path)}"]`);
       if (!input && path === pathPrefix()) input = fields.querySelector("[data-path]");
       if (!input) input = [...fields.querySelectorAll("[data-path]")].find((el) => path.startsWith(el.dataset.path));
       if (input) showFieldError(input, e.message);
+      else elsewhere.push(e);
     }
+    mount(errorsBox, problemBox(Object.assign(Object.create(Object.getPrototypeOf(error)), error, { errors: elsewhere, message: elsewhere.length || !(error.errors ?? []).length ? error.message : t("tpl.invalid") })));
   }
 
   let previewSeq = 0;

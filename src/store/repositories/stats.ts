@@ -22,18 +22,19 @@ export interface FailureRow {
  * cost the hot path would pay so a dashboard can skip a scan every few seconds.
  */
 export function statsRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<unknown>) {
+  // Bucket sizes are bound as parameters, which drivers may send as REAL: CAST keeps the division integral.
   return {
     /** Deliveries whose last outcome falls in each bucket, per channel and status. */
     async outcomesOverTime(since: number, bucketMs: number): Promise<{ channel: string; status: string; t: number; n: number }[]> {
-      return db.all(sql`SELECT channel, status, (updated_at / ${bucketMs}) * ${bucketMs} AS t, count(*) AS n FROM deliveries
+      return db.all(sql`SELECT channel, status, (updated_at / CAST(${bucketMs} AS INTEGER)) * CAST(${bucketMs} AS INTEGER) AS t, count(*) AS n FROM deliveries
         WHERE updated_at >= ${since} AND status IN ('sent', 'delivered', 'failed', 'dead') GROUP BY channel, status, t`);
     },
     /** Notifications first seen (or clicked) in each bucket, counted on each channel that carried them. */
     async engagementOverTime(since: number, bucketMs: number): Promise<{ kind: "seen" | "clicked"; channel: string; t: number; n: number }[]> {
-      const seen = await db.all<{ channel: string; t: number; n: number }>(sql`SELECT d.channel AS channel, (n.seen_at / ${bucketMs}) * ${bucketMs} AS t, count(*) AS n
+      const seen = await db.all<{ channel: string; t: number; n: number }>(sql`SELECT d.channel AS channel, (n.seen_at / CAST(${bucketMs} AS INTEGER)) * CAST(${bucketMs} AS INTEGER) AS t, count(*) AS n
         FROM notifications n JOIN deliveries d ON d.notification_id = n.id
         WHERE n.seen_at >= ${since} AND d.status IN ('sent', 'delivered') GROUP BY d.channel, t`);
-      const clicked = await db.all<{ channel: string; t: number; n: number }>(sql`SELECT d.channel AS channel, (c.clicked_at / ${bucketMs}) * ${bucketMs} AS t, count(*) AS n
+      const clicked = await db.all<{ channel: string; t: number; n: number }>(sql`SELECT d.channel AS channel, (c.clicked_at / CAST(${bucketMs} AS INTEGER)) * CAST(${bucketMs} AS INTEGER) AS t, count(*) AS n
         FROM notification_clicks c JOIN deliveries d ON d.notification_id = c.notification_id
         WHERE c.clicked_at >= ${since} AND d.status IN ('sent', 'delivered') GROUP BY d.channel, t`);
       return [...seen.map((r) => ({ kind: "seen" as const, ...r })), ...clicked.map((r) => ({ kind: "clicked" as const, ...r }))];

@@ -43,7 +43,7 @@ export function adminStatsRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const channels: Record<string, Record<(typeof SERIES)[number], number[]>> = {};
       const add = (channel: string, series: (typeof SERIES)[number], t: number, n: number) => {
         const row = (channels[channel] ??= Object.fromEntries(SERIES.map((s) => [s, times.map(() => 0)])) as Record<(typeof SERIES)[number], number[]>);
-        const i = Math.round((Number(t) - from) / bucketMs);
+        const i = Math.floor((Number(t) - from) / bucketMs);
         if (i >= 0 && i < times.length) row[series][i]! += Number(n);
       };
       for (const r of await store.stats.outcomesOverTime(from, bucketMs)) {
