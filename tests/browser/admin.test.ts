@@ -26,6 +26,7 @@ beforeAll(async () => {
         },
         realtime: { title: "Order #{{data.order}}", body: "Courier {{data.courier}} is on the way" },
         sms: { text: "Order {{data.order}}: courier {{data.courier}} is on the way" },
+        email: { subject: "Order {{data.order}}", mjml: "<mjml><mj-body><mj-section><mj-column><mj-text>Courier {{data.courier}}</mj-text></mj-column></mj-section></mj-body></mjml>" },
       },
       locales: { ru: { channels: { realtime: { title: "Заказ №{{data.order}}", body: "Курьер {{data.courier}} в пути" } } } },
     }),
@@ -60,7 +61,10 @@ async function logIn(page: Page, password = PASSWORD) {
 async function loggedInPage(viewport = { width: 1280, height: 860 }, lang = "en") {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.addInitScript((l) => localStorage.setItem("herald.admin.lang", l), lang);
+  // Init scripts also run in the sandboxed email preview frame, which has no storage.
+  await page.addInitScript((l) => {
+    if (window === window.top) localStorage.setItem("herald.admin.lang", l);
+  }, lang);
   const errors = pageErrors(page);
   await logIn(page);
   await expect.poll(() => page.locator("#dashboard").count()).toBe(1);
@@ -107,6 +111,10 @@ describe("admin UI", () => {
     expect(await page.locator("#preview [data-channel=push] .actions span").allTextContents()).toEqual(["Track courier", "Reorder"]);
     expect(await page.locator("#preview [data-channel=sms] .preview-sms").textContent()).toBe("Order 1234: courier Almaz is on the way");
     expect(await page.locator("#sms-segments").textContent()).toMatch(/1 segment/);
+    // The email goes into a frame that may not run scripts (sandbox without allow-scripts).
+    const frame = page.locator("#preview [data-channel=email] iframe");
+    expect(await frame.getAttribute("sandbox")).toBe("");
+    expect(await frame.getAttribute("srcdoc")).toContain("Courier Almaz");
     await page.locator('[data-path="channels.push.title"]').fill("Your order {{data.order}} is coming");
     await expect.poll(() => pushTitle.textContent()).toBe("Your order 1234 is coming");
     await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier} broken");
@@ -119,6 +127,7 @@ describe("admin UI", () => {
     await page.locator("#locale-tabs [data-locale=ru]").click();
     await expect.poll(() => page.locator("#preview [data-channel=realtime] .t").textContent()).toBe("Заказ №1234");
     await page.locator("#locale-tabs [data-locale=default]").click();
+    await expect.poll(() => page.locator("#preview [data-channel=realtime] .t").textContent()).toBe("Order #1234");
     await page.locator("#save").click();
     await expect.poll(() => page.locator("#version-list li").count()).toBe(2);
     await screenshot(page, "admin-template-editor");
@@ -135,6 +144,9 @@ describe("admin UI", () => {
     const { page, context, errors } = await loggedInPage();
     await page.locator("[data-nav=rules]").click();
     await expect.poll(() => page.locator("#rule-table tr[data-id]").count()).toBe(2);
+    await page.locator("#rule-table tr[data-id=order-delivered] .toggle").click();
+    await expect.poll(() => page.locator("#rule-table tr[data-id=order-delivered] .badge").textContent()).toBe("Disabled");
+    expect((await call("GET", "/v1/rules/order-delivered")).body.enabled).toBe(false);
     await page.locator("#dry-run-event").fill(JSON.stringify({ type: "order.status_changed", to: ["member-3", "member-4"], data: { order: 77, status: "courier", courier: "Ivan" } }));
     await page.locator("#dry-run-go").click();
     await expect.poll(() => page.locator("#dry-run-results [data-rule]").count()).toBe(2);
@@ -203,6 +215,12 @@ describe("admin UI", () => {
     await expect.poll(() => page.locator("#topics .badge").allTextContents()).toEqual(["newsletter"]);
     await expect.poll(() => page.locator("#history tbody tr").count()).toBeGreaterThanOrEqual(3);
     await screenshot(page, "admin-subscriber");
+    await page.goto(`${herald.url}/admin/#/subscribers/member-199`);
+    await expect.poll(() => page.locator("#erase").count()).toBe(1);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.locator("#erase").click();
+    await expect.poll(() => page.locator("#subscribers").count()).toBe(1);
+    expect((await call("GET", "/v1/subscribers/member-199")).status).toBe(404);
     expect(errors).toEqual([]);
     await context.close();
   });

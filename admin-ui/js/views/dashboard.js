@@ -1,4 +1,3 @@
-import uPlot from "/admin/vendor/uplot.esm.js";
 import { api } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
 import { currentLang, t } from "../i18n.js";
@@ -67,7 +66,8 @@ export async function dashboardView() {
       const width = Math.max(260, box.clientWidth || charts.clientWidth - 40);
       const data = [xs, ...SERIES.map(([s]) => series.channels[name][s])];
       plots.push(
-        new uPlot(
+        // uPlot comes as its minified classic-script build (index.html), which defines this global.
+        new globalThis.uPlot(
           {
             width,
             height: 200,
