@@ -76,6 +76,15 @@ describe("sms channel", () => {
     expect(peer.messages.at(-1)!.body).toBe("ж".repeat(69));
   });
 
+  it("applies SMS_MAX_CHARACTERS and Twilio's 1,600-character cap before calling Twilio", async () => {
+    const before = peer.messages.length;
+    expect(await build({ SMS_MAX_CHARACTERS: "20" }).send(message("a".repeat(21)), ctx)).toMatchObject({ ok: false, code: "too_long", message: "the SMS has 21 characters, more than SMS_MAX_CHARACTERS=20" });
+    expect(await build({ SMS_MAX_SEGMENTS: "30" }).send(message("a".repeat(1700)), ctx)).toMatchObject({ ok: false, code: "too_long", retryable: false });
+    expect(peer.messages.length).toBe(before);
+    expect(await build({ SMS_MAX_SEGMENTS: "30", SMS_OVER_LIMIT: "truncate" }).send(message("a".repeat(1700)), ctx)).toMatchObject({ ok: true });
+    expect(peer.messages.at(-1)!.body).toHaveLength(1600);
+  });
+
   it("refuses an empty text as final", async () => {
     expect(await build().send(message("   "), ctx)).toMatchObject({ ok: false, code: "empty_message", retryable: false });
   });

@@ -4,17 +4,18 @@ import { E164 } from "../core/schemas/common.js";
 import { SmsContent } from "../core/schemas/template.js";
 import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./sms/gateway.js";
 import type { SmsProvider } from "./sms/provider.js";
-import { countSegments, fitToSegments } from "./sms/segments.js";
+import { limitLength } from "./sms/length-limit.js";
+import { countSegments } from "./sms/segments.js";
 import { createTwilioProvider } from "./sms/twilio.js";
 
 /**
  * SMS through Twilio or a generic HTTP gateway, chosen by configuration (`SMS_PROVIDER`, else Twilio
  * when `TWILIO_ACCOUNT_SID` is set, else the gateway when `SMS_GATEWAY_URL` is set).
  *
- * Length policy: a text longer than `SMS_MAX_SEGMENTS` parts (default 10, Twilio's advice; its hard
- * cap is 1,600 characters) is refused as a final, non-retryable `too_long` failure by default, because
- * a silently shortened order or login message can mislead; `SMS_OVER_LIMIT=truncate` cuts it instead,
- * between code points, to the longest prefix that fits. The engine's own truncation
+ * Length policy: a text longer than `SMS_MAX_SEGMENTS` parts (default 10, Twilio's advice), than
+ * `SMS_MAX_CHARACTERS` when set, or than Twilio's own cap of 1,600 characters is refused as a final,
+ * non-retryable `too_long` failure by default, because a silently shortened order or login message can
+ * mislead; `SMS_OVER_LIMIT=truncate` cuts it instead, between code points, to the longest prefix that fits. The engine's own truncation
  * (`limits.bodyMaxLength`) is left unset on purpose: it counts code points, not what carriers bill.
  */
 export const smsChannel = defineChannel({
@@ -35,7 +36,8 @@ export const smsChannel = defineChannel({
     gatewayFormat: { type: "string", default: "json", env: "SMS_GATEWAY_FORMAT", description: "json or form (application/x-www-form-urlencoded); ignored for GET" },
     gatewayIdPath: { type: "string", env: "SMS_GATEWAY_ID_PATH", description: "Dotted path of the gateway's message id in its JSON answer, e.g. data.messageId" },
     maxSegments: { type: "number", default: 10, env: "SMS_MAX_SEGMENTS", description: "Longest SMS allowed, in billed parts (153 GSM-7 or 67 UCS-2 units each)" },
-    overLimit: { type: "string", default: "refuse", env: "SMS_OVER_LIMIT", description: "refuse (final failure too_long) or truncate, for a text over SMS_MAX_SEGMENTS" },
+    maxCharacters: { type: "number", env: "SMS_MAX_CHARACTERS", description: "Longest SMS allowed, in characters (code points); unset: only SMS_MAX_SEGMENTS applies" },
+    overLimit: { type: "string", default: "refuse", env: "SMS_OVER_LIMIT", description: "refuse (final failure too_long) or truncate, for a text over SMS_MAX_SEGMENTS or SMS_MAX_CHARACTERS" },
     timeoutMs: { type: "number", default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout" },
   },
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
@@ -64,6 +66,8 @@ export const smsChannel = defineChannel({
     if (!Number.isInteger(maxSegments) || maxSegments < 1) throw bad("SMS_MAX_SEGMENTS: must be a whole number of at least 1");
     const overLimit = config.overLimit ?? "refuse";
     if (overLimit !== "refuse" && overLimit !== "truncate") throw bad("SMS_OVER_LIMIT: use refuse or truncate");
+    const maxCharacters = config.maxCharacters;
+    if (maxCharacters !== undefined && (!Number.isInteger(maxCharacters) || maxCharacters < 1)) throw bad("SMS_MAX_CHARACTERS: must be a whole number of at least 1");
     const timeoutMs = config.timeoutMs ?? 10_000;
 
     const choice = config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
@@ -107,20 +111,11 @@ export const smsChannel = defineChannel({
         if (!E164.safeParse(to).success) {
           return { ok: false, code: "invalid_address", message: "the subscriber's phone number is not in E.164 form (+ and up to 15 digits)", retryable: false, undeliverable: true };
         }
-        let text = message.content.text;
-        if (text.trim() === "") return { ok: false, code: "empty_message", message: "the rendered SMS text is empty", retryable: false };
-        const info = countSegments(text);
-        if (info.segments > maxSegments) {
-          if (overLimit === "refuse") {
-            return {
-              ok: false,
-              code: "too_long",
-              message: `the SMS needs ${info.segments} ${info.encoding} parts (${info.characters} characters), more than SMS_MAX_SEGMENTS=${maxSegments}`,
-              retryable: false,
-            };
-          }
-          text = fitToSegments(text, maxSegments);
-        }
+        if (message.content.text.trim() === "") return { ok: false, code: "empty_message", message: "the rendered SMS text is empty", retryable: false };
+        // Twilio refuses bodies over 1,600 characters (error 21617); counted in UTF-16 units to be safe.
+        const limited = limitLength(message.content.text, { maxSegments, maxCharacters, providerMaxUnits: provider.id === "twilio" ? 1600 : undefined, policy: overLimit });
+        if (!limited.ok) return { ok: false, code: "too_long", message: limited.message, retryable: false };
+        const text = limited.text;
         return provider.send({ to, text, notificationId: message.notificationId }, ctx);
       },
       ...(provider?.webhook ? { webhook: provider.webhook } : {}),
