@@ -60,13 +60,15 @@ describe("sms over a generic HTTP gateway", () => {
 
   it("speaks Kannel's GET sendsms with fields in the query, and succeeds on 202 text without an id", async () => {
     const env = {
-      SMS_GATEWAY_URL: `${peer.url}/cgi-bin/sendsms`,
+      // Credentials go in the URL (a secret setting, masked), not in the body template (shown to admins).
+      SMS_GATEWAY_URL: `${peer.url}/cgi-bin/sendsms?username=herald&password=${peer.apiKey}`,
       SMS_GATEWAY_METHOD: "GET",
-      SMS_GATEWAY_BODY: JSON.stringify({ username: "herald", password: peer.apiKey, to: "{{to}}", text: "{{text}}", "dlr-id": "{{id}}" }),
+      SMS_GATEWAY_BODY: JSON.stringify({ to: "{{to}}", text: "{{text}}", "dlr-id": "{{id}}" }),
     };
     const result = await build(env).send(message("Код 1234 & #хэш"), ctx);
     expect(result).toEqual({ ok: true, providerMessageId: undefined });
     expect(peer.received.at(-1)).toMatchObject({ route: "kannel", phone: "+79161234567", message: "Код 1234 & #хэш", ref: `ntf_gw_${n}` });
+    expect(JSON.stringify(createChannelRegistry([smsChannel], env).describe())).not.toContain(peer.apiKey);
   });
 
   it("reports the gateway's refusal as a final failure with its reason", async () => {

@@ -32,7 +32,7 @@ export const smsChannel = defineChannel({
     gatewayUrl: { type: "url", secret: true, env: "SMS_GATEWAY_URL", description: "Generic gateway endpoint (may carry a key in its query)" },
     gatewayMethod: { type: "string", default: "POST", env: "SMS_GATEWAY_METHOD", description: "GET (fields in the query), POST, PUT or PATCH" },
     gatewayHeaders: { type: "string", secret: true, env: "SMS_GATEWAY_HEADERS", description: 'Extra headers as a JSON object, e.g. {"authorization":"Bearer …"}' },
-    gatewayBody: { type: "string", default: DEFAULT_GATEWAY_BODY, env: "SMS_GATEWAY_BODY", description: "JSON template of the fields; string values may use {{to}}, {{text}} and {{id}}" },
+    gatewayBody: { type: "string", default: DEFAULT_GATEWAY_BODY, env: "SMS_GATEWAY_BODY", description: "JSON template of the fields; string values may use {{to}}, {{text}} and {{id}}. Shown to admins: keep credentials in SMS_GATEWAY_URL or SMS_GATEWAY_HEADERS" },
     gatewayFormat: { type: "string", default: "json", env: "SMS_GATEWAY_FORMAT", description: "json or form (application/x-www-form-urlencoded); ignored for GET" },
     gatewayIdPath: { type: "string", env: "SMS_GATEWAY_ID_PATH", description: "Dotted path of the gateway's message id in its JSON answer, e.g. data.messageId" },
     maxSegments: { type: "number", default: 10, env: "SMS_MAX_SEGMENTS", description: "Longest SMS allowed, in billed parts (153 GSM-7 or 67 UCS-2 units each)" },
