@@ -15,8 +15,9 @@ import { createTwilioProvider } from "./sms/twilio.js";
  * Length policy: a text longer than `SMS_MAX_SEGMENTS` parts (default 10, Twilio's advice), than
  * `SMS_MAX_CHARACTERS` when set, or than Twilio's own cap of 1,600 characters is refused as a final,
  * non-retryable `too_long` failure by default, because a silently shortened order or login message can
- * mislead; `SMS_OVER_LIMIT=truncate` cuts it instead, between code points, to the longest prefix that fits. The engine's own truncation
- * (`limits.bodyMaxLength`) is left unset on purpose: it counts code points, not what carriers bill.
+ * mislead; `SMS_OVER_LIMIT=truncate` cuts it instead, between code points, to the longest prefix that
+ * fits (see sms/length-limit.ts). The engine's own truncation (`limits.bodyMaxLength`) is left unset
+ * on purpose: it counts code points, not what carriers bill.
  */
 export const smsChannel = defineChannel({
   id: "sms",
