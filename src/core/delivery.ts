@@ -133,7 +133,9 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       const suppressed = await store.suppressions.reason(delivery.channel, address);
       if (suppressed !== undefined) return fail("suppressed", `the ${delivery.channel} address is suppressed: ${suppressed}`, true);
     }
-    const unsubscribeUrl = policy.critical ? undefined : await deps.unsubscribeUrl(context.subscriber.id, delivery.channel);
+    // Signing a link costs an HMAC: only for channels that carry one, or content that shows one.
+    const wantsLink = !policy.critical && (definition.unsubscribeLinks === true || mentionsUnsubscribe(content));
+    const unsubscribeUrl = wantsLink ? await deps.unsubscribeUrl(context.subscriber.id, delivery.channel) : undefined;
     context.notification.unsubscribeUrl = unsubscribeUrl ?? null;
 
     const rendered = await renderChannelContent(definition, content, context);
@@ -193,6 +195,15 @@ function messagePolicy(ctx: DeliveryContext): MessagePolicy {
     category: broadcast ? (broadcast.category ?? "broadcasts") : (rule?.category ?? ctx.notification.ruleId),
     preferences: parsed?.success ? parsed.data : undefined,
   };
+}
+
+// Template content objects live as long as the cached template record: remember the answer per object.
+const mentions = new WeakMap<object, boolean>();
+function mentionsUnsubscribe(content: unknown): boolean {
+  if (!content || typeof content !== "object") return false;
+  let hit = mentions.get(content);
+  if (hit === undefined) mentions.set(content, (hit = JSON.stringify(content).includes("unsubscribeUrl")));
+  return hit;
 }
 
 function fail(code: string, message: string, undeliverable = false): { failure: Failure } {

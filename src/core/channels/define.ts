@@ -168,6 +168,8 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
   describe?(rendered: Record<string, unknown>): Record<string, unknown>;
   /** The subscriber's address on this channel; null when they have none (the step fails over to the fallback). */
   address?(subscriber: ChannelMessage<unknown>["subscriber"]): string | null;
+  /** The channel puts an unsubscribe link in every non-critical message (email's List-Unsubscribe): sign one for it. */
+  unsubscribeLinks?: boolean;
   /** `defer`: the subscriber's quiet hours hold non-critical messages until they end (SMS, push). Default: never deferred. */
   quietHours?: "defer";
   /**
