@@ -26,7 +26,6 @@ const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
 export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
   const url = new URL(config.url);
   if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error("SMTP_URL: must start with smtp:// or smtps://");
-  const probeUrl = `http://${url.hostname.includes(":") ? `[${url.hostname}]` : url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}/`;
   const transport = nodemailer.createTransport({
     url: config.url,
     pool: true,
@@ -44,8 +43,13 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
   return {
     name: "smtp",
     async send(email: OutgoingEmail, ctx: SendContext): Promise<SendResult> {
-      const blocked = await refusedHost(probeUrl, ctx);
-      if (blocked) return blocked;
+      try {
+        // nodemailer opens its own sockets, so the engine's SSRF guard is asked before each send.
+        await ctx.checkHost(url.hostname);
+      } catch (error) {
+        if (error instanceof OutboundError) return { ok: false, code: error.code, message: error.message, retryable: error.code !== "blocked_address" };
+        return smtpFailure(error as SmtpError);
+      }
       try {
         const info = await transport.sendMail({
           from: email.from,
@@ -66,20 +70,6 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
     },
     close: () => transport.close(),
   };
-}
-
-/**
- * The engine's SSRF policy lives in its fetch; SMTP opens sockets itself. Asking that fetch with an
- * already-aborted signal applies the same policy (private addresses, resolved names) without any I/O:
- * a refused host throws `blocked_address` before the request would start.
- */
-async function refusedHost(probeUrl: string, ctx: SendContext): Promise<SendResult | undefined> {
-  try {
-    await ctx.fetch(probeUrl, { method: "HEAD", signal: AbortSignal.abort(), timeoutMs: 1000 });
-  } catch (error) {
-    if (error instanceof OutboundError && error.code === "blocked_address") return { ok: false, code: "blocked_address", message: error.message, retryable: false };
-  }
-  return undefined;
 }
 
 /** 4xx replies and connection trouble are worth another try; 5xx replies are final. */

@@ -5,12 +5,11 @@ import { startSmtpPeer, type SmtpPeer } from "../../tests/peers/smtp.js";
 import type { ChannelInstance, ChannelMessage, SendContext, WebhookRequest } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
-import { createOutboundFetch } from "../core/net/outbound.js";
 import { renderContent, type TemplateContext } from "../core/rendering.js";
 import { compileEmail } from "./email-compile.js";
 import { smtpProvider } from "./email-smtp.js";
 import { createEmailChannel, emailChannel } from "./email.js";
+import { createSendContext } from "../core/channels/send-context.js";
 
 const nodeEmail = createEmailChannel({ smtp: smtpProvider });
 const FROM = "Shop <no-reply@shop.example>";
@@ -26,7 +25,7 @@ afterAll(async () => {
   await Promise.all([smtp.close(), resend.close()]);
 });
 
-const ctx = (allowPrivateNetwork = true, clock: Clock = systemClock): SendContext => ({ fetch: createOutboundFetch({ allowPrivateNetwork }), clock, logger: silentLogger });
+const ctx = (allowPrivateNetwork = true, clock: Clock = systemClock): SendContext => createSendContext({ allowPrivateNetwork, clock });
 const opened: ChannelInstance<unknown>[] = [];
 function instance(env: Record<string, string>, channel = nodeEmail): ChannelInstance<unknown> {
   const made = createChannelRegistry([channel], env).get("email")!.instance!;
@@ -68,7 +67,23 @@ async function message(data: Record<string, unknown>, options: { subject?: strin
   };
 }
 
-// The shared suite, against the HTTP provider: its failures are HTTP statuses with Retry-After.
+// The shared suite over SMTP: "a 5xx" is a 451 (try later), "a 4xx" a 550 (no such user); SMTP has no Retry-After.
+channelConformance({
+  channel: nodeEmail,
+  content: { subject: "Order 1234", html: "<p>Order <b>1234</b> is with the courier</p>" },
+  timeoutEnv: "EMAIL_TIMEOUT_MS",
+  peer: () => ({
+    env: { EMAIL_FROM: FROM, SMTP_URL: smtp.url },
+    unreachableEnv: { EMAIL_FROM: FROM, SMTP_URL: "smtp://u:p@127.0.0.1:9" },
+    failNext: (status) => smtp.script.push({ reply: status >= 500 ? 451 : 550 }),
+    codeFor: (status) => (status >= 500 ? "smtp_451" : "smtp_550"),
+    retryAfter: false,
+    hangNext: () => smtp.script.push({ delayMs: 2000 }),
+    acceptedIds: () => smtp.acceptedIds(),
+  }),
+});
+
+// The same suite against the HTTP provider: its failures are HTTP statuses with Retry-After.
 channelConformance({
   channel: emailChannel,
   content: { subject: "Order 1234", html: "<p>Order <b>1234</b> is with the courier</p>" },
@@ -274,12 +289,18 @@ describe("email webhook (Resend events, Svix signatures)", () => {
 });
 
 describe("email configuration", () => {
-  it("needs a provider once EMAIL_FROM is set", () => {
-    expect(() => createChannelRegistry([nodeEmail], { EMAIL_FROM: FROM })).toThrow(/no provider/);
+  it("is not configured until SMTP or the HTTP API is", () => {
+    const entry = createChannelRegistry([nodeEmail], { EMAIL_FROM: FROM }).get("email")!;
+    expect(entry.instance).toBeUndefined();
+    expect(entry.missing).toEqual(["SMTP_URL or EMAIL_API_KEY"]);
   });
 
   it("says plainly that SMTP is missing where no SMTP provider is injected (Workers), without echoing SMTP_URL", () => {
-    expect(() => createChannelRegistry([emailChannel], { EMAIL_FROM: FROM, SMTP_URL: "smtp://u:topsecret@mail.example:587" })).toThrow(/SMTP is not available on this runtime/);
+    const workers = createChannelRegistry([emailChannel], { EMAIL_FROM: FROM, SMTP_URL: "smtp://u:topsecret@mail.example:587" });
+    expect(workers.get("email")!.instance).toBeUndefined();
+    expect(workers.get("email")!.missing[0]).toMatch(/EMAIL_API_KEY .*TCP sockets/);
+    expect(JSON.stringify(workers.describe())).not.toContain("topsecret");
+    expect(() => createChannelRegistry([nodeEmail], { EMAIL_FROM: FROM, EMAIL_PROVIDER: "sendgrid", EMAIL_API_KEY: "k" })).toThrow(/EMAIL_PROVIDER: must be smtp or resend/);
     try {
       createChannelRegistry([nodeEmail], { EMAIL_FROM: FROM, SMTP_URL: "http://u:topsecret@mail.example" });
       expect.unreachable();

@@ -67,6 +67,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     hideSTARTTLS: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    // Channels under test keep pooled connections open; close() should not wait the default 30 s for them.
+    closeTimeout: 100,
     size: 10 * 1024 * 1024,
     onAuth(auth, _session, callback) {
       if (auth.username === USER && auth.password === PASS) callback(null, { user: USER });
