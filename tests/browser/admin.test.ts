@@ -44,6 +44,10 @@ beforeAll(async () => {
       }),
     );
   }
+  // A channel that is not configured here: its deliveries fail, for the dashboard's failure list.
+  ok(await call("PUT", "/v1/templates/ops", { channels: { mattermost: { text: "Alert: {{data.text}}" } } }));
+  ok(await call("PUT", "/v1/rules/ops", { event: "ops.alert", steps: [{ channel: "mattermost", template: "ops" }] }));
+  ok(await call("POST", "/v1/events", { id: "ops-1", type: "ops.alert", to: "member-2", data: { text: "disk full" } }));
   // Some history for the dashboard and the subscriber page.
   for (const n of [1, 2, 3]) ok(await call("POST", "/v1/events", { id: `ev-${n}`, type: "order.status_changed", to: "member-1", data: { order: 1000 + n, status: "courier", courier: "Almaz" } }));
 });
@@ -143,7 +147,7 @@ describe("admin UI", () => {
   it("shows the matching rule in a dry run", async () => {
     const { page, context, errors } = await loggedInPage();
     await page.locator("[data-nav=rules]").click();
-    await expect.poll(() => page.locator("#rule-table tr[data-id]").count()).toBe(2);
+    await expect.poll(() => page.locator("#rule-table tr[data-id]").count()).toBe(3);
     await page.locator("#rule-table tr[data-id=order-delivered] .toggle").click();
     await expect.poll(() => page.locator("#rule-table tr[data-id=order-delivered] .badge").textContent()).toBe("Disabled");
     expect((await call("GET", "/v1/rules/order-delivered")).body.enabled).toBe(false);
@@ -198,6 +202,12 @@ describe("admin UI", () => {
     await screenshot(page, "admin-broadcasts");
     await expect.poll(() => inbox.locator("#list li .body").allTextContents()).toContain("20% off everything, Member 7");
     await screenshot(inbox, "admin-broadcast-inbox");
+    // Reading it shows up on the dashboard as "seen", next to the failed alert.
+    await inbox.locator("#list li").first().click();
+    await page.locator("[data-nav=dashboard]").click();
+    await expect.poll(() => page.locator("#failure-table tr[data-delivery]").count()).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.locator("#charts [data-channel=realtime] canvas").count()).toBe(1);
+    await screenshot(page, "admin-dashboard-activity");
     expect(errors).toEqual([]);
     await inbox.close();
     await context.close();

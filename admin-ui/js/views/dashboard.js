@@ -59,20 +59,23 @@ export async function dashboardView() {
     const names = Object.keys(series.channels).sort();
     if (names.length === 0) return mount(charts, h("div.panel", h("p.muted", t("dash.noData"))));
     mount(charts);
-    const xs = series.times.map((ms) => ms / 1000);
+    // One more x at the end of the last bucket, repeating its value, so the current bucket has width.
+    const xs = [...series.times, series.times.at(-1) + series.bucketMs].map((ms) => ms / 1000);
     for (const name of names) {
       const box = h("div.chart");
       charts.append(h("div.panel", { dataset: { channel: name } }, h("h2", name), box));
-      const width = Math.max(260, box.clientWidth || charts.clientWidth - 40);
-      const data = [xs, ...SERIES.map(([s]) => series.channels[name][s])];
+      const width = Math.max(240, box.clientWidth);
+      const data = [xs, ...SERIES.map(([s]) => [...series.channels[name][s], series.channels[name][s].at(-1)])];
       plots.push(
         // uPlot comes as its minified classic-script build (index.html), which defines this global.
         new globalThis.uPlot(
           {
             width,
             height: 200,
-            series: [{}, ...SERIES.map(([s, stroke]) => ({ label: t(`dash.${s}`), stroke, width: 2, points: { show: false } }))],
-            axes: [{}, { size: 40 }],
+            // Counts per time bucket: steps, so a bucket reads as one level rather than a slope between buckets.
+            series: [{}, ...SERIES.map(([s, stroke]) => ({ label: t(`dash.${s}`), stroke, width: 2, points: { show: false }, paths: globalThis.uPlot.paths.stepped({ align: 1 }) }))],
+            // Counts are whole numbers: whole-number ticks only.
+            axes: [{}, { size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] }],
             scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
             legend: { live: false },
           },
@@ -137,7 +140,10 @@ export async function dashboardView() {
     h("div.panel", failures),
     h("div.panel", channelsBox),
   );
-  // Charts measured their width before being attached: redraw once the page is in place.
-  requestAnimationFrame(() => refresh().catch(() => {}));
-  return { el, cleanup: () => (clearInterval(timer), plots.forEach((p) => p.destroy())) };
+  // Charts are first drawn before the page is attached (no width yet), and screens turn: follow the boxes' width.
+  const resize = new ResizeObserver(() => {
+    for (const p of plots) p.setSize({ width: Math.max(240, p.root.parentElement.clientWidth), height: 200 });
+  });
+  resize.observe(charts);
+  return { el, cleanup: () => (clearInterval(timer), resize.disconnect(), plots.forEach((p) => p.destroy())) };
 }
