@@ -102,6 +102,10 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     }
 
     const status: DeliveryStatus = result.retryable ? "dead" : "failed";
+    // The provider said this address can never be reached (Twilio 21610 "unsubscribed", SMTP 550): never try it again.
+    if (result.undeliverable && "send" in prepared && prepared.address) {
+      await store.suppressions.add(delivery.channel, [{ address: prepared.address, reason: error }], finished);
+    }
     metrics.deliveryFinished(delivery.channel, status, (finished - ctx.event.receivedAt) / 1000);
     logger.log("error", `delivery ${status}`, { ...logFields, error });
     return {
@@ -113,7 +117,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   };
 
   /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
-  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult>; facts: () => Record<string, unknown> | undefined }> {
+  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult>; facts: () => Record<string, unknown> | undefined; address?: string }> {
     const { delivery } = ctx;
     const channel = channels.get(delivery.channel);
     if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
@@ -159,7 +163,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     };
     const instance = channel.instance;
     const limit = limiterFor(definition.id, definition.limits.concurrency);
-    return { send: () => limit(() => instance.send(message, deps.sendContext)), facts: () => definition.describe?.(finalContent) };
+    return { send: () => limit(() => instance.send(message, deps.sendContext)), facts: () => definition.describe?.(finalContent), address };
   }
 
   async function sendSafely(send: () => Promise<SendResult>): Promise<SendResult> {
