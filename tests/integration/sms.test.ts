@@ -92,4 +92,14 @@ describe("sms end to end", () => {
     expect((await deliveries("sms-e2e-3")).find((d) => d.channel === "sms")!.lastError).toMatch(/suppressed/);
     expect(twilio.messages.length).toBe(before);
   });
+
+  it("suppresses a number Twilio refuses as unsubscribed (21610) at send time, and falls back", async () => {
+    await call("PUT", "/v1/subscribers/stopped", { name: "Stop", phone: "+15005550004", locale: "en" });
+    await call("POST", "/v1/events", { id: "sms-stop-1", type: "order.courier", to: "stopped", data: { order: 90 } });
+    await eventually(() => mattermost.received.find((p) => p.text === "fallback 90"));
+    expect((await deliveries("sms-stop-1")).find((d) => d.channel === "sms")!.lastError).toMatch(/21610|unsubscribed/);
+    await call("POST", "/v1/events", { id: "sms-stop-2", type: "order.courier", to: "stopped", data: { order: 91 } });
+    await eventually(() => mattermost.received.find((p) => p.text === "fallback 91"));
+    expect((await deliveries("sms-stop-2")).find((d) => d.channel === "sms")!.lastError).toMatch(/suppressed/);
+  });
 });
