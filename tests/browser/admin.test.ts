@@ -144,6 +144,23 @@ describe("admin UI", () => {
     await context.close();
   });
 
+  it("creates a template from scratch", async () => {
+    const { page, context, errors } = await loggedInPage();
+    await page.locator("[data-nav=templates]").click();
+    await page.locator("#new-template-key").fill("welcome");
+    await page.locator("#new-template-key").press("Enter");
+    await expect.poll(() => page.locator("#template-editor").count()).toBe(1);
+    await page.locator("#add-channel").selectOption("realtime");
+    await page.locator('[data-path="channels.realtime.title"]').fill("Welcome, {{subscriber.name}}");
+    await page.locator('[data-path="channels.realtime.body"]').fill("Glad you are here");
+    await expect.poll(() => page.locator("#preview [data-channel=realtime] .t").textContent()).toBe("Welcome, Alice");
+    await page.locator("#save").click();
+    await expect.poll(() => page.locator("#version-list li").count()).toBe(1);
+    expect((await call("GET", "/v1/templates/welcome")).body).toMatchObject({ version: 1, channels: { realtime: { title: "Welcome, {{subscriber.name}}", body: "Glad you are here" } } });
+    expect(errors.filter((e) => !e.includes("status of 404"))).toEqual([]);
+    await context.close();
+  });
+
   it("shows the matching rule in a dry run", async () => {
     const { page, context, errors } = await loggedInPage();
     await page.locator("[data-nav=rules]").click();
@@ -160,10 +177,21 @@ describe("admin UI", () => {
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-3]").textContent()).toContain("Курьер Ivan в пути");
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-4]").textContent()).toContain("Courier Ivan is on the way");
     await screenshot(page, "admin-rules");
+    // Editing: the API's field errors come back next to the rule.
+    await page.locator("#rule-table tr[data-id=order-courier] a").click();
+    await expect.poll(() => page.locator("#rule-id").inputValue()).toBe("order-courier");
+    const edited = JSON.parse(await page.locator("#rule-json").inputValue());
+    edited.steps[0].template = "no-such-template";
+    await page.locator("#rule-json").fill(JSON.stringify(edited, null, 2));
+    await page.locator("#rule-save").click();
+    await expect.poll(() => page.locator("#rule-errors li").allTextContents()).toEqual(['steps.0.template: no template "no-such-template"']);
+    await screenshot(page, "admin-rule-invalid");
+    expect((await call("GET", "/v1/rules/order-courier")).body.steps[0].template).toBe("order-status");
     // Nothing was sent.
     const events = await call("GET", "/v1/events/evt_dry_run");
     expect(events.status).toBe(404);
-    expect(errors).toEqual([]);
+    // The refused save is logged by the browser as a 400; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes("status of 400"))).toEqual([]);
     await context.close();
   });
 

@@ -17,7 +17,7 @@ const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "h
 export async function templatesView() {
   const lang = currentLang();
   const { items } = await api("GET", "/v1/admin/templates");
-  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+-]*", required: true });
+  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+\\-]*", required: true });
   const el = h(
     "section#templates",
     h("h1", t("tpl.title")),
