@@ -1,3 +1,4 @@
+import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
 import { api, eventually, type HeraldProcess, startHerald } from "../support/server.js";
@@ -90,6 +91,31 @@ describe("admin authentication", () => {
     const s = await session();
     expect((await s.send("POST", "/v1/admin/logout")).status).toBe(204);
     expect((await s.send("GET", "/v1/admin/templates")).status).toBe(401);
+  });
+
+  it("generates and prints a password once when HERALD_ADMIN_PASSWORD is unset, and keeps only its hash", async () => {
+    const first = await startHerald();
+    const databaseUrl = first.databaseUrl;
+    let password: string;
+    try {
+      password = /admin password for \/admin\/ \(shown once, store it now\): (\S+)/.exec(first.logs.join(""))![1]!;
+      const login = (pw: string) => fetch(`${first.url}/v1/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: pw }) });
+      expect((await login(password)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    const db = createClient({ url: databaseUrl });
+    const stored = (await db.execute("SELECT value FROM settings WHERE key = 'admin_password_pbkdf2'")).rows[0]!.value as string;
+    db.close();
+    expect(stored).toMatch(/^pbkdf2-sha256\$100000\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    const again = await startHerald({ databaseUrl });
+    try {
+      expect(again.logs.join("")).not.toContain("admin password");
+      const res = await fetch(`${again.url}/v1/admin/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password }) });
+      expect(res.status).toBe(200);
+    } finally {
+      await again.stop();
+    }
   });
 
   it("throttles login attempts, refusing even the right password until the window passes", async () => {
@@ -200,21 +226,23 @@ describe("admin API", () => {
   });
 
   it("broadcasts ad hoc content to subscribers with a field value, and lists broadcasts", async () => {
-    for (const [id, city] of [["city-1", "Omsk"], ["city-2", "Omsk"], ["city-3", "Tver"]]) await call("PUT", `/v1/subscribers/${id}`, { name: id, data: { city } });
+    for (const [id, city] of [["city-1", "Omsk"], ["city-2", "Omsk"], ["city-3", "Tver"], ["city-4", "Omsk"]]) await call("PUT", `/v1/subscribers/${id}`, { name: id, data: { city } });
+    // city-4 muted the broadcast's category: the engine applies it at send time.
+    expect((await call("PATCH", "/v1/subscribers/city-4/preferences", { categories: { news: false } })).status).toBe(200);
     const res = await call("POST", "/v1/broadcasts", { content: { title: "Omsk news", body: "Hello {{subscriber.name}}", url: "https://x.example" }, audience: { field: "data.city", value: "Omsk" }, channels: ["realtime"], category: "news" });
     expect(res.status).toBe(202);
     const done = await eventually(async () => {
       const p = (await call("GET", `/v1/broadcasts/${res.body.id}`)).body;
       return p.status === "done" ? p : undefined;
     });
-    expect(done).toMatchObject({ total: 2, sent: 2, failed: 0 });
+    expect(done).toMatchObject({ total: 3, sent: 2, failed: 0, cancelled: 1 });
     const token = (await call("POST", "/v1/subscribers/city-1/tokens", {})).body.token;
     expect((await api(herald.url, token)("GET", "/v1/me/notifications")).body.items.map((i: any) => i.body)).toContain("Hello city-1");
     const later = await call("POST", "/v1/broadcasts", { content: { title: "Later", body: "b" }, audience: { all: true }, channels: ["realtime"], sendAt: new Date(Date.now() + 3600_000).toISOString() });
     await eventually(async () => (await call("GET", `/v1/broadcasts/${later.body.id}`)).body.status === "scheduled");
     const list = await call("GET", "/v1/broadcasts?limit=5");
     expect(list.body.items.map((b: any) => b.id).slice(0, 2)).toEqual([later.body.id, res.body.id]);
-    expect(list.body.items[1].summary).toMatchObject({ title: "Omsk news", audience: { field: "data.city", value: "Omsk" }, channels: ["realtime"], category: "news", recipients: 2 });
+    expect(list.body.items[1].summary).toMatchObject({ title: "Omsk news", audience: { field: "data.city", value: "Omsk" }, channels: ["realtime"], category: "news", recipients: 3 });
     // Ad hoc content is not one of the templates an admin edits.
     expect((await call("GET", "/v1/admin/templates")).body.items.some((t: any) => t.key.startsWith("herald.broadcast."))).toBe(false);
     const both = await call("POST", "/v1/broadcasts", { template: "dry", content: { title: "x", body: "y" }, audience: { all: true } });
