@@ -2,6 +2,7 @@ import nodemailer from "nodemailer";
 import type { SendContext, SendResult } from "../core/channels/define.js";
 import { OutboundError } from "../core/net/outbound.js";
 import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
+import { createEmailChannel } from "./email.js";
 
 interface SmtpError extends Error {
   code?: string;
@@ -71,6 +72,13 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
     close: () => transport.close(),
   };
 }
+
+/**
+ * The email channel with SMTP as well as the HTTP API: what the Node and Deno entrypoints register
+ * in place of `emailChannel` (same id), e.g.
+ * `builtInChannels.map((c) => (c.id === smtpEmailChannel.id ? smtpEmailChannel : c))`.
+ */
+export const smtpEmailChannel = createEmailChannel({ smtp: smtpProvider });
 
 /** 4xx replies and connection trouble are worth another try; 5xx replies are final. */
 export function smtpFailure(error: SmtpError): SendResult {

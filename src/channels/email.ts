@@ -68,6 +68,8 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
       return { htmlBytes: new TextEncoder().encode(html).length, textChars: htmlToText(html).length };
     },
     address: (subscriber) => subscriber.email ?? null,
+    // List-Unsubscribe goes on every non-critical email, and the layout shows the link, whatever the template says.
+    unsubscribeLinks: true,
     // Either SMTP or the HTTP API will do, so neither field is `required`; without both it is "not configured".
     missing(values) {
       const provider = values.provider ?? (values.smtpUrl ? "smtp" : values.apiKey ? "resend" : undefined);
