@@ -1,12 +1,14 @@
 /**
- * A `fetch` for outbound provider calls on Node, over `node:http(s)` with keep-alive agents.
+ * A `fetch` for outbound provider calls on Node: HTTP/2 to HTTPS origins that speak it (one
+ * connection per origin, see node-http2.ts), else `node:http(s)` with keep-alive agents.
  * Why not the global fetch: on Node 20 it costs about 700 µs of CPU per HTTPS request against
  * about 260 µs for `https.request` (measured by bench/push), and a push broadcast is thousands of
  * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
- * hands anything else to the global fetch.
+ * hands anything else to the global fetch. `HERALD_HTTP2=0` turns HTTP/2 off.
  */
 import http from "node:http";
 import https from "node:https";
+import { http2Request, prefersHttp1 } from "./node-http2.js";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -27,9 +29,19 @@ export const nodeFetch: typeof fetch = (input, init = {}) => {
   const given = init.headers;
   if (given && !(given instanceof Headers) && !Array.isArray(given)) Object.assign(headers, given);
   else new Headers(given).forEach((value, name) => (headers[name] = value));
+  const method = init.method ?? "GET";
+  if (url.protocol === "https:" && process.env.HERALD_HTTP2 !== "0" && !prefersHttp1(url.origin)) {
+    return http2Request(url, { method, headers, body: (body ?? undefined) as string | Uint8Array | undefined, signal: init.signal }, MAX_RESPONSE_BYTES).then(
+      (response) => response ?? http1(url, method, headers, body as string | Uint8Array | null | undefined, init.signal),
+    );
+  }
+  return http1(url, method, headers, body as string | Uint8Array | null | undefined, init.signal);
+};
+
+function http1(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | null | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
   const transport = url.protocol === "https:" ? https : http;
   return new Promise<Response>((resolve, reject) => {
-    const request = transport.request(url, { method: init.method ?? "GET", headers, agent: agents[url.protocol as "http:"], signal: init.signal ?? undefined }, (response) => {
+    const request = transport.request(url, { method, headers, agent: agents[url.protocol as "http:"], signal: signal ?? undefined }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
@@ -56,4 +68,4 @@ export const nodeFetch: typeof fetch = (input, init = {}) => {
     request.on("error", reject);
     request.end(body ?? undefined);
   });
-};
+}

@@ -8,7 +8,7 @@
  */
 import { createECDH, createPublicKey, randomBytes, verify, type ECDH } from "node:crypto";
 import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
-import { createServer as createTlsServer } from "node:https";
+import { createSecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import ece from "http_ece";
 
@@ -76,7 +76,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** `tls` serves HTTPS (as real push services do; `web-push`'s own sender speaks nothing else). */
+/** `tls` serves HTTPS with HTTP/2 and HTTP/1.1 (as real push services do; `web-push`'s own sender speaks only HTTP/1.1). */
 export async function startPushService(options: { decrypt?: boolean; tls?: { key: string; cert: string } } = {}): Promise<PushServicePeer> {
   const decrypt = options.decrypt ?? true;
   const keys = new Map<string, { ecdh: ECDH; auth: Buffer }>();
@@ -125,8 +125,9 @@ export async function startPushService(options: { decrypt?: boolean; tls?: { key
     });
     answer(201, "", { location: `${origin}/message/${++counter}` });
   };
-  const server: Server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
-  server.keepAliveTimeout = 30_000;
+  const secure = options.tls ? createSecureServer({ ...options.tls, allowHTTP1: true }, handler as never) : undefined;
+  const server = (secure ?? createServer(handler)) as Server;
+  if (!secure) server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(peer, {
@@ -141,7 +142,8 @@ export async function startPushService(options: { decrypt?: boolean; tls?: { key
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        // An HTTP/2 server has no closeAllConnections; its sessions end with close().
+        if (!secure) server.closeAllConnections();
         server.close(() => resolve());
       }),
   });

@@ -1,0 +1,76 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createSecureServer, type Http2SecureServer } from "node:http2";
+import { createServer as createHttpsServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
+import { nodeFetch } from "./node-fetch.js";
+
+let h2: Http2SecureServer;
+let h1: Server;
+let h2Url: string;
+let h1Url: string;
+const h2Connections: number[] = [];
+
+beforeAll(async () => {
+  // The servers' certificate is made here and trusted by nothing: this worker skips verification.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+  const dir = mkdtempSync(join(tmpdir(), "herald-h2-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
+  const tls = { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) };
+  h2 = createSecureServer({ ...tls, allowHTTP1: true }, async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.url === "/hang") return;
+    if (req.url === "/empty") return void res.writeHead(204).end();
+    res.writeHead(201, { "content-type": "application/json", "retry-after": "3" });
+    res.end(JSON.stringify({ version: req.httpVersion, method: req.method, ttl: req.headers.ttl, body: Buffer.concat(chunks).toString("hex") }));
+  });
+  h2.on("session", () => h2Connections.push(Date.now()));
+  h1 = createHttpsServer(tls, (req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ version: req.httpVersion }));
+  });
+  await Promise.all([new Promise<void>((r) => h2.listen(0, "127.0.0.1", r)), new Promise<void>((r) => h1.listen(0, "127.0.0.1", r))]);
+  h2Url = `https://127.0.0.1:${(h2.address() as AddressInfo).port}`;
+  h1Url = `https://127.0.0.1:${(h1.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  h1.closeAllConnections();
+  h1.close();
+  h2.close();
+});
+
+describe("nodeFetch over HTTP/2", () => {
+  it("sends HTTPS requests as streams of one connection per origin", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => nodeFetch(`${h2Url}/push`, { method: "POST", headers: { ttl: "60", connection: "keep-alive" }, body: new Uint8Array([1, 2, 255]) })),
+    );
+    for (const response of answers) {
+      expect(response.status).toBe(201);
+      expect(response.headers.get("retry-after")).toBe("3");
+      expect(await response.json()).toEqual({ version: "2.0", method: "POST", ttl: "60", body: "0102ff" });
+    }
+    expect(h2Connections).toHaveLength(1);
+    expect((await nodeFetch(`${h2Url}/empty`)).status).toBe(204);
+  });
+
+  it("falls back to HTTP/1.1 for an origin without h2, and remembers it", async () => {
+    for (let i = 0; i < 2; i++) {
+      const response = await nodeFetch(`${h1Url}/x`);
+      expect(await response.json()).toEqual({ version: "1.1" });
+    }
+  });
+
+  it("times out a hanging stream through the outbound fetch", async () => {
+    const outbound = createOutboundFetch({ allowPrivateNetwork: true, fetch: nodeFetch });
+    const error = await outbound(`${h2Url}/hang`, { method: "POST", body: "x", timeoutMs: 200 }).catch((e) => e);
+    expect(error).toBeInstanceOf(OutboundError);
+    expect(error.code).toBe("timeout");
+    // The connection survives a cancelled stream.
+    expect((await nodeFetch(`${h2Url}/again`)).status).toBe(201);
+  });
+});
