@@ -101,3 +101,22 @@ describe("email compile (MJML once per template version)", () => {
     expect(render(c, context({ order: "<1234>" })).subject).toBe("Order <1234> & more");
   });
 });
+
+describe("email compile, more placeholder positions", () => {
+  it("keeps placeholders in the head (title, preview) and in mj-raw, and leaves mso comments in place", async () => {
+    const c = await compiled(`<mjml><mj-head><mj-title>Order {{data.order}}</mj-title><mj-preview>{{data.preview}}</mj-preview></mj-head>
+      <mj-body><mj-raw><!--[if mso]><p>outlook {{data.order}}</p><![endif]--></mj-raw>
+      <mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section></mj-body></mjml>`);
+    const out = render(c, context({ order: 9, preview: "Your order <ships>" }));
+    expect(out.html).toContain("<title>Order 9</title>");
+    expect(out.html).toContain("Your order &lt;ships&gt;");
+    // MJML merges adjacent Outlook conditionals, so the comment's end moves; its content stays.
+    expect(out.html).toContain("<!--[if mso]><p>outlook 9</p>");
+  });
+
+  it("never reads files through mj-include", async () => {
+    const result = await compileEmail({ subject: "s", mjml: `<mjml><mj-body><mj-include path="/etc/passwd" /><mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section></mj-body></mjml>` });
+    const text = JSON.stringify(result);
+    expect(text).not.toContain("root:");
+  });
+});

@@ -42,7 +42,9 @@ export async function compileEmail(content: { subject: string; mjml: string }): 
 
   let result: Awaited<ReturnType<typeof mjml2html>>;
   try {
-    result = await mjml2html(protectedSource, { validationLevel: "soft", keepComments: false, fonts: {} });
+    // ignoreIncludes: a template must never read server files (mj-include); fonts: no Google Fonts
+    // links added behind the author's back (a request to a third party from every reader's inbox).
+    result = await mjml2html(protectedSource, { validationLevel: "soft", ignoreIncludes: true, fonts: {} });
   } catch (error) {
     return { ok: false, problems: [{ path: "mjml", message: restore((error as Error).message ?? String(error)) }] };
   }

@@ -71,13 +71,13 @@ async function message(data: Record<string, unknown>, options: { subject?: strin
 channelConformance({
   channel: nodeEmail,
   content: { subject: "Order 1234", html: "<p>Order <b>1234</b> is with the courier</p>" },
+  retryAfter: false,
   timeoutEnv: "EMAIL_TIMEOUT_MS",
   peer: () => ({
     env: { EMAIL_FROM: FROM, SMTP_URL: smtp.url },
     unreachableEnv: { EMAIL_FROM: FROM, SMTP_URL: "smtp://u:p@127.0.0.1:9" },
     failNext: (status) => smtp.script.push({ reply: status >= 500 ? 451 : 550 }),
     codeFor: (status) => (status >= 500 ? "smtp_451" : "smtp_550"),
-    retryAfter: false,
     hangNext: () => smtp.script.push({ delayMs: 2000 }),
     acceptedIds: () => smtp.acceptedIds(),
   }),
@@ -318,6 +318,6 @@ describe("email configuration", () => {
   });
 
   it("describes rendered email size", () => {
-    expect(nodeEmail.describe!({ subject: "s", html: "<p>héllo</p>" })).toEqual({ htmlBytes: 13, textChars: 5 });
+    expect(nodeEmail.describe!({ subject: "Заказ 5", html: "<p>héllo</p>" })).toEqual({ htmlBytes: 13, subjectChars: 7 });
   });
 });

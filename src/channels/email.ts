@@ -63,9 +63,11 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     content: EmailContent,
     plainTextFields: ["subject"],
     compile: compileEmail,
+    // Cheap on purpose: the engine asks for these facts on every delivery.
     describe(rendered) {
       const html = typeof rendered.html === "string" ? rendered.html : "";
-      return { htmlBytes: new TextEncoder().encode(html).length, textChars: htmlToText(html).length };
+      const subject = typeof rendered.subject === "string" ? rendered.subject : "";
+      return { htmlBytes: new TextEncoder().encode(html).length, subjectChars: Array.from(subject).length };
     },
     address: (subscriber) => subscriber.email ?? null,
     // List-Unsubscribe goes on every non-critical email, and the layout shows the link, whatever the template says.
