@@ -109,6 +109,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
           );
         },
         webhook: (request, ctx) => resendWebhook(request, values.webhookSecret, ctx),
+        // Not in the contract (it has no shutdown hook): tests and the bench end the SMTP pool with it.
         ...({ close: () => provider.close?.() } as object),
       };
     },
