@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { previewTemplate } from "../../admin/preview.js";
+import { previewTemplate } from "../../preview.js";
 import { AD_HOC_TEMPLATE_PREFIX } from "../../broadcasts.js";
 import { channelContentProblems } from "../../channels/content.js";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";

@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { invalidRequest, notFound, ProblemError, errorMessage } from "../../errors.js";
-import { renderContent, selectContent, templateProblems, type TemplateContext } from "../../rendering.js";
-import { channelContentProblems, renderChannelContent } from "../../channels/content.js";
+import { invalidRequest, notFound, ProblemError } from "../../errors.js";
+import { templateProblems } from "../../rendering.js";
+import { channelContentProblems } from "../../channels/content.js";
+import { previewTemplate } from "../../preview.js";
 import { ExternalId } from "../../schemas/common.js";
-import { Template, TemplateInput, TemplatePreviewInput, type TemplateChannels } from "../../schemas/template.js";
+import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { templateView } from "../views.js";
@@ -91,42 +92,10 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const input = c.req.valid("json");
       const record = await store.templates.get(key);
       if (!record) throw notFound("template", key);
-      const subscriber = { id: "preview", ...(input.subscriber ?? {}) } as TemplateContext["subscriber"];
-      const locale = input.locale ?? (typeof subscriber.locale === "string" ? subscriber.locale : null);
-      const context: TemplateContext = {
-        data: input.data ?? {},
-        subscriber: { ...subscriber, locale },
-        event: { id: "evt_preview", type: "preview", topic: null, ...(input.event ?? {}) } as TemplateContext["event"],
-        notification: { id: "ntf_preview", url: typeof input.data?.url === "string" ? input.data.url : null },
-      };
-      const names = input.channels ?? Object.keys(record.body.channels);
-      const channels: Record<string, unknown> = {};
-      const details: Record<string, Record<string, unknown>> = {};
-      for (const name of names) {
-        const content = selectContent(record.body, name, locale);
-        if (!content) continue;
-        const definition = deps.channels.get(name)?.definition;
-        // The same compile + render the engine runs per message, so the preview is what is sent.
-        const rendered = definition ? await renderChannelContent(definition, content, context) : renderLoose(content, context);
-        if (!rendered.ok) {
-          throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", rendered.message, {
-            errors: [{ path: `channels.${name as keyof TemplateChannels}`, message: rendered.message }],
-          });
-        }
-        channels[name] = rendered.content;
-        const described = definition?.describe?.(rendered.content);
-        if (described) details[name] = described;
-      }
-      return c.json({ locale, channels, details }, 200);
+      const result = await previewTemplate(record.body, input, deps.channels);
+      if (!result.ok) throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", result.problems.map((p) => p.message).join("; "), { errors: result.problems });
+      const { ok: _ok, ...view } = result;
+      return c.json(view, 200);
     },
   );
-}
-
-/** Content for a channel this server does not have installed: rendered, but not checked against it. */
-function renderLoose(content: unknown, context: TemplateContext) {
-  try {
-    return { ok: true as const, content: renderContent(content, context) as Record<string, unknown> };
-  } catch (error) {
-    return { ok: false as const, code: "render_failed", message: errorMessage(error) };
-  }
 }

@@ -1,8 +1,8 @@
-import { renderChannelContent } from "../channels/content.js";
-import type { ChannelRegistry } from "../channels/registry.js";
-import { errorMessage, type FieldProblem } from "../errors.js";
-import { renderContent, selectContent, type TemplateContext } from "../rendering.js";
-import type { TemplateInput } from "../schemas/template.js";
+import { renderChannelContent } from "./channels/content.js";
+import type { ChannelRegistry } from "./channels/registry.js";
+import { errorMessage, type FieldProblem } from "./errors.js";
+import { renderContent, selectContent, type TemplateContext } from "./rendering.js";
+import type { TemplateInput } from "./schemas/template.js";
 
 export interface PreviewSample {
   data?: Record<string, unknown>;
