@@ -18,17 +18,22 @@
  *
  * BENCH_RATE (events/s, default 500) and BENCH_ROOM_SIZE (default 10000) change the load, e.g. to
  * find the rate below which Herald's latency is not queueing.
+ *
+ * BENCH_RUNTIME=workerd|deno runs Herald on that runtime instead of Node (workerd: `wrangler dev`
+ * with local D1 and Durable Objects; RSS and CPU are then the workerd process's). BENCH_ONLY=herald
+ * skips Socket.IO. Run it from a copy of the tree nobody edits: `wrangler dev` reloads on changes.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { basename, dirname } from "node:path";
-import { api, startHerald, TEST_API_KEY } from "../tests/support/server.js";
+import { api, startHerald, TEST_API_KEY, type Runtime } from "../tests/support/server.js";
 import { closeAll, inParallel, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
 import { cpuMs, rssKiB, settle } from "./support/realtime-process.js";
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+const RUNTIME = (process.env.BENCH_RUNTIME ?? "node") as Runtime;
 const LATENCY_SECONDS = 10;
 const WARMUP_SECONDS = 1;
 const ROOM_SIZE = Number(process.env.BENCH_ROOM_SIZE ?? 10_000);
@@ -245,8 +250,9 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 async function herald(): Promise<Contender> {
-  const server = await startHerald({ env: { HERALD_LOG_LEVEL: "error" } });
-  const pid = server.proc.pid!;
+  const server = await startHerald({ runtime: RUNTIME, env: { HERALD_LOG_LEVEL: "error" } });
+  // On workerd the process started is npx → wrangler; the Worker runs in its workerd child.
+  const pid = RUNTIME === "workerd" ? descendantNamed(server.proc.pid!, "workerd") : server.proc.pid!;
   const child = { pid, group: true };
   children.add(child);
   const call = api(server.url);
@@ -265,7 +271,7 @@ async function herald(): Promise<Contender> {
   const http = poster(server.url, { authorization: `Bearer ${TEST_API_KEY}` });
   const tokens: string[] = [];
   return {
-    name: "Herald",
+    name: RUNTIME === "node" ? "Herald" : `Herald/${RUNTIME}`,
     pid,
     sendEvent: (key) => http.post("/v1/events", { type: "bench.realtime", id: key, to: "bench-latency", data: { key } }),
     openLatencyClient: (onFrame) => openHeraldSocket(server.url, latencyToken, onFrame),
@@ -290,6 +296,26 @@ async function herald(): Promise<Contender> {
       if (dirname(folder) === tmpdir() && basename(folder).startsWith("herald-test-")) rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** The first process below `root` whose command name is `name` (from /proc). */
+function descendantNamed(root: number, name: string): number {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const below = (pid: number): boolean => pid === root || (parents.has(pid) && pid !== 1 && below(parents.get(pid)!));
+  const found = [...names].find(([pid, comm]) => comm === name && below(pid));
+  if (!found) throw new Error(`no ${name} process below ${root}`);
+  return found[0];
 }
 
 async function startSocketIo(): Promise<{ url: string; proc: ChildProcess }> {
@@ -408,7 +434,7 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 async function main() {
   const loadBefore = load();
   const figures: Figures[] = [];
-  for (const start of [herald, socketIo]) {
+  for (const start of process.env.BENCH_ONLY === "herald" ? [herald] : [herald, socketIo]) {
     const contender = await start();
     try {
       figures.push(await run(contender));
@@ -419,6 +445,12 @@ async function main() {
     await sleep(2_000);
   }
   const [h, s] = figures as [Figures, Figures];
+  if (!s) {
+    console.log(`\nHerald on ${RUNTIME} (${revision()}), ${ROOM_SIZE.toLocaleString("en")} room clients, ${availableParallelism()} cores; load average before ${loadBefore}, after ${load()}`);
+    console.log(JSON.stringify({ latency: h.latency, perConnectionKiB: h.perConnectionKiB, rss: h.rss, fanout: h.fanout, openSeconds: h.openSeconds }, null, 2));
+    console.log(runsLine("Herald", h));
+    return;
+  }
   console.log(`\nHerald real-time benchmark: Herald ${revision()} vs socket.io ${createRequire(import.meta.url)("socket.io/package.json").version}, node ${process.version}, ${availableParallelism()} cores`);
   console.log(`each server its own process, all ${ROOM_SIZE.toLocaleString("en")} clients in this one; load average before ${loadBefore}, after ${load()}\n`);
   console.log(table(h, s));

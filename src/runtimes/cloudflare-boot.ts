@@ -54,6 +54,16 @@ export function d1Store(env: Env): Store {
   return createStore(db, runBatch);
 }
 
+let objectStore: Store | undefined;
+
+/**
+ * One store for all the Durable Objects of an isolate (thousands of inbox objects may share one):
+ * the repositories hold no in-flight promises, so sharing them crosses no request context.
+ */
+export function sharedStore(env: Env): Store {
+  return (objectStore ??= d1Store(env));
+}
+
 let migrated = false;
 
 async function migrateOnce(env: Env): Promise<void> {

@@ -5,7 +5,7 @@ import type { FrameBatch } from "./cloudflare-hub.js";
 /** A Durable Object namespace whose stubs expose the object's RPC methods `T` (and `fetch`). */
 export interface Namespace<T> {
   idFromName(name: string): DurableObjectId;
-  get(id: DurableObjectId): T & { fetch(request: Request): Promise<Response> };
+  get(id: DurableObjectId): T & { fetch(input: Request | string, init?: RequestInit): Promise<Response> };
 }
 
 /** The Worker's bindings (wrangler.toml) and its string settings (vars, secrets, `.dev.vars`). */

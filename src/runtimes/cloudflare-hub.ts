@@ -16,7 +16,7 @@ import { type Env, withTimeout } from "./cloudflare-env.js";
 
 /** A flush reaching at most this many subscribers calls their inbox objects directly (one hop, lowest latency). */
 export const DIRECT_LIMIT = 32;
-/** Subscribers per relay call: 5,000 members → 20 relay calls of 250 inbox calls each. */
+/** Subscribers per relay call: 5,000 members → 20 relay calls of 250 inbox calls each (HERALD_FANOUT_BATCH overrides). */
 export const SHARD_BATCH = 250;
 /** Relay objects; calls spread over them round robin, so one busy topic cannot pin one relay. */
 export const FANOUT_SHARDS = 64;
@@ -39,6 +39,7 @@ export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectH
   let scheduled = false;
   const inflight = new Set<Promise<unknown>>();
   let nextShard = Math.floor(Math.random() * FANOUT_SHARDS);
+  const shardBatch = Number(env.HERALD_FANOUT_BATCH) > 0 ? Number(env.HERALD_FANOUT_BATCH) : SHARD_BATCH;
 
   const track = (what: string, call: Promise<unknown>) => {
     const p = withTimeout(call, CALL_TIMEOUT_MS, what).catch((error) => {
@@ -57,9 +58,9 @@ export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectH
       for (const [subscriberId, frames] of batch) track(`inbox ${subscriberId}`, inboxStub(env, subscriberId).deliver(frames));
       return;
     }
-    for (let i = 0; i < batch.length; i += SHARD_BATCH) {
+    for (let i = 0; i < batch.length; i += shardBatch) {
       const shard = `fanout-${nextShard++ % FANOUT_SHARDS}`;
-      track(shard, env.FANOUT.get(env.FANOUT.idFromName(shard)).relay(batch.slice(i, i + SHARD_BATCH)));
+      track(shard, env.FANOUT.get(env.FANOUT.idFromName(shard)).relay(batch.slice(i, i + shardBatch)));
     }
   }
 

@@ -19,7 +19,7 @@ import { sseResponse } from "../core/realtime/sse.js";
 import { systemClock } from "../core/clock.js";
 import { createRealtime, type Realtime } from "../core/realtime/service.js";
 import type { Store } from "../store/index.js";
-import { d1Store, loggerFor } from "./cloudflare-boot.js";
+import { loggerFor, sharedStore } from "./cloudflare-boot.js";
 import { createDurableObjectHub } from "./cloudflare-hub.js";
 import type { Env } from "./cloudflare-env.js";
 
@@ -51,7 +51,7 @@ export class InboxObject extends DurableObject<Env> {
    */
   private get deps() {
     if (!this.inbox) {
-      const store = d1Store(this.env);
+      const store = sharedStore(this.env);
       const logger = loggerFor(this.env);
       // Typing from this subscriber's own sockets is counted here directly rather than by a call to itself.
       const hub = { ...createDurableObjectHub(this.env, logger), claimTyping: async (topic: string, _id: string, now: number, intervalMs: number) => this.claimTyping(topic, now, intervalMs) };
