@@ -3,6 +3,10 @@ import { mattermostChannel } from "./mattermost.js";
 import { realtimeChannel } from "./realtime.js";
 import { pushChannel } from "./push.js";
 import { smsChannel } from "./sms.js";
+import { emailChannel } from "./email.js";
 
-/** Every channel plugin Herald ships. */
-export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, mattermostChannel, smsChannel];
+/**
+ * Every channel plugin Herald ships. Email here speaks the HTTP API only (it runs on Workers); Node
+ * and Deno swap in `smtpEmailChannel` (email-smtp.ts), which adds SMTP through nodemailer.
+ */
+export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, emailChannel, smsChannel, mattermostChannel];

@@ -2,7 +2,7 @@
  * `npm run start:deno`: Herald under Deno with the same libSQL file store as Node
  * (`PORT`, `DATABASE_URL`). Deno runs the npm packages from node_modules and the `node:` built-ins.
  */
-import { builtInChannels } from "../channels/index.js";
+import { socketChannels } from "../channels/socket-channels.js";
 import { createHerald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
@@ -20,7 +20,7 @@ declare const Deno: {
 const env = Deno.env.toObject();
 const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
 const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
-const herald = await createHerald({ store, env, channels: builtInChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
+const herald = await createHerald({ store, env, channels: socketChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();
 

@@ -3,7 +3,7 @@ import { serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
-import { builtInChannels } from "../channels/index.js";
+import { socketChannels } from "../channels/socket-channels.js";
 import { createHerald } from "../core/engine.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
@@ -26,7 +26,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
     publicUrl: () => listeningUrl,
     env,
-    channels: builtInChannels,
+    channels: socketChannels,
     plugins: builtInPlugins,
     upgradeWebSocket,
     assets: readAssets(),
