@@ -1,4 +1,4 @@
-import mjml2html from "mjml";
+import type mjml2htmlType from "mjml";
 import type { CompileResult, ContentProblem } from "../core/channels/define.js";
 import { withEmailLayout } from "../templates/email-layout.js";
 
@@ -40,8 +40,9 @@ export async function compileEmail(content: { subject: string; mjml: string }): 
   const token = new RegExp(`hbs${nonce}x(\\d+)y`, "g");
   const restore = (text: string) => text.replace(token, (_, i: string) => originals[Number(i)] ?? "");
 
-  let result: Awaited<ReturnType<typeof mjml2html>>;
+  let result: Awaited<ReturnType<typeof mjml2htmlType>>;
   try {
+    const mjml2html = await loadMjml();
     // ignoreIncludes: a template must never read server files (mj-include); fonts: no Google Fonts
     // links added behind the author's back (a request to a third party from every reader's inbox).
     result = await mjml2html(protectedSource, { validationLevel: "soft", ignoreIncludes: true, fonts: {} });
@@ -96,4 +97,13 @@ function placeTokensInRaw(source: string, token: RegExp): string {
     }
   }
   return out + source.slice(last);
+}
+
+// MJML is large (≈650 KB gzipped on Workers) and only needed when a template is compiled, which
+// happens once per template version: load it then, not at start-up (a Worker's cold start, and
+// test pools that never send email, skip it).
+let mjml: Promise<typeof mjml2htmlType> | undefined;
+function loadMjml(): Promise<typeof mjml2htmlType> {
+  mjml ??= import("mjml").then((m) => ((m as { default?: typeof mjml2htmlType }).default ?? (m as unknown as typeof mjml2htmlType)));
+  return mjml;
 }
