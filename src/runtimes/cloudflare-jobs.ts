@@ -30,6 +30,31 @@ export async function drainAndSchedule(env: Env, { herald, hub }: WorkerHerald):
   return finished;
 }
 
+let draining = false;
+let again = false;
+
+/**
+ * At most one drain per isolate: a request that finds one running only asks it to go round again.
+ * Hundreds of accepted events a second would otherwise start hundreds of drains competing for the
+ * same rows. Only flags cross requests here, never a promise (workerd cancels a request that awaits
+ * another request's promise).
+ */
+export async function drainCoalesced(env: Env, worker: WorkerHerald): Promise<void> {
+  if (draining) {
+    again = true;
+    return worker.hub.idle();
+  }
+  draining = true;
+  try {
+    do {
+      again = false;
+      await drainAndSchedule(env, worker);
+    } while (again);
+  } finally {
+    draining = false;
+  }
+}
+
 export class JobsObject extends DurableObject<Env> {
   // An object's events share one context, so its own Herald may be reused across alarms.
   private worker?: Promise<WorkerHerald>;

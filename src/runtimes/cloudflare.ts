@@ -8,7 +8,7 @@
 import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import { acquireHerald, releaseHerald } from "./cloudflare-boot.js";
 import type { Env } from "./cloudflare-env.js";
-import { drainAndSchedule } from "./cloudflare-jobs.js";
+import { drainAndSchedule, drainCoalesced } from "./cloudflare-jobs.js";
 
 export { InboxObject } from "./cloudflare-inbox-object.js";
 export { FanoutObject } from "./cloudflare-fanout-object.js";
@@ -27,7 +27,7 @@ export default {
     }
     // New jobs (an accepted event, a broadcast) or live frames published by this request; the
     // Herald goes back to the pool only when that work is over.
-    const after = response.status === 202 ? drainAndSchedule(env, worker) : worker.hub.idle();
+    const after = response.status === 202 ? drainCoalesced(env, worker) : worker.hub.idle();
     ctx.waitUntil(after.finally(() => releaseHerald(worker)));
     return response;
   },

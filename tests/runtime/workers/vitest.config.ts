@@ -18,12 +18,14 @@ export default defineProject({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}wrangler.toml` },
-      miniflare: { bindings: { HERALD_API_KEY: WORKERS_TEST_API_KEY, HERALD_LOG_LEVEL: "error", HERALD_FANOUT_BATCH: "25", FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "500" } },
+      miniflare: { bindings: { HERALD_API_KEY: WORKERS_TEST_API_KEY, HERALD_LOG_LEVEL: "error", HERALD_FANOUT_BATCH: "25", FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "5000" } },
     }),
   ],
   test: {
     name: "workers",
     root,
+    // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
+    server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
     include: ["tests/runtime/workers/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
