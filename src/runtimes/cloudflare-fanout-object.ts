@@ -1,5 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
+import { systemClock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
+import { createRealtime, type Realtime } from "../core/realtime/service.js";
+import { loggerFor, sharedStore } from "./cloudflare-boot.js";
+import { createDurableObjectHub } from "./cloudflare-hub.js";
 import { type Env, withTimeout } from "./cloudflare-env.js";
 import { CALL_TIMEOUT_MS, type FrameBatch, inboxStub } from "./cloudflare-hub.js";
 
@@ -12,15 +16,23 @@ const PARALLEL = 50;
  * FANOUT_SHARDS of them, picked round robin, so their load spreads evenly.
  */
 export class FanoutObject extends DurableObject<Env> {
+  private realtime?: Realtime;
+
   /** Returns how many sockets the frames reached. */
   async relay(batch: FrameBatch): Promise<number> {
+    // Delivery receipts of the whole batch are recorded together (realtime.delivered batches them).
+    const logger = loggerFor(this.env);
+    this.realtime ??= createRealtime({ store: sharedStore(this.env), hub: createDurableObjectHub(this.env, logger), clock: systemClock, logger });
+    const realtime = this.realtime;
     let reached = 0;
     let next = 0;
     const worker = async () => {
       while (next < batch.length) {
         const [subscriberId, frames] = batch[next++]!;
         try {
-          reached += await withTimeout(inboxStub(this.env, subscriberId).deliver(frames), CALL_TIMEOUT_MS, `inbox ${subscriberId}`);
+          const { sockets, delivered } = await withTimeout(inboxStub(this.env, subscriberId).deliver(frames, { report: true }), CALL_TIMEOUT_MS, `inbox ${subscriberId}`);
+          reached += sockets;
+          if (delivered.length > 0) realtime.delivered(subscriberId, delivered);
         } catch (error) {
           console.warn(JSON.stringify({ level: "warn", msg: "relay could not reach an inbox", subscriberId, error: errorMessage(error) }));
         }

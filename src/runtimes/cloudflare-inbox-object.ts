@@ -44,6 +44,8 @@ export class InboxObject extends DurableObject<Env> {
   private readonly delivery = createCursorDelivery((conn) => this.source(conn));
   private readonly subscriberOf = new WeakMap<object, string>();
   private inbox?: { store: Store; realtime: Realtime };
+  /** While a relay's `deliver` runs: seqs sent live, handed back for the relay to record in one write. */
+  private reported?: number[];
 
   /**
    * The store and the realtime service, without a whole Herald: an object needs only to read its
@@ -72,7 +74,7 @@ export class InboxObject extends DurableObject<Env> {
     return {
       page: async (after: number, limit: number) => (await store.inbox.page(subscriberId, after, limit)).map(inboxItem),
       unread: () => store.inbox.unreadCount(subscriberId),
-      delivered: (seqs: number[]) => realtime.delivered(subscriberId, seqs),
+      delivered: (seqs: number[]) => (this.reported ? this.reported.push(...seqs) : realtime.delivered(subscriberId, seqs)),
     };
   }
 
@@ -144,11 +146,21 @@ export class InboxObject extends DurableObject<Env> {
     });
   }
 
-  /** Live frames for this subscriber (from the hub or a relay). Returns the connections they reached. */
-  async deliver(frames: StreamFrame[]): Promise<number> {
+  /**
+   * Live frames for this subscriber (from the hub or a relay). With `report`, the seqs sent live are
+   * returned instead of recorded here: a relay records those of its 250 subscribers in one write
+   * rather than 250. Items sent later by a catch-up (a gap) are recorded here either way.
+   */
+  async deliver(frames: StreamFrame[], options: { report?: boolean } = {}): Promise<{ sockets: number; delivered: number[] }> {
     const connections = this.connections();
-    for (const conn of connections) this.delivery.deliver(conn, frames);
-    return connections.length;
+    const reported: number[] = [];
+    this.reported = options.report ? reported : undefined;
+    try {
+      for (const conn of connections) this.delivery.deliver(conn, frames);
+    } finally {
+      this.reported = undefined;
+    }
+    return { sockets: connections.length, delivered: [...new Set(reported)] };
   }
 
   private readonly lastTyping = new Map<string, number>();

@@ -55,6 +55,11 @@ it(`fans a room message out to ${MEMBERS * TABS} sockets across relay shards, on
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ id: posted.body.id, seq: 1, body: "Доставка задерживается", topic: ROOM });
   }
+  // Reaching a socket is recorded (delivered indicator), in one write per relay rather than one per member.
+  await eventually(async () => {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM inbox WHERE topic = ? AND delivered_at IS NOT NULL").bind(ROOM).first<{ n: number }>();
+    return row?.n === MEMBERS;
+  }, 30_000);
   expect((await listDurableObjectIds(env.FANOUT)).length).toBeGreaterThanOrEqual(MEMBERS / BATCH);
   console.log(JSON.stringify({ sockets: sockets.length, members: MEMBERS, relays: MEMBERS / BATCH, openMs, fanOutMs }));
   for (const s of sockets) s.ws.close();
