@@ -131,6 +131,13 @@ const heraldCpu = process.cpuUsage(cpu);
 const heraldPeerCpu = (await peer.cpuUs()) - peerCpu;
 const heraldArrived = (await peer.count()) - before;
 
+// BENCH_PUSH_PROFILE=herald stops here: a CPU profile (node --cpu-prof) of Herald's side alone.
+if (process.env.BENCH_PUSH_PROFILE === "herald") {
+  console.log(`Herald: ${Math.round(N / heraldS)} msg/s, ${((heraldCpu.user + heraldCpu.system) / N).toFixed(0)} µs CPU per message`);
+  peer.stop();
+  process.exit(0);
+}
+
 // 3. web-push's own loop: sendNotification per subscription (fresh JWT each, https.request).
 const options = { vapidDetails: vapid, TTL: 86_400, urgency: "high" as const, topic: "order-1234" };
 await pool(200, 16, async (i) => void (await webPush.sendNotification({ endpoint: subscriptions[i]!.endpoint, keys: { p256dh: subscriptions[i]!.p256dh, auth: subscriptions[i]!.auth } }, samplePayload, options)));
