@@ -6,6 +6,7 @@
  * WebCrypto only (no `node:crypto`, no twilio SDK) so it runs on Workers, Deno and Node alike.
  */
 import { utf8 } from "../../core/encoding.js";
+import { fromBase64, toBase64 } from "../../core/encoding.js";
 
 /** The signed string: URL, then the form parameters sorted by name (and by value for repeated names). */
 export function signedPayload(url: string, body: string): string {
@@ -76,22 +77,4 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  try {
-    const binary = atob(text);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
 }

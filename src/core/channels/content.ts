@@ -1,6 +1,6 @@
 import type { FieldProblem } from "../errors.js";
 import { errorMessage } from "../errors.js";
-import { renderContent, type TemplateContext } from "../rendering.js";
+import { renderContent, templateProblems, type TemplateContext } from "../rendering.js";
 import type { TemplateInput } from "../schemas/template.js";
 import type { AnyChannel, CompileResult } from "./define.js";
 
@@ -59,4 +59,9 @@ export async function channelContentProblems(template: TemplateInput, channelByI
   await check(template.channels, "channels");
   for (const [locale, body] of Object.entries(template.locales ?? {})) await check(body.channels, `locales.${locale}.channels`);
   return problems;
+}
+
+/** Everything that refuses a template at save time: Handlebars syntax, then each channel's own checks. */
+export async function templateBodyProblems(template: TemplateInput, channelById: (id: string) => AnyChannel | undefined): Promise<FieldProblem[]> {
+  return [...templateProblems(template), ...(await channelContentProblems(template, channelById))];
 }

@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { previewTemplate } from "../../preview.js";
 import { AD_HOC_TEMPLATE_PREFIX } from "../../broadcasts.js";
-import { channelContentProblems } from "../../channels/content.js";
+import { templateBodyProblems } from "../../channels/content.js";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
-import { templateProblems } from "../../rendering.js";
 import { ExternalId } from "../../schemas/common.js";
 import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -18,7 +17,7 @@ const DraftPreviewInput = TemplatePreviewInput.extend({ template: TemplateInput 
 /** Template list, version history and restore, and previews of unsaved edits. */
 export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;
-  const compileProblems = async (body: TemplateInput) => [...templateProblems(body), ...(await channelContentProblems(body, (id) => deps.channels.get(id)?.definition))];
+  const compileProblems = (body: TemplateInput) => templateBodyProblems(body, (id) => deps.channels.get(id)?.definition);
 
   app.openapi(
     createRoute({

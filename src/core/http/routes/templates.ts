@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
-import { templateProblems } from "../../rendering.js";
-import { channelContentProblems } from "../../channels/content.js";
+import { templateBodyProblems } from "../../channels/content.js";
 import { previewTemplate } from "../../preview.js";
 import { ExternalId } from "../../schemas/common.js";
 import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
@@ -34,7 +33,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { key } = c.req.valid("param");
       const body = c.req.valid("json");
-      const broken = [...templateProblems(body), ...(await channelContentProblems(body, (id) => deps.channels.get(id)?.definition))];
+      const broken = await templateBodyProblems(body, (id) => deps.channels.get(id)?.definition);
       if (broken.length > 0) throw invalidRequest("the template does not compile", broken);
       const saved = await store.templates.put(key, body, clock.now());
       deps.caches.templates.invalidate(key);
