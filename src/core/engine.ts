@@ -26,6 +26,7 @@ import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
+import { createHousekeeping } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 
@@ -58,6 +59,8 @@ export interface HeraldOptions {
 }
 
 export interface Herald {
+  /** Deletes expired sessions and similar leftovers: the Worker cron and an hourly timer on Node and Deno call it. */
+  housekeeping(): Promise<void>;
   app: ReturnType<typeof createApp>;
   outbox: Outbox;
   store: Store;
@@ -168,7 +171,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub };
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
 }
 
 /** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */

@@ -33,6 +33,6 @@ export default {
   },
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const worker = await acquireHerald(env);
-    ctx.waitUntil(drainAndSchedule(env, worker).finally(() => releaseHerald(worker)));
+    ctx.waitUntil(Promise.all([drainAndSchedule(env, worker), worker.herald.housekeeping()]).finally(() => releaseHerald(worker)));
   },
 };

@@ -4,6 +4,7 @@
  */
 import { socketChannels } from "../channels/socket-channels.js";
 import { createHerald } from "../core/engine.js";
+import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
@@ -14,6 +15,7 @@ declare const Deno: {
   env: { toObject(): Record<string, string> };
   serve(options: { port: number; hostname: string; onListen?: (addr: { hostname: string; port: number }) => void }, handler: (req: Request) => Response | Promise<Response>): { finished: Promise<void>; shutdown(): Promise<void> };
   addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  unrefTimer(id: number): void;
   exit(code: number): never;
 };
 
@@ -23,6 +25,8 @@ const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "f
 const herald = await createHerald({ store, env, channels: socketChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();
+// Expired admin sessions and old login attempts, hourly; never keeps the process alive by itself.
+Deno.unrefTimer(setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS) as unknown as number);
 
 const server = Deno.serve(
   {

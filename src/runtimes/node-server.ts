@@ -5,6 +5,7 @@ import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
 import { socketChannels } from "../channels/socket-channels.js";
 import { createHerald } from "../core/engine.js";
+import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
@@ -41,6 +42,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
   }
   // HERALD_OUTBOX=off runs an API-only process (another process on the same database drains the outbox).
   if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
+  // Expired admin sessions and old login attempts; never keeps the process alive by itself.
+  const tidy = setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS);
+  tidy.unref();
 
   // Frames larger than an inbox page have no business here.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -60,6 +64,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     url,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(tidy);
         for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         wss.close();

@@ -43,6 +43,11 @@ export function adminSessionsRepository(db: HeraldDb) {
         .get();
       return { failures: row.failures, windowStart: row.windowStart };
     },
+    /** Housekeeping: sessions past their expiry, and attempt windows that ended before `windowsEndedBefore`. */
+    async deleteStale(now: number, windowsEndedBefore: number): Promise<void> {
+      await db.delete(adminSessions).where(lt(adminSessions.expiresAt, now));
+      await db.delete(adminLoginAttempts).where(lt(adminLoginAttempts.windowStart, windowsEndedBefore));
+    },
     /** A successful login forgets the client's earlier attempts. */
     async clearAttempts(key: string): Promise<void> {
       await db.delete(adminLoginAttempts).where(eq(adminLoginAttempts.key, key));
