@@ -16,6 +16,7 @@ import realtimeMigration from "../store/migrations/0002_realtime.sql";
 import pushMigration from "../store/migrations/0003_push.sql";
 import preferencesMigration from "../store/migrations/0004_preferences.sql";
 import adminMigration from "../store/migrations/0005_admin.sql";
+import unreadCountsMigration from "../store/migrations/0006_unread_counts.sql";
 import type { Logger } from "../core/logger.js";
 import type { Store } from "../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./cloudflare-hub.js";
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   { name: "0003_push.sql", sql: pushMigration },
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
+  { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
 ];
 
 export interface WorkerHerald {

@@ -23,7 +23,6 @@ export interface InboxAppend {
 }
 
 /** Unread, not counting the subscriber's own room messages; matches the partial index inbox_unread. */
-const UNREAD = sql.raw("read_at IS NULL AND (sender_id IS NULL OR sender_id != subscriber_id)");
 
 /** Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL. */
 function appendSql(items: InboxAppend[]) {
@@ -100,10 +99,9 @@ export function inboxRepository(db: HeraldDb) {
     async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
       const out = new Map<string, number>();
       for (const part of chunks(subscriberIds)) {
-        // INDEXED BY: without statistics SQLite prefers the primary key and walks the whole history.
+        // Kept by triggers on inbox (0006_unread_counts.sql): a lookup, however long the backlog.
         const rows = await db.all<{ id: string; n: number }>(
-          sql`SELECT subscriber_id AS id, count(*) AS n FROM inbox INDEXED BY inbox_unread
-              WHERE subscriber_id IN (SELECT value FROM json_each(${JSON.stringify(part)})) AND ${UNREAD} GROUP BY subscriber_id`,
+          sql`SELECT subscriber_id AS id, n FROM inbox_unread_counts WHERE subscriber_id IN (SELECT value FROM json_each(${JSON.stringify(part)}))`,
         );
         for (const r of rows) out.set(r.id, Number(r.n));
       }
