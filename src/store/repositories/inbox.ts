@@ -112,14 +112,15 @@ export function inboxRepository(db: HeraldDb) {
       const out: DeliveredRow[] = [];
       for (const part of chunks(pairs)) {
         const json = JSON.stringify(part.map((p) => [p.subscriberId, p.seq]));
-        out.push(
-          ...(await db
-            .update(inbox)
-            .set({ deliveredAt: now })
-            .where(and(isNull(inbox.deliveredAt), sql`(${inbox.subscriberId}, ${inbox.seq}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${json}))`))
-            .returning({ subscriberId: inbox.subscriberId, id: inbox.id, type: inbox.type, topic: inbox.topic, senderId: inbox.senderId, clientMessageId: inbox.clientMessageId })
-            .all()),
+        // UPDATE … FROM joins on the whole primary key; a row-value IN (subquery) searched by
+        // subscriber alone and walked their whole history (slower as the inbox grows).
+        const rows = await db.all<{ subscriber_id: string; id: string; type: InboxItemType; topic: string | null; sender_id: string | null; client_message_id: string | null }>(
+          sql`UPDATE inbox SET delivered_at = ${now}
+              FROM (SELECT value ->> 0 AS s, value ->> 1 AS q FROM json_each(${json})) AS p
+              WHERE inbox.subscriber_id = p.s AND inbox.seq = p.q AND inbox.delivered_at IS NULL
+              RETURNING inbox.subscriber_id, inbox.id, inbox.type, inbox.topic, inbox.sender_id, inbox.client_message_id`,
         );
+        for (const r of rows) out.push({ subscriberId: r.subscriber_id, id: r.id, type: r.type, topic: r.topic, senderId: r.sender_id, clientMessageId: r.client_message_id });
       }
       return out;
     },
