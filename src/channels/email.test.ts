@@ -10,6 +10,7 @@ import { compileEmail } from "./email-compile.js";
 import { smtpProvider } from "./email-smtp.js";
 import { createEmailChannel, emailChannel } from "./email.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { scriptControls } from "../../tests/peers/scripted.js";
 
 const nodeEmail = createEmailChannel({ smtp: smtpProvider });
 const FROM = "Shop <no-reply@shop.example>";
@@ -91,8 +92,7 @@ channelConformance({
   peer: () => ({
     env: { EMAIL_FROM: FROM, EMAIL_API_URL: resend.url, EMAIL_API_KEY: resend.apiKey },
     unreachableEnv: { EMAIL_FROM: FROM, EMAIL_API_URL: "http://127.0.0.1:9", EMAIL_API_KEY: "re_x" },
-    failNext: (status, retryAfter) => resend.script.push({ status, retryAfter: retryAfter?.toString() }),
-    hangNext: () => resend.script.push({ delayMs: 2000 }),
+    ...scriptControls(resend),
     acceptedIds: () => resend.emails.map((e) => e.headers?.["X-Herald-Notification-Id"] ?? ""),
   }),
 });

@@ -4,6 +4,7 @@ import { startMattermostPeer, type MattermostPeer } from "../../tests/peers/matt
 import { createChannelRegistry } from "../core/channels/registry.js";
 import { mattermostChannel } from "./mattermost.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { scriptControls } from "../../tests/peers/scripted.js";
 
 let peer: MattermostPeer;
 beforeAll(async () => {
@@ -18,8 +19,7 @@ channelConformance({
   peer: () => ({
     env: { MATTERMOST_WEBHOOK_URL: peer.hookUrl },
     unreachableEnv: { MATTERMOST_WEBHOOK_URL: "http://127.0.0.1:9/hooks/x" },
-    failNext: (status, retryAfter) => peer.script.push({ status, retryAfter: retryAfter?.toString() }),
-    hangNext: () => peer.script.push({ delayMs: 2000 }),
+    ...scriptControls(peer),
     acceptedIds: () => peer.received.map((p) => String(p.props?.herald_notification_id)),
   }),
 });

@@ -10,6 +10,7 @@ import { issueToken } from "../core/auth/subscriber-token.js";
 import { pushChannel } from "./push.js";
 import { PUSH_PAYLOAD_MAX_BYTES } from "./push-payload.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { scriptControls } from "../../tests/peers/scripted.js";
 
 const TOKEN_KEY = "push-test-token-key";
 let peer: PushServicePeer;
@@ -97,8 +98,7 @@ channelConformance({
   peer: () => ({
     env: {},
     unreachableEnv: { TEST_PUSH_TARGET: "unreachable" },
-    failNext: (status, retryAfter) => peer.script.push({ status, retryAfter: retryAfter?.toString() }),
-    hangNext: () => peer.script.push({ delayMs: 2000 }),
+    ...scriptControls(peer),
     acceptedIds: () => peer.received.map((r) => r.payload.data.notificationId),
   }),
 });

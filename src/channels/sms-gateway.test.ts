@@ -5,6 +5,7 @@ import type { ChannelMessage, SendContext } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
 import { smsChannel } from "./sms.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { scriptControls } from "../../tests/peers/scripted.js";
 
 let peer: SmsGatewayPeer;
 beforeAll(async () => {
@@ -19,8 +20,7 @@ channelConformance({
   peer: () => ({
     env: peer.env(),
     unreachableEnv: peer.env({ SMS_GATEWAY_URL: "http://127.0.0.1:9/api/v1/sms" }),
-    failNext: (status, retryAfter) => peer.script.push({ status, retryAfter: retryAfter?.toString() }),
-    hangNext: () => peer.script.push({ delayMs: 2000 }),
+    ...scriptControls(peer),
     acceptedIds: () => peer.received.map((m) => m.ref ?? ""),
   }),
 });

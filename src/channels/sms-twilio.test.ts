@@ -7,6 +7,7 @@ import type { ChannelInstance, ChannelMessage, ChannelServices, SendContext, Web
 import { createChannelRegistry } from "../core/channels/registry.js";
 import { smsChannel } from "./sms.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { scriptControls } from "../../tests/peers/scripted.js";
 
 /**
  * Stands in for the engine's `POST /v1/channels/sms/webhook`: hands the channel the URL as called,
@@ -75,8 +76,7 @@ channelConformance({
   peer: () => ({
     env: peer.env(),
     unreachableEnv: peer.env({ TWILIO_API_URL: "http://127.0.0.1:9" }),
-    failNext: (status, retryAfter) => peer.script.push({ status, retryAfter: retryAfter?.toString() }),
-    hangNext: () => peer.script.push({ delayMs: 2000 }),
+    ...scriptControls(peer),
     acceptedIds: () => peer.messages.map((m) => m.notificationId ?? ""),
   }),
 });

@@ -9,7 +9,7 @@ import { newId } from "./ids.js";
 import { createIngest } from "./ingest.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { createHostGuard, createOutboundFetch } from "./net/outbound.js";
+import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
@@ -110,14 +110,13 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   });
   const plugins = options.plugins ?? [];
   const instanceId = newId("inst");
-  const fetchOut = createOutboundFetch({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost });
   // Rules and templates are read for every event; they change rarely. See cache.ts for staleness.
   const cacheOptions = { ttlMs: Number(env.HERALD_CONFIG_CACHE_MS ?? 1000), now: () => clock.now() };
   const caches: HeraldCaches = {
     rules: ttlCache((type) => store.rules.enabledFor(type), cacheOptions),
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
-  const sendContext = { fetch: fetchOut, checkHost: createHostGuard({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost }), clock, logger };
+  const sendContext = createSendContext({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost, clock, logger });
   const deliver = createDeliveryHandler({
     unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
     templates: caches.templates,

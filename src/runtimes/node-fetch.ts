@@ -9,13 +9,13 @@
 import http from "node:http";
 import https from "node:https";
 import { http2Request, prefersHttp1 } from "./node-http2.js";
+import { toFetchResponse } from "./node-response.js";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
   "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -55,14 +55,9 @@ function http1(url: URL, method: string, headers: Record<string, string>, body: 
       });
       response.on("end", () => {
         const status = response.statusCode ?? 500;
-        const out = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (Array.isArray(value)) for (const v of value) out.append(name, v);
-          else if (value !== undefined) out.set(name, value);
-        }
         // Response cannot represent 1xx; providers never answer a finished request with one.
         if (status < 200) return reject(new Error(`unexpected informational status ${status}`));
-        resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage ?? "", headers: out }));
+        resolve(toFetchResponse(status, response.headers, chunks, response.statusMessage ?? ""));
       });
     });
     request.on("error", reject);

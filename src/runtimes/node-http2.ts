@@ -5,10 +5,10 @@
  * An origin that does not negotiate h2 (ALPN) is remembered and served by HTTP/1.1 instead.
  */
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { toFetchResponse } from "./node-response.js";
 
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
-const NULL_BODY = new Set([204, 205, 304]);
 /** How long an idle connection stays open before it is closed. */
 const IDLE_MS = 60_000;
 
@@ -102,14 +102,7 @@ export async function http2Request(
       if (responseHeaders[":status"] === undefined) return fail(new Error("the stream ended without a response"));
       settled = true;
       init.signal?.removeEventListener("abort", onAbort);
-      const status = Number(responseHeaders[":status"]);
-      const out = new Headers();
-      for (const [name, value] of Object.entries(responseHeaders)) {
-        if (name.startsWith(":") || value === undefined) continue;
-        if (Array.isArray(value)) for (const v of value) out.append(name, v);
-        else out.set(name, String(value));
-      }
-      resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, headers: out }));
+      resolve(toFetchResponse(Number(responseHeaders[":status"]), responseHeaders, chunks));
     });
     stream.once("close", () => {
       // A stream reset before its end (RST_STREAM, GOAWAY) never emits `end`.

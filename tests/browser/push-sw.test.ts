@@ -48,6 +48,33 @@ afterAll(async () => {
   await peer?.close();
 });
 
+/**
+ * A page of Herald's origin controlled by /sw.js, and a way to hand the worker a push payload as the
+ * browser would after decrypting it (CDP ServiceWorker.deliverPushMessage).
+ */
+async function openControlledPage() {
+  const context = await browser.newContext();
+  await context.grantPermissions(["notifications"], { origin: herald.url });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await page.goto(`${herald.url}/demo/index.html`);
+  const cdp = await context.newCDPSession(page);
+  const registrations: { registrationId: string; scopeURL: string }[] = [];
+  cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => registrations.push(...e.registrations));
+  await cdp.send("ServiceWorker.enable");
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register("/sw.js");
+    await navigator.serviceWorker.ready;
+  });
+  // Controlled, so the worker's clients.matchAll sees this tab.
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
+  const deliver = (payload: unknown) =>
+    cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(payload) });
+  return { context, page, errors, worker, deliver };
+}
+
 describe("service worker", () => {
   it("shows a delivered push with title, body and buttons, reports seen; a button click opens its URL, a body click the notification's, and Herald records each click", async () => {
     // Herald encrypts a real order update for a fake browser subscription on the peer.
@@ -57,24 +84,8 @@ describe("service worker", () => {
     const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1234"));
     const notificationId: string = pushed.payload.data.notificationId;
 
-    const context = await browser.newContext();
-    await context.grantPermissions(["notifications"], { origin: herald.url });
-    const page = await context.newPage();
-    const errors = pageErrors(page);
-    await page.goto(`${herald.url}/demo/index.html`);
-    const cdp = await context.newCDPSession(page);
-    const registrations: { registrationId: string; scopeURL: string }[] = [];
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => registrations.push(...e.registrations));
-    await cdp.send("ServiceWorker.enable");
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.register("/sw.js");
-      await navigator.serviceWorker.ready;
-    });
-    // Controlled, so the worker's clients.matchAll sees this tab.
-    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-    const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
-
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(pushed.payload) });
+    const { context, page, errors, worker, deliver } = await openControlledPage();
+    await deliver(pushed.payload);
     const shown = await eventually(async () => {
       const list = await page.evaluate(async () =>
         (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: (n as any).actions, data: n.data })),
@@ -96,7 +107,6 @@ describe("service worker", () => {
     await eventually(async () => (await call("GET", "/v1/events/sw-1")).body.notifications[0].seenAt ?? undefined);
 
     // "Track courier": the open tab goes to the tracking page, and Herald records the click.
-    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
     await worker.evaluate(async () => {
       const sw = self as any;
       const [notification] = await sw.registration.getNotifications();
@@ -111,7 +121,7 @@ describe("service worker", () => {
     // A click on the body (no button) goes to the notification's own URL.
     await call("POST", "/v1/events", { id: "sw-2", type: "sw.order", to: "sw-buyer", data: { order: 1235, courier: "Almaz", base: herald.url } });
     const second = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1235"));
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(second.payload) });
+    await deliver(second.payload);
     await expect.poll(() => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(1);
     await worker.evaluate(async () => {
       const sw = self as any;
@@ -139,20 +149,7 @@ describe("service worker", () => {
     const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #77"));
     expect(pushed.payload.data.unread).toBe(2);
 
-    const context = await browser.newContext();
-    await context.grantPermissions(["notifications"], { origin: herald.url });
-    const page = await context.newPage();
-    await page.goto(`${herald.url}/demo/index.html`);
-    const cdp = await context.newCDPSession(page);
-    const registrations: { registrationId: string; scopeURL: string }[] = [];
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: any) => registrations.push(...e.registrations));
-    await cdp.send("ServiceWorker.enable");
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.register("/sw.js");
-      await navigator.serviceWorker.ready;
-    });
-    const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
-    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
+    const { context, worker, deliver } = await openControlledPage();
     // Headless Chromium has no app badge to look at: record what the worker asks for instead.
     await worker.evaluate(() => {
       const sw = self as any;
@@ -160,7 +157,7 @@ describe("service worker", () => {
       Object.defineProperty(sw.navigator, "setAppBadge", { configurable: true, value: async (n: number) => void sw.__badges.push(n) });
       Object.defineProperty(sw.navigator, "clearAppBadge", { configurable: true, value: async () => void sw.__badges.push(0) });
     });
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(pushed.payload) });
+    await deliver(pushed.payload);
     await expect.poll(() => worker.evaluate(() => (self as any).__badges)).toEqual([2]);
 
     // The browser replaced the subscription (its push service rotated it): the worker registers the

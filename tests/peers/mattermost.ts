@@ -4,8 +4,9 @@
  * `username`, `icon_url`, `channel`, `props`; answers 200 `ok` (text/plain), or 400 with Mattermost's
  * JSON error for an unknown hook or an unparseable body. Test knobs make it fail on purpose.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { nextStep, readBody } from "./scripted.js";
 
 export interface ReceivedPost {
   text: string;
@@ -39,19 +40,11 @@ function mattermostError(id: string, message: string, status: number) {
   return JSON.stringify({ id, message, detailed_error: "", request_id: "peer", status_code: status });
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function startMattermostPeer(): Promise<MattermostPeer> {
   const peer = { received: [] as ReceivedPost[], script: [] as MattermostPeer["script"], failWith: undefined as number | undefined, latencyMs: 0 };
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
-    const step = peer.script.shift();
-    const delay = (step?.delayMs ?? 0) + peer.latencyMs;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const step = await nextStep(peer);
     const status = step?.status ?? peer.failWith;
     if (status && status !== 200) {
       res.writeHead(status, { "content-type": "application/json", ...(step?.retryAfter ? { "retry-after": step.retryAfter } : {}) });

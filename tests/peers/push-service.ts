@@ -7,10 +7,11 @@
  * (429 with Retry-After, 500, …) for the failure cases. `decrypt: false` only counts (benches).
  */
 import { createECDH, createPublicKey, randomBytes, verify, type ECDH } from "node:crypto";
-import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import { createSecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import ece from "http_ece";
+import { nextStep, readBodyBytes } from "./scripted.js";
 
 export interface FakeBrowserSubscription {
   endpoint: string;
@@ -70,12 +71,6 @@ function checkVapid(header: string | undefined, origin: string): { claims: Recei
   return { claims, token, key };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** `tls` serves HTTPS with HTTP/2 and HTTP/1.1 (as real push services do; `web-push`'s own sender speaks only HTTP/1.1). */
 export async function startPushService(options: { decrypt?: boolean; tls?: { key: string; cert: string } } = {}): Promise<PushServicePeer> {
   const decrypt = options.decrypt ?? true;
@@ -85,10 +80,9 @@ export async function startPushService(options: { decrypt?: boolean; tls?: { key
   const peer = { received: [] as ReceivedPush[], rejected: [] as string[], script: [] as PushServicePeer["script"], gone: new Set<string>(), count: 0 };
 
   const handler: RequestListener = async (req, res) => {
-    const body = await readBody(req);
+    const body = await readBodyBytes(req);
     peer.count++;
-    const step = peer.script.shift();
-    if (step?.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    const step = await nextStep(peer);
     const id = /^\/push\/([\w-]+)$/.exec(req.url ?? "")?.[1];
     const answer = (status: number, text = "", headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "text/plain", ...headers });

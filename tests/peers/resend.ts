@@ -8,8 +8,9 @@
  * make it fail or stall on purpose. `signWebhook` signs events the way Resend (Svix) does.
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { nextStep, readBody } from "./scripted.js";
 
 export interface ResendEmail {
   id: string;
@@ -44,12 +45,6 @@ const NAMES: Record<number, string> = {
   503: "application_error",
 };
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function startResendPeer(): Promise<ResendPeer> {
   const apiKey = `re_${randomUUID().replace(/-/g, "")}`;
   const peer = { apiKey, emails: [] as ResendEmail[], script: [] as ResendPeer["script"] };
@@ -60,8 +55,7 @@ export async function startResendPeer(): Promise<ResendPeer> {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify({ statusCode: status, name: NAMES[status] ?? "application_error", message }));
     };
-    const step = peer.script.shift();
-    if (step?.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    const step = await nextStep(peer);
     if (step?.status) return fail(step.status, `scripted ${step.status}`, step.retryAfter ? { "retry-after": step.retryAfter } : {});
     if (req.method !== "POST" || req.url !== "/emails") return fail(404, "The requested endpoint does not exist.");
     const auth = req.headers.authorization;

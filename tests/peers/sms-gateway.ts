@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { nextStep, readBody } from "./scripted.js";
 
 export interface GatewaySms {
   route: "api" | "kannel";
@@ -30,21 +31,13 @@ export interface SmsGatewayPeer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function startSmsGatewayPeer(): Promise<SmsGatewayPeer> {
   const apiKey = "gw-key-7f3a9c";
   const peer = { received: [] as GatewaySms[], script: [] as SmsGatewayPeer["script"], latencyMs: 0 };
   let counter = 0;
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
-    const step = peer.script.shift();
-    const delay = (step?.delayMs ?? 0) + peer.latencyMs;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const step = await nextStep(peer);
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(value));

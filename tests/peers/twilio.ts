@@ -14,6 +14,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { nextStep, readBody } from "./scripted.js";
 
 export interface TwilioMessage {
   sid: string;
@@ -72,12 +73,6 @@ function problem(code: number, message: string, status: number) {
   return JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /** A rough count for `num_segments`, kept independent from Herald's counter (no extension-table boundary rule). */
 function roughSegments(body: string): number {
   const gsm = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€\f]*$/.test(body);
@@ -96,9 +91,7 @@ export async function startTwilioPeer(): Promise<TwilioPeer> {
 
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
-    const step = peer.script.shift();
-    const delay = (step?.delayMs ?? 0) + peer.latencyMs;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const step = await nextStep(peer);
     const fail = (status: number, code: number, message: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(problem(code, message, status));

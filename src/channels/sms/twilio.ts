@@ -4,7 +4,7 @@
  * the account SID and auth token; 201 with the Message resource (`sid`, `status`). Status callbacks
  * come back signed with `X-Twilio-Signature`.
  */
-import type { SendResult, WebhookRequest, WebhookResult } from "../../core/channels/define.js";
+import type { SendResult, WebhookResult } from "../../core/channels/define.js";
 import { parseRetryAfter } from "../../core/net/outbound.js";
 import { resultFromError } from "../http-result.js";
 import type { SmsProvider } from "./provider.js";
