@@ -69,9 +69,26 @@ async function openControlledPage() {
   // Controlled, so the worker's clients.matchAll sees this tab.
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   const registration = await eventually(() => registrations.find((r) => r.scopeURL.startsWith(herald.url)));
-  const worker = context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
-  const deliver = (payload: unknown) =>
+  // Looked up only when a test needs it: attaching to the worker before a push has arrived made the
+  // first notification go missing now and then.
+  const worker = async () => context.serviceWorkers().find((w) => w.url().endsWith("/sw.js")) ?? (await context.waitForEvent("serviceworker"));
+  const push = (payload: unknown) =>
     cdp.send("ServiceWorker.deliverPushMessage", { origin: herald.url, registrationId: registration.registrationId, data: JSON.stringify(payload) });
+  /**
+   * Hands the worker a push and waits until `arrived` says it was handled; if it was not, hands it
+   * over again, as a push service redelivers what a browser did not acknowledge.
+   */
+  const deliver = async (payload: unknown, arrived: () => Promise<boolean>) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await push(payload);
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline) {
+        if (await arrived()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error("the service worker never handled the push");
+  };
   return { context, page, errors, worker, deliver };
 }
 
@@ -84,8 +101,9 @@ describe("service worker", () => {
     const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1234"));
     const notificationId: string = pushed.payload.data.notificationId;
 
-    const { context, page, errors, worker, deliver } = await openControlledPage();
-    await deliver(pushed.payload);
+    const { context, page, errors, worker: findWorker, deliver } = await openControlledPage();
+    const notificationCount = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length);
+    await deliver(pushed.payload, async () => (await notificationCount()) > 0);
     const shown = await eventually(async () => {
       const list = await page.evaluate(async () =>
         (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: (n as any).actions, data: n.data })),
@@ -107,6 +125,7 @@ describe("service worker", () => {
     await eventually(async () => (await call("GET", "/v1/events/sw-1")).body.notifications[0].seenAt ?? undefined);
 
     // "Track courier": the open tab goes to the tracking page, and Herald records the click.
+    const worker = await findWorker();
     await worker.evaluate(async () => {
       const sw = self as any;
       const [notification] = await sw.registration.getNotifications();
@@ -121,7 +140,7 @@ describe("service worker", () => {
     // A click on the body (no button) goes to the notification's own URL.
     await call("POST", "/v1/events", { id: "sw-2", type: "sw.order", to: "sw-buyer", data: { order: 1235, courier: "Almaz", base: herald.url } });
     const second = await eventually(() => peer.received.find((r) => r.payload.title === "Order #1235"));
-    await deliver(second.payload);
+    await deliver(second.payload, async () => (await notificationCount()) > 0);
     await expect.poll(() => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(1);
     await worker.evaluate(async () => {
       const sw = self as any;
@@ -149,7 +168,8 @@ describe("service worker", () => {
     const pushed = await eventually(() => peer.received.find((r) => r.payload.title === "Order #77"));
     expect(pushed.payload.data.unread).toBe(2);
 
-    const { context, worker, deliver } = await openControlledPage();
+    const { context, worker: findWorker, deliver } = await openControlledPage();
+    const worker = await findWorker();
     // Headless Chromium has no app badge to look at: record what the worker asks for instead.
     await worker.evaluate(() => {
       const sw = self as any;
@@ -157,11 +177,13 @@ describe("service worker", () => {
       Object.defineProperty(sw.navigator, "setAppBadge", { configurable: true, value: async (n: number) => void sw.__badges.push(n) });
       Object.defineProperty(sw.navigator, "clearAppBadge", { configurable: true, value: async () => void sw.__badges.push(0) });
     });
-    await deliver(pushed.payload);
+    await deliver(pushed.payload, async () => (await worker.evaluate(() => (self as any).__badges.length)) > 0);
     await expect.poll(() => worker.evaluate(() => (self as any).__badges)).toEqual([2]);
 
     // The browser replaced the subscription (its push service rotated it): the worker registers the
     // new one with the receipt token it kept from the last push, and forgets the old one.
+    // The worker keeps that token once the push is handled; wait for it, the badge can come first.
+    await expect.poll(() => worker.evaluate(async () => Boolean(await (await caches.open("herald-sw-state")).match("/__herald/sw-state")))).toBe(true);
     const fresh = peer.subscribe();
     await worker.evaluate(async (subscription) => {
       const sw = self as any;
