@@ -7,6 +7,7 @@ import { createStore, type HeraldDb, type RawStatement, type Store } from "../st
 import { migrate, type Migration } from "../store/migrate.js";
 import * as schema from "../store/schema.js";
 import { cachePreparedStatements } from "./statement-cache.js";
+import { startWalCheckpointer } from "./wal-checkpointer.js";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../store/migrations");
 
@@ -21,18 +22,22 @@ export interface LibsqlStore {
   client: Client;
   /** True for an embedded file: this process is then the database's only user. */
   embedded: boolean;
+  /** Stops background work on the database and closes it. */
+  close(): Promise<void>;
 }
 
 /**
  * Opens the libSQL database (embedded file by default, or a `libsql://` server), applies pending
  * migrations and returns the store. Used by the Node and Deno entrypoints.
  */
-export async function openLibsqlStore(url: string, options: { authToken?: string; synchronous?: string } = {}): Promise<LibsqlStore> {
+export async function openLibsqlStore(
+  url: string,
+  options: { authToken?: string; synchronous?: string; checkpointInBackground?: boolean; onCheckpointerFailure?: (error: Error) => void } = {},
+): Promise<LibsqlStore> {
   const embedded = url.startsWith("file:");
-  if (embedded) {
-    const path = url.slice("file:".length).replace(/^\/\//, "");
-    if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  }
+  const path = embedded ? url.slice("file:".length).replace(/^\/\//, "") : "";
+  const onDisk = embedded && path !== "" && path !== ":memory:";
+  if (onDisk) mkdirSync(dirname(path), { recursive: true });
   if (embedded) cachePreparedStatements();
   const client = createClient({ url, authToken: options.authToken });
   if (embedded) {
@@ -45,6 +50,16 @@ export async function openLibsqlStore(url: string, options: { authToken?: string
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute(`PRAGMA synchronous = ${synchronous}`);
     await client.execute("PRAGMA busy_timeout = 5000");
+  }
+  let checkpointer: ReturnType<typeof startWalCheckpointer> | undefined;
+  if (onDisk && options.checkpointInBackground) {
+    // Checkpoints copy the WAL into the database file and fsync: a worker thread does them, not the event loop.
+    await client.execute("PRAGMA wal_autocheckpoint = 0");
+    checkpointer = startWalCheckpointer(path, (error) => {
+      checkpointer = undefined;
+      void client.execute("PRAGMA wal_autocheckpoint = 1000");
+      options.onCheckpointerFailure?.(error);
+    });
   }
   await migrate(
     {
@@ -60,5 +75,13 @@ export async function openLibsqlStore(url: string, options: { authToken?: string
     const results = await client.batch(statements.map((s) => ({ sql: s.sql, args: s.params as InArgs })), "write");
     return results.map((r) => r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))));
   };
-  return { store: createStore(db, runBatch), client, embedded };
+  return {
+    store: createStore(db, runBatch),
+    client,
+    embedded,
+    async close() {
+      await checkpointer?.stop();
+      client.close();
+    },
+  };
 }

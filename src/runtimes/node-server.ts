@@ -20,7 +20,13 @@ export interface RunningNode {
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
   const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
   const databaseUrl = env.DATABASE_URL || "file:./data/herald.db";
-  const { store, client, embedded } = await openLibsqlStore(databaseUrl, { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
+  const database = await openLibsqlStore(databaseUrl, {
+    authToken: env.DATABASE_AUTH_TOKEN,
+    synchronous: env.HERALD_SQLITE_SYNCHRONOUS,
+    checkpointInBackground: true,
+    onCheckpointerFailure: (error) => logger.log("error", "WAL checkpoint thread failed; checkpoints are back on the main thread", { error: error.message }),
+  });
+  const { store, embedded } = database;
   let listeningUrl = "";
   const herald = await createHerald({
     store,
@@ -69,7 +75,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
         await new Promise<void>((resolve) => server.close(() => resolve()));
         wss.close();
         await herald.outbox.stop();
-        client.close();
+        await database.close();
       })()),
   };
 }
