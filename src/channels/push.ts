@@ -1,8 +1,9 @@
-import webPush from "web-push";
 import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
 import { errorMessage, HeraldError } from "../core/errors.js";
+import { utf8 } from "../core/encoding.js";
 import { PushContent } from "../core/schemas/template.js";
 import { resultFromError, resultFromResponse } from "./http-result.js";
+import { decodePushKeys, encryptPushMessage } from "./push-encrypt.js";
 import { fitPayload, topicFromTag, type PushPayload } from "./push-payload.js";
 import { vapidHeaderCache } from "./push-vapid.js";
 
@@ -13,8 +14,8 @@ const URGENCIES = ["very-low", "low", "normal", "high"] as const;
 
 /**
  * Web push (RFC 8030/8291/8292) to every browser a subscriber registered. One code path for every
- * runtime: `web-push`'s `generateRequestDetails` encrypts (aes128gcm, a fresh sender key and salt
- * per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node, Deno and
+ * runtime: push-encrypt.ts encrypts with node:crypto primitives (aes128gcm, a fresh sender key and
+ * salt per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node, Deno and
  * workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
  */
 export const pushChannel = defineChannel({
@@ -40,23 +41,16 @@ export const pushChannel = defineChannel({
     if (!defaultUrgency) throw new HeraldError("bad_config", `HERALD_PUSH_URGENCY: must be one of ${URGENCIES.join(", ")}`, { pluginId: "push" });
     const jwt = vapidHeaderCache(() => push.vapid);
 
-    async function sendTo(target: PushTarget, payload: string, options: { ttl: number; urgency: string; topic?: string }, ctx: SendContext): Promise<DeviceOutcome> {
-      let request: { headers: Record<string, string | number>; body: Buffer };
+    async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
+      let body: Uint8Array<ArrayBuffer>;
       try {
-        request = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
-          TTL: options.ttl,
-          urgency: options.urgency as "normal",
-          ...(options.topic ? { topic: options.topic } : {}),
-          // No vapidDetails: the cached Authorization header is added below.
-          vapidDetails: null as never,
-        }) as typeof request;
+        body = encryptPushMessage(plaintext, decodePushKeys(target.p256dh, target.auth));
       } catch (error) {
         return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: errorMessage(error), retryable: false } };
       }
-      const headers: Record<string, string> = { authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
-      for (const [name, value] of Object.entries(request.headers)) if (name.toLowerCase() !== "content-length") headers[name.toLowerCase()] = String(value);
+      headers = { ...headers, authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
       try {
-        const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body: new Uint8Array(request.body), timeoutMs: config.timeoutMs });
+        const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body, timeoutMs: config.timeoutMs });
         if (response.status === 404 || response.status === 410) {
           await response.body?.cancel();
           return { kind: "gone", endpoint: target.endpoint, status: response.status };
@@ -98,10 +92,17 @@ export const pushChannel = defineChannel({
         const fitted = fitPayload(payload);
         if (!fitted) return { ok: false, code: "payload_too_large", message: "the push payload does not fit 3,993 bytes even with an empty body", retryable: false };
         const urgency = /^order[-:]/.test(content.tag ?? "") ? "high" : defaultUrgency;
-        const options = { ttl, urgency, topic: await topicFromTag(content.tag) };
-        const body = JSON.stringify(fitted);
+        const topic = await topicFromTag(content.tag);
+        const headers: Record<string, string> = {
+          ttl: String(ttl),
+          urgency,
+          ...(topic ? { topic } : {}),
+          "content-encoding": "aes128gcm",
+          "content-type": "application/octet-stream",
+        };
+        const plaintext = utf8(JSON.stringify(fitted));
 
-        const outcomes = await Promise.all(targets.map((t) => sendTo(t, body, options, ctx)));
+        const outcomes = await Promise.all(targets.map((t) => sendTo(t, plaintext, headers, ctx)));
         const gone = outcomes.filter((o) => o.kind === "gone");
         // Removed at once: the push service will never accept these again (RFC 8030 §7.3).
         for (const o of gone) await push.remove(o.endpoint);
