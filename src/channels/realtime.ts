@@ -1,10 +1,18 @@
-import { defineChannel } from "../core/channels/define.js";
+import { defineChannel, type ChannelMessage, type InboxNotification } from "../core/channels/define.js";
 import { errorMessage } from "../core/errors.js";
 import { RealtimeContent } from "../core/schemas/template.js";
 
+type Content = typeof RealtimeContent._output;
+
+/** The stream item of a notification: what `send` appends, and what the engine appends directly. */
+function inboxItem(message: ChannelMessage<Content>, now: number): InboxNotification {
+  return { id: message.notificationId, title: message.content.title, body: message.content.body, url: message.content.url ?? null, data: message.data, createdAt: now };
+}
+
 /**
  * The in-app channel: the notification is appended to the subscriber's stream (stored, with a
- * seq) and pushed to every open connection of theirs. It needs no configuration.
+ * seq) and pushed to every open connection of theirs. It needs no configuration. Notifications due
+ * at once are appended by the engine in the commit that accepts their event (`inboxItem`).
  */
 export const realtimeChannel = defineChannel({
   id: "realtime",
@@ -13,18 +21,12 @@ export const realtimeChannel = defineChannel({
   limits: { bodyMaxLength: 4000 },
   content: RealtimeContent,
   bodyField: "body",
+  inboxItem,
   create(_config, services) {
     return {
       async send(message, ctx) {
         try {
-          const { seq } = await services.realtime.deliverNotification(message.subscriber.id, {
-            id: message.notificationId,
-            title: message.content.title,
-            body: message.content.body,
-            url: message.content.url ?? null,
-            data: message.data,
-            createdAt: ctx.clock.now(),
-          });
+          const { seq } = await services.realtime.deliverNotification(message.subscriber.id, inboxItem(message, ctx.clock.now()));
           return { ok: true, providerMessageId: `seq:${seq}` };
         } catch (error) {
           return { ok: false, code: "store_error", message: errorMessage(error), retryable: true };

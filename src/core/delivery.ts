@@ -3,7 +3,7 @@ import type { Store } from "../store/index.js";
 import type { DeliveryContext } from "../store/repositories/deliveries.js";
 import type { ClaimedJob } from "../store/repositories/outbox.js";
 import type { DeliveryStatus } from "../store/schema.js";
-import type { ChannelMessage, SendContext, SendResult } from "./channels/define.js";
+import type { SendContext, SendResult } from "./channels/define.js";
 import type { ChannelRegistry } from "./channels/registry.js";
 import type { Clock } from "./clock.js";
 import { errorMessage } from "./errors.js";
@@ -13,14 +13,9 @@ import { retryDelay, type BackoffPolicy } from "./outbox/backoff.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { batchLoader } from "./batch-loader.js";
 import { semaphore } from "./semaphore.js";
-import { selectContent, truncateText, type TemplateContext } from "./rendering.js";
-import { renderChannelContent } from "./channels/content.js";
 import { fallbackStatements } from "./fallback.js";
-import { mutedBy, Preferences, quietHoursEnd } from "./preferences.js";
-import type { BroadcastBody } from "./broadcasts.js";
-import type { TemplateInput } from "./schemas/template.js";
-import type { TtlCache } from "./cache.js";
-import type { TemplateRecord } from "../store/repositories/templates.js";
+import { mutedBy, quietHoursEnd } from "./preferences.js";
+import type { MessageComposer } from "./message-composer.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -30,12 +25,8 @@ export interface DeliveryDeps {
   sendContext: SendContext;
   backoff: BackoffPolicy;
   metrics: Metrics;
-  templates: TtlCache<TemplateRecord | undefined>;
-  /** A signed one-click unsubscribe URL for this subscriber and channel. */
-  unsubscribeUrl(subscriberId: string, channel: string): Promise<string>;
+  composer: MessageComposer;
 }
-
-type Failure = Extract<SendResult, { ok: false }>;
 
 /** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
 export function createDeliveryHandler(deps: DeliveryDeps) {
@@ -60,7 +51,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       return { done: [store.deliveries.outcomeStatement(delivery.id, { status: "cancelled", error: "seen before escalation", countAttempt: false }, now)] };
     }
 
-    const policy = messagePolicy(ctx);
+    const policy = deps.composer.policy(ctx);
     const muted = mutedBy(policy.preferences, { channel: delivery.channel, category: policy.category, critical: policy.critical });
     if (muted) {
       // The subscriber said no to this channel, not to the message: a fallback channel may still carry it.
@@ -76,9 +67,9 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       }
     }
 
-    const prepared = await prepare(ctx, policy);
+    const prepared = await deps.composer.compose(ctx, policy);
     const started = clock.now();
-    const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(prepared.send);
+    const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(() => limiterFor(prepared.channel.definition.id, prepared.channel.definition.limits.concurrency)(() => prepared.channel.instance.send(prepared.message, deps.sendContext)));
     const finished = clock.now();
     const attempt = delivery.attempts + 1;
     const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
@@ -103,7 +94,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
 
     const status: DeliveryStatus = result.retryable ? "dead" : "failed";
     // The provider said this address can never be reached (Twilio 21610 "unsubscribed", SMTP 550): never try it again.
-    if (result.undeliverable && "send" in prepared && prepared.address) {
+    if (result.undeliverable && "message" in prepared && prepared.address) {
       await store.suppressions.add(delivery.channel, [{ address: prepared.address, reason: error }], finished);
     }
     metrics.deliveryFinished(delivery.channel, status, (finished - ctx.event.receivedAt) / 1000);
@@ -115,56 +106,6 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       ],
     };
   };
-
-  /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
-  async function prepare(ctx: DeliveryContext, policy: MessagePolicy): Promise<{ failure: Failure } | { send: () => Promise<SendResult>; facts: () => Record<string, unknown> | undefined; address?: string }> {
-    const { delivery } = ctx;
-    const channel = channels.get(delivery.channel);
-    if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
-    if (!channel.instance) return fail("not_configured", `channel "${delivery.channel}" is not configured (missing ${channel.missing.join(", ")})`);
-    const definition = channel.definition;
-    const template = await deps.templates.get(delivery.template);
-    if (!template) return fail("template_missing", `template "${delivery.template}" does not exist`);
-    const content = selectContent(template.body as TemplateInput, delivery.channel, ctx.subscriber?.locale);
-    if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);
-
-    const context = templateContext(ctx);
-    const subscriber = { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null };
-    let address: string | undefined;
-    if (definition.address) {
-      address = definition.address(subscriber) ?? undefined;
-      if (!address) return fail("no_address", `the subscriber has no ${delivery.channel} address`, true);
-      const suppressed = await store.suppressions.reason(delivery.channel, address);
-      if (suppressed !== undefined) return fail("suppressed", `the ${delivery.channel} address is suppressed: ${suppressed}`, true);
-    }
-    // Signing a link costs an HMAC: only for channels that carry one, or content that shows one.
-    const wantsLink = !policy.critical && (definition.unsubscribeLinks === true || mentionsUnsubscribe(content));
-    const unsubscribeUrl = wantsLink ? await deps.unsubscribeUrl(context.subscriber.id, delivery.channel) : undefined;
-    context.notification.unsubscribeUrl = unsubscribeUrl ?? null;
-
-    const rendered = await renderChannelContent(definition, content, context);
-    if (!rendered.ok) return fail(rendered.code, rendered.message);
-    const body = definition.bodyField;
-    const max = definition.limits.bodyMaxLength;
-    const finalContent = rendered.content;
-    if (body && max && typeof finalContent[body] === "string") finalContent[body] = truncateText(finalContent[body], max);
-
-    const message: ChannelMessage<unknown> = {
-      notificationId: ctx.notification.id,
-      deliveryId: delivery.id,
-      eventId: ctx.event.id,
-      subscriber,
-      content: finalContent,
-      data: context.data,
-      address,
-      critical: policy.critical,
-      category: policy.category,
-      unsubscribeUrl,
-    };
-    const instance = channel.instance;
-    const limit = limiterFor(definition.id, definition.limits.concurrency);
-    return { send: () => limit(() => instance.send(message, deps.sendContext)), facts: () => definition.describe?.(finalContent), address };
-  }
 
   async function sendSafely(send: () => Promise<SendResult>): Promise<SendResult> {
     try {
@@ -183,52 +124,3 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   }
 }
 
-interface MessagePolicy {
-  critical: boolean;
-  category: string;
-  preferences: Preferences | undefined;
-}
-
-/** Whether preferences may mute this message, and under which category: from its rule, or the broadcast. */
-function messagePolicy(ctx: DeliveryContext): MessagePolicy {
-  const rule = ctx.rule?.body as { critical?: boolean; category?: string } | undefined;
-  const broadcast = (ctx.event.body as Partial<BroadcastBody>).broadcast as { category?: string } | undefined;
-  const parsed = ctx.preferences ? Preferences.safeParse(ctx.preferences.body) : undefined;
-  return {
-    critical: broadcast ? false : rule?.critical === true,
-    category: broadcast ? (broadcast.category ?? "broadcasts") : (rule?.category ?? ctx.notification.ruleId),
-    preferences: parsed?.success ? parsed.data : undefined,
-  };
-}
-
-// Template content objects live as long as the cached template record: remember the answer per object.
-const mentions = new WeakMap<object, boolean>();
-function mentionsUnsubscribe(content: unknown): boolean {
-  if (!content || typeof content !== "object") return false;
-  let hit = mentions.get(content);
-  if (hit === undefined) mentions.set(content, (hit = JSON.stringify(content).includes("unsubscribeUrl")));
-  return hit;
-}
-
-function fail(code: string, message: string, undeliverable = false): { failure: Failure } {
-  return { failure: { ok: false, code, message, retryable: false, ...(undeliverable ? { undeliverable } : {}) } };
-}
-
-export function templateContext(ctx: DeliveryContext): TemplateContext {
-  const body = ctx.event.body as { data?: Record<string, unknown>; topic?: string };
-  const data = body.data ?? {};
-  return {
-    data,
-    subscriber: {
-      id: ctx.notification.subscriberId,
-      name: ctx.subscriber?.name ?? null,
-      email: ctx.subscriber?.email ?? null,
-      phone: ctx.subscriber?.phone ?? null,
-      locale: ctx.subscriber?.locale ?? null,
-      timezone: ctx.subscriber?.timezone ?? null,
-      data: ctx.subscriber?.data ?? {},
-    },
-    event: { id: ctx.event.id, type: ctx.event.type, topic: body.topic ?? null },
-    notification: { id: ctx.notification.id, url: typeof data.url === "string" ? data.url : null },
-  };
-}

@@ -4,6 +4,8 @@ import type { AnyChannel } from "./channels/define.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeliveryHandler } from "./delivery.js";
+import { createMessageComposer } from "./message-composer.js";
+import { createDirectDelivery } from "./direct-delivery.js";
 import { createApp } from "./http/app.js";
 import { newId } from "./ids.js";
 import { createIngest } from "./ingest.js";
@@ -117,9 +119,14 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
   const sendContext = createSendContext({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost, clock, logger });
-  const deliver = createDeliveryHandler({
-    unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
+  const composer = createMessageComposer({
+    store,
+    channels,
     templates: caches.templates,
+    unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
+  });
+  const deliver = createDeliveryHandler({
+    composer,
     store,
     clock,
     logger,
@@ -148,6 +155,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     rules: caches.rules,
     pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
+    direct: createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules }),
     onCommitted: () => outbox.wake(),
   });
   const app = createApp({

@@ -4,6 +4,7 @@ import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
 import type { PlannedWork } from "../store/repositories/plans.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TtlCache } from "./cache.js";
+import type { DirectDelivery } from "./direct-delivery.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { emptyWork, planEvent } from "./planner.js";
@@ -29,6 +30,8 @@ export function createIngest(deps: {
   rules: TtlCache<RuleRecord[]>;
   /** Event types some plugin handles: such events also get a plugin job. */
   pluginEventTypes: Set<string>;
+  /** Delivers in-app notifications due at once inside the accepting commit. */
+  direct?: DirectDelivery;
   onCommitted: () => void;
 }) {
   const { store, metrics, logger } = deps;
@@ -50,7 +53,10 @@ export function createIngest(deps: {
       work.deliveries.push(...item.work.deliveries);
       work.jobs.push(...item.work.jobs);
     }
-    await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work)]);
+    const direct = await deps.direct?.(fresh.map((f) => f.event), work);
+    const directStatements = direct?.statements ?? [];
+    const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...directStatements]);
+    direct?.committed(results.slice(results.length - directStatements.length));
     metrics.eventsAccepted(items.length);
     if (fresh.length > 0) deps.onCommitted();
   });

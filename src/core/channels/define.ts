@@ -103,14 +103,21 @@ export interface ContentProblem {
 
 export type CompileResult = { ok: true; content: Record<string, unknown> } | { ok: false; problems: ContentProblem[] };
 
+/** A notification as it goes into a subscriber's stream (the in-app inbox). */
+export interface InboxNotification {
+  id: string;
+  title: string;
+  body: string;
+  url?: string | null;
+  data?: Record<string, unknown> | null;
+  createdAt: number;
+}
+
 /** What the engine offers channels that deliver inside Herald itself. */
 export interface ChannelServices {
   realtime: {
     /** Appends a notification to a subscriber's stream and pushes it to their live connections. */
-    deliverNotification(
-      subscriberId: string,
-      item: { id: string; title: string; body: string; url?: string | null; data?: Record<string, unknown> | null; createdAt: number },
-    ): Promise<{ seq: number }>;
+    deliverNotification(subscriberId: string, item: InboxNotification): Promise<{ seq: number }>;
   };
   push: PushServices;
   links: {
@@ -177,6 +184,13 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
    * gateway): names to show; non-empty means the channel is registered as not configured.
    */
   missing?(config: ConfigValues<S>): string[];
+  /**
+   * For an in-app channel whose `send` only appends to the subscriber's stream: the item it appends.
+   * The engine then appends notifications that are due at once inside the commit that accepts their
+   * event (one transaction, no outbox job; core/direct-delivery.ts) and calls `send` only for
+   * delayed steps and retries.
+   */
+  inboxItem?(message: ChannelMessage<Content>, now: number): InboxNotification;
   create(config: ConfigValues<S>, services: ChannelServices): ChannelInstance<Content>;
 }
 

@@ -83,8 +83,16 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
    */
   async function appendAndPublish(items: InboxAppend[], alongside: BatchItem<"sqlite">[] = []): Promise<Map<string, number>> {
     const results = await store.write([...alongside, ...store.inbox.appendStatements(items)]);
+    return publishAppended(items, results.slice(alongside.length));
+  }
+
+  /**
+   * After `store.inbox.appendStatements(items)` committed (with whatever else), pushes each new item
+   * with the seq it got; `results` are those statements' rows. Returns the seqs by subscriber and id.
+   */
+  async function publishAppended(items: InboxAppend[], results: Record<string, unknown>[][]): Promise<Map<string, number>> {
     const seqs = new Map<string, number>();
-    for (const rows of results.slice(alongside.length)) for (const r of rows) seqs.set(`${r.s}\u0000${r.i}`, Number(r.seq));
+    for (const rows of results) for (const r of rows) seqs.set(`${r.s}\u0000${r.i}`, Number(r.seq));
     for (const item of items) {
       const seq = seqs.get(`${item.subscriberId}\u0000${item.id}`);
       if (seq !== undefined && hub.connections(item.subscriberId) > 0) hub.publish(item.subscriberId, { type: "item", item: inboxItem(appendedRow(item, seq)) });
@@ -106,6 +114,7 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
 
   return {
     appendAndPublish,
+    publishAppended,
 
     async mark(subscriberId: string, id: string, what: "seen" | "read"): Promise<InboxRow | undefined> {
       const before = await store.inbox.get(subscriberId, id);

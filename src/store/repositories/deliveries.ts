@@ -44,6 +44,20 @@ export function deliveriesRepository(db: HeraldDb) {
       }
       return out;
     },
+    /** The subscriber and preference halves of delivery contexts, for deliveries not stored yet (one query). */
+    async recipients(subscriberIds: string[]): Promise<Map<string, Pick<DeliveryContext, "subscriber" | "preferences">>> {
+      const out = new Map<string, Pick<DeliveryContext, "subscriber" | "preferences">>();
+      for (const part of chunks(subscriberIds)) {
+        const rows = await db
+          .select({ subscriber: subscribers, preferences: { body: subscriberPreferences.body } })
+          .from(subscribers)
+          .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, subscribers.id))
+          .where(inJsonArray(subscribers.id, part))
+          .all();
+        for (const row of rows) out.set(row.subscriber.id, row);
+      }
+      return out;
+    },
     /** Records one attempt's outcome; `attempts` counts sends, not lease claims. */
     outcomeStatement(
       id: string,

@@ -1,0 +1,104 @@
+/**
+ * In-app notifications due at once are appended in the commit that accepts their event
+ * (src/core/direct-delivery.ts). Herald in process, its outbox never started: whatever needs the
+ * outbox shows up only after `drain()`, so each case proves which path it took.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manualClock } from "../../src/core/clock.js";
+import { createHerald, type Herald } from "../../src/core/engine.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { StreamFrame } from "../../src/core/realtime/frames.js";
+import { builtInChannels } from "../../src/channels/index.js";
+import { openLibsqlStore } from "../../src/runtimes/libsql.js";
+import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+
+const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
+let herald: Herald;
+let closeDb: () => Promise<void>;
+
+async function call(method: string, path: string, body?: unknown, token = TEST_API_KEY) {
+  const response = await herald.app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const deliveries = async (eventId: string) => ((await call("GET", `/v1/events/${eventId}`)).body.notifications as any[]).flatMap((n) => n.deliveries);
+async function inbox(subscriberId: string) {
+  const token = (await call("POST", `/v1/subscribers/${subscriberId}/tokens`, {})).body.token;
+  return (await call("GET", "/v1/me/notifications", undefined, token)).body.items as any[];
+}
+
+beforeAll(async () => {
+  const db = await openLibsqlStore(tempDatabaseUrl());
+  closeDb = db.close;
+  herald = await createHerald({ store: db.store, clock, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  await call("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}} for {{subscriber.name}}" } } });
+  await call("PUT", "/v1/rules/status", { event: "order.status", category: "orders", steps: [{ channel: "realtime", template: "status" }] });
+  await call("PUT", "/v1/rules/later", { event: "order.later", steps: [{ channel: "realtime", template: "status", delay: "1m" }] });
+  // Rules refuse templates without content for their channels: the template loses it afterwards.
+  await call("PUT", "/v1/templates/changing", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}" } } });
+  await call("PUT", "/v1/rules/no-content", { event: "order.broken", steps: [{ channel: "realtime", template: "changing" }] });
+  expect((await call("PUT", "/v1/templates/changing", { channels: { push: { title: "Order {{data.order}}", body: "{{data.status}}" } } })).status).toBe(200);
+  for (const id of ["direct-a", "direct-b", "direct-c", "direct-d"]) await call("PUT", `/v1/subscribers/${id}`, { name: id.toUpperCase() });
+});
+afterAll(async () => {
+  await closeDb?.();
+});
+
+describe("in-app delivery inside the accepting commit", () => {
+  it("is in the inbox and live as soon as the event is accepted, sent, with no outbox job", async () => {
+    const frames: StreamFrame[] = [];
+    const unsubscribe = herald.hub.subscribe("direct-a", (frame) => frames.push(frame));
+    const accepted = await call("POST", "/v1/events", { id: "direct-1", type: "order.status", to: "direct-a", data: { order: 1234, status: "Courier on the way" } });
+    expect(accepted.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 10));
+    unsubscribe();
+
+    const [item, ...rest] = await inbox("direct-a");
+    expect(rest).toEqual([]);
+    expect(item).toMatchObject({ seq: 1, type: "notification", title: "Order 1234", body: "Courier on the way for DIRECT-A" });
+    const live = frames.filter((f) => f.type === "item");
+    expect(live).toEqual([{ type: "item", item: expect.objectContaining({ id: item.id, seq: 1 }) }]);
+    expect(frames).toContainEqual({ type: "unread", count: 1 });
+    expect((await deliveries("direct-1")).map((d) => [d.channel, d.status, d.attempts])).toEqual([["realtime", "sent", 1]]);
+    // Nothing was left for the outbox to do.
+    expect(await herald.outbox.drain()).toBe(0);
+  });
+
+  it("a repeated event id appends nothing more", async () => {
+    await call("POST", "/v1/events", { id: "direct-2", type: "order.status", to: "direct-b", data: { order: 7, status: "Accepted" } });
+    await call("POST", "/v1/events", { id: "direct-2", type: "order.status", to: "direct-b", data: { order: 7, status: "Accepted" } });
+    expect((await inbox("direct-b")).map((i) => i.seq)).toEqual([1]);
+  });
+
+  it("a muted in-app channel is left to the outbox, which cancels it", async () => {
+    expect((await call("PATCH", "/v1/subscribers/direct-c/preferences", { channels: { realtime: false } })).status).toBe(200);
+    await call("POST", "/v1/events", { id: "direct-3", type: "order.status", to: "direct-c", data: { order: 8, status: "Accepted" } });
+    expect((await deliveries("direct-3")).map((d) => d.status)).toEqual(["pending"]);
+    await herald.outbox.drain();
+    expect((await deliveries("direct-3")).map((d) => d.status)).toEqual(["cancelled"]);
+    expect(await inbox("direct-c")).toEqual([]);
+  });
+
+  it("a delayed step keeps its job and arrives when it is due", async () => {
+    await call("POST", "/v1/events", { id: "direct-4", type: "order.later", to: "direct-d", data: { order: 9, status: "Assembling" } });
+    expect(await inbox("direct-d")).toEqual([]);
+    clock.advance(61_000);
+    await herald.outbox.drain();
+    expect((await inbox("direct-d")).map((i) => i.title)).toEqual(["Order 9"]);
+    expect((await deliveries("direct-4")).map((d) => [d.status, d.providerMessageId])).toEqual([["sent", "seq:1"]]);
+  });
+
+  it("a template that cannot render for in-app fails through the outbox, with its reason recorded", async () => {
+    await call("POST", "/v1/events", { id: "direct-5", type: "order.broken", to: "direct-d", data: { order: 10, status: "Delivered" } });
+    expect((await deliveries("direct-5")).map((d) => d.status)).toEqual(["pending"]);
+    await herald.outbox.drain();
+    const [delivery] = await deliveries("direct-5");
+    expect(delivery).toMatchObject({ status: "failed" });
+    expect(delivery.error ?? delivery.lastError).toMatch(/template_missing_channel/);
+  });
+});
