@@ -50,6 +50,17 @@ export function fitPayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYT
   return shorten({ ...payload, body: "" }, "title", maxBytes);
 }
 
+/**
+ * The fitted payload as the UTF-8 JSON that gets encrypted, or undefined when it cannot fit. The
+ * common case (it fits) serializes once, where fitPayload and then JSON.stringify would twice.
+ */
+export function encodePayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYTES): Uint8Array | undefined {
+  const whole = utf8(JSON.stringify(payload));
+  if (whole.length <= maxBytes) return whole;
+  const fitted = fitPayload(payload, maxBytes);
+  return fitted && utf8(JSON.stringify(fitted));
+}
+
 function shorten(payload: PushPayload, field: "body" | "title", maxBytes: number): PushPayload | undefined {
   const parts = graphemes(payload[field]);
   const at = (n: number): PushPayload => ({ ...payload, [field]: n === parts.length ? payload[field] : parts.slice(0, n).join("").trimEnd() + "…" });

@@ -1,10 +1,9 @@
 import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
 import { errorMessage, HeraldError } from "../core/errors.js";
-import { utf8 } from "../core/encoding.js";
 import { PushContent } from "../core/schemas/template.js";
 import { resultFromError, resultFromResponse } from "./http-result.js";
 import { decodePushKeys, encryptPushMessage } from "./push-encrypt.js";
-import { fitPayload, topicFromTag, type PushPayload } from "./push-payload.js";
+import { encodePayload, topicFromTag, type PushPayload } from "./push-payload.js";
 import { vapidHeaderCache } from "./push-vapid.js";
 
 type Failure = Extract<SendResult, { ok: false }>;
@@ -89,8 +88,8 @@ export const pushChannel = defineChannel({
             token: await push.receiptToken(message.subscriber.id, ttl + 7 * 86_400),
           },
         };
-        const fitted = fitPayload(payload);
-        if (!fitted) return { ok: false, code: "payload_too_large", message: "the push payload does not fit 3,993 bytes even with an empty body", retryable: false };
+        const plaintext = encodePayload(payload);
+        if (!plaintext) return { ok: false, code: "payload_too_large", message: "the push payload does not fit 3,993 bytes even with an empty body", retryable: false };
         const urgency = /^order[-:]/.test(content.tag ?? "") ? "high" : defaultUrgency;
         const topic = await topicFromTag(content.tag);
         const headers: Record<string, string> = {
@@ -100,7 +99,6 @@ export const pushChannel = defineChannel({
           "content-encoding": "aes128gcm",
           "content-type": "application/octet-stream",
         };
-        const plaintext = utf8(JSON.stringify(fitted));
 
         const outcomes = await Promise.all(targets.map((t) => sendTo(t, plaintext, headers, ctx)));
         const gone = outcomes.filter((o) => o.kind === "gone");

@@ -26,6 +26,7 @@ beforeAll(async () => {
     for await (const c of req) chunks.push(c as Buffer);
     if (req.url === "/hang") return;
     if (req.url === "/empty") return void res.writeHead(204).end();
+    if (req.url === "/created") return void res.writeHead(201, { location: "/message/1" }).end();
     res.writeHead(201, { "content-type": "application/json", "retry-after": "3" });
     res.end(JSON.stringify({ version: req.httpVersion, method: req.method, ttl: req.headers.ttl, body: Buffer.concat(chunks).toString("hex") }));
   });
@@ -56,6 +57,10 @@ describe("nodeFetch over HTTP/2", () => {
     }
     expect(h2Connections).toHaveLength(1);
     expect((await nodeFetch(`${h2Url}/empty`)).status).toBe(204);
+    // A push service's usual answer: 201, a Location, no body (a null body, not an empty stream).
+    const created = await nodeFetch(`${h2Url}/created`, { method: "POST", body: "x" });
+    expect([created.status, created.headers.get("location"), created.body]).toEqual([201, "/message/1", null]);
+    expect(await created.text()).toBe("");
   });
 
   it("falls back to HTTP/1.1 for an origin without h2, and remembers it", async () => {

@@ -13,6 +13,8 @@ const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "tran
 const IDLE_MS = 60_000;
 
 const sessions = new Map<string, Promise<ClientHttp2Session | undefined>>();
+/** The same sessions once connected, for a request without waiting on a promise. */
+const connected = new Map<string, ClientHttp2Session>();
 /** Origins that answered ALPN without h2: HTTP/1.1 from now on. */
 const http1Only = new Set<string>();
 
@@ -28,6 +30,7 @@ function sessionFor(origin: string): Promise<ClientHttp2Session | undefined> {
       const session = http2.connect(origin, { rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0" });
       const forget = () => {
         if (sessions.get(origin) === pending) sessions.delete(origin);
+        if (connected.get(origin) === session) connected.delete(origin);
       };
       session.once("connect", () => {
         const socket = session.socket as { alpnProtocol?: string | false };
@@ -40,6 +43,7 @@ function sessionFor(origin: string): Promise<ClientHttp2Session | undefined> {
         // Never keeps the process alive by itself; closed after a quiet minute.
         session.unref();
         session.setTimeout(IDLE_MS, () => session.close());
+        connected.set(origin, session);
         resolve(session);
       });
       session.once("error", (error: NodeJS.ErrnoException) => {
@@ -63,14 +67,23 @@ function sessionFor(origin: string): Promise<ClientHttp2Session | undefined> {
  * Sends one request over HTTP/2. Resolves undefined when the origin turned out not to speak it (the
  * caller then uses HTTP/1.1); rejects on network errors, aborts and oversized answers.
  */
-export async function http2Request(
+export function http2Request(
   url: URL,
   init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal | null },
   maxResponseBytes: number,
 ): Promise<Response | undefined> {
-  init.signal?.throwIfAborted();
-  const session = await sessionFor(url.origin);
-  if (!session) return undefined;
+  if (init.signal?.aborted) return Promise.reject(init.signal.reason);
+  const ready = connected.get(url.origin);
+  if (ready && !ready.closed && !ready.destroyed) return streamRequest(ready, url, init, maxResponseBytes);
+  return sessionFor(url.origin).then((session) => session && streamRequest(session, url, init, maxResponseBytes));
+}
+
+function streamRequest(
+  session: ClientHttp2Session,
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal | null },
+  maxResponseBytes: number,
+): Promise<Response> {
   const headers: Record<string, string> = { ":method": init.method, ":path": url.pathname + url.search };
   for (const [name, value] of Object.entries(init.headers)) if (!FORBIDDEN.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   return new Promise<Response>((resolve, reject) => {

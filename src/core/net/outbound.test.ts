@@ -30,6 +30,39 @@ describe("outbound calls", () => {
     await expect(hanging("http://127.0.0.1/", { timeoutMs: 50 })).rejects.toMatchObject({ code: "timeout" });
   });
 
+  it("keep the timeout armed while a response body is unread, and disarm it when there is none", async () => {
+    const signals: AbortSignal[] = [];
+    const slowBody = createOutboundFetch({
+      allowPrivateNetwork: true,
+      fetch: async (_url, init) => {
+        signals.push(init!.signal!);
+        // A body that never ends unless the call is aborted, like a stalled server.
+        const body = new ReadableStream({ start: (c) => init!.signal!.addEventListener("abort", () => c.error(init!.signal!.reason)) });
+        return new Response(body, { status: 200 });
+      },
+    });
+    const response = await slowBody("http://127.0.0.1/", { timeoutMs: 50 });
+    await expect(response.text()).rejects.toMatchObject({ name: "TimeoutError" });
+
+    const empty = createOutboundFetch({ allowPrivateNetwork: true, fetch: async (_url, init) => (signals.push(init!.signal!), new Response(null, { status: 201 })) });
+    expect((await empty("http://127.0.0.1/", { timeoutMs: 30 })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(signals[1]!.aborted).toBe(false);
+  });
+
+  it("abort a call when the caller's own signal aborts", async () => {
+    const hanging = createOutboundFetch({
+      allowPrivateNetwork: true,
+      fetch: (_url, init) => new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted")))),
+    });
+    const caller = new AbortController();
+    const call = hanging("http://127.0.0.1/", { timeoutMs: 10_000, signal: caller.signal });
+    caller.abort();
+    await expect(call).rejects.toMatchObject({ code: "network" });
+    const already = hanging("http://127.0.0.1/", { timeoutMs: 10_000, signal: AbortSignal.abort() });
+    await expect(already).rejects.toMatchObject({ code: "network" });
+  });
+
   it("read Retry-After as seconds or an HTTP date", () => {
     expect(parseRetryAfter("120", 0)).toBe(120_000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);

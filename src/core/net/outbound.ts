@@ -28,31 +28,69 @@ export class OutboundError extends Error {
  * may be reached, throws `blocked_address` otherwise.
  */
 export function createHostGuard(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resolveHost">): (hostname: string) => Promise<void> {
-  return async (hostname) => {
+  const check = hostCheck(options);
+  return async (hostname) => check(hostname);
+}
+
+/** The guard without a promise when there is no resolver to wait for (a microtask saved per call). */
+function hostCheck(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resolveHost">): (hostname: string) => Promise<void> | undefined {
+  const refuse = (host: string) => {
+    throw new OutboundError("blocked_address", `refusing to reach ${host}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+  };
+  return (hostname) => {
     if (options.allowPrivateNetwork) return;
     const host = hostname.replace(/^\[|\]$/g, "");
-    const addresses = options.resolveHost && !isIpLiteral(host) ? await options.resolveHost(host) : [host];
-    if (addresses.some(isPrivateAddress) || isPrivateName(host)) {
-      throw new OutboundError("blocked_address", `refusing to reach ${host}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+    if (isPrivateName(host)) refuse(host);
+    if (!options.resolveHost || isIpLiteral(host)) {
+      if (isPrivateAddress(host)) refuse(host);
+      return;
     }
+    return options.resolveHost(host).then((addresses) => {
+      if (addresses.some(isPrivateAddress)) refuse(host);
+    });
   };
 }
 
+/**
+ * Why not `AbortSignal.timeout` (+ `AbortSignal.any`): on Node 20 it costs ~18 µs per call (a
+ * transferable signal, a weak timer), a measurable share of a push broadcast; an AbortController
+ * and one timer cleared when the call is over cost ~1 µs. The timer stays armed while a response
+ * body is still unread, so reading the body is bounded by the same timeout.
+ */
 export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
   const doFetch = options.fetch ?? fetch;
   const defaultTimeout = options.defaultTimeoutMs ?? 10_000;
-  const checkHost = createHostGuard(options);
+  const checkHost = hostCheck(options);
   return async (url, init = {}) => {
     const target = new URL(url);
-    await checkHost(target.hostname);
-    const { timeoutMs = defaultTimeout, ...rest } = init;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = rest.signal ? AbortSignal.any([rest.signal, timeout]) : timeout;
+    const pending = checkHost(target.hostname);
+    if (pending) await pending;
+    const { timeoutMs = defaultTimeout, signal: callerSignal, ...rest } = init;
+    if (callerSignal?.aborted) throw new OutboundError("network", `could not reach ${target.origin}: aborted by the caller`, { cause: callerSignal.reason });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      callerSignal?.removeEventListener("abort", forward);
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+    }, timeoutMs);
+    // Node: a pending timeout must not hold the process open (AbortSignal.timeout does not either).
+    (timer as { unref?: () => void }).unref?.();
+    const forward = () => controller.abort(callerSignal!.reason);
+    callerSignal?.addEventListener("abort", forward, { once: true });
+    let bodyPending = false;
     try {
-      return await doFetch(url, { ...rest, signal, redirect: rest.redirect ?? "manual" });
+      const response = await doFetch(url, { ...rest, signal: controller.signal, redirect: rest.redirect ?? "manual" });
+      bodyPending = response.body !== null;
+      return response;
     } catch (error) {
-      if (timeout.aborted) throw new OutboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
+      if (timedOut) throw new OutboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
       throw new OutboundError("network", `could not reach ${target.origin}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      if (!bodyPending) {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener("abort", forward);
+      }
     }
   };
 }
