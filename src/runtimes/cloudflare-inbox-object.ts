@@ -14,7 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState, WebSocket as CfWebSocket } from "@cloudflare/workers-types";
 import { type CursorConnection, createCursorDelivery } from "../core/realtime/cursor-delivery.js";
-import { inboxItem, type StreamFrame, wsFrame } from "../core/realtime/frames.js";
+import { inboxItem, type StreamFrame, wsText } from "../core/realtime/frames.js";
 import { sseResponse } from "../core/realtime/sse.js";
 import { systemClock } from "../core/clock.js";
 import { createRealtime, type Realtime } from "../core/realtime/service.js";
@@ -87,7 +87,7 @@ export class InboxObject extends DurableObject<Env> {
       },
       advance: (seq, ready) => ws.serializeAttachment({ ...(ws.deserializeAttachment() as Attachment), seq, ready }),
       send(frame) {
-        ws.send(JSON.stringify(wsFrame(frame as StreamFrame)));
+        ws.send(wsText(frame as StreamFrame));
         return true;
       },
       close(reason) {

@@ -6,7 +6,7 @@ import type { Clock } from "../clock.js";
 import { toHex, utf8 } from "../encoding.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { inboxItem } from "./frames.js";
+import { inboxItem, itemFrames } from "./frames.js";
 import type { RealtimeHub } from "./hub.js";
 
 export interface RoomMessageInput {
@@ -93,11 +93,24 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
   async function publishAppended(items: InboxAppend[], results: Record<string, unknown>[][]): Promise<Map<string, number>> {
     const seqs = new Map<string, number>();
     for (const rows of results) for (const r of rows) seqs.set(`${r.s}\u0000${r.i}`, Number(r.seq));
-    for (const item of items) {
-      const seq = seqs.get(`${item.subscriberId}\u0000${item.id}`);
-      if (seq !== undefined && hub.connections(item.subscriberId) > 0) hub.publish(item.subscriberId, { type: "item", item: inboxItem(appendedRow(item, seq)) });
+    const live = items.filter((i) => seqs.has(`${i.subscriberId}\u0000${i.id}`) && hub.connections(i.subscriberId) > 0);
+    if (live.length === 0) return seqs;
+    // Counts first, so each connection gets its items and its new count in one go (one socket write).
+    const subscribers = [...new Set(live.map((i) => i.subscriberId))];
+    const counts = await store.inbox.unreadCounts(subscribers);
+    const byItem = new Map<string, InboxAppend[]>();
+    for (const item of live) {
+      const copies = byItem.get(item.id);
+      if (copies) copies.push(item);
+      else byItem.set(item.id, [item]);
     }
-    await publishUnread(items.filter((i) => seqs.has(`${i.subscriberId}\u0000${i.id}`)).map((i) => i.subscriberId));
+    for (const [, copies] of byItem) {
+      const itemSeqs = copies.map((c) => seqs.get(`${c.subscriberId}\u0000${c.id}`)!);
+      // Copies of one item (a room message) differ only in seq: serialized once.
+      const frames = copies.length > 1 ? itemFrames(inboxItem(appendedRow(copies[0]!, 0)), itemSeqs) : [{ type: "item" as const, item: inboxItem(appendedRow(copies[0]!, itemSeqs[0]!)) }];
+      copies.forEach((copy, k) => hub.publish(copy.subscriberId, frames[k]!));
+    }
+    for (const id of subscribers) hub.publish(id, { type: "unread", count: counts.get(id) ?? 0 });
     return seqs;
   }
 

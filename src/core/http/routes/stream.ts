@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { invalidRequest, ProblemError } from "../../errors.js";
-import { wsFrame } from "../../realtime/frames.js";
+import { wsText } from "../../realtime/frames.js";
 import { openStream, type StreamOutput } from "../../realtime/session.js";
 import { MAX_UNSENT_BYTES, sseResponse } from "../../realtime/sse.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -43,11 +43,23 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       return {
         onOpen(_event, ws) {
-          const raw = ws.raw as { bufferedAmount?: number; ping?: () => void } | undefined;
+          const raw = ws.raw as { bufferedAmount?: number; ping?: () => void; _socket?: { cork(): void; uncork(): void } } | undefined;
+          // Node's `ws` socket: frames sent in one turn (an item and the new unread count, a backlog
+          // page) leave in one write instead of one system call each. Other runtimes send as they come.
+          const socket = raw?._socket;
+          let corked = false;
           const out: StreamOutput = {
             send(frame) {
               if (ws.readyState !== 1) return false;
-              ws.send(JSON.stringify(wsFrame(frame as never)));
+              if (socket && !corked) {
+                corked = true;
+                socket.cork();
+                queueMicrotask(() => {
+                  corked = false;
+                  socket.uncork();
+                });
+              }
+              ws.send(wsText(frame));
               return (raw?.bufferedAmount ?? 0) <= MAX_UNSENT_BYTES;
             },
             close(reason) {
