@@ -167,8 +167,11 @@ describe("rooms", () => {
     await customerTab2.until((e) => e.some((f) => f.type === "typing" && f.subscriber.id === operator.id));
     expect((await operator.me("POST", `/v1/me/topics/${room}/typing`)).status).toBe(429);
 
+    // Read back from the store (as a resuming client would), the copy carries the message's text and sender.
+    const [stored] = (await operator.me("GET", "/v1/me/notifications")).body.items;
+    expect(stored).toMatchObject({ id: sent.body.id, type: "message", topic: room, body: "Where is my order?", clientMessageId: "c-1", sender: { id: customer.id, name: "customer" }, readAt: null });
     await operator.me("POST", `/v1/me/notifications/${sent.body.id}/read`);
-    await customerTab2.until((e) => e.some((f) => f.type === "receipt" && f.status === "read" && f.by === operator.id));
+    await customerTab2.until((e) => e.some((f) => f.type === "receipt" && f.status === "read" && f.by === operator.id && f.clientMessageId === "c-1"));
 
     const history = await operator.me("GET", `/v1/me/topics/${room}/messages`);
     expect(history.body.items.map((m: any) => m.body)).toEqual(["Where is my order?"]);

@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
-import { inbox, type InboxItemType } from "../schema.js";
+import { inJsonArray } from "../bulk.js";
+import { inbox, type InboxItemType, topicMessages } from "../schema.js";
 
 export type InboxRow = typeof inbox.$inferSelect;
 /** What delivery indicators need of a row: narrow, because a fan-out marks thousands at once. */
@@ -52,6 +53,46 @@ function appendSql(items: InboxAppend[]) {
     RETURNING subscriber_id AS s, id AS i, seq`;
 }
 
+/**
+ * The copies of one room message in many members' streams: only what order, unread counts and
+ * receipts need (seq, id, topic, sender). The text stays in topic_messages, stored once, and is
+ * filled in when rows are read (withMessageText): a fan-out to 10,000 writes 10,000 narrow rows
+ * instead of 10,000 copies of the body (bench/realtime).
+ */
+function appendCopiesSql(copy: InboxAppend, subscriberIds: string[]) {
+  return sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, sender_id, created_at)
+    SELECT value, COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value), 0) + 1,
+      ${copy.id}, 'message', ${copy.topic ?? null}, ${copy.senderId ?? null}, ${copy.createdAt}
+    FROM json_each(${JSON.stringify(subscriberIds)}) WHERE true
+    ON CONFLICT DO NOTHING
+    RETURNING subscriber_id AS s, id AS i, seq`;
+}
+
+type MessageText = Pick<InboxRow, "body" | "data" | "senderName" | "clientMessageId">;
+
+/** The text of room messages, by id (one query per chunk of ids). */
+async function messageTexts(db: HeraldDb, ids: string[]): Promise<Map<string, MessageText>> {
+  const texts = new Map<string, MessageText>();
+  for (const part of chunks([...new Set(ids)])) {
+    const found = await db
+      .select({ id: topicMessages.id, body: topicMessages.body, data: topicMessages.data, senderName: topicMessages.senderName, clientMessageId: topicMessages.clientMessageId })
+      .from(topicMessages)
+      .where(inJsonArray(topicMessages.id, part))
+      .all();
+    for (const { id, ...text } of found) texts.set(id, { ...text, data: text.data ?? null });
+  }
+  return texts;
+}
+
+/** Fills in the text of room-message rows stored as narrow copies (appendCopiesSql). */
+export async function withMessageText<T extends Pick<InboxRow, "id" | "type" | "body">>(db: HeraldDb, rows: T[]): Promise<T[]> {
+  const bare = rows.filter((r) => r.type === "message" && r.body === null);
+  if (bare.length === 0) return rows;
+  const texts = await messageTexts(db, bare.map((r) => r.id));
+  for (const row of bare) Object.assign(row, texts.get(row.id));
+  return rows;
+}
+
 /** Each subscriber's stream: items with a per-subscriber `seq` that only grows. */
 export function inboxRepository(db: HeraldDb) {
   return {
@@ -61,39 +102,54 @@ export function inboxRepository(db: HeraldDb) {
      * Each statement RETURNs `{s, i, seq}` for the rows it added.
      */
     appendStatements(items: InboxAppend[]): BatchItem<"sqlite">[] {
-      // One statement per round, each subscriber at most once per round: rows inserted by a statement
-      // are not visible to its own MAX(seq) subquery, so two items for one subscriber need two rounds.
+      // Room messages: one narrow statement per message (and chunk of members), each member once.
+      const copies = new Map<string, { first: InboxAppend; members: Set<string> }>();
+      for (const item of items) {
+        if (item.type !== "message") continue;
+        const entry = copies.get(item.id);
+        if (entry) entry.members.add(item.subscriberId);
+        else copies.set(item.id, { first: item, members: new Set([item.subscriberId]) });
+      }
+      const messageStatements = [...copies.values()].flatMap(({ first, members }) => chunks([...members]).map((part) => db.run(appendCopiesSql(first, part))));
+      // Everything else: one statement per round, each subscriber at most once per round: rows inserted
+      // by a statement are not visible to its own MAX(seq) subquery, so two items for one subscriber need two rounds.
       const rounds: InboxAppend[][] = [];
       const seen = new Map<string, number>();
       for (const item of items) {
+        if (item.type === "message") continue;
         const round = seen.get(item.subscriberId) ?? 0;
         seen.set(item.subscriberId, round + 1);
         (rounds[round] ??= []).push(item);
       }
-      return rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))));
+      return [...messageStatements, ...rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))))];
     },
     /** The seq of an item already in a subscriber's stream (an append that was a repeat returns none). */
     async seqOf(subscriberId: string, id: string): Promise<number | undefined> {
       return (await db.select({ seq: inbox.seq }).from(inbox).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).get())?.seq;
     },
     async page(subscriberId: string, after: number, limit: number): Promise<InboxRow[]> {
-      return db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), gt(inbox.seq, after))).orderBy(asc(inbox.seq)).limit(limit).all();
+      return withMessageText(db, await db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), gt(inbox.seq, after))).orderBy(asc(inbox.seq)).limit(limit).all());
     },
     async get(subscriberId: string, id: string): Promise<InboxRow | undefined> {
-      return db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).get();
+      const row = await db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).get();
+      return row && (await withMessageText(db, [row]))[0];
     },
     /** Sets seen (and, for read, also seen) once; returns the row as it is afterwards. */
     async mark(subscriberId: string, id: string, what: "seen" | "read", now: number): Promise<InboxRow | undefined> {
       const set = what === "read" ? { readAt: sql`COALESCE(${inbox.readAt}, ${now})`, seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` } : { seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` };
-      return db.update(inbox).set(set).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).returning().get();
+      const row = await db.update(inbox).set(set).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).returning().get();
+      return row && (await withMessageText(db, [row]))[0];
     },
     async markAllRead(subscriberId: string, now: number): Promise<InboxRow[]> {
-      return db
-        .update(inbox)
-        .set({ readAt: now, seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` })
-        .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt)))
-        .returning()
-        .all();
+      return withMessageText(
+        db,
+        await db
+          .update(inbox)
+          .set({ readAt: now, seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` })
+          .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt)))
+          .returning()
+          .all(),
+      );
     },
     /** Unread counts of many subscribers in one query (those with none are absent). */
     async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
@@ -121,6 +177,12 @@ export function inboxRepository(db: HeraldDb) {
               RETURNING inbox.subscriber_id, inbox.id, inbox.type, inbox.topic, inbox.sender_id, inbox.client_message_id`,
         );
         for (const r of rows) out.push({ subscriberId: r.subscriber_id, id: r.id, type: r.type, topic: r.topic, senderId: r.sender_id, clientMessageId: r.client_message_id });
+      }
+      // Receipts name the sender's client message id, which narrow copies leave in topic_messages.
+      const bare = out.filter((r) => r.type === "message" && r.senderId !== null && r.clientMessageId === null);
+      if (bare.length > 0) {
+        const texts = await messageTexts(db, bare.map((r) => r.id));
+        for (const row of bare) row.clientMessageId = texts.get(row.id)?.clientMessageId ?? null;
       }
       return out;
     },

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { HeraldDb } from "../db.js";
-import type { InboxRow } from "./inbox.js";
+import { type InboxRow, withMessageText } from "./inbox.js";
 import type { SubscriberRow } from "./subscribers.js";
 
 /** Columns an audience may be filtered on besides `data.<path>`. */
@@ -28,7 +28,7 @@ export function subscriberSearchRepository(db: HeraldDb) {
     /** The newest items of a subscriber's inbox. */
     async inbox(subscriberId: string, limit: number): Promise<InboxRow[]> {
       const rows = await db.all<Record<string, unknown>>(sql`SELECT * FROM inbox WHERE subscriber_id = ${subscriberId} ORDER BY seq DESC LIMIT ${limit}`);
-      return rows.map((r) => ({
+      return withMessageText(db, rows.map((r) => ({
         subscriberId: r.subscriber_id,
         seq: r.seq,
         id: r.id,
@@ -45,7 +45,7 @@ export function subscriberSearchRepository(db: HeraldDb) {
         deliveredAt: r.delivered_at,
         seenAt: r.seen_at,
         readAt: r.read_at,
-      })) as InboxRow[];
+      })) as InboxRow[]);
     },
     /** The subscriber's newest deliveries with their event, newest notification first. */
     async deliveries(subscriberId: string, limit: number) {
