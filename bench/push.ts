@@ -13,6 +13,7 @@
  */
 import { spawn } from "node:child_process";
 import { createECDH, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import webPush from "web-push";
 import { pushChannel } from "../src/channels/push.js";
@@ -42,6 +43,16 @@ const content = {
     { action: "view", title: "View order", url: "https://shop.example/orders/1234" },
   ],
 };
+
+/** CPU of the main thread alone (Linux /proc, 10 ms ticks), beside process.cpuUsage's all threads. */
+function mainThreadCpuUs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
 
 async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
   let next = 0;
@@ -134,6 +145,7 @@ let failed = 0;
 let before = await peer.count();
 let peerCpu = await peer.cpuUs();
 let cpu = process.cpuUsage();
+const mainBefore = mainThreadCpuUs();
 t = performance.now();
 await pool(N, CONCURRENCY, async (i) => {
   const result = await instance.send(message(i), ctx);
@@ -141,13 +153,14 @@ await pool(N, CONCURRENCY, async (i) => {
 });
 const heraldS = (performance.now() - t) / 1000;
 const heraldCpu = process.cpuUsage(cpu);
+const heraldMainCpu = mainBefore === undefined ? undefined : mainThreadCpuUs()! - mainBefore;
 const heraldPeerCpu = (await peer.cpuUs()) - peerCpu;
 const heraldArrived = (await peer.count()) - before;
 
 // BENCH_PUSH_PROFILE=herald stops here: a CPU profile (node --cpu-prof) of Herald's side alone
 // (the encryption measurements above run once each instead of thousands of times).
 if (profiling) {
-  console.log(`Herald: ${Math.round(N / heraldS)} msg/s, ${((heraldCpu.user + heraldCpu.system) / N).toFixed(0)} µs CPU per message`);
+  console.log(`Herald: ${Math.round(N / heraldS)} msg/s, ${((heraldCpu.user + heraldCpu.system) / N).toFixed(0)} µs CPU per message${heraldMainCpu === undefined ? "" : `, main thread ${(heraldMainCpu / N).toFixed(0)} µs`}`);
   peer.stop();
   process.exit(0);
 }
@@ -159,6 +172,7 @@ let wpFailed = 0;
 before = await peer.count();
 peerCpu = await peer.cpuUs();
 cpu = process.cpuUsage();
+const wpMainBefore = mainThreadCpuUs();
 t = performance.now();
 await pool(N, CONCURRENCY, async (i) => {
   const s = subscriptions[i]!;
@@ -166,6 +180,7 @@ await pool(N, CONCURRENCY, async (i) => {
 });
 const webPushS = (performance.now() - t) / 1000;
 const webPushCpu = process.cpuUsage(cpu);
+const webPushMainCpu = wpMainBefore === undefined ? undefined : mainThreadCpuUs()! - wpMainBefore;
 const webPushPeerCpu = (await peer.cpuUs()) - peerCpu;
 const webPushArrived = (await peer.count()) - before;
 peer.stop();
@@ -183,5 +198,7 @@ console.log("sender                         | msg/s  | wall     | arrived | fail
 console.log(`Herald push channel            | ${String(rate(heraldS)).padStart(6)} | ${heraldS.toFixed(2).padStart(6)} s | ${String(heraldArrived).padStart(7)} | ${String(failed).padStart(6)} | ${pct(rate(heraldS), leanLimit)} / ${pct(rate(heraldS), limit)}`);
 console.log(`web-push sendNotification loop | ${String(rate(webPushS)).padStart(6)} | ${webPushS.toFixed(2).padStart(6)} s | ${String(webPushArrived).padStart(7)} | ${String(wpFailed).padStart(6)} | ${pct(rate(webPushS), leanLimit)} / ${pct(rate(webPushS), limit)}`);
 const perMsg = (c: NodeJS.CpuUsage) => ((c.user + c.system) / N).toFixed(0);
-console.log(`\nCPU per message, sender: Herald ${perMsg(heraldCpu)} µs, web-push ${perMsg(webPushCpu)} µs; peer: ${(heraldPeerCpu / N).toFixed(0)} µs, ${(webPushPeerCpu / N).toFixed(0)} µs`);
+const mainPerMsg = (us: number | undefined) => (us === undefined ? "" : ` (main thread ${(us / N).toFixed(0)} µs)`);
+console.log(`\nCPU per message, sender (all threads): Herald ${perMsg(heraldCpu)} µs${mainPerMsg(heraldMainCpu)}, web-push ${perMsg(webPushCpu)} µs${mainPerMsg(webPushMainCpu)}`);
+console.log(`CPU per message, peer: ${(heraldPeerCpu / N).toFixed(0)} µs for Herald's requests, ${(webPushPeerCpu / N).toFixed(0)} µs for web-push's`);
 console.log(`\nHerald / web-push: ${(webPushS / heraldS).toFixed(2)}×`);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
 import { nodeFetch } from "./node-fetch.js";
+import { http2OnOwnThread } from "./node-http2.js";
 
 let h2: Http2SecureServer;
 let h1: Server;
@@ -45,7 +46,18 @@ afterAll(() => {
   h2.close();
 });
 
-describe("nodeFetch over HTTP/2", () => {
+describe.each([
+  ["on its own thread", "1"],
+  ["on the calling thread (HERALD_HTTP2_THREAD=0)", "0"],
+])("nodeFetch over HTTP/2 %s", (_, threadSetting) => {
+  beforeAll(() => {
+    process.env.HERALD_HTTP2_THREAD = threadSetting;
+    h2Connections.length = 0;
+  });
+  afterAll(() => {
+    delete process.env.HERALD_HTTP2_THREAD;
+  });
+
   it("sends HTTPS requests as streams of one connection per origin", async () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => nodeFetch(`${h2Url}/push`, { method: "POST", headers: { ttl: "60", connection: "keep-alive" }, body: new Uint8Array([1, 2, 255]) })),
@@ -56,11 +68,16 @@ describe("nodeFetch over HTTP/2", () => {
       expect(await response.json()).toEqual({ version: "2.0", method: "POST", ttl: "60", body: "0102ff" });
     }
     expect(h2Connections).toHaveLength(1);
+    expect(http2OnOwnThread()).toBe(threadSetting === "1");
     expect((await nodeFetch(`${h2Url}/empty`)).status).toBe(204);
     // A push service's usual answer: 201, a Location, no body (a null body, not an empty stream).
     const created = await nodeFetch(`${h2Url}/created`, { method: "POST", body: "x" });
     expect([created.status, created.headers.get("location"), created.body]).toEqual([201, "/message/1", null]);
     expect(await created.text()).toBe("");
+    // A body that is a view into a larger buffer (pooled Buffers are) arrives as exactly that view.
+    const pooled = Buffer.from([0, 0, 7, 8, 9, 0]);
+    const echoed = await nodeFetch(`${h2Url}/push`, { method: "POST", body: pooled.subarray(2, 5) });
+    expect((await echoed.json()).body).toBe("070809");
   });
 
   it("falls back to HTTP/1.1 for an origin without h2, and remembers it", async () => {

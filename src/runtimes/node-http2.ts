@@ -3,39 +3,58 @@
  * Push services (FCM, Mozilla autopush, Apple) speak HTTP/2, and a broadcast is thousands of small
  * POSTs to one origin: a stream costs far less CPU than an HTTP/1.1 request on a pooled socket.
  * An origin that does not negotiate h2 (ALPN) is remembered and served by HTTP/1.1 instead.
+ *
+ * The connections live on a worker thread: Node's HTTP/2 client costs ~80-100 µs of CPU per
+ * stream (nghttp2, TLS, stream objects), which a broadcast paid on the event loop that also runs
+ * the engine; here the event loop only posts the request and builds the Response (a few µs,
+ * batched per tick). bench/push: see bench/README.md. `HERALD_HTTP2_THREAD=0` keeps the
+ * connections on the calling thread, and so does a worker that failed to start or died.
  */
-import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import http2 from "node:http2";
+import type { IncomingHttpHeaders } from "node:http";
+import { Worker } from "node:worker_threads";
 import { toFetchResponse } from "./node-response.js";
 
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
-/** How long an idle connection stays open before it is closed. */
-const IDLE_MS = 60_000;
 
-const sessions = new Map<string, Promise<ClientHttp2Session | undefined>>();
-/** The same sessions once connected, for a request without waiting on a promise. */
-const connected = new Map<string, ClientHttp2Session>();
-/** Origins that answered ALPN without h2: HTTP/1.1 from now on. */
-const http1Only = new Set<string>();
-
-export function prefersHttp1(origin: string): boolean {
-  return http1Only.has(origin);
+/** One request as the client below takes it: pseudo-headers included, body bytes or text. */
+interface Exchange {
+  id: number;
+  origin: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  maxResponseBytes: number;
+  rejectUnauthorized: boolean;
 }
+/** Its outcome: an answer, a failure, or "this origin does not speak HTTP/2". */
+type Outcome = { id: number; status: number; headers: IncomingHttpHeaders; body: Uint8Array | null } | { id: number; error: string } | { id: number; http1: true };
 
-/** A live session to `origin`, or undefined when the origin does not speak HTTP/2. */
-function sessionFor(origin: string): Promise<ClientHttp2Session | undefined> {
-  let pending = sessions.get(origin);
-  if (!pending) {
+/**
+ * The HTTP/2 client itself, as plain JavaScript source: the worker thread evaluates it (no loader
+ * or build step needed to start one) and the in-thread fallback evaluates the same text, so both
+ * behave alike. `createClient(http2, done)` returns `{ request(exchange), cancel(id) }`; every
+ * request ends in exactly one `done(outcome)`.
+ */
+const CLIENT_SOURCE = `
+const IDLE_MS = 60000;
+return function createClient(http2, done) {
+  const sessions = new Map();   // origin -> Promise<session | undefined>
+  const connected = new Map();  // origin -> session, once connected
+  const streams = new Map();    // id -> stream, to cancel
+  function sessionFor(origin, rejectUnauthorized) {
+    const ready = connected.get(origin);
+    if (ready && !ready.closed && !ready.destroyed) return ready;
+    let pending = sessions.get(origin);
+    if (pending) return pending;
     pending = new Promise((resolve, reject) => {
-      const session = http2.connect(origin, { rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0" });
+      const session = http2.connect(origin, { rejectUnauthorized });
       const forget = () => {
         if (sessions.get(origin) === pending) sessions.delete(origin);
         if (connected.get(origin) === session) connected.delete(origin);
       };
       session.once("connect", () => {
-        const socket = session.socket as { alpnProtocol?: string | false };
-        if (socket.alpnProtocol !== "h2") {
-          http1Only.add(origin);
+        if (session.socket.alpnProtocol !== "h2") {
           forget();
           session.destroy();
           return resolve(undefined);
@@ -46,21 +65,177 @@ function sessionFor(origin: string): Promise<ClientHttp2Session | undefined> {
         connected.set(origin, session);
         resolve(session);
       });
-      session.once("error", (error: NodeJS.ErrnoException) => {
+      session.once("error", (error) => {
         forget();
         // A TLS server without h2 in its ALPN list refuses the handshake outright.
-        if (error.code === "ERR_SSL_NO_APPLICATION_PROTOCOL" || /no application protocol/i.test(error.message)) {
-          http1Only.add(origin);
-          return resolve(undefined);
-        }
+        if (error.code === "ERR_SSL_NO_APPLICATION_PROTOCOL" || /no application protocol/i.test(error.message)) return resolve(undefined);
         reject(error);
       });
       session.once("close", forget);
       session.once("goaway", forget);
     });
     sessions.set(origin, pending);
+    return pending;
   }
-  return pending;
+  function send(session, x) {
+    if (!session) return done({ id: x.id, http1: true });
+    let stream;
+    try {
+      stream = session.request(x.headers, { endStream: x.body === undefined });
+    } catch (error) {
+      return done({ id: x.id, error: error.message });
+    }
+    streams.set(x.id, stream);
+    let settled = false;
+    const finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      streams.delete(x.id);
+      done(outcome);
+    };
+    let responseHeaders = {};
+    stream.once("response", (h) => (responseHeaders = h));
+    const chunks = [];
+    let size = 0;
+    stream.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > x.maxResponseBytes) return stream.destroy(new Error("response larger than " + x.maxResponseBytes + " bytes"));
+      chunks.push(chunk);
+    });
+    stream.once("error", (error) => finish({ id: x.id, error: error.message }));
+    stream.once("end", () => {
+      if (responseHeaders[":status"] === undefined) return finish({ id: x.id, error: "the stream ended without a response" });
+      // A fresh, exactly sized copy: socket chunks are views into larger buffers.
+      let body = null;
+      if (size > 0) {
+        body = new Uint8Array(size);
+        let at = 0;
+        for (const chunk of chunks) { body.set(chunk, at); at += chunk.length; }
+      }
+      finish({ id: x.id, status: Number(responseHeaders[":status"]), headers: responseHeaders, body });
+    });
+    stream.once("close", () => {
+      // A stream reset before its end (RST_STREAM, GOAWAY) never emits "end".
+      if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) finish({ id: x.id, error: "stream reset by the server (code " + stream.rstCode + ")" });
+    });
+    if (x.body !== undefined) stream.end(x.body);
+  }
+  return {
+    request(x) {
+      const session = sessionFor(x.origin, x.rejectUnauthorized);
+      if (session instanceof Promise) session.then((s) => send(s, x), (error) => done({ id: x.id, error: error.message }));
+      else send(session, x);
+    },
+    cancel(id) {
+      const stream = streams.get(id);
+      streams.delete(id);
+      stream?.close(http2.constants.NGHTTP2_CANCEL);
+    },
+  };
+};
+`;
+
+type Client = { request(exchange: Exchange): void; cancel(id: number): void };
+type CreateClient = (h2: typeof http2, done: (outcome: Outcome) => void) => Client;
+
+// Requests and answers cross between threads in batches, one message per tick each way.
+const WORKER_SOURCE = `
+const http2 = require("node:http2");
+const { parentPort } = require("node:worker_threads");
+let out = [];
+const flush = () => { const batch = out; out = []; parentPort.postMessage(batch); };
+const client = new Function(${JSON.stringify(CLIENT_SOURCE)})()(http2, (outcome) => {
+  if (out.push(outcome) === 1) queueMicrotask(flush);
+});
+parentPort.on("message", (batch) => {
+  for (const m of batch) if (m.cancel !== undefined) client.cancel(m.cancel); else client.request(m);
+});
+`;
+
+/** Origins that answered ALPN without h2: HTTP/1.1 from now on. */
+const http1Only = new Set<string>();
+
+export function prefersHttp1(origin: string): boolean {
+  return http1Only.has(origin);
+}
+
+interface Waiting {
+  origin: string;
+  /** Sent to the connection thread (else to the in-thread client). */
+  onThread: boolean;
+  resolve(response: Response | undefined): void;
+  reject(error: Error): void;
+  signal?: AbortSignal | null;
+  onAbort?: () => void;
+}
+const waiting = new Map<number, Waiting>();
+let nextId = 0;
+
+function forget(id: number): Waiting | undefined {
+  const w = waiting.get(id);
+  if (!w) return undefined;
+  waiting.delete(id);
+  // An idle connection thread never keeps the process alive (nor did the sessions it holds).
+  if (waiting.size === 0) worker?.unref();
+  return w;
+}
+
+function settle(outcome: Outcome): void {
+  const w = forget(outcome.id);
+  if (!w) return;
+  if (w.onAbort) w.signal!.removeEventListener("abort", w.onAbort);
+  if ("http1" in outcome) {
+    http1Only.add(w.origin);
+    return w.resolve(undefined);
+  }
+  if ("error" in outcome) return w.reject(new Error(outcome.error));
+  const chunks = outcome.body ? [Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength)] : [];
+  w.resolve(toFetchResponse(outcome.status, outcome.headers, chunks));
+}
+
+let worker: Worker | undefined;
+let workerFailed = false;
+let outbox: ({ cancel: number } | Exchange)[] = [];
+let local: Client | undefined;
+
+function post(message: { cancel: number } | Exchange): void {
+  if (outbox.push(message) === 1) {
+    queueMicrotask(() => {
+      const batch = outbox;
+      outbox = [];
+      worker?.postMessage(batch);
+    });
+  }
+}
+
+/** Whether connections live on their own thread (for tests and benches). */
+export function http2OnOwnThread(): boolean {
+  return worker !== undefined && process.env.HERALD_HTTP2_THREAD !== "0";
+}
+
+/** The thread that holds the connections, started on first use; undefined when it cannot run. */
+function connectionThread(): Worker | undefined {
+  if (worker || workerFailed) return worker;
+  try {
+    const started = new Worker(WORKER_SOURCE, { eval: true });
+    started.on("message", (batch: Outcome[]) => {
+      for (const outcome of batch) settle(outcome);
+    });
+    const died = (error: Error) => {
+      if (worker !== started) return;
+      worker = undefined;
+      workerFailed = true;
+      // In-flight calls fail as network errors (retried by the outbox); new ones run in-thread.
+      for (const [id, w] of [...waiting]) if (w.onThread) settle({ id, error: `HTTP/2 connection thread stopped: ${error.message}` });
+    };
+    started.on("error", died);
+    started.on("exit", (code) => died(new Error(`exit code ${code}`)));
+    started.unref();
+    worker = started;
+  } catch {
+    workerFailed = true;
+  }
+  return worker;
 }
 
 /**
@@ -73,54 +248,36 @@ export function http2Request(
   maxResponseBytes: number,
 ): Promise<Response | undefined> {
   if (init.signal?.aborted) return Promise.reject(init.signal.reason);
-  const ready = connected.get(url.origin);
-  if (ready && !ready.closed && !ready.destroyed) return streamRequest(ready, url, init, maxResponseBytes);
-  return sessionFor(url.origin).then((session) => session && streamRequest(session, url, init, maxResponseBytes));
-}
-
-function streamRequest(
-  session: ClientHttp2Session,
-  url: URL,
-  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal | null },
-  maxResponseBytes: number,
-): Promise<Response> {
   const headers: Record<string, string> = { ":method": init.method, ":path": url.pathname + url.search };
-  for (const [name, value] of Object.entries(init.headers)) if (!FORBIDDEN.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
-  return new Promise<Response>((resolve, reject) => {
-    const stream = session.request(headers, { endStream: init.body === undefined });
-    let settled = false;
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      init.signal?.removeEventListener("abort", onAbort);
-      reject(error);
-    };
-    const onAbort = () => {
-      fail(init.signal!.reason ?? new Error("aborted"));
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    };
-    init.signal?.addEventListener("abort", onAbort, { once: true });
-    let responseHeaders: IncomingHttpHeaders = {};
-    stream.once("response", (h) => (responseHeaders = h));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxResponseBytes) return stream.destroy(new Error(`response larger than ${maxResponseBytes} bytes`));
-      chunks.push(chunk);
-    });
-    stream.once("error", fail);
-    stream.once("end", () => {
-      if (settled) return;
-      if (responseHeaders[":status"] === undefined) return fail(new Error("the stream ended without a response"));
-      settled = true;
-      init.signal?.removeEventListener("abort", onAbort);
-      resolve(toFetchResponse(Number(responseHeaders[":status"]), responseHeaders, chunks));
-    });
-    stream.once("close", () => {
-      // A stream reset before its end (RST_STREAM, GOAWAY) never emits `end`.
-      if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) fail(new Error(`stream reset by the server (code ${stream.rstCode})`));
-    });
-    if (init.body !== undefined) stream.end(init.body);
+  for (const [name, value] of Object.entries(init.headers)) {
+    const lower = name.toLowerCase();
+    if (!FORBIDDEN.has(lower)) headers[lower] = value;
+  }
+  const id = ++nextId;
+  const exchange: Exchange = { id, origin: url.origin, headers, body: init.body, maxResponseBytes, rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0" };
+  const thread = process.env.HERALD_HTTP2_THREAD === "0" ? undefined : connectionThread();
+  return new Promise<Response | undefined>((resolve, reject) => {
+    const w: Waiting = { origin: url.origin, onThread: thread !== undefined, resolve, reject, signal: init.signal };
+    if (init.signal) {
+      const signal = init.signal;
+      w.onAbort = () => {
+        if (!forget(id)) return;
+        reject(signal.reason ?? new Error("aborted"));
+        if (w.onThread) post({ cancel: id });
+        else local?.cancel(id);
+      };
+      signal.addEventListener("abort", w.onAbort, { once: true });
+    }
+    waiting.set(id, w);
+    if (thread) {
+      if (waiting.size === 1) thread.ref();
+      // A view into a larger buffer would be copied whole to the other thread: send exactly the body.
+      const body = exchange.body;
+      if (body instanceof Uint8Array && (body.byteOffset !== 0 || body.byteLength !== body.buffer.byteLength)) exchange.body = new Uint8Array(body);
+      post(exchange);
+    } else {
+      local ??= (new Function(CLIENT_SOURCE)() as CreateClient)(http2, settle);
+      local.request(exchange);
+    }
   });
 }
