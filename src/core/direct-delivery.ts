@@ -76,10 +76,10 @@ export function createDirectDelivery(deps: {
       const item = composed.channel.definition.inboxItem!(composed.message, now);
       items.push({ subscriberId: notification.subscriberId, type: "notification", ...item });
       direct.add(delivery.id);
-      // Stored as sent, with no job: the append below commits with it.
-      Object.assign(delivery, { status: "sent", attempts: 1, updatedAt: now });
     }
     if (items.length === 0) return undefined;
+    // Only now, with every item composed, is the plan changed: stored as sent, with no job.
+    for (const delivery of candidates) if (direct.has(delivery.id)) Object.assign(delivery, { status: "sent", attempts: 1, updatedAt: now });
     work.jobs = work.jobs.filter((j) => j.kind !== "deliver" || !direct.has(j.ref));
 
     return {

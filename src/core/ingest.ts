@@ -5,6 +5,7 @@ import type { PlannedWork } from "../store/repositories/plans.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TtlCache } from "./cache.js";
 import type { DirectDelivery } from "./direct-delivery.js";
+import { errorMessage } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { emptyWork, planEvent } from "./planner.js";
@@ -36,6 +37,16 @@ export function createIngest(deps: {
 }) {
   const { store, metrics, logger } = deps;
 
+  /** In-app deliveries made in this commit; on any surprise the outbox makes them instead. */
+  async function takeDirect(events: AcceptedEvent[], work: PlannedWork) {
+    try {
+      return await deps.direct?.(events, work);
+    } catch (error) {
+      logger.log("warn", "in-app delivery at accept failed; the outbox will deliver", { events: events.length, error: errorMessage(error) });
+      return undefined;
+    }
+  }
+
   const commits = createGroupCommit<Pending>(async (items) => {
     const known = await store.events.existing([...new Set(items.map((i) => i.event.id))]);
     const fresh: Pending[] = [];
@@ -53,7 +64,7 @@ export function createIngest(deps: {
       work.deliveries.push(...item.work.deliveries);
       work.jobs.push(...item.work.jobs);
     }
-    const direct = await deps.direct?.(fresh.map((f) => f.event), work);
+    const direct = await takeDirect(fresh.map((f) => f.event), work);
     const directStatements = direct?.statements ?? [];
     const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...directStatements]);
     direct?.committed(results.slice(results.length - directStatements.length));

@@ -9,6 +9,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { StreamFrame } from "../../src/core/realtime/frames.js";
 import { builtInChannels } from "../../src/channels/index.js";
+import { realtimeChannel } from "../../src/channels/realtime.js";
 import { openLibsqlStore } from "../../src/runtimes/libsql.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
@@ -100,5 +101,27 @@ describe("in-app delivery inside the accepting commit", () => {
     const [delivery] = await deliveries("direct-5");
     expect(delivery).toMatchObject({ status: "failed" });
     expect(delivery.error ?? delivery.lastError).toMatch(/template_missing_channel/);
+  });
+});
+
+describe("in-app delivery at accept, when composing throws", () => {
+  it("still accepts the event, and the outbox delivers it", async () => {
+    // The in-app channel as shipped, except that building its item at accept time throws.
+    const flaky = { ...realtimeChannel, inboxItem: () => { throw new Error("boom"); } };
+    const db = await openLibsqlStore(tempDatabaseUrl());
+    const own = await createHerald({ store: db.store, clock, logger: silentLogger, channels: [...builtInChannels.filter((c) => c.id !== "realtime"), flaky], env: { HERALD_API_KEY: TEST_API_KEY } });
+    const request = (method: string, path: string, body?: unknown) =>
+      own.app.request(path, { method, headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    try {
+      await request("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}" } } });
+      await request("PUT", "/v1/rules/status", { event: "order.status", steps: [{ channel: "realtime", template: "status" }] });
+      await request("PUT", "/v1/subscribers/flaky-a", { name: "A" });
+      expect((await request("POST", "/v1/events", { id: "flaky-1", type: "order.status", to: "flaky-a", data: { order: 1, status: "Accepted" } })).status).toBe(202);
+      expect(await own.store.inbox.page("flaky-a", 0, 10)).toEqual([]);
+      expect(await own.outbox.drain()).toBe(1);
+      expect((await own.store.inbox.page("flaky-a", 0, 10)).map((r) => r.title)).toEqual(["Order 1"]);
+    } finally {
+      await db.close();
+    }
   });
 });
