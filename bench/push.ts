@@ -61,15 +61,16 @@ async function pool(count: number, concurrency: number, work: (i: number) => Pro
   }));
 }
 
-async function startPeer(): Promise<{ url: string; count(): Promise<number>; cpuUs(): Promise<number>; stop(): void }> {
+async function startPeer(): Promise<{ url: string; http1Url: string; count(): Promise<number>; cpuUs(): Promise<number>; stop(): void }> {
   const proc = spawn(process.execPath, ["--import", "tsx", "bench/support/push-peer-process.ts"], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout! });
   const waiters: ((line: any) => void)[] = [];
   lines.on("line", (line) => waiters.shift()?.(JSON.parse(line)));
   const next = () => new Promise<any>((resolve) => waiters.push(resolve));
-  const { url } = await next();
+  const { url, http1Url } = await next();
   return {
     url,
+    http1Url,
     async count() {
       const answer = next();
       proc.stdin!.write("count\n");
@@ -167,7 +168,9 @@ if (profiling) {
 
 // 3. web-push's own loop: sendNotification per subscription (fresh JWT each, https.request).
 const options = { vapidDetails: vapid, TTL: 86_400, urgency: "high" as const, topic: "order-1234" };
-await pool(200, 16, async (i) => void (await webPush.sendNotification({ endpoint: subscriptions[i]!.endpoint, keys: { p256dh: subscriptions[i]!.p256dh, auth: subscriptions[i]!.auth } }, samplePayload, options)));
+// web-push speaks HTTP/1.1 only: the same subscriptions at the peer's HTTP/1.1 address.
+const http1Endpoint = (s: PushTarget) => peer.http1Url + s.endpoint.slice(peer.url.length);
+await pool(200, 16, async (i) => void (await webPush.sendNotification({ endpoint: http1Endpoint(subscriptions[i]!), keys: { p256dh: subscriptions[i]!.p256dh, auth: subscriptions[i]!.auth } }, samplePayload, options)));
 let wpFailed = 0;
 before = await peer.count();
 peerCpu = await peer.cpuUs();
@@ -176,7 +179,7 @@ const wpMainBefore = mainThreadCpuUs();
 t = performance.now();
 await pool(N, CONCURRENCY, async (i) => {
   const s = subscriptions[i]!;
-  await webPush.sendNotification({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } }, samplePayload, options).catch(() => wpFailed++);
+  await webPush.sendNotification({ endpoint: http1Endpoint(s), keys: { p256dh: s.p256dh, auth: s.auth } }, samplePayload, options).catch(() => wpFailed++);
 });
 const webPushS = (performance.now() - t) / 1000;
 const webPushCpu = process.cpuUsage(cpu);
