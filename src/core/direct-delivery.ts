@@ -18,8 +18,11 @@ import type { Realtime } from "./realtime/service.js";
 /** What a commit of accepted events carries for in-app deliveries made in it, and what follows it. */
 export interface DirectBatch {
   statements: BatchItem<"sqlite">[];
-  /** After the commit, with the rows `statements` returned: pushes the items to live connections. */
-  committed(results: Record<string, unknown>[][]): void;
+  /**
+   * After the commit, with the rows `statements` returned: pushes the items to live connections.
+   * Awaited before the 202: on Workers, work left running after the response may be cancelled.
+   */
+  committed(results: Record<string, unknown>[][]): Promise<void>;
 }
 
 /**
@@ -84,7 +87,7 @@ export function createDirectDelivery(deps: {
 
     return {
       statements: store.inbox.appendStatements(items),
-      committed(results) {
+      async committed(results) {
         const finished = clock.now();
         for (const delivery of candidates) {
           if (!direct.has(delivery.id)) continue;
@@ -92,10 +95,12 @@ export function createDirectDelivery(deps: {
           metrics.deliveryFinished(delivery.channel, "sent", (finished - event.receivedAt) / 1000);
           logger.log("info", "delivery sent", { event: event.id, notification: delivery.notificationId, delivery: delivery.id, channel: delivery.channel, attempt: 1, direct: true });
         }
-        realtime.publishAppended(items, results).catch((error: unknown) => {
+        try {
+          await realtime.publishAppended(items, results);
+        } catch (error) {
           // Stored already: connections that missed the frame find the items when they resume.
           logger.log("warn", "could not publish in-app notifications", { items: items.length, error: errorMessage(error) });
-        });
+        }
       },
     };
   };

@@ -67,7 +67,7 @@ export function createIngest(deps: {
     const direct = await takeDirect(fresh.map((f) => f.event), work);
     const directStatements = direct?.statements ?? [];
     const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...directStatements]);
-    direct?.committed(results.slice(results.length - directStatements.length));
+    await direct?.committed(results.slice(results.length - directStatements.length));
     metrics.eventsAccepted(items.length);
     if (fresh.length > 0) deps.onCommitted();
   });

@@ -72,6 +72,7 @@ export class InboxObject extends DurableObject<Env> {
     const subscriberId = this.subscriberOf.get(conn.key) ?? (conn.key as unknown as { deserializeAttachment(): Attachment }).deserializeAttachment().s;
     const { store, realtime } = this.deps;
     return {
+      subscriberId,
       page: async (after: number, limit: number) => (await store.inbox.page(subscriberId, after, limit)).map(inboxItem),
       unread: () => store.inbox.unreadCount(subscriberId),
       delivered: (seqs: number[]) => (this.reported ? this.reported.push(...seqs) : realtime.delivered(subscriberId, seqs)),

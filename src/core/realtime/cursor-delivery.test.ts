@@ -33,6 +33,7 @@ function setup(stored: number[], after = 0) {
     close: () => {},
   };
   const delivery = createCursorDelivery(() => ({
+    subscriberId: "s1",
     page: async (from, limit) => {
       reads++;
       await new Promise((r) => setTimeout(r, 5));
@@ -88,5 +89,24 @@ describe("delivery by cursor", () => {
     await settle();
     expect(t.seqs()).toEqual([1, 2, 3]);
     expect(t.sent.filter((f) => f.type === "ready")).toHaveLength(1);
+  });
+
+  it("moves the cursor past system messages without reporting them delivered (no one to tell)", async () => {
+    const { rows, conn, delivery, seqs, delivered, cursor, reads } = setup([1]);
+    const system = (seq: number): InboxItem => ({ ...item(seq), id: `m${seq}`, type: "message", topic: "room", sender: { id: null, name: null, system: true } });
+    rows.push(system(2));
+    await delivery.catchUp(conn);
+    expect(seqs()).toEqual([1, 2]);
+    expect(delivered).toEqual([1]);
+    expect(cursor().lastSeq).toBe(2);
+    // Live: the next system message and a notification go out in order, with no store read.
+    const readsBefore = reads();
+    rows.push(system(3), item(4));
+    delivery.deliver(conn, [{ type: "item", item: system(3) }, { type: "item", item: item(4) }]);
+    await settle();
+    expect(seqs()).toEqual([1, 2, 3, 4]);
+    expect(delivered).toEqual([1, 4]);
+    expect(cursor().lastSeq).toBe(4);
+    expect(reads()).toBe(readsBefore);
   });
 });

@@ -1,4 +1,4 @@
-import type { InboxItem, StreamFrame } from "./frames.js";
+import { type InboxItem, recordsDelivery, type StreamFrame } from "./frames.js";
 
 /** A live connection whose cursor is kept by whoever holds it (a hibernating WebSocket keeps it in its attachment). */
 export interface CursorConnection {
@@ -14,6 +14,8 @@ export interface CursorConnection {
 
 /** Where the stored stream is read from: the store stays the source of truth for items. */
 export interface CursorSource {
+  /** Whose stream this is (their own room messages need no delivery receipt). */
+  subscriberId: string;
   page(after: number, limit: number): Promise<InboxItem[]>;
   unread(): Promise<number>;
   /** Items reached this connection (delivery indicators, receipts). */
@@ -47,17 +49,16 @@ export function createCursorDelivery(source: (conn: CursorConnection) => CursorS
       for (;;) {
         state.again = false;
         const items = await from.page(lastSeq, PAGE);
-        const sent: number[] = [];
+        const before = lastSeq;
+        const reached: number[] = [];
         for (const item of items) {
           if (item.seq <= lastSeq) continue;
           if (!conn.send({ type: "item", item })) return conn.close("client too slow");
           lastSeq = item.seq;
-          sent.push(item.seq);
+          if (recordsDelivery(item, from.subscriberId)) reached.push(item.seq);
         }
-        if (sent.length > 0) {
-          conn.advance(lastSeq, conn.cursor().ready);
-          from.delivered(sent);
-        }
+        if (lastSeq !== before) conn.advance(lastSeq, conn.cursor().ready);
+        if (reached.length > 0) from.delivered(reached);
         if (items.length < PAGE && !state.again) break;
       }
       if (!conn.cursor().ready) {
@@ -81,7 +82,8 @@ export function createCursorDelivery(source: (conn: CursorConnection) => CursorS
     const busy = reading.has(conn.key);
     let seq = lastSeq;
     let gap = false;
-    const sent: number[] = [];
+    const reached: number[] = [];
+    const from = source(conn);
     for (const frame of frames) {
       if (frame.type === "item") {
         if (frame.item.seq <= seq) continue;
@@ -91,16 +93,14 @@ export function createCursorDelivery(source: (conn: CursorConnection) => CursorS
         }
         if (!conn.send(frame)) return conn.close("client too slow");
         seq = frame.item.seq;
-        sent.push(seq);
+        if (recordsDelivery(frame.item, from.subscriberId)) reached.push(seq);
       } else if (ready && !busy) {
         // Ephemeral frames (unread, typing, receipts) before `ready` are dropped: `ready` is followed by a fresh count.
         if (!conn.send(frame)) return conn.close("client too slow");
       }
     }
-    if (sent.length > 0) {
-      conn.advance(seq, ready);
-      source(conn).delivered(sent);
-    }
+    if (seq !== lastSeq) conn.advance(seq, ready);
+    if (reached.length > 0) from.delivered(reached);
     if (gap) void catchUp(conn);
   }
 

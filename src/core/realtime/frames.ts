@@ -24,6 +24,17 @@ export type StreamFrame =
   | { type: "typing"; topic: string; subscriber: { id: string; name: string | null } }
   | { type: "receipt"; topic: string; messageId: string; clientMessageId: string | null; status: "delivered" | "read"; by: string };
 
+/**
+ * Whether reaching a connection is worth recording for this item: a notification's delivery status,
+ * or the sender's indicator on someone else's room message. A system message, or one's own, has no
+ * one to tell (a system fan-out to 10,000 would otherwise write 10,000 receipts for nothing).
+ */
+export function recordsDelivery(item: InboxItem, subscriberId?: string): boolean {
+  if (item.type === "notification") return true;
+  const sender = item.sender?.id ?? null;
+  return sender !== null && sender !== subscriberId;
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function inboxItem(row: InboxRow): InboxItem {

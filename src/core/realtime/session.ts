@@ -1,6 +1,6 @@
 import type { Store } from "../../store/index.js";
-import type { InboxItem, StreamFrame } from "./frames.js";
-import { inboxItem } from "./frames.js";
+import type { StreamFrame } from "./frames.js";
+import { inboxItem, recordsDelivery } from "./frames.js";
 import type { RealtimeHub } from "./hub.js";
 import type { Realtime } from "./service.js";
 
@@ -40,16 +40,12 @@ export function openStream(deps: { store: Store; hub: RealtimeHub; realtime: Rea
     if (seqs.length > 0) void deps.realtime.delivered(subscriberId, seqs);
   };
 
-  // Delivery matters to someone for notifications (their status) and others' room messages (the
-  // sender's indicator); a system message or one's own has no one to tell, so no write for those.
-  const recordsDelivery = (item: InboxItem) => item.type === "notification" || (item.sender?.id != null && item.sender.id !== subscriberId);
-
   const emit = (frame: StreamFrame) => {
     if (closed) return;
     if (frame.type === "item") {
       if (frame.item.seq <= lastSeq) return;
       lastSeq = frame.item.seq;
-      if (recordsDelivery(frame.item)) {
+      if (recordsDelivery(frame.item, subscriberId)) {
         if (deliveredSeqs.length === 0) queueMicrotask(flushDelivered);
         deliveredSeqs.push(frame.item.seq);
       }
