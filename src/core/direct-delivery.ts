@@ -50,7 +50,9 @@ export function createDirectDelivery(deps: {
     const now = clock.now();
     const candidates = work.deliveries.filter((d) => {
       const job = jobs.get(d.id);
-      return d.status === "pending" && !d.unlessSeen && job !== undefined && job.runAt <= now && channels.get(d.channel)?.definition.inboxItem !== undefined;
+      const definition = channels.get(d.channel)?.definition;
+      // A channel that defers for quiet hours needs the outbox's clock, whatever it appends.
+      return d.status === "pending" && !d.unlessSeen && job !== undefined && job.runAt <= now && definition?.inboxItem !== undefined && definition.quietHours !== "defer";
     });
     if (candidates.length === 0) return undefined;
 
