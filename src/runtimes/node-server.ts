@@ -1,7 +1,8 @@
 /** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
-import { serve, upgradeWebSocket } from "@hono/node-server";
+import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { lookup } from "node:dns/promises";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { socketChannels } from "../channels/socket-channels.js";
 import { createHerald } from "../core/engine.js";
@@ -10,6 +11,7 @@ import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
 import { nodeFetch } from "./node-fetch.js";
+import { nodeWebSockets } from "./node-websocket.js";
 import { builtInPlugins } from "../plugins/index.js";
 
 export interface RunningNode {
@@ -28,6 +30,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
   });
   const { store, embedded } = database;
   let listeningUrl = "";
+  // Frames larger than an inbox page have no business here.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = nodeWebSockets(wss);
   const herald = await createHerald({
     store,
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
@@ -35,7 +40,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     env,
     channels: socketChannels,
     plugins: builtInPlugins,
-    upgradeWebSocket,
+    upgradeWebSocket: sockets.upgradeWebSocket,
     assets: readAssets(),
     logger,
     fetch: nodeFetch,
@@ -52,9 +57,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const tidy = setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS);
   tidy.unref();
 
-  // Frames larger than an inbox page have no business here.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1", websocket: { server: wss } });
+  const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
+  sockets.attach(server as Server, herald.app.fetch as Parameters<typeof sockets.attach>[1]);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;

@@ -44,7 +44,36 @@ describe("subscriber tokens", () => {
     // The API key is not a subscriber token.
     expect((await call("GET", "/v1/me/notifications")).status).toBe(401);
   });
+
+  it("refuse a WebSocket upgrade with a tampered token or a bad cursor: problem+json, never a socket", async () => {
+    const carol = await subscriber("carol");
+    const ws = herald.url.replace("http", "ws");
+    const tampered = await refusedUpgrade(`${ws}/v1/me/ws?token=${carol.token}x`);
+    expect(tampered).toMatchObject({ status: 401, type: expect.stringContaining("application/problem+json") });
+    expect(JSON.parse(tampered.body)).toMatchObject({ status: 401 });
+    const badCursor = await refusedUpgrade(`${ws}/v1/me/ws?after=x&token=${carol.token}`);
+    expect(badCursor).toMatchObject({ status: 400, type: expect.stringContaining("application/problem+json") });
+    // The same token and a good cursor open a socket.
+    const open = await openWs(`${ws}/v1/me/ws?after=0&token=${carol.token}`);
+    await open.until((e) => e.some((f) => f.type === "ready"));
+    open.close();
+  });
 });
+
+/** The HTTP answer to a WebSocket handshake the server refused. */
+async function refusedUpgrade(url: string): Promise<{ status: number; type: string; body: string }> {
+  const { WebSocket } = await import("ws");
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once("open", () => reject(new Error("the upgrade was accepted")));
+    socket.once("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
+    });
+    socket.once("error", () => {});
+  });
+}
 
 describe("resume over SSE", () => {
   it("delivers three live, then after a disconnect exactly the two missed, in order", async () => {
