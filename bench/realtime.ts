@@ -7,8 +7,9 @@
  * Both servers run as their own process (Herald as `npm start` runs it, on a fresh embedded libSQL
  * file; Socket.IO from bench/support/realtime-socketio-server.ts); every client lives in this
  * process. Herald goes first, then every socket is closed and Socket.IO runs the same phases:
- *   1. memory: server RSS before and after opening 10,000 idle connections, each read once the
- *      server went quiet and 2 s more;
+ *   1. memory: the server's heap after a full GC (through its inspector, Node servers) and its
+ *      RSS, before and after opening 10,000 idle connections, each read once the server went
+ *      quiet and 2 s more;
  *   2. fan-out: one message to a room of those 10,000, time from the POST until the last client
  *      got it, 5 times (then the room's connections close);
  *   3. latency: one client, events sent open loop at 500/s for 10 s (after a 1 s warm-up), time
@@ -28,7 +29,8 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { basename, dirname } from "node:path";
-import { api, startHerald, TEST_API_KEY, type Runtime } from "../tests/support/server.js";
+import { api, freePort, startHerald, TEST_API_KEY, type Runtime } from "../tests/support/server.js";
+import { heapAfterGc } from "./support/inspector-heap.js";
 import { closeAll, inParallel, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
 import { cpuMs, rssKiB, settle } from "./support/realtime-process.js";
 
@@ -59,6 +61,8 @@ interface Contender {
   /** The body of a frame if it is a room message / a notification, else undefined. */
   messageBody(frame: any): string | undefined;
   notificationBody(frame: any): string | undefined;
+  /** The server's inspector port (Node servers), for its heap after a full GC. */
+  inspectorPort?: number;
   stop(): Promise<void>;
 }
 
@@ -88,6 +92,8 @@ interface Figures {
   latency: LatencyResult;
   perConnectionKiB: number;
   rss: { before: number; after: number };
+  /** Heap per idle connection after a full GC (KiB); absent where there is no inspector (workerd). */
+  heapPerConnectionKiB?: number;
   fanout: FanoutResult;
   openSeconds: number;
 }
@@ -165,6 +171,8 @@ async function measureRoom(c: Contender): Promise<Omit<Figures, "latency">> {
   progress(`${c.name}: preparing a room of ${ROOM_SIZE}`);
   await c.prepareRoom(ROOM_SIZE);
   await settle(c.pid);
+  // Heap first: its full GC also lets the RSS readings that follow start from the same state.
+  const heapBefore = c.inspectorPort ? await heapAfterGc(c.inspectorPort) : undefined;
   const before = rssKiB(c.pid);
 
   // One listener for the whole room: counts arrivals of the message of the current run.
@@ -187,8 +195,10 @@ async function measureRoom(c: Contender): Promise<Omit<Figures, "latency">> {
   const openSeconds = (performance.now() - openedAt) / 1000;
   try {
     await settle(c.pid);
+    const heapAfter = c.inspectorPort ? await heapAfterGc(c.inspectorPort) : undefined;
     const after = rssKiB(c.pid);
-    progress(`${c.name}: ${ROOM_SIZE} open in ${openSeconds.toFixed(1)} s; RSS ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} MiB`);
+    const heapPerConnectionKiB = heapBefore !== undefined && heapAfter !== undefined ? (heapAfter - heapBefore) / 1024 / ROOM_SIZE : undefined;
+    progress(`${c.name}: ${ROOM_SIZE} open in ${openSeconds.toFixed(1)} s; RSS ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} MiB${heapPerConnectionKiB === undefined ? "" : `; heap after GC ${heapPerConnectionKiB.toFixed(2)} KiB per connection`}`);
 
     const runs: FanoutResult["runs"] = [];
     for (let run = 1; run <= FANOUT_RUNS; run++) {
@@ -221,7 +231,7 @@ async function measureRoom(c: Contender): Promise<Omit<Figures, "latency">> {
       cpuToLastMs: median(runs.map((r) => r.cpuToLastMs)),
       cpuAllMs: median(runs.map((r) => r.cpuAllMs)),
     };
-    return { perConnectionKiB: (after - before) / ROOM_SIZE, rss: { before, after }, fanout, openSeconds };
+    return { perConnectionKiB: (after - before) / ROOM_SIZE, rss: { before, after }, heapPerConnectionKiB, fanout, openSeconds };
   } finally {
     closeAll(connections);
   }
@@ -254,7 +264,8 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 async function herald(): Promise<Contender> {
-  const server = await startHerald({ runtime: RUNTIME, env: { HERALD_LOG_LEVEL: "error" } });
+  const inspectorPort = RUNTIME === "node" ? await freePort() : undefined;
+  const server = await startHerald({ runtime: RUNTIME, env: { HERALD_LOG_LEVEL: "error", ...(inspectorPort ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}` } : {}) } });
   // On workerd the process started is npx → wrangler; the Worker runs in its workerd child.
   const pid = RUNTIME === "workerd" ? descendantNamed(server.proc.pid!, "workerd") : server.proc.pid!;
   const child = { pid, group: true };
@@ -276,6 +287,7 @@ async function herald(): Promise<Contender> {
   const tokens: string[] = [];
   return {
     name: RUNTIME === "node" ? "Herald" : `Herald/${RUNTIME}`,
+    inspectorPort,
     pid,
     sendEvent: (key) => http.post("/v1/events", { type: "bench.realtime", id: key, to: "bench-latency", data: { key } }),
     openLatencyClient: (onFrame) => openHeraldSocket(server.url, latencyToken, onFrame),
@@ -322,8 +334,14 @@ function descendantNamed(root: number, name: string): number {
   return found[0];
 }
 
-async function startSocketIo(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "bench/support/realtime-socketio-server.ts"], { stdio: ["ignore", "pipe", "inherit"] });
+async function startSocketIo(): Promise<{ url: string; proc: ChildProcess; inspectorPort: number }> {
+  const inspectorPort = await freePort();
+  const proc = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectorPort}`, "--import", "tsx", "bench/support/realtime-socketio-server.ts"], { stdio: ["ignore", "pipe", "pipe"] });
+  // The inspector announces itself on stderr; anything else the server says there is passed on.
+  proc.stderr!.on("data", (d: Buffer) => {
+    const text = d.toString().replace(/^(Debugger listening on|For help, see).*\n/gm, "");
+    if (text) process.stderr.write(text);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
@@ -333,7 +351,7 @@ async function startSocketIo(): Promise<{ url: string; proc: ChildProcess }> {
     });
     proc.once("exit", (code) => reject(new Error(`the Socket.IO server exited with ${code} before it was ready`)));
   });
-  return { url, proc };
+  return { url, proc, inspectorPort };
 }
 
 /** The same item a Herald client gets, so both servers carry frames of the same size. */
@@ -356,7 +374,7 @@ function itemLike(type: "notification" | "message", body: string, seq: number) {
 }
 
 async function socketIo(): Promise<Contender> {
-  const { url, proc } = await startSocketIo();
+  const { url, proc, inspectorPort } = await startSocketIo();
   const child = { pid: proc.pid!, group: false };
   children.add(child);
   const http = poster(url);
@@ -365,6 +383,7 @@ async function socketIo(): Promise<Contender> {
   return {
     name: "Socket.IO",
     pid: proc.pid!,
+    inspectorPort,
     sendEvent: (key) => http.post("/emit", { room: "bench-latency", event: "notification", payload: itemLike("notification", key, ++seq) }),
     openLatencyClient: (onFrame) => openSocketIo(url, "bench-latency", onFrame),
     prepareRoom: async () => {},
@@ -407,7 +426,10 @@ function table(h: Figures, s: Figures): string {
     ["fan-out throughput (median), msg/s", Math.round(hThroughput).toLocaleString("en"), Math.round(sThroughput).toLocaleString("en"), "", ""],
     ["throughput ratio Herald / Socket.IO", `${ratio.toFixed(2)}×`, "1.00×", `≥ ${TARGET.throughputRatio}×`, verdict(ratio >= TARGET.throughputRatio)],
     [`RSS before / after ${n} idle`, `${mib(h.rss.before)} / ${mib(h.rss.after)}`, `${mib(s.rss.before)} / ${mib(s.rss.after)}`, "", ""],
-    ["memory per idle connection", kib(h.perConnectionKiB), kib(s.perConnectionKiB), `< ${TARGET.perConnectionKiB} KiB`, verdict(h.perConnectionKiB < TARGET.perConnectionKiB)],
+    ["RSS per idle connection", kib(h.perConnectionKiB), kib(s.perConnectionKiB), "", ""],
+    h.heapPerConnectionKiB !== undefined && s.heapPerConnectionKiB !== undefined
+      ? ["heap per idle connection (after full GC)", kib(h.heapPerConnectionKiB), kib(s.heapPerConnectionKiB), `< ${TARGET.perConnectionKiB} KiB`, verdict(h.heapPerConnectionKiB < TARGET.perConnectionKiB)]
+      : ["memory per idle connection (RSS)", kib(h.perConnectionKiB), kib(s.perConnectionKiB), `< ${TARGET.perConnectionKiB} KiB`, verdict(h.perConnectionKiB < TARGET.perConnectionKiB)],
     [`time to open ${n} connections`, `${h.openSeconds.toFixed(1)} s`, `${s.openSeconds.toFixed(1)} s`, "", ""],
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
@@ -451,7 +473,7 @@ async function main() {
   const [h, s] = figures as [Figures, Figures];
   if (!s) {
     console.log(`\nHerald on ${RUNTIME} (${revision()}), ${ROOM_SIZE.toLocaleString("en")} room clients, ${availableParallelism()} cores; load average before ${loadBefore}, after ${load()}`);
-    console.log(JSON.stringify({ latency: h.latency, perConnectionKiB: h.perConnectionKiB, rss: h.rss, fanout: h.fanout, openSeconds: h.openSeconds }, null, 2));
+    console.log(JSON.stringify({ latency: h.latency, perConnectionKiB: h.perConnectionKiB, heapPerConnectionKiB: h.heapPerConnectionKiB, rss: h.rss, fanout: h.fanout, openSeconds: h.openSeconds }, null, 2));
     console.log(runsLine("Herald", h));
     return;
   }
