@@ -99,13 +99,19 @@ const subscriptions: PushTarget[] = Array.from({ length: N }, (_, i) => {
 const profiling = process.env.BENCH_PUSH_PROFILE === "herald";
 const sample = { endpoint: subscriptions[0]!.endpoint, keys: { p256dh: subscriptions[0]!.p256dh, auth: subscriptions[0]!.auth } };
 const samplePayload = JSON.stringify({ ...content, data: { notificationId: "ntf_0123456789", url: content.url, token: "x".repeat(120) } });
+// The fastest of 10 batches: the cost on an undisturbed core (the other engineer's jobs and the
+// peer share these 2 cores), so the limit is never understated and % of it never overstated.
 const perCall = (runs: number, work: () => void) => {
   for (let i = 0; i < 300; i++) work();
-  const start = performance.now();
-  for (let i = 0; i < runs; i++) work();
-  return ((performance.now() - start) * 1000) / runs;
+  let best = Infinity;
+  for (let batch = 0; batch < 10; batch++) {
+    const start = performance.now();
+    for (let i = 0; i < runs / 10; i++) work();
+    best = Math.min(best, ((performance.now() - start) * 1000) / (runs / 10));
+  }
+  return best;
 };
-const ENC = profiling ? 1 : 3000;
+const ENC = profiling ? 10 : 3000;
 const encryptUs = perCall(ENC, () => webPush.generateRequestDetails(sample, samplePayload, { TTL: 60 }));
 const sampleBytes = new TextEncoder().encode(samplePayload);
 const leanUs = perCall(ENC, () => encryptPushMessage(sampleBytes, decodePushKeys(sample.keys.p256dh, sample.keys.auth)));

@@ -7,10 +7,9 @@
  * The connections live on a worker thread: Node's HTTP/2 client costs ~80-100 µs of CPU per
  * stream (nghttp2, TLS, stream objects), which a broadcast paid on the event loop that also runs
  * the engine; here the event loop only posts the request and builds the Response (a few µs,
- * batched per event-loop turn; bench/push main thread ~560 → ~300 µs per message). On this 2-core
- * machine it also costs ~40 µs more CPU in all (two isolates, the messages): it buys latency and
- * event-loop headroom, not total CPU. `HERALD_HTTP2_THREAD=0` keeps the connections on the calling
- * thread, and so does a worker that failed to start or died.
+ * batched; bench/push main thread ~460-560 → ~295 µs per message, about the same CPU in all
+ * threads). `HERALD_HTTP2_THREAD=0` keeps the connections on the calling thread, and so does a
+ * worker that failed to start or died.
  */
 import http2 from "node:http2";
 import type { IncomingHttpHeaders } from "node:http";
