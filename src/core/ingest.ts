@@ -69,7 +69,9 @@ export function createIngest(deps: {
     const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...directStatements]);
     await direct?.committed(results.slice(results.length - directStatements.length));
     metrics.eventsAccepted(items.length);
-    if (fresh.length > 0) deps.onCommitted();
+    // The outbox looks for work only when there is some: in-app deliveries made here left no job
+    // (events left unplanned get a plan job from acceptStatements).
+    if (work.jobs.length > 0 || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
   });
 
   return {
