@@ -11,21 +11,14 @@ import type { StreamFrame } from "../../src/core/realtime/frames.js";
 import { builtInChannels } from "../../src/channels/index.js";
 import { realtimeChannel } from "../../src/channels/realtime.js";
 import { openLibsqlStore } from "../../src/runtimes/libsql.js";
+import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let herald: Herald;
 let closeDb: () => Promise<void>;
 
-async function call(method: string, path: string, body?: unknown, token = TEST_API_KEY) {
-  const response = await herald.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = inProcessApi(() => herald);
 
 const deliveries = async (eventId: string) => ((await call("GET", `/v1/events/${eventId}`)).body.notifications as any[]).flatMap((n) => n.deliveries);
 async function inbox(subscriberId: string) {
@@ -110,8 +103,7 @@ describe("in-app delivery at accept, when composing throws", () => {
     const flaky = { ...realtimeChannel, inboxItem: () => { throw new Error("boom"); } };
     const db = await openLibsqlStore(tempDatabaseUrl());
     const own = await createHerald({ store: db.store, clock, logger: silentLogger, channels: [...builtInChannels.filter((c) => c.id !== "realtime"), flaky], env: { HERALD_API_KEY: TEST_API_KEY } });
-    const request = (method: string, path: string, body?: unknown) =>
-      own.app.request(path, { method, headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const request = inProcessApi(() => own);
     try {
       await request("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}" } } });
       await request("PUT", "/v1/rules/status", { event: "order.status", steps: [{ channel: "realtime", template: "status" }] });

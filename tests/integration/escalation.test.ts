@@ -14,6 +14,7 @@ import { builtInChannels } from "../../src/channels/index.js";
 import { openLibsqlStore } from "../../src/runtimes/libsql.js";
 import { startPushService, type PushServicePeer } from "../peers/push-service.js";
 import { startTwilioPeer, type TwilioPeer } from "../peers/twilio.js";
+import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
@@ -22,15 +23,7 @@ let twilio: TwilioPeer;
 let push: PushServicePeer;
 let closeDb: () => void;
 
-async function call(method: string, path: string, body?: unknown, token = TEST_API_KEY) {
-  const response = await herald.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = inProcessApi(() => herald);
 
 const smsTo = (phone: string) => twilio.messages.filter((m) => m.to === phone);
 const deliveries = async (eventId: string) => ((await call("GET", `/v1/events/${eventId}`)).body.notifications as any[]).flatMap((n) => n.deliveries);
