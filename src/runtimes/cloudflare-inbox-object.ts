@@ -15,6 +15,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState, WebSocket as CfWebSocket } from "@cloudflare/workers-types";
 import { type CursorConnection, createCursorDelivery } from "../core/realtime/cursor-delivery.js";
 import { inboxItem, type StreamFrame, wsText } from "../core/realtime/frames.js";
+import { intervalGate } from "../core/realtime/interval-gate.js";
 import { sseResponse } from "../core/realtime/sse.js";
 import { systemClock } from "../core/clock.js";
 import { createRealtime, type Realtime } from "../core/realtime/service.js";
@@ -164,14 +165,11 @@ export class InboxObject extends DurableObject<Env> {
     return { sockets: connections.length, delivered: [...new Set(reported)] };
   }
 
-  private readonly lastTyping = new Map<string, number>();
+  private readonly typingGate = intervalGate(1000);
 
   /** This subscriber may send a typing indicator to `topic` now (at most one per interval). Lost on eviction: harmless. */
   async claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean> {
-    if (now - (this.lastTyping.get(topic) ?? -Infinity) < intervalMs) return false;
-    this.lastTyping.set(topic, now);
-    if (this.lastTyping.size > 1000) this.lastTyping.clear();
-    return true;
+    return this.typingGate(topic, now, intervalMs);
   }
 
   /** Client → server frames other than the ping the runtime answers: typing, or a ping spelt otherwise. */

@@ -21,7 +21,7 @@ declare const Deno: {
 
 const env = Deno.env.toObject();
 const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
-const { store, client, embedded } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
+const { store, embedded, close: closeDatabase } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
 const herald = await createHerald({ store, env, channels: socketChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();
@@ -45,7 +45,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     await server.shutdown();
     await herald.outbox.stop();
-    client.close();
+    await closeDatabase();
     Deno.exit(0);
   });
 }

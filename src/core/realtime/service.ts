@@ -7,6 +7,7 @@ import { toHex, utf8 } from "../encoding.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { inboxItem, itemFrames } from "./frames.js";
+import { intervalGate } from "./interval-gate.js";
 import type { RealtimeHub } from "./hub.js";
 
 export interface RoomMessageInput {
@@ -58,14 +59,22 @@ function appendedRow(item: InboxAppend, seq: number): InboxRow {
  */
 export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Clock; logger: Logger }) {
   const { store, hub, clock, logger } = deps;
-  const lastTyping = new Map<string, number>();
+  const typingGate = intervalGate(10_000);
 
-  /** Pushes fresh unread counts to those of these subscribers who are connected (one query for all). */
-  async function publishUnread(subscriberIds: Iterable<string>) {
+  /** Unread counts of those of these subscribers who are connected (one query for all). */
+  async function connectedUnread(subscriberIds: Iterable<string>): Promise<Map<string, number>> {
     const connected = [...new Set(subscriberIds)].filter((id) => hub.connections(id) > 0);
-    if (connected.length === 0) return;
-    const counts = await store.inbox.unreadCounts(connected);
-    for (const id of connected) hub.publish(id, { type: "unread", count: counts.get(id) ?? 0 });
+    const counts = connected.length > 0 ? await store.inbox.unreadCounts(connected) : new Map<string, number>();
+    return new Map(connected.map((id) => [id, counts.get(id) ?? 0]));
+  }
+
+  function publishCounts(counts: Map<string, number>) {
+    for (const [id, count] of counts) hub.publish(id, { type: "unread", count });
+  }
+
+  /** Pushes fresh unread counts to those of these subscribers who are connected. */
+  async function publishUnread(subscriberIds: Iterable<string>) {
+    publishCounts(await connectedUnread(subscriberIds));
   }
 
   // Connections report what reached them; a fan-out to thousands is recorded in one statement.
@@ -101,9 +110,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     for (const rows of results) for (const r of rows) seqs.set(`${r.s}\u0000${r.i}`, Number(r.seq));
     const live = items.filter((i) => seqs.has(`${i.subscriberId}\u0000${i.id}`) && hub.connections(i.subscriberId) > 0);
     if (live.length === 0) return seqs;
-    // Counts first, so each connection gets its items and its new count in one go (one socket write).
-    const subscribers = [...new Set(live.map((i) => i.subscriberId))];
-    const counts = await store.inbox.unreadCounts(subscribers);
+    // Counts first, so each connection gets its items and its new count in one turn (one socket write).
+    const counts = await connectedUnread(live.map((i) => i.subscriberId));
     const byItem = new Map<string, InboxAppend[]>();
     for (const item of live) {
       const copies = byItem.get(item.id);
@@ -113,10 +121,10 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     for (const [, copies] of byItem) {
       const itemSeqs = copies.map((c) => seqs.get(`${c.subscriberId}\u0000${c.id}`)!);
       // Copies of one item (a room message) differ only in seq: serialized once.
-      const frames = copies.length > 1 ? itemFrames(inboxItem(appendedRow(copies[0]!, 0)), itemSeqs) : [{ type: "item" as const, item: inboxItem(appendedRow(copies[0]!, itemSeqs[0]!)) }];
+      const frames = itemFrames(inboxItem(appendedRow(copies[0]!, 0)), itemSeqs);
       copies.forEach((copy, k) => hub.publish(copy.subscriberId, frames[k]!));
     }
-    for (const id of subscribers) hub.publish(id, { type: "unread", count: counts.get(id) ?? 0 });
+    publishCounts(counts);
     return seqs;
   }
 
@@ -208,9 +216,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const key = `${topic}\u0000${subscriber.id}`;
       const now = clock.now();
       // A hub shared by many processes (Workers) keeps the limit where every process sees it.
-      if (hub.claimTyping ? !(await hub.claimTyping(topic, subscriber.id, now, TYPING_INTERVAL_MS)) : now - (lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
-      lastTyping.set(key, now);
-      if (lastTyping.size > 10_000) lastTyping.clear();
+      const allowed = hub.claimTyping ? await hub.claimTyping(topic, subscriber.id, now, TYPING_INTERVAL_MS) : typingGate(key, now, TYPING_INTERVAL_MS);
+      if (!allowed) return false;
       for (const member of await store.subscribers.members(topic)) {
         if (member !== subscriber.id) hub.publish(member, { type: "typing", topic, subscriber });
       }
