@@ -58,13 +58,17 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
           updatedAt: now,
         });
         if (!waits) {
-          const wait = (step.delay ? parseDuration(step.delay) ?? 0 : 0) + (step.after ? parseDuration(step.after) ?? 0 : 0);
-          work.jobs.push({ id: `deliver:${id}`, kind: "deliver", ref: id, runAt: now + wait, createdAt: now });
+          work.jobs.push({ id: `deliver:${id}`, kind: "deliver", ref: id, runAt: now + stepWaitMs(step), createdAt: now });
         }
       });
     }
   }
   return work;
+}
+
+/** How long after planning a step that does not wait for a failure runs: its `delay` plus its `after`. */
+export function stepWaitMs(step: { delay?: string; after?: string }): number {
+  return (step.delay ? parseDuration(step.delay) ?? 0 : 0) + (step.after ? parseDuration(step.after) ?? 0 : 0);
 }
 
 export function emptyWork(): PlannedWork {

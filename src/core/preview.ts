@@ -1,6 +1,6 @@
 import { renderChannelContent } from "./channels/content.js";
 import type { ChannelRegistry } from "./channels/registry.js";
-import { errorMessage, type FieldProblem } from "./errors.js";
+import { errorMessage, type FieldProblem, ProblemError } from "./errors.js";
 import { renderContent, selectContent, type TemplateContext } from "./rendering.js";
 import type { TemplateInput } from "./schemas/template.js";
 
@@ -57,6 +57,11 @@ export async function previewTemplate(body: TemplateInput, sample: PreviewSample
     if (described) details[name] = described;
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, locale, channels, details };
+}
+
+/** The 422 problem for a preview that cannot be rendered with its sample: every channel's problem, by field. */
+export function previewRenderError(problems: FieldProblem[]): ProblemError {
+  return new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", problems.map((p) => p.message).join("; "), { errors: problems });
 }
 
 /** Content for a channel this server does not have installed: rendered, but not checked against it. */

@@ -99,6 +99,9 @@ export async function broadcastsView() {
 
   /** Polls a broadcast's progress until it is done, drawing the bar and then the report. */
   function follow(id) {
+    // Only one broadcast is followed: the previous one's polling stops here.
+    timers.forEach(clearTimeout);
+    timers.clear();
     const bar = h("div.progress#bc-bar", { role: "progressbar", "aria-valuemin": 0 });
     const text = h("div#bc-progress-text", { style: { marginTop: "6px" } });
     const report = h("div#bc-report", { style: { marginTop: "8px", fontWeight: 600 } });
@@ -106,6 +109,7 @@ export async function broadcastsView() {
     progressBox.dataset.id = id;
     const tick = async () => {
       const p = await api("GET", `/v1/broadcasts/${encodeURIComponent(id)}`);
+      if (progressBox.dataset.id !== id) return; // a newer follow() took the box while this request ran
       const total = Math.max(1, p.total);
       const pct = (n) => `${(100 * n) / total}%`;
       mount(bar, h("div.sent", { style: { width: pct(p.sent) } }), h("div.failed", { style: { width: pct(p.failed) } }), h("div.muted-part", { style: { width: pct(p.cancelled) } }));

@@ -4,7 +4,7 @@ import type { RuleRecord } from "../../store/repositories/rules.js";
 import { renderChannelContent } from "../channels/content.js";
 import type { ChannelRegistry } from "../channels/registry.js";
 import type { Logger } from "../logger.js";
-import { eventDocument, planEvent } from "../planner.js";
+import { eventDocument, planEvent, stepWaitMs } from "../planner.js";
 import { selectContent, type TemplateContext } from "../rendering.js";
 import { matchesConditions } from "../rules/conditions.js";
 import type { EventInput } from "../schemas/event.js";
@@ -64,9 +64,11 @@ export async function dryRun(
     else if (recipients.length === 0) result.reason = "no recipients";
     result.recipients = recipients.length;
     result.sample = recipients.slice(0, SAMPLE_RECIPIENTS);
-    for (const job of work?.jobs ?? []) {
-      const delivery = work!.deliveries.find((d) => `deliver:${d.id}` === job.id);
-      if (delivery) steps[delivery.step]!.waitMs = job.runAt - now;
+    // The planner's jobs carry these waits: none without recipients, and none for fallback steps.
+    if (recipients.length > 0) {
+      rule.body.steps.forEach((step, i) => {
+        if (!steps[i]!.fallback) steps[i]!.waitMs = stepWaitMs(step);
+      });
     }
     const subscribers = new Map((await store.subscribers.getMany(result.sample.slice(0, SAMPLE_MESSAGES))).map((s) => [s.id, s]));
     for (const subscriberId of result.sample) {

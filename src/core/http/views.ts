@@ -9,7 +9,8 @@ import type { Template } from "../schemas/template.js";
 
 /** Stored rows as the API shows them: ISO times, no internal columns. */
 const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+/** An optional time (epoch ms) as ISO 8601, or null. */
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function subscriberView(row: SubscriberRow, topics: string[]): Subscriber {
   return {

@@ -139,6 +139,21 @@ export function deliveriesRepository(db: HeraldDb) {
         .groupBy(deliveries.status)
         .all();
     },
+    /** `countsForEvent` for many events in one grouped query; an event with no deliveries gets `[]`. */
+    async countsForEvents(eventIds: string[]): Promise<Map<string, { status: string; n: number }[]>> {
+      const out = new Map<string, { status: string; n: number }[]>(eventIds.map((id) => [id, []]));
+      for (const part of chunks(eventIds)) {
+        const rows = await db
+          .select({ eventId: notifications.eventId, status: deliveries.status, n: count() })
+          .from(deliveries)
+          .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+          .where(inJsonArray(notifications.eventId, part))
+          .groupBy(notifications.eventId, deliveries.status)
+          .all();
+        for (const { eventId, status, n } of rows) out.get(eventId)?.push({ status, n });
+      }
+      return out;
+    },
     /** Counts per channel and status, for `/v1/stats` and metrics. */
     async countsByChannelAndStatus(): Promise<{ channel: string; status: DeliveryStatus; n: number }[]> {
       return db

@@ -4,7 +4,7 @@ import { Preferences } from "../../preferences.js";
 import { ExternalId } from "../../schemas/common.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonResponse, problems } from "../openapi.js";
-import { subscriberView } from "../views.js";
+import { isoOrNull, subscriberView } from "../views.js";
 
 const Loose = z.record(z.string(), z.unknown());
 const SearchQuery = z.object({
@@ -13,7 +13,6 @@ const SearchQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" } }),
 });
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" } }) });
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
 
 /** Subscriber search and one subscriber's whole picture, for the admin UI. */
 export function adminSubscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
@@ -61,10 +60,10 @@ export function adminSubscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) 
         {
           subscriber: subscriberView(row, topics),
           // The endpoint URL is a bearer capability for sending to that browser: show only its host.
-          pushDevices: devices.map((d) => ({ service: new URL(d.endpoint).host, createdAt: iso(d.createdAt), lastSuccessAt: iso(d.lastSuccessAt), expiresAt: iso(d.expirationTime) })),
+          pushDevices: devices.map((d) => ({ service: new URL(d.endpoint).host, createdAt: isoOrNull(d.createdAt), lastSuccessAt: isoOrNull(d.lastSuccessAt), expiresAt: isoOrNull(d.expirationTime) })),
           preferences: parsed.success ? parsed.data : {},
-          inbox: inbox.map((i) => ({ id: i.id, seq: i.seq, type: i.type, topic: i.topic, title: i.title, body: i.body, createdAt: iso(i.createdAt), seenAt: iso(i.seenAt), readAt: iso(i.readAt) })),
-          deliveries: deliveries.map((d) => ({ ...d, createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt), seenAt: iso(d.seenAt), readAt: iso(d.readAt) })),
+          inbox: inbox.map((i) => ({ id: i.id, seq: i.seq, type: i.type, topic: i.topic, title: i.title, body: i.body, createdAt: isoOrNull(i.createdAt), seenAt: isoOrNull(i.seenAt), readAt: isoOrNull(i.readAt) })),
+          deliveries: deliveries.map((d) => ({ ...d, createdAt: isoOrNull(d.createdAt), updatedAt: isoOrNull(d.updatedAt), seenAt: isoOrNull(d.seenAt), readAt: isoOrNull(d.readAt) })),
         },
         200,
       );

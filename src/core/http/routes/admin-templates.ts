@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { previewTemplate } from "../../preview.js";
+import { previewRenderError, previewTemplate } from "../../preview.js";
 import { AD_HOC_TEMPLATE_PREFIX } from "../../broadcasts.js";
 import { templateBodyProblems } from "../../channels/content.js";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
@@ -83,7 +83,7 @@ export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const broken = await compileProblems(template);
       if (broken.length > 0) throw new ProblemError(422, "template-invalid", "The template does not compile", "fix the fields named in errors", { errors: broken });
       const result = await previewTemplate(template, sample, deps.channels);
-      if (!result.ok) throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", result.problems.map((p) => p.message).join("; "), { errors: result.problems });
+      if (!result.ok) throw previewRenderError(result.problems);
       const { ok: _ok, ...view } = result;
       return c.json(view, 200);
     },

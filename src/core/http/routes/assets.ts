@@ -7,22 +7,28 @@ import type { AppEnv, HttpDeps } from "../deps.js";
  * `/sdk/herald.js`, `/sw.js`, `/demo/…`. Served as they are, with a short cache and a validator.
  */
 export function assetRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  const serve = assetServer(deps.assets, { "cache-control": "public, max-age=60", "x-content-type-options": "nosniff" });
   app.get("/demo", (c) => c.redirect("/demo/", 301));
   app.get("/demo/", (c) => serve(c.req.header("if-none-match"), "/demo/index.html"));
   app.get("/sdk/*", (c) => serve(c.req.header("if-none-match"), c.req.path));
   app.get("/demo/*", (c) => serve(c.req.header("if-none-match"), c.req.path));
   app.get("/sw.js", (c) => serve(c.req.header("if-none-match"), "/sw.js"));
+}
 
-  const etags = new Map(Object.entries(deps.assets).map(([path, a]) => [path, `"${hash(a.body)}"`]));
-
-  function serve(ifNoneMatch: string | undefined, path: string): Response {
-    const asset = deps.assets[path];
+/**
+ * Serves the handed-in assets by path with an ETag (hashed once, here) and the caller's headers;
+ * answers 304 when `If-None-Match` names the current ETag, and a not-found problem for unknown paths.
+ */
+export function assetServer(assets: HttpDeps["assets"], headers: Record<string, string>): (ifNoneMatch: string | undefined, path: string) => Response {
+  const etags = new Map(Object.entries(assets).map(([path, a]) => [path, `"${hash(a.body)}"`]));
+  return (ifNoneMatch, path) => {
+    const asset = assets[path];
     if (!asset) throw notFound("file", path);
     const etag = etags.get(path)!;
-    const headers = { etag, "cache-control": "public, max-age=60", "content-type": asset.type, "x-content-type-options": "nosniff" };
-    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
-    return new Response(asset.body, { headers });
-  }
+    const all = { etag, "content-type": asset.type, ...headers };
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers: all });
+    return new Response(asset.body, { headers: all });
+  };
 }
 
 /** FNV-1a: a cheap content hash for ETags (not a security boundary). */

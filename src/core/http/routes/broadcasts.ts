@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { EventRow } from "../../../store/repositories/events.js";
 import {
   AD_HOC_CHANNELS,
   AD_HOC_TEMPLATE_PREFIX,
@@ -10,11 +11,11 @@ import {
   BroadcastView,
   MAX_FIELD_AUDIENCE,
 } from "../../broadcasts.js";
-import { channelContentProblems } from "../../channels/content.js";
+import { templateBodyProblems } from "../../channels/content.js";
 import { MAX_STEP_DELAY_MS } from "../../duration.js";
 import { type FieldProblem, invalidRequest, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { templateChannels, templateProblems } from "../../rendering.js";
+import { templateChannels } from "../../rendering.js";
 import type { TemplateInput } from "../../schemas/template.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
@@ -65,7 +66,7 @@ export function broadcastRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     if (found.length > 0) throw invalidRequest("the broadcast names channels it cannot use", found);
     if (input.content) {
       adHoc = { channels: adHocTemplate(input.content, chosen), description: "ad hoc broadcast content" };
-      const broken = [...templateProblems(adHoc), ...(await channelContentProblems(adHoc, (c) => channels.get(c)?.definition))];
+      const broken = await templateBodyProblems(adHoc, (c) => channels.get(c)?.definition);
       if (broken.length > 0) throw invalidRequest("the content does not compile", broken.map((p) => ({ path: `content (${p.path})`, message: p.message })));
     }
     return { key, chosen, adHoc };
@@ -120,12 +121,17 @@ export function broadcastRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     },
   );
 
+  /** A broadcast's event and its delivery counts as the API shows them. */
+  function progressView(event: EventRow, deliveryCounts: { status: string; n: number }[]) {
+    const sendAt = (event.body as BroadcastBody).broadcast?.sendAt;
+    const counts = broadcastProgress(event.plannedAt, deliveryCounts, { sendAt, now: clock.now() });
+    return { id: event.id, ...counts, createdAt: new Date(event.receivedAt).toISOString(), sendAt: sendAt === undefined ? null : new Date(sendAt).toISOString() };
+  }
+
   async function progress(id: string) {
     const event = await store.events.get(id);
     if (!event || event.type !== BROADCAST_EVENT) return undefined;
-    const sendAt = (event.body as BroadcastBody).broadcast?.sendAt;
-    const counts = broadcastProgress(event.plannedAt, await store.deliveries.countsForEvent(id), { sendAt, now: clock.now() });
-    return { id, ...counts, createdAt: new Date(event.receivedAt).toISOString(), sendAt: sendAt === undefined ? null : new Date(sendAt).toISOString() };
+    return progressView(event, await store.deliveries.countsForEvent(id));
   }
 
   app.openapi(
@@ -156,10 +162,15 @@ export function broadcastRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { limit } = c.req.valid("query");
+      const rows = await store.broadcasts.list(limit);
+      const ids = rows.map((row) => row.id);
+      // Two queries for the whole page, not two per broadcast.
+      const [events, counts] = await Promise.all([store.events.getMany(ids), store.deliveries.countsForEvents(ids)]);
+      const byId = new Map(events.map((event) => [event.id, event]));
       const items = [];
-      for (const row of await store.broadcasts.list(limit)) {
-        const view = await progress(row.id);
-        if (view) items.push({ ...view, summary: row.body as z.infer<typeof BroadcastSummary> });
+      for (const row of rows) {
+        const event = byId.get(row.id);
+        if (event && event.type === BROADCAST_EVENT) items.push({ ...progressView(event, counts.get(row.id) ?? []), summary: row.body as z.infer<typeof BroadcastSummary> });
       }
       return c.json({ items }, 200);
     },

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
 import { templateBodyProblems } from "../../channels/content.js";
-import { previewTemplate } from "../../preview.js";
+import { previewRenderError, previewTemplate } from "../../preview.js";
 import { ExternalId } from "../../schemas/common.js";
 import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -92,7 +92,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const record = await store.templates.get(key);
       if (!record) throw notFound("template", key);
       const result = await previewTemplate(record.body, input, deps.channels);
-      if (!result.ok) throw new ProblemError(422, "template-render-error", "The template cannot be rendered with this data", result.problems.map((p) => p.message).join("; "), { errors: result.problems });
+      if (!result.ok) throw previewRenderError(result.problems);
       const { ok: _ok, ...view } = result;
       return c.json(view, 200);
     },
