@@ -22,9 +22,10 @@ import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
 import { renderContent, type TemplateContext } from "../src/core/rendering.js";
 import { compileEmail } from "../src/channels/email-compile.js";
-import { smtpProvider } from "../src/channels/email-smtp.js";
-import { createEmailChannel, htmlToText } from "../src/channels/email.js";
+import { smtpEmailChannel } from "../src/channels/email-smtp.js";
+import { htmlToText } from "../src/channels/email.js";
 import { withEmailLayout } from "../src/templates/email-layout.js";
+import { pool } from "./support/harness.js";
 
 const N = Number(process.env.BENCH_EMAIL_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_EMAIL_CONCURRENCY ?? 8);
@@ -62,13 +63,6 @@ function recipientContext(i: number): TemplateContext {
   };
 }
 
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
-
 async function main() {
   const peer = fork(new URL(import.meta.url).pathname, ["--peer"], { execArgv: ["--import", "tsx"] });
   const ask = <T>(type: string) => new Promise<T>((resolve) => { peer.once("message", (m) => resolve(m as T)); peer.send({ type }); });
@@ -88,7 +82,7 @@ async function main() {
     compileRuns.push(performance.now() - t);
   }
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
-  const channel = createEmailChannel({ smtp: smtpProvider });
+  const channel = smtpEmailChannel;
   const email = createChannelRegistry([channel], { EMAIL_FROM: FROM, SMTP_URL: smtpUrl, SMTP_POOL_SIZE: String(CONCURRENCY) }).get("email")!.instance!;
   const ctx = createSendContext({ allowPrivateNetwork: true });
   const message = (i: number): ChannelMessage<unknown> => {

@@ -11,10 +11,8 @@
  * encryption, the cached VAPID JWT, the engine's outbound fetch); the outbox and store are not in
  * the loop, so this is the channel's ceiling, not the end-to-end broadcast rate.
  */
-import { spawn } from "node:child_process";
 import { createECDH, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import webPush from "web-push";
 import { pushChannel } from "../src/channels/push.js";
 import { decodePushKeys, encryptPushMessage } from "../src/channels/push-encrypt.js";
@@ -24,6 +22,7 @@ import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { generateVapidKeys } from "../src/core/push/vapid.js";
 import { nodeFetch } from "../src/runtimes/node-fetch.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
+import { pool, spawnJsonPeer } from "./support/harness.js";
 
 // The peer's certificate is self-signed; only this bench process trusts it blindly.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
@@ -54,34 +53,14 @@ function mainThreadCpuUs(): number | undefined {
   }
 }
 
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
-
 async function startPeer(): Promise<{ url: string; http1Url: string; count(): Promise<number>; cpuUs(): Promise<number>; stop(): void }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "bench/support/push-peer-process.ts"], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: proc.stdout! });
-  const waiters: ((line: any) => void)[] = [];
-  lines.on("line", (line) => waiters.shift()?.(JSON.parse(line)));
-  const next = () => new Promise<any>((resolve) => waiters.push(resolve));
-  const { url, http1Url } = await next();
+  const proc = await spawnJsonPeer<{ url: string; http1Url: string }>("bench/support/push-peer-process.ts");
+  const ask = () => proc.ask<{ count: number; cpuUs: number }>("count");
   return {
-    url,
-    http1Url,
-    async count() {
-      const answer = next();
-      proc.stdin!.write("count\n");
-      return (await answer).count;
-    },
-    async cpuUs() {
-      const answer = next();
-      proc.stdin!.write("count\n");
-      return (await answer).cpuUs;
-    },
-    stop: () => proc.kill(),
+    ...proc.hello,
+    count: async () => (await ask()).count,
+    cpuUs: async () => (await ask()).cpuUs,
+    stop: proc.stop,
   };
 }
 

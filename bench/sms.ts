@@ -14,7 +14,6 @@
  * encoding, the engine's outbound fetch with its SSRF guard and timeout, Twilio error mapping); the
  * outbox and store are not in the loop, so this is the channel's ceiling, not the end-to-end rate.
  */
-import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { smsChannel } from "../src/channels/sms.js";
 import { countSegments } from "../src/channels/sms/segments.js";
@@ -24,6 +23,7 @@ import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
 import { nodeFetch } from "../src/runtimes/node-fetch.js";
 import { startTwilioPeer, twilioSign } from "../tests/peers/twilio.js";
+import { pool, spawnJsonPeer } from "./support/harness.js";
 
 // The peer runs in a child process (this same file with --peer) so its work is not billed to the sender.
 if (process.argv.includes("--peer")) {
@@ -35,28 +35,13 @@ if (process.argv.includes("--peer")) {
   await main();
 }
 
-async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
-}
-
 async function main() {
   const N = Number(process.env.BENCH_SMS_N ?? 2000);
   const ROUNDS = Number(process.env.BENCH_SMS_ROUNDS ?? 3);
   const CONCURRENCY = Number(process.env.BENCH_SMS_CONCURRENCY ?? 32);
-  const proc = spawn(process.execPath, ["--import", "tsx", "bench/sms.ts", "--peer"], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: proc.stdout! });
-  const waiters: ((line: any) => void)[] = [];
-  lines.on("line", (line) => waiters.shift()?.(JSON.parse(line)));
-  const next = () => new Promise<any>((resolve) => waiters.push(resolve));
-  const peer: { url: string; accountSid: string; authToken: string; from: string } = await next();
-  const count = async () => {
-    const answer = next();
-    proc.stdin!.write("count\n");
-    return (await answer).count as number;
-  };
+  const proc = await spawnJsonPeer<{ url: string; accountSid: string; authToken: string; from: string }>("bench/sms.ts", ["--peer"]);
+  const peer = proc.hello;
+  const count = async () => (await proc.ask<{ count: number }>("count")).count;
 
   const text = "Order 1234 is with the courier and arrives today between 14:00 and 16:00. Track: https://shop.example/t/1234";
   const statusCallback = "https://herald.example.com/v1/channels/sms/webhook";
@@ -124,8 +109,7 @@ async function main() {
       await measure(name, send);
     }
   }
-  proc.stdin!.end();
-  proc.kill();
+  proc.stop();
 
   console.log(`\nSMS to the local Twilio peer: ${ROUNDS} rounds x ${N} messages per sender, concurrency ${CONCURRENCY}, ${text.length}-character GSM-7 text (median round)\n`);
   console.log("sender                                               |    msgs/s | sender CPU ms/msg | ok / arrived (all rounds)");

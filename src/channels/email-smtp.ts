@@ -3,6 +3,7 @@ import type { SendContext, SendResult } from "../core/channels/define.js";
 import { OutboundError } from "../core/net/outbound.js";
 import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
 import { createEmailChannel } from "./email.js";
+import { resultFromError } from "./http-result.js";
 
 interface SmtpError extends Error {
   code?: string;
@@ -48,7 +49,7 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
         // nodemailer opens its own sockets, so the engine's SSRF guard is asked before each send.
         await ctx.checkHost(url.hostname);
       } catch (error) {
-        if (error instanceof OutboundError) return { ok: false, code: error.code, message: error.message, retryable: error.code !== "blocked_address" };
+        if (error instanceof OutboundError) return resultFromError(error);
         return smtpFailure(error as SmtpError);
       }
       try {

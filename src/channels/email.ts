@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
 import { defineChannel, type ChannelDefinition, type ConfigSchema } from "../core/channels/define.js";
+import { utf8 } from "../core/encoding.js";
 import { HeraldError } from "../core/errors.js";
 import { EmailContent } from "../core/schemas/template.js";
 import { compileEmail, type CompiledEmail } from "./email-compile.js";
@@ -67,7 +68,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     describe(rendered) {
       const html = typeof rendered.html === "string" ? rendered.html : "";
       const subject = typeof rendered.subject === "string" ? rendered.subject : "";
-      return { htmlBytes: new TextEncoder().encode(html).length, subjectChars: Array.from(subject).length };
+      return { htmlBytes: utf8(html).length, subjectChars: Array.from(subject).length };
     },
     address: (subscriber) => subscriber.email ?? null,
     // List-Unsubscribe goes on every non-critical email, and the layout shows the link, whatever the template says.

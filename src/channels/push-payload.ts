@@ -2,9 +2,10 @@ import { toBase64Url, utf8 } from "../core/encoding.js";
 
 /**
  * The largest plaintext one aes128gcm record carries to a browser (RFC 8291): 4096 bytes less the
- * 86-byte header, the 16-byte tag and the 1-byte padding delimiter.
+ * 86-byte header, the 16-byte tag and the 1-byte padding delimiter. Defined here rather than in
+ * push-encrypt.ts (which imports it) so that shaping a payload does not load node:crypto.
  */
-export const PUSH_PAYLOAD_MAX_BYTES = 3993;
+export const PUSH_PAYLOAD_MAX_BYTES = 4096 - 86 - 16 - 1;
 
 export interface PushPayload {
   title: string;
@@ -45,9 +46,7 @@ const byteLength = (payload: PushPayload) => utf8(JSON.stringify(payload)).lengt
  */
 export function fitPayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYTES): PushPayload | undefined {
   if (byteLength(payload) <= maxBytes) return payload;
-  const body = shorten(payload, "body", maxBytes);
-  if (body) return body;
-  return shorten({ ...payload, body: "" }, "title", maxBytes);
+  return shortenToFit(payload, maxBytes);
 }
 
 /**
@@ -57,8 +56,14 @@ export function fitPayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYT
 export function encodePayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYTES): Uint8Array | undefined {
   const whole = utf8(JSON.stringify(payload));
   if (whole.length <= maxBytes) return whole;
-  const fitted = fitPayload(payload, maxBytes);
+  // Already known to be too long: straight to shortening, without fitPayload measuring it again.
+  const fitted = shortenToFit(payload, maxBytes);
   return fitted && utf8(JSON.stringify(fitted));
+}
+
+/** For a payload over `maxBytes`: the body shortened, else an empty body and the title shortened. */
+function shortenToFit(payload: PushPayload, maxBytes: number): PushPayload | undefined {
+  return shorten(payload, "body", maxBytes) ?? shorten({ ...payload, body: "" }, "title", maxBytes);
 }
 
 function shorten(payload: PushPayload, field: "body" | "title", maxBytes: number): PushPayload | undefined {

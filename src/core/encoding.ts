@@ -56,6 +56,18 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
+ * Compares two byte arrays in time independent of where they differ (every byte is read whatever
+ * the first difference), so response times do not leak how much of a MAC or signature matched.
+ * Arrays of different lengths are unequal at once: callers compare fixed-length digests.
+ */
+export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/**
  * Compares two strings in time that depends only on their lengths, so an attacker cannot learn a
  * secret byte by byte from response times. Callers compare fixed-length digests, so lengths leak nothing.
  */

@@ -1,4 +1,4 @@
-import { countSegments, fitToSegments } from "./segments.js";
+import { countSegments, fitToSegments, isHighSurrogate } from "./segments.js";
 
 export interface LengthLimit {
   /** Billed parts allowed (SMS_MAX_SEGMENTS). */
@@ -33,8 +33,8 @@ export function limitLength(text: string, limit: LengthLimit): LimitedText {
     return { ok: false, message: `the SMS ${why}` };
   }
   let cut = overSegments ? fitToSegments(text, limit.maxSegments) : text;
-  if (limit.maxCharacters !== undefined) cut = prefix(cut, limit.maxCharacters, Infinity);
-  if (limit.providerMaxUnits !== undefined) cut = prefix(cut, Infinity, limit.providerMaxUnits);
+  // Both bounds grow along one walk, so one pass stopping at the first reached cuts where two would.
+  if (limit.maxCharacters !== undefined || limit.providerMaxUnits !== undefined) cut = prefix(cut, limit.maxCharacters ?? Infinity, limit.providerMaxUnits ?? Infinity);
   return { ok: true, text: cut, truncated: true };
 }
 
@@ -44,7 +44,7 @@ function prefix(text: string, codePoints: number, units: number): string {
   let i = 0;
   while (i < text.length && points < codePoints) {
     const unit = text.charCodeAt(i);
-    const width = unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    const width = isHighSurrogate(unit, text, i) ? 2 : 1;
     if (i + width > units) break;
     i += width;
     points++;

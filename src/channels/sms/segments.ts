@@ -57,7 +57,11 @@ function gsmUnits(text: string): number {
   return units;
 }
 
-function isHighSurrogate(unit: number, text: string, i: number): boolean {
+/**
+ * True when `unit` (the code unit at `i`) is a high surrogate followed by a low one: the start of a
+ * two-unit code point, which no cut may split. A lone surrogate counts as one unit on its own.
+ */
+export function isHighSurrogate(unit: number, text: string, i: number): boolean {
   if (unit < 0xd800 || unit > 0xdbff || i + 1 >= text.length) return false;
   const low = text.charCodeAt(i + 1);
   return low >= 0xdc00 && low <= 0xdfff;

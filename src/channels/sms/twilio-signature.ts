@@ -5,8 +5,7 @@
  *
  * WebCrypto only (no `node:crypto`, no twilio SDK) so it runs on Workers, Deno and Node alike.
  */
-import { utf8 } from "../../core/encoding.js";
-import { fromBase64, toBase64 } from "../../core/encoding.js";
+import { fromBase64, timingSafeEqualBytes, toBase64, utf8 } from "../../core/encoding.js";
 
 /** The signed string: URL, then the form parameters sorted by name (and by value for repeated names). */
 export function signedPayload(url: string, body: string): string {
@@ -39,7 +38,7 @@ export function twilioSignatureVerifier(authToken: string) {
       let ok = false;
       for (const candidate of urlVariants(url)) {
         // Check every variant (no early exit) so timing does not tell which form matched.
-        if (constantTimeEqual(await sign(signedPayload(candidate, body)), given)) ok = true;
+        if (timingSafeEqualBytes(await sign(signedPayload(candidate, body)), given)) ok = true;
       }
       return ok;
     },
@@ -69,12 +68,4 @@ export function urlVariants(url: string): string[] {
   if (explicit && explicit[1] === defaultPort) return [url, `${scheme}${userinfo}${hostPort.slice(0, -explicit[0].length)}${tail}`];
   if (!explicit) return [url, `${scheme}${userinfo}${hostPort}:${defaultPort}${tail}`];
   return [url];
-}
-
-/** Compares every byte whatever the first difference, so the time taken does not leak the prefix that matched. */
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -1,6 +1,6 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "../encoding.js";
+import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url, utf8 } from "../encoding.js";
 
 /**
  * Tokens the browser SDK presents: `<payload>.<mac>`, both base64url, the payload `{sub, exp}` and the
@@ -32,14 +32,6 @@ function mac(secret: string, payload: string): Uint8Array {
   return base.clone().update(utf8(payload)).digest();
 }
 
-/** Compares in time independent of where the inputs differ. */
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 export async function issueToken(secret: string, claims: TokenClaims): Promise<string> {
   const payload = toBase64Url(utf8(JSON.stringify(claims)));
   return `${payload}.${toBase64Url(mac(secret, payload))}`;
@@ -50,7 +42,7 @@ export async function verifyToken(secret: string, token: string, nowMs: number):
   const [payload, signature, extra] = token.split(".");
   if (!payload || !signature || extra !== undefined) return undefined;
   const given = fromBase64Url(signature);
-  if (!given || !equalBytes(given, mac(secret, payload))) return undefined;
+  if (!given || !timingSafeEqualBytes(given, mac(secret, payload))) return undefined;
   try {
     const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as TokenClaims;
     if (typeof claims.sub !== "string" || typeof claims.exp !== "number" || claims.exp * 1000 <= nowMs) return undefined;

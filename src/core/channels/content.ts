@@ -8,11 +8,18 @@ import type { AnyChannel, CompileResult } from "./define.js";
 // the source, so stale entries stop being hit. Bounded, like the Handlebars cache.
 const compiled = new Map<string, Promise<CompileResult>>();
 const MAX_COMPILED = 500;
+// In front of it, the same results by content object and channel id: templates come from the
+// template cache as the same objects message after message, and serializing the whole source (MJML)
+// for the string key on every message is the cost this avoids. Entries go with the object.
+const compiledByObject = new WeakMap<object, Map<string, Promise<CompileResult>>>();
 
 /** The channel's `compile` hook, run once per distinct content and cached. */
 export function compileChannelContent(channel: AnyChannel, content: unknown): Promise<CompileResult> {
   const compile = channel.compile;
   if (!compile) return Promise.resolve({ ok: true, content: content as Record<string, unknown> });
+  const byChannel = typeof content === "object" && content !== null ? compiledByObject.get(content) : undefined;
+  const known = byChannel?.get(channel.id);
+  if (known) return known;
   const key = `${channel.id}\u0000${JSON.stringify(content)}`;
   let result = compiled.get(key);
   if (!result) {
@@ -22,6 +29,10 @@ export function compileChannelContent(channel: AnyChannel, content: unknown): Pr
       .catch((error): CompileResult => ({ ok: false, problems: [{ path: "", message: errorMessage(error) }] }));
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, result);
+  }
+  if (typeof content === "object" && content !== null) {
+    if (byChannel) byChannel.set(channel.id, result);
+    else compiledByObject.set(content, new Map([[channel.id, result]]));
   }
   return result;
 }
