@@ -45,6 +45,15 @@ export function inJsonArray(column: SQL | { name: string }, ids: string[]): SQL 
   return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
+/**
+ * `inJsonArray` for a prepared query: the ids come later, as `JSON.stringify(ids)` bound to
+ * `name`. Queries on the path of every event are built once this way; building a drizzle select
+ * costs ~0.1 ms each time (bench/realtime's profile: a tenth of the event loop at 500 events/s).
+ */
+export function inJsonArrayParam(column: SQL | { name: string }, name: string): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${sql.placeholder(name)}))`;
+}
+
 function toColumnName(key: string, columns: { name: string }[]): string {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   return columns.some((c) => c.name === snake) ? snake : key;

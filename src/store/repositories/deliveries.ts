@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
-import { inJsonArray } from "../bulk.js";
+import { inJsonArray, inJsonArrayParam } from "../bulk.js";
 import { deliveries, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -18,29 +18,37 @@ export interface DeliveryContext {
 }
 
 export function deliveriesRepository(db: HeraldDb) {
+  // Both run for every batch of deliveries (contexts) and every accepted event (recipients): built once.
+  const contextsQuery = db
+    .select({
+      delivery: deliveries,
+      notification: notifications,
+      event: events,
+      subscriber: subscribers,
+      rule: { body: rules.body },
+      preferences: { body: subscriberPreferences.body },
+    })
+    .from(deliveries)
+    .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+    .innerJoin(events, eq(events.id, notifications.eventId))
+    .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
+    .leftJoin(rules, eq(rules.id, notifications.ruleId))
+    .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, notifications.subscriberId))
+    .where(inJsonArrayParam(deliveries.id, "ids"))
+    .prepare();
+  const recipientsQuery = db
+    .select({ subscriber: subscribers, preferences: { body: subscriberPreferences.body } })
+    .from(subscribers)
+    .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, subscribers.id))
+    .where(inJsonArrayParam(subscribers.id, "ids"))
+    .prepare();
+
   return {
     /** Everything the sends of these deliveries need, in one query. */
     async contexts(deliveryIds: string[]): Promise<Map<string, DeliveryContext>> {
       const out = new Map<string, DeliveryContext>();
       for (const part of chunks(deliveryIds)) {
-        const rows = await db
-          .select({
-            delivery: deliveries,
-            notification: notifications,
-            event: events,
-            subscriber: subscribers,
-            rule: { body: rules.body },
-            preferences: { body: subscriberPreferences.body },
-          })
-          .from(deliveries)
-          .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-          .innerJoin(events, eq(events.id, notifications.eventId))
-          .leftJoin(subscribers, eq(subscribers.id, notifications.subscriberId))
-          .leftJoin(rules, eq(rules.id, notifications.ruleId))
-          .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, notifications.subscriberId))
-          .where(inJsonArray(deliveries.id, part))
-          .all();
-        for (const row of rows) out.set(row.delivery.id, row);
+        for (const row of await contextsQuery.all({ ids: JSON.stringify(part) })) out.set(row.delivery.id, row);
       }
       return out;
     },
@@ -48,13 +56,7 @@ export function deliveriesRepository(db: HeraldDb) {
     async recipients(subscriberIds: string[]): Promise<Map<string, Pick<DeliveryContext, "subscriber" | "preferences">>> {
       const out = new Map<string, Pick<DeliveryContext, "subscriber" | "preferences">>();
       for (const part of chunks(subscriberIds)) {
-        const rows = await db
-          .select({ subscriber: subscribers, preferences: { body: subscriberPreferences.body } })
-          .from(subscribers)
-          .leftJoin(subscriberPreferences, eq(subscriberPreferences.subscriberId, subscribers.id))
-          .where(inJsonArray(subscribers.id, part))
-          .all();
-        for (const row of rows) out.set(row.subscriber.id, row);
+        for (const row of await recipientsQuery.all({ ids: JSON.stringify(part) })) out.set(row.subscriber.id, row);
       }
       return out;
     },

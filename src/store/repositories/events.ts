@@ -2,7 +2,7 @@ import { asc, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { EventInput } from "../../core/schemas/event.js";
 import { chunks, type HeraldDb } from "../db.js";
-import { inJsonArray, insertJsonRows } from "../bulk.js";
+import { inJsonArray, inJsonArrayParam, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
 export interface AcceptedEvent {
@@ -23,6 +23,9 @@ export function planJobId(eventId: string): string {
 }
 
 export function eventsRepository(db: HeraldDb) {
+  // The idempotency check of every group commit: built once.
+  const existingQuery = db.select({ id: events.id }).from(events).where(inJsonArrayParam(events.id, "ids")).prepare();
+
   return {
     /**
      * Statements that make events durable together with the job that plans them. A known id is
@@ -45,8 +48,7 @@ export function eventsRepository(db: HeraldDb) {
     async existing(ids: string[]): Promise<Set<string>> {
       const found = new Set<string>();
       for (const part of chunks(ids)) {
-        const rows = await db.select({ id: events.id }).from(events).where(inJsonArray(events.id, part)).all();
-        for (const r of rows) found.add(r.id);
+        for (const r of await existingQuery.all({ ids: JSON.stringify(part) })) found.add(r.id);
       }
       return found;
     },
