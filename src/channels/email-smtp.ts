@@ -1,9 +1,10 @@
 import nodemailer from "nodemailer";
 import type { SendContext, SendResult } from "../core/channels/define.js";
-import { OutboundError } from "../core/net/outbound.js";
+import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
 import { createEmailChannel } from "./email.js";
 import { resultFromError } from "./http-result.js";
+import { guardedSmtpSocket } from "./smtp-socket.js";
 
 interface SmtpError extends Error {
   code?: string;
@@ -21,13 +22,19 @@ const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
  * SMTP through nodemailer (Node and Deno): a small pool of connections, each step under a timeout.
  * Lives apart from the channel so the Workers bundle never imports nodemailer; the Node and Deno
  * entrypoints pass `smtpProvider` to `createEmailChannel`.
+ * `options.hosts`: fixed answers for host names, before DNS (tests; see ConnectPolicy.hosts).
  *
  * @example
  * createEmailChannel({ smtp: smtpProvider })
  */
-export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
+export function smtpProvider(config: SmtpProviderConfig, options: { hosts?: Record<string, string> } = {}): EmailProvider {
   const url = new URL(config.url);
   if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error("SMTP_URL: must start with smtp:// or smtps://");
+  // The engine's SSRF guard, taken from the send that needs the connection (sends share one
+  // context). Connections open only for sends; before any, private addresses are refused.
+  let checkAddress = async (address: string): Promise<void> => {
+    if (isPrivateAddress(address)) throw blockedAddress(url.hostname, address);
+  };
   const transport = nodemailer.createTransport({
     url: config.url,
     pool: true,
@@ -37,6 +44,8 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
     greetingTimeout: config.timeoutMs,
     socketTimeout: config.timeoutMs,
     dnsTimeout: config.timeoutMs,
+    // Every connection's addresses pass the guard as it opens (nodemailer would resolve on its own).
+    getSocket: guardedSmtpSocket((address) => checkAddress(address), options.hosts),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   // A pooled connection that idles past socketTimeout is dropped; the pool reports it here instead of
   // crashing the process, and opens a new one for the next message.
@@ -46,8 +55,9 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
     name: "smtp",
     async send(email: OutgoingEmail, ctx: SendContext): Promise<SendResult> {
       try {
-        // nodemailer opens its own sockets, so the engine's SSRF guard is asked before each send.
+        // IP literals and names like localhost, as written; addresses from DNS at connect (above).
         await ctx.checkHost(url.hostname);
+        checkAddress = (address) => ctx.checkHost(address);
       } catch (error) {
         if (error instanceof OutboundError) return resultFromError(error);
         return smtpFailure(error as SmtpError);
@@ -67,6 +77,7 @@ export function smtpProvider(config: SmtpProviderConfig): EmailProvider {
         });
         return { ok: true, providerMessageId: info.messageId ?? email.messageId };
       } catch (error) {
+        if (error instanceof OutboundError) return resultFromError(error);
         return smtpFailure(error as SmtpError);
       }
     },

@@ -45,7 +45,10 @@ export interface HeraldOptions {
   clock?: Clock;
   logger?: Logger;
   fetch?: typeof fetch;
-  /** DNS lookup for the SSRF guard, where the runtime has one. */
+  /**
+   * DNS lookup for the SSRF guard, checked before each call: only for a runtime whose `fetch` cannot
+   * check the addresses it connects to (Node's does; see OutboundOptions.resolveHost).
+   */
   resolveHost?: (host: string) => Promise<string[]>;
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];

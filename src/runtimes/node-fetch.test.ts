@@ -1,11 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resultFromError } from "../channels/http-result.js";
 import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
-import { nodeFetch } from "./node-fetch.js";
+import { createNodeFetch, nodeFetch } from "./node-fetch.js";
 
 let server: Server;
 let url: string;
+let port: number;
+let connections = 0;
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -16,8 +19,10 @@ beforeAll(async () => {
     res.writeHead(201, { "content-type": "application/json", "x-multi": ["a", "b"] });
     res.end(JSON.stringify({ method: req.method, ttl: req.headers.ttl, body: Buffer.concat(chunks).toString("hex") }));
   });
+  server.on("connection", () => connections++);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
 });
 afterAll(() => {
   server.closeAllConnections();
@@ -46,5 +51,34 @@ describe("nodeFetch", () => {
     expect(error.code).toBe("timeout");
     const refused = await out("http://127.0.0.1:9/x").catch((e) => e);
     expect(refused.code).toBe("network");
+  });
+});
+
+describe("nodeFetch's SSRF guard, at connect time", () => {
+  // rebind.test: a DNS that answered a public address when asked before the call (resolveHost,
+  // what Node used to check) and answers loopback when the connection opens (the pinned host).
+  const rebinding = { "rebind.test": "127.0.0.1" };
+
+  it("refuses a host name that resolves to a private address when the connection opens", async () => {
+    const before = connections;
+    const out = createOutboundFetch({ allowPrivateNetwork: false, fetch: createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding }), resolveHost: async () => ["203.0.113.7"] });
+    const error = await out(`http://rebind.test:${port}/x`, { method: "POST", body: "{}" }).catch((e) => e);
+    expect(error).toBeInstanceOf(OutboundError);
+    expect(error.code).toBe("blocked_address");
+    expect(error.message).toContain("rebind.test (127.0.0.1)");
+    expect(resultFromError(error)).toMatchObject({ code: "blocked_address", retryable: false });
+    expect(connections).toBe(before);
+  });
+
+  it("refuses what the system resolver answers too (localhost, asked directly)", async () => {
+    const error = await nodeFetch(`http://localhost:${port}/x`).catch((e) => e);
+    expect(error).toMatchObject({ code: "blocked_address" });
+  });
+
+  it("reaches a private address when allowed, five calls sharing the one connection checked when it opened", async () => {
+    const before = connections;
+    const open = createNodeFetch({ allowPrivateNetwork: true, hosts: rebinding });
+    for (let i = 0; i < 5; i++) expect((await open(`http://rebind.test:${port}/x`)).status).toBe(201);
+    expect(connections - before).toBe(1);
   });
 });

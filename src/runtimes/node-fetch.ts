@@ -5,40 +5,74 @@
  * about 260 µs for `https.request` (measured by bench/push), and a push broadcast is thousands of
  * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
  * hands anything else to the global fetch. `HERALD_HTTP2=0` turns HTTP/2 off.
+ *
+ * The SSRF guard is in each connection's DNS lookup (node-guarded-lookup.ts): a pooled connection
+ * was checked when it was opened, so a call costs no lookup. The global fetch cannot take a lookup,
+ * so calls handed to it are checked before the call instead (channels never make such calls).
  */
+import type { LookupOptions } from "node:dns";
 import http from "node:http";
 import https from "node:https";
+import { isIP } from "node:net";
 import { http2Request, prefersHttp1 } from "./node-http2.js";
+import { policyLookup, type ConnectPolicy } from "./node-guarded-lookup.js";
 import { toFetchResponse } from "./node-response.js";
-
-const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
-};
 
 /** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-export const nodeFetch: typeof fetch = (input, init = {}) => {
-  const body = init.body;
-  const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
-  if (typeof input !== "string" || !simpleBody || init.redirect === "follow") return fetch(input, init);
-  const url = new URL(input);
-  if (url.protocol !== "http:" && url.protocol !== "https:") return fetch(input, init);
-  const headers: Record<string, string> = {};
-  const given = init.headers;
-  if (given && !(given instanceof Headers) && !Array.isArray(given)) Object.assign(headers, given);
-  else new Headers(given).forEach((value, name) => (headers[name] = value));
-  const method = init.method ?? "GET";
-  if (url.protocol === "https:" && process.env.HERALD_HTTP2 !== "0" && !prefersHttp1(url.origin)) {
-    return http2Request(url, { method, headers, body: (body ?? undefined) as string | Uint8Array | undefined, signal: init.signal }, MAX_RESPONSE_BYTES).then(
-      (response) => response ?? http1(url, method, headers, body as string | Uint8Array | null | undefined, init.signal),
-    );
-  }
-  return http1(url, method, headers, body as string | Uint8Array | null | undefined, init.signal);
-};
+type Agents = Record<"http:" | "https:", http.Agent>;
 
-function http1(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | null | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
+/**
+ * A fetch whose connections go only where `policy` allows: private addresses that a host name
+ * resolves to are refused with `OutboundError("blocked_address")` unless `allowPrivateNetwork`.
+ * IP literals are not looked up, so not checked here: `createOutboundFetch` checks those.
+ *
+ * @example
+ * createHerald({ fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }), … })
+ */
+export function createNodeFetch(policy: ConnectPolicy): typeof fetch {
+  const lookup = policyLookup(policy);
+  const agents: Agents = {
+    "http:": new http.Agent({ keepAlive: true, maxSockets: 256, lookup }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: 256, lookup }),
+  };
+  return (input, init = {}) => {
+    const body = init.body;
+    const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
+    if (typeof input !== "string" || !simpleBody || init.redirect === "follow") return checkedGlobalFetch(input, init, lookup);
+    const url = new URL(input);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return checkedGlobalFetch(input, init, lookup);
+    const headers: Record<string, string> = {};
+    const given = init.headers;
+    if (given && !(given instanceof Headers) && !Array.isArray(given)) Object.assign(headers, given);
+    else new Headers(given).forEach((value, name) => (headers[name] = value));
+    const method = init.method ?? "GET";
+    if (url.protocol === "https:" && process.env.HERALD_HTTP2 !== "0" && !prefersHttp1(url.origin)) {
+      return http2Request(url, { method, headers, body: (body ?? undefined) as string | Uint8Array | undefined, signal: init.signal }, MAX_RESPONSE_BYTES, policy).then(
+        (response) => response ?? http1(agents, url, method, headers, body as string | Uint8Array | null | undefined, init.signal),
+      );
+    }
+    return http1(agents, url, method, headers, body as string | Uint8Array | null | undefined, init.signal);
+  };
+}
+
+/** The Node fetch refusing private addresses; `createNodeFetch({ allowPrivateNetwork: true })` to allow them. */
+export const nodeFetch: typeof fetch = createNodeFetch({ allowPrivateNetwork: false });
+
+/** The global fetch after the guarded lookup passed the host: weaker (it resolves again), and rare. */
+async function checkedGlobalFetch(input: Parameters<typeof fetch>[0], init: RequestInit, lookup: ReturnType<typeof policyLookup>): Promise<Response> {
+  if (lookup) {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    if ((url.protocol === "http:" || url.protocol === "https:") && !isIP(host)) {
+      await new Promise<void>((resolve, reject) => lookup(host, { all: true } as LookupOptions, (error) => (error ? reject(error) : resolve())));
+    }
+  }
+  return fetch(input, init);
+}
+
+function http1(agents: Agents, url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | null | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
   const transport = url.protocol === "https:" ? https : http;
   return new Promise<Response>((resolve, reject) => {
     const request = transport.request(url, { method, headers, agent: agents[url.protocol as "http:"], signal: signal ?? undefined }, (response) => {

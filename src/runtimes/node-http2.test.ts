@@ -6,14 +6,16 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resultFromError } from "../channels/http-result.js";
 import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
-import { nodeFetch } from "./node-fetch.js";
+import { createNodeFetch, nodeFetch } from "./node-fetch.js";
 import { http2OnOwnThread } from "./node-http2.js";
 
 let h2: Http2SecureServer;
 let h1: Server;
 let h2Url: string;
 let h1Url: string;
+let h2Port: number;
 const h2Connections: number[] = [];
 
 beforeAll(async () => {
@@ -37,7 +39,8 @@ beforeAll(async () => {
     res.end(JSON.stringify({ version: req.httpVersion }));
   });
   await Promise.all([new Promise<void>((r) => h2.listen(0, "127.0.0.1", r)), new Promise<void>((r) => h1.listen(0, "127.0.0.1", r))]);
-  h2Url = `https://127.0.0.1:${(h2.address() as AddressInfo).port}`;
+  h2Port = (h2.address() as AddressInfo).port;
+  h2Url = `https://127.0.0.1:${h2Port}`;
   h1Url = `https://127.0.0.1:${(h1.address() as AddressInfo).port}`;
 });
 afterAll(() => {
@@ -94,5 +97,31 @@ describe.each([
     expect(error.code).toBe("timeout");
     // The connection survives a cancelled stream.
     expect((await nodeFetch(`${h2Url}/again`)).status).toBe(201);
+  });
+
+  // A DNS that answered a public address when asked before the call (resolveHost, what Node used
+  // to check) and answers loopback when the connection opens (the pinned host). A name per thread
+  // setting: each describe must open its own connections.
+  const host = `rebind-${threadSetting}.test`;
+  const rebinding = { [host]: "127.0.0.1" };
+
+  it("refuses a host name that resolves to a private address when the connection opens", async () => {
+    const before = h2Connections.length;
+    const out = createOutboundFetch({ allowPrivateNetwork: false, fetch: createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding }), resolveHost: async () => ["203.0.113.7"] });
+    const error = await out(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" }).catch((e) => e);
+    expect(http2OnOwnThread()).toBe(threadSetting === "1");
+    expect(error).toBeInstanceOf(OutboundError);
+    expect(error.message).toContain(`${host} (127.0.0.1)`);
+    expect(resultFromError(error)).toMatchObject({ code: "blocked_address", retryable: false });
+    expect(h2Connections.length).toBe(before);
+  });
+
+  it("reaches it when private networks are allowed, and never lends that connection to a guarded call", async () => {
+    const before = h2Connections.length;
+    const open = createNodeFetch({ allowPrivateNetwork: true, hosts: rebinding });
+    for (let i = 0; i < 3; i++) expect(await (await open(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" })).json()).toMatchObject({ version: "2.0" });
+    expect(h2Connections.length - before).toBe(1);
+    const guarded = createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding });
+    await expect(guarded(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" })).rejects.toMatchObject({ code: "blocked_address" });
   });
 });

@@ -10,17 +10,23 @@
  * batched; bench/push main thread ~460-560 → ~295 µs per message, about the same CPU in all
  * threads). `HERALD_HTTP2_THREAD=0` keeps the connections on the calling thread, and so does a
  * worker that failed to start or died.
+ *
+ * Each connection's DNS lookup goes through the SSRF guard (node-guarded-lookup.ts), on whichever
+ * thread holds it; connections are pooled per origin and per connect policy.
  */
+import dns from "node:dns";
 import http2 from "node:http2";
 import type { IncomingHttpHeaders } from "node:http";
 import { Worker } from "node:worker_threads";
+import { blockedAddress, isPrivateAddress } from "../core/net/outbound.js";
+import { guardedLookup, type ConnectPolicy } from "./node-guarded-lookup.js";
 import { toFetchResponse } from "./node-response.js";
 
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
 
-/** One request as the client below takes it: pseudo-headers included, body bytes or text. */
-interface Exchange {
+/** One request as the client below takes it: pseudo-headers included, body bytes or text, and the connect policy. */
+interface Exchange extends ConnectPolicy {
   id: number;
   origin: string;
   headers: Record<string, string>;
@@ -28,31 +34,55 @@ interface Exchange {
   maxResponseBytes: number;
   rejectUnauthorized: boolean;
 }
-/** Its outcome: an answer, a failure, or "this origin does not speak HTTP/2". */
-type Outcome = { id: number; status: number; headers: IncomingHttpHeaders; body: Uint8Array | null } | { id: number; error: string } | { id: number; http1: true };
+/** Its outcome: an answer, a failure (`blocked` when the guard refused the address), or "this origin does not speak HTTP/2". */
+type Outcome =
+  | { id: number; status: number; headers: IncomingHttpHeaders; body: Uint8Array | null }
+  | { id: number; error: string; blocked?: { host: string; address: string } }
+  | { id: number; http1: true };
+
+/** What the client needs for the SSRF guard: functions, so that the worker thread gets them as source text. */
+interface Guard {
+  lookup: typeof dns.lookup;
+  guardedLookup: typeof guardedLookup;
+  isPrivateAddress: typeof isPrivateAddress;
+}
 
 /**
  * The HTTP/2 client itself, as plain JavaScript source: the worker thread evaluates it (no loader
  * or build step needed to start one) and the in-thread fallback evaluates the same text, so both
- * behave alike. `createClient(http2, done)` returns `{ request(exchange), cancel(id) }`; every
- * request ends in exactly one `done(outcome)`.
+ * behave alike. `createClient(http2, guard, done)` returns `{ request(exchange), cancel(id) }`;
+ * every request ends in exactly one `done(outcome)`.
  */
 const CLIENT_SOURCE = `
 const IDLE_MS = 60000;
-return function createClient(http2, done) {
-  const sessions = new Map();   // origin -> Promise<session | undefined>
-  const connected = new Map();  // origin -> session, once connected
+return function createClient(http2, guard, done) {
+  const sessions = new Map();   // pool key -> Promise<session | undefined>
+  const connected = new Map();  // pool key -> session, once connected
   const streams = new Map();    // id -> stream, to cancel
-  function sessionFor(origin, rejectUnauthorized) {
-    const ready = connected.get(origin);
+  // The connection's DNS answers pass the SSRF guard; a refusal says what it refused.
+  function lookupFor(x) {
+    if (x.allowPrivateNetwork && !x.hosts) return undefined;
+    return guard.guardedLookup(guard.lookup, (address, host) => {
+      if (x.allowPrivateNetwork || !guard.isPrivateAddress(address)) return;
+      throw Object.assign(new Error("refusing to reach " + host + " (" + address + ")"), { code: "blocked_address", host, address });
+    }, x.hosts);
+  }
+  function failure(id, error) {
+    if (error.code === "blocked_address") return { id, error: error.message, blocked: { host: error.host, address: error.address } };
+    return { id, error: error.message };
+  }
+  function sessionFor(x) {
+    // A connection opened under one policy never serves another (a guarded call, an open one).
+    const key = (x.allowPrivateNetwork ? "open " : "guarded ") + (x.hosts ? JSON.stringify(x.hosts) + " " : "") + x.origin;
+    const ready = connected.get(key);
     if (ready && !ready.closed && !ready.destroyed) return ready;
-    let pending = sessions.get(origin);
+    let pending = sessions.get(key);
     if (pending) return pending;
     pending = new Promise((resolve, reject) => {
-      const session = http2.connect(origin, { rejectUnauthorized });
+      const session = http2.connect(x.origin, { rejectUnauthorized: x.rejectUnauthorized, lookup: lookupFor(x) });
       const forget = () => {
-        if (sessions.get(origin) === pending) sessions.delete(origin);
-        if (connected.get(origin) === session) connected.delete(origin);
+        if (sessions.get(key) === pending) sessions.delete(key);
+        if (connected.get(key) === session) connected.delete(key);
       };
       session.once("connect", () => {
         if (session.socket.alpnProtocol !== "h2") {
@@ -63,7 +93,7 @@ return function createClient(http2, done) {
         // Never keeps the process alive by itself; closed after a quiet minute.
         session.unref();
         session.setTimeout(IDLE_MS, () => session.close());
-        connected.set(origin, session);
+        connected.set(key, session);
         resolve(session);
       });
       session.once("error", (error) => {
@@ -75,7 +105,7 @@ return function createClient(http2, done) {
       session.once("close", forget);
       session.once("goaway", forget);
     });
-    sessions.set(origin, pending);
+    sessions.set(key, pending);
     return pending;
   }
   function send(session, x) {
@@ -84,7 +114,7 @@ return function createClient(http2, done) {
     try {
       stream = session.request(x.headers, { endStream: x.body === undefined });
     } catch (error) {
-      return done({ id: x.id, error: error.message });
+      return done(failure(x.id, error));
     }
     streams.set(x.id, stream);
     let settled = false;
@@ -103,7 +133,7 @@ return function createClient(http2, done) {
       if (size > x.maxResponseBytes) return stream.destroy(new Error("response larger than " + x.maxResponseBytes + " bytes"));
       chunks.push(chunk);
     });
-    stream.once("error", (error) => finish({ id: x.id, error: error.message }));
+    stream.once("error", (error) => finish(failure(x.id, error)));
     stream.once("end", () => {
       if (responseHeaders[":status"] === undefined) return finish({ id: x.id, error: "the stream ended without a response" });
       // A fresh, exactly sized copy: socket chunks are views into larger buffers.
@@ -123,8 +153,8 @@ return function createClient(http2, done) {
   }
   return {
     request(x) {
-      const session = sessionFor(x.origin, x.rejectUnauthorized);
-      if (session instanceof Promise) session.then((s) => send(s, x), (error) => done({ id: x.id, error: error.message }));
+      const session = sessionFor(x);
+      if (session instanceof Promise) session.then((s) => send(s, x), (error) => done(failure(x.id, error)));
       else send(session, x);
     },
     cancel(id) {
@@ -137,7 +167,7 @@ return function createClient(http2, done) {
 `;
 
 type Client = { request(exchange: Exchange): void; cancel(id: number): void };
-type CreateClient = (h2: typeof http2, done: (outcome: Outcome) => void) => Client;
+type CreateClient = (h2: typeof http2, guard: Guard, done: (outcome: Outcome) => void) => Client;
 
 /**
  * Requests and answers cross between threads in batches. Answers: one message per event-loop turn
@@ -148,13 +178,21 @@ type CreateClient = (h2: typeof http2, done: (outcome: Outcome) => void) => Clie
  * msg/s, at the same CPU per message (~470 µs).
  */
 const BATCH = 32;
+/**
+ * The guard's functions cross to the thread as their source text (functions cannot be posted);
+ * both are self-contained. `__name`: under tsx (esbuild's keepNames) their text calls
+ * `__name(fn, "name")` on inner functions, a helper of the module they came from, not of this one.
+ */
 const WORKER_SOURCE = `
+const dns = require("node:dns");
 const http2 = require("node:http2");
 const { parentPort } = require("node:worker_threads");
+const __name = (fn) => fn;
+const guard = { lookup: dns.lookup, guardedLookup: (${guardedLookup}), isPrivateAddress: (${isPrivateAddress}) };
 let out = [];
 let scheduled = false;
 const flush = () => { scheduled = false; if (out.length === 0) return; const batch = out; out = []; parentPort.postMessage(batch); };
-const client = new Function(${JSON.stringify(CLIENT_SOURCE)})()(http2, (outcome) => {
+const client = new Function(${JSON.stringify(CLIENT_SOURCE)})()(http2, guard, (outcome) => {
   out.push(outcome);
   if (!scheduled) { scheduled = true; setImmediate(flush); }
 });
@@ -199,7 +237,7 @@ function settle(outcome: Outcome): void {
     http1Only.add(w.origin);
     return w.resolve(undefined);
   }
-  if ("error" in outcome) return w.reject(new Error(outcome.error));
+  if ("error" in outcome) return w.reject(outcome.blocked ? blockedAddress(outcome.blocked.host, outcome.blocked.address) : new Error(outcome.error));
   const chunks = outcome.body ? [Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength)] : [];
   w.resolve(toFetchResponse(outcome.status, outcome.headers, chunks));
 }
@@ -258,13 +296,16 @@ function connectionThread(): Worker | undefined {
 }
 
 /**
- * Sends one request over HTTP/2. Resolves undefined when the origin turned out not to speak it (the
- * caller then uses HTTP/1.1); rejects on network errors, aborts and oversized answers.
+ * Sends one request over HTTP/2 on a connection opened under `connect`. Resolves undefined when the
+ * origin turned out not to speak it (the caller then uses HTTP/1.1); rejects on network errors,
+ * aborts and oversized answers, and with `OutboundError("blocked_address")` when the guard refused
+ * the address.
  */
 export function http2Request(
   url: URL,
   init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal | null },
   maxResponseBytes: number,
+  connect: ConnectPolicy,
 ): Promise<Response | undefined> {
   if (init.signal?.aborted) return Promise.reject(init.signal.reason);
   const headers: Record<string, string> = { ":method": init.method, ":path": url.pathname + url.search };
@@ -273,7 +314,8 @@ export function http2Request(
     if (!FORBIDDEN.has(lower)) headers[lower] = value;
   }
   const id = ++nextId;
-  const exchange: Exchange = { id, origin: url.origin, headers, body: init.body, maxResponseBytes, rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0" };
+  const exchange: Exchange = { id, origin: url.origin, headers, body: init.body, maxResponseBytes, rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0", allowPrivateNetwork: connect.allowPrivateNetwork };
+  if (connect.hosts) exchange.hosts = connect.hosts;
   const thread = process.env.HERALD_HTTP2_THREAD === "0" ? undefined : connectionThread();
   return new Promise<Response | undefined>((resolve, reject) => {
     const w: Waiting = { origin: url.origin, onThread: thread !== undefined, resolve, reject, signal: init.signal };
@@ -295,7 +337,7 @@ export function http2Request(
       if (body instanceof Uint8Array && (body.byteOffset !== 0 || body.byteLength !== body.buffer.byteLength)) exchange.body = new Uint8Array(body);
       post(exchange);
     } else {
-      local ??= (new Function(CLIENT_SOURCE)() as CreateClient)(http2, settle);
+      local ??= (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, settle);
       local.request(exchange);
     }
   });

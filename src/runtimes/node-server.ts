@@ -1,7 +1,6 @@
 /** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
 import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import { lookup } from "node:dns/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { socketChannels } from "../channels/socket-channels.js";
@@ -10,7 +9,7 @@ import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
-import { nodeFetch } from "./node-fetch.js";
+import { createNodeFetch } from "./node-fetch.js";
 import { nodeWebSockets } from "./node-websocket.js";
 import { builtInPlugins } from "../plugins/index.js";
 
@@ -43,8 +42,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     upgradeWebSocket: sockets.upgradeWebSocket,
     assets: readAssets(),
     logger,
-    fetch: nodeFetch,
-    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+    // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
+    fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });
   if (embedded) {

@@ -1,5 +1,16 @@
-import { describe, expect, it } from "vitest";
-import { createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { resultFromError } from "../../channels/http-result.js";
+import { blockedAddress, createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
+
+/** An outbound fetch over a fake provider answering `body`, with the signals it was given. */
+function answering(body: () => BodyInit | null) {
+  const signals: AbortSignal[] = [];
+  const out = createOutboundFetch({
+    allowPrivateNetwork: true,
+    fetch: async (_url, init) => (signals.push(init!.signal!), new Response(body(), { status: 200, headers: { "x-id": "42" } })),
+  });
+  return { out, signals };
+}
 
 describe("outbound calls", () => {
   it("recognise private, loopback and link-local addresses", () => {
@@ -48,6 +59,95 @@ describe("outbound calls", () => {
     expect((await empty("http://127.0.0.1/", { timeoutMs: 30 })).status).toBe(201);
     await new Promise((r) => setTimeout(r, 80));
     expect(signals[1]!.aborted).toBe(false);
+  });
+
+  describe("once the response body is over", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("clear the timeout when the body has been read, so it never aborts the finished call", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const { out, signals } = answering(() => '{"id":"42"}');
+      const response = await out("http://127.0.0.1/", { timeoutMs: 1000 });
+      expect(vi.getTimerCount()).toBe(1);
+      expect(await response.json()).toEqual({ id: "42" });
+      expect([response.status, response.headers.get("x-id"), response instanceof Response]).toEqual([200, "42", true]);
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(5000);
+      expect(signals[0]!.aborted).toBe(false);
+    });
+
+    it("clear the timeout when the body is cancelled unread, or read to its end through .body", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const { out } = answering(() => "not wanted");
+      await (await out("http://127.0.0.1/", { timeoutMs: 1000 })).body!.cancel();
+      expect(vi.getTimerCount()).toBe(0);
+
+      const streamed = await out("http://127.0.0.1/", { timeoutMs: 1000 });
+      const body = streamed.body!;
+      expect(streamed.body).toBe(body);
+      const reader = body.getReader();
+      let text = "";
+      for (let next = await reader.read(); !next.done; next = await reader.read()) text += new TextDecoder().decode(next.value);
+      expect(text).toBe("not wanted");
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("work with a Response class of another library (@hono/node-server installs one globally)", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      // Like @hono/node-server's lightweight Response: its own getters over private fields.
+      class LightResponse {
+        readonly #status = 201;
+        readonly #text = "light";
+        get status() {
+          return this.#status;
+        }
+        get ok() {
+          return this.#status < 300;
+        }
+        get body() {
+          return new Response(this.#text).body;
+        }
+        text() {
+          return Promise.resolve(this.#text);
+        }
+      }
+      Object.setPrototypeOf(LightResponse.prototype, Response.prototype);
+      const out = createOutboundFetch({ allowPrivateNetwork: true, fetch: async () => new LightResponse() as unknown as Response });
+      const response = await out("http://127.0.0.1/", { timeoutMs: 1000 });
+      expect([response.status, response.ok, await response.text()]).toEqual([201, true, "light"]);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("leave a body untouched by a look at .body before text()", async () => {
+      const { out } = answering(() => "still here");
+      const response = await out("http://127.0.0.1/", { timeoutMs: 1000 });
+      expect(response.body).not.toBeNull();
+      expect(await response.text()).toBe("still here");
+    });
+
+    it("still cut a body read through .body that never ends, at the timeout", async () => {
+      const hanging = createOutboundFetch({
+        allowPrivateNetwork: true,
+        fetch: async (_url, init) => new Response(new ReadableStream({ start: (c) => init!.signal!.addEventListener("abort", () => c.error(init!.signal!.reason)) })),
+      });
+      const response = await hanging("http://127.0.0.1/", { timeoutMs: 50 });
+      await expect(response.body!.getReader().read()).rejects.toMatchObject({ name: "TimeoutError" });
+    });
+  });
+
+  it("pass on a runtime fetch's refusal of the address it was connecting to, as final", async () => {
+    const refusing = createOutboundFetch({
+      allowPrivateNetwork: false,
+      fetch: async () => {
+        throw blockedAddress("rebind.example.com", "127.0.0.1");
+      },
+    });
+    const error = await refusing("https://rebind.example.com/").catch((e) => e);
+    expect(error).toBeInstanceOf(OutboundError);
+    expect(error.message).toContain("rebind.example.com (127.0.0.1)");
+    expect(resultFromError(error)).toMatchObject({ ok: false, code: "blocked_address", retryable: false });
   });
 
   it("abort a call when the caller's own signal aborts", async () => {

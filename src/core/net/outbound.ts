@@ -1,14 +1,27 @@
 /**
  * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
- * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Host names are
- * checked as written; runtimes that can resolve DNS may pass `resolveHost` to check the addresses too.
+ * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Here host names
+ * and IP literals are checked as written. The addresses a name resolves to are checked by the
+ * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/node-guarded-lookup.ts),
+ * because only the address actually connected counts: a lookup made here, before the call, is
+ * beaten by a DNS answer that changes between the two (rebinding) and by pooled connections.
  */
+import { whenBodyDone } from "./body-done.js";
+
 export type OutboundFetch = (url: string, init?: RequestInit & { timeoutMs?: number }) => Promise<Response>;
 
 export interface OutboundOptions {
+  /**
+   * The runtime's fetch. One that refuses private addresses when it connects throws
+   * `OutboundError("blocked_address")` (see `blockedAddress`), which is passed on as it is.
+   */
   fetch?: typeof fetch;
   allowPrivateNetwork: boolean;
   defaultTimeoutMs?: number;
+  /**
+   * A DNS lookup checked before each call, for runtimes that cannot check at connect time. Weaker
+   * than a connect-time check (see above) and a lookup per call; Node does not pass it.
+   */
   resolveHost?: (host: string) => Promise<string[]>;
 }
 
@@ -25,17 +38,29 @@ export class OutboundError extends Error {
 
 /**
  * The SSRF guard alone, for transports that are not fetch (SMTP sockets): resolves when `hostname`
- * may be reached, throws `blocked_address` otherwise.
+ * may be reached, throws `blocked_address` otherwise. Given an IP address (one a connection's DNS
+ * lookup answered), it checks that address.
  */
 export function createHostGuard(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resolveHost">): (hostname: string) => Promise<void> {
   const check = hostCheck(options);
   return async (hostname) => check(hostname);
 }
 
+/**
+ * The refusal of a private address, for runtimes that check addresses when they connect.
+ *
+ * @example
+ * if (!allowPrivateNetwork && isPrivateAddress(address)) throw blockedAddress(hostname, address);
+ */
+export function blockedAddress(host: string, address?: string): OutboundError {
+  const target = address && address !== host ? `${host} (${address})` : host;
+  return new OutboundError("blocked_address", `refusing to reach ${target}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+}
+
 /** The guard without a promise when there is no resolver to wait for (a microtask saved per call). */
 function hostCheck(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resolveHost">): (hostname: string) => Promise<void> | undefined {
   const refuse = (host: string) => {
-    throw new OutboundError("blocked_address", `refusing to reach ${host}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+    throw blockedAddress(host);
   };
   return (hostname) => {
     if (options.allowPrivateNetwork) return;
@@ -55,7 +80,8 @@ function hostCheck(options: Pick<OutboundOptions, "allowPrivateNetwork" | "resol
  * Why not `AbortSignal.timeout` (+ `AbortSignal.any`): on Node 20 it costs ~18 µs per call (a
  * transferable signal, a weak timer), a measurable share of a push broadcast; an AbortController
  * and one timer cleared when the call is over cost ~1 µs. The timer stays armed while a response
- * body is still unread, so reading the body is bounded by the same timeout.
+ * body is still unread, so reading the body is bounded by the same timeout, and is cleared once
+ * the body has been read or cancelled.
  */
 export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
   const doFetch = options.fetch ?? fetch;
@@ -78,19 +104,22 @@ export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
     (timer as { unref?: () => void }).unref?.();
     const forward = () => controller.abort(callerSignal!.reason);
     callerSignal?.addEventListener("abort", forward, { once: true });
+    const disarm = () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", forward);
+    };
     let bodyPending = false;
     try {
       const response = await doFetch(url, { ...rest, signal: controller.signal, redirect: rest.redirect ?? "manual" });
       bodyPending = response.body !== null;
-      return response;
+      return bodyPending ? whenBodyDone(response, disarm) : response;
     } catch (error) {
       if (timedOut) throw new OutboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
+      // A runtime fetch that refused the address it was about to connect to.
+      if (error instanceof OutboundError) throw error;
       throw new OutboundError("network", `could not reach ${target.origin}: ${(error as Error).message}`, { cause: error });
     } finally {
-      if (!bodyPending) {
-        clearTimeout(timer);
-        callerSignal?.removeEventListener("abort", forward);
-      }
+      if (!bodyPending) disarm();
     }
   };
 }
@@ -104,7 +133,11 @@ function isPrivateName(host: string): boolean {
   return h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal");
 }
 
-/** Loopback, private (RFC 1918), CGNAT, link-local, unspecified, and their IPv6 forms. */
+/**
+ * Loopback, private (RFC 1918), CGNAT, link-local, unspecified, and their IPv6 forms.
+ * Self-contained on purpose: node-http2.ts runs its source text on a worker thread, so it refers
+ * to nothing outside itself and declares no inner functions.
+ */
 export function isPrivateAddress(address: string): boolean {
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address.replace(/^::ffff:/i, ""));
   if (v4) {
