@@ -10,6 +10,7 @@ import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
 import { builtInPlugins } from "../plugins/index.js";
 import { upgradeWebSocket } from "hono/deno";
+import { lookup } from "node:dns/promises";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -22,7 +23,21 @@ declare const Deno: {
 const env = Deno.env.toObject();
 const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
 const { store, embedded, close: closeDatabase } = await openLibsqlStore(env.DATABASE_URL || "file:./data/herald.db", { authToken: env.DATABASE_AUTH_TOKEN, synchronous: env.HERALD_SQLITE_SYNCHRONOUS });
-const herald = await createHerald({ store, env, channels: socketChannels, plugins: builtInPlugins, upgradeWebSocket, assets: readAssets(), logger, outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined } });
+const herald = await createHerald({
+  store,
+  env,
+  channels: socketChannels,
+  plugins: builtInPlugins,
+  upgradeWebSocket,
+  assets: readAssets(),
+  logger,
+  // Deno's fetch takes no lookup of its own, so the SSRF guard resolves each host name before the
+  // call (getaddrinfo, as fetch itself resolves: /etc/hosts included) and refuses private answers.
+  // Weaker than Node's check at connect time (a DNS answer may change in between), far better
+  // than checking the name as written.
+  resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+  outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+});
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();
 // Expired admin sessions and old login attempts, hourly; never keeps the process alive by itself.
