@@ -6,7 +6,7 @@
  * HTTP/2 (one session per thread) and over undici's HTTP/1.1 keep-alive pool. No timeouts, SSRF
  * guard, receipts or result mapping: a ceiling, not a sender anyone should ship.
  *
- *   npx tsx bench/push-ceiling.ts        (BENCH_PUSH_N=10000 BENCH_PUSH_CONCURRENCY=64 BENCH_THREADS=1,2)
+ *   npx tsx bench/push-ceiling.ts        (BENCH_PUSH_N=10000 BENCH_PUSH_CONCURRENCY=64 BENCH_THREADS=1,2 BENCH_TRANSPORTS=h2,h1)
  *
  * Each configuration runs twice (the first warms the threads' JIT); the second is reported, beside
  * the lean encryption limit bench/push reports (one encryption, best of 10 batches, one core).
@@ -92,5 +92,5 @@ async function measure(transport: "h2" | "h1", threads: number): Promise<string>
 console.log(`\nbench/push-ceiling: ${N} messages, concurrency ${CONCURRENCY}, node ${process.version}`);
 console.log(`one encryption (Herald push-encrypt.ts, best of 10 batches): ${bestUs.toFixed(0)} µs → limit ${Math.round(limit)} msg/s per core\n`);
 console.log("sender                        | msg/s  | % of limit | sender CPU/msg | peer CPU | failed");
-for (const threads of THREADS) for (const transport of ["h2", "h1"] as const) console.log(await measure(transport, threads));
+for (const threads of THREADS) for (const transport of (process.env.BENCH_TRANSPORTS ?? "h2,h1").split(",") as ("h2" | "h1")[]) console.log(await measure(transport, threads));
 peer.stop();

@@ -74,11 +74,14 @@ function nextSalt(into: Buffer): void {
  * `encryptPushMessage`.
  */
 export function sealRecord(out: Buffer<ArrayBuffer>, plaintext: Uint8Array, keys: PushKeys, senderKeys: ECDH, senderPublic: Buffer): Buffer<ArrayBuffer> {
-  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new Error(`push payload of ${plaintext.length} bytes exceeds ${MAX_PLAINTEXT_BYTES}`);
-  if (keys.p256dh.length !== 65 || keys.p256dh[0] !== 4) throw new Error("p256dh is not a 65-byte uncompressed P-256 point");
-  if (keys.auth.length !== 16) throw new Error("auth is not 16 bytes");
-  // Throws for a point that is not on the curve.
-  const shared = senderKeys.computeSecret(keys.p256dh);
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new PushEncryptionError(`push payload of ${plaintext.length} bytes exceeds ${MAX_PLAINTEXT_BYTES}`);
+  checkPushKeys(keys);
+  let shared: Buffer;
+  try {
+    shared = senderKeys.computeSecret(keys.p256dh);
+  } catch (error) {
+    throw new PushEncryptionError(`p256dh is not a point on P-256 (${(error as Error).message})`);
+  }
   // RFC 8291 §3.4: IKM = HKDF(auth, ecdh_secret, "WebPush: info" || 0 || ua_public || as_public, 32).
   const prkKey = createHmac("sha256", keys.auth).update(shared).digest();
   const ikm = createHmac("sha256", prkKey).update(KEY_INFO_PREFIX).update(keys.p256dh).update(senderPublic).update(ONE).digest();
@@ -98,6 +101,17 @@ export function sealRecord(out: Buffer<ArrayBuffer>, plaintext: Uint8Array, keys
   at += cipher.final().copy(out, at);
   cipher.getAuthTag().copy(out, at);
   return out;
+}
+
+/** A message that cannot be encrypted for these keys: retrying will not help. */
+export class PushEncryptionError extends Error {
+  override name = "PushEncryptionError";
+}
+
+/** Throws unless the keys have the sizes RFC 8291 requires (whether p256dh is on the curve shows when encrypting). */
+export function checkPushKeys(keys: PushKeys): void {
+  if (keys.p256dh.length !== 65 || keys.p256dh[0] !== 4) throw new PushEncryptionError("p256dh is not a 65-byte uncompressed P-256 point");
+  if (keys.auth.length !== 16) throw new PushEncryptionError("auth is not 16 bytes");
 }
 
 /** A subscription's base64url keys as bytes (their sizes are checked when encrypting). */

@@ -1,8 +1,8 @@
-import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
-import { errorMessage, HeraldError } from "../core/errors.js";
+import { defineChannel, type PushAnswer, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
+import { HeraldError } from "../core/errors.js";
 import { PushContent } from "../core/schemas/template.js";
 import { resultFromError, resultFromResponse } from "./http-result.js";
-import { decodePushKeys, encryptPushMessage } from "./push-encrypt.js";
+import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError } from "./push-encrypt.js";
 import { encodePayload, topicFromTag, type PushPayload } from "./push-payload.js";
 import { vapidHeaderCache } from "./push-vapid.js";
 
@@ -40,26 +40,37 @@ export const pushChannel = defineChannel({
     if (!defaultUrgency) throw new HeraldError("bad_config", `HERALD_PUSH_URGENCY: must be one of ${URGENCIES.join(", ")}`, { pluginId: "push" });
     const jwt = vapidHeaderCache(() => push.vapid);
 
-    async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
-      let body: Uint8Array<ArrayBuffer>;
-      try {
-        body = encryptPushMessage(plaintext, decodePushKeys(target.p256dh, target.auth));
-      } catch (error) {
-        return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: errorMessage(error), retryable: false } };
+    /** The push service's answer, through the runtime's transport when it has one, else encrypted here and sent by fetch. */
+    async function dispatch(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<PushAnswer | Response> {
+      if (push.transport) {
+        // Literal private addresses and names like localhost as written; the transport checks what a name resolves to.
+        await ctx.checkHost(new URL(target.endpoint).hostname);
+        const answer = await push.transport.send({ endpoint: target.endpoint, headers, plaintext, p256dh: target.p256dh, auth: target.auth, timeoutMs: config.timeoutMs ?? 10_000 });
+        if (answer) return answer;
       }
+      const body = encryptPushMessage(plaintext, decodePushKeys(target.p256dh, target.auth));
+      return ctx.fetch(target.endpoint, { method: "POST", headers, body, timeoutMs: config.timeoutMs });
+    }
+
+    async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
       headers = { ...headers, authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
       try {
-        const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body, timeoutMs: config.timeoutMs });
-        if (response.status === 404 || response.status === 410) {
-          await response.body?.cancel();
-          return { kind: "gone", endpoint: target.endpoint, status: response.status };
+        // Bad key sizes fail here, before anything is sent anywhere.
+        checkPushKeys(decodePushKeys(target.p256dh, target.auth));
+        const answer = await dispatch(target, plaintext, headers, ctx);
+        if (answer.status === 404 || answer.status === 410) {
+          if (answer instanceof Response) await answer.body?.cancel();
+          return { kind: "gone", endpoint: target.endpoint, status: answer.status };
         }
-        if (response.ok) {
-          await response.body?.cancel();
-          return { kind: "sent", endpoint: target.endpoint, location: response.headers.get("location") ?? undefined };
+        if (answer.status >= 200 && answer.status < 300) {
+          if (answer instanceof Response) await answer.body?.cancel();
+          const location = answer instanceof Response ? answer.headers.get("location") : answer.location;
+          return { kind: "sent", endpoint: target.endpoint, location: location ?? undefined };
         }
+        const response = answer instanceof Response ? answer : new Response(answer.body, { status: answer.status, headers: answer.retryAfter === null ? {} : { "retry-after": answer.retryAfter } });
         return { kind: "failed", failure: (await resultFromResponse(response, ctx.clock.now())) as Failure };
       } catch (error) {
+        if (error instanceof PushEncryptionError) return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: error.message, retryable: false } };
         return { kind: "failed", failure: resultFromError(error) as Failure };
       }
     }

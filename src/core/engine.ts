@@ -1,6 +1,6 @@
 import type { Store } from "../store/index.js";
 import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
-import type { AnyChannel } from "./channels/define.js";
+import type { AnyChannel, PushTransport } from "./channels/define.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeliveryHandler } from "./delivery.js";
@@ -44,6 +44,8 @@ export interface HeraldOptions {
   channels: AnyChannel[];
   clock?: Clock;
   logger?: Logger;
+  /** A runtime's own way to encrypt and send web push (Node: sender threads); without it, the push channel uses fetch. */
+  pushTransport?: PushTransport;
   fetch?: typeof fetch;
   /**
    * DNS lookup for the SSRF guard, checked before each call: only for a runtime whose `fetch` cannot
@@ -110,6 +112,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
       unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
       receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+      ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
   });

@@ -26,7 +26,7 @@ import { toFetchResponse } from "./node-response.js";
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
 
 /** One request as the client below takes it: pseudo-headers included, body bytes or text, and the connect policy. */
-interface Exchange extends ConnectPolicy {
+export interface Exchange extends ConnectPolicy {
   id: number;
   origin: string;
   headers: Record<string, string>;
@@ -35,13 +35,13 @@ interface Exchange extends ConnectPolicy {
   rejectUnauthorized: boolean;
 }
 /** Its outcome: an answer, a failure (`blocked` when the guard refused the address), or "this origin does not speak HTTP/2". */
-type Outcome =
+export type Outcome =
   | { id: number; status: number; headers: IncomingHttpHeaders; body: Uint8Array | null }
   | { id: number; error: string; blocked?: { host: string; address: string } }
   | { id: number; http1: true };
 
 /** What the client needs for the SSRF guard: functions, so that the worker thread gets them as source text. */
-interface Guard {
+export interface Guard {
   lookup: typeof dns.lookup;
   guardedLookup: typeof guardedLookup;
   isPrivateAddress: typeof isPrivateAddress;
@@ -53,7 +53,7 @@ interface Guard {
  * behave alike. `createClient(http2, guard, done)` returns `{ request(exchange), cancel(id) }`;
  * every request ends in exactly one `done(outcome)`.
  */
-const CLIENT_SOURCE = `
+export const CLIENT_SOURCE = `
 const IDLE_MS = 60000;
 return function createClient(http2, guard, done) {
   const sessions = new Map();   // pool key -> Promise<session | undefined>
@@ -166,8 +166,8 @@ return function createClient(http2, guard, done) {
 };
 `;
 
-type Client = { request(exchange: Exchange): void; cancel(id: number): void };
-type CreateClient = (h2: typeof http2, guard: Guard, done: (outcome: Outcome) => void) => Client;
+export type Client = { request(exchange: Exchange): void; cancel(id: number): void };
+export type CreateClient = (h2: typeof http2, guard: Guard, done: (outcome: Outcome) => void) => Client;
 
 /**
  * Requests and answers cross between threads in batches. Answers: one message per event-loop turn

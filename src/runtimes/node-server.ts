@@ -9,6 +9,7 @@ import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
 import { jsonLogger } from "../core/logger.js";
 import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
+import { createNodePushTransport } from "./node-push-transport.js";
 import { createNodeFetch } from "./node-fetch.js";
 import { nodeWebSockets } from "./node-websocket.js";
 import { builtInPlugins } from "../plugins/index.js";
@@ -44,6 +45,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     logger,
     // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
     fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
+    // Web push encrypted and sent on sender threads (HERALD_PUSH_THREADS=0: in process, through fetch).
+    ...(env.HERALD_PUSH_THREADS === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });
   if (embedded) {

@@ -146,6 +146,42 @@ export interface PushServices {
   unreadCount(subscriberId: string): Promise<number>;
   /** A short-lived token, scoped to receipts, the service worker uses to report seen and clicked. */
   receiptToken(subscriberId: string, ttlSeconds: number): Promise<string>;
+  /**
+   * Optional, given by a runtime that can encrypt and send off the event loop (Node: sender
+   * threads, node-push-transport.ts). Without it the channel encrypts and sends through the
+   * engine's fetch, the one path every runtime has.
+   */
+  transport?: PushTransport;
+}
+
+/** One encrypted push message to send: the channel shapes it, the transport encrypts and POSTs it. */
+export interface PushDispatch {
+  endpoint: string;
+  /** Lower-case request headers (TTL, Urgency, Topic, Authorization, Content-Encoding…). */
+  headers: Record<string, string>;
+  plaintext: Uint8Array;
+  /** The subscription's keys, base64url as the browser gave them. */
+  p256dh: string;
+  auth: string;
+  timeoutMs: number;
+}
+
+/** What a push service answered (the body only matters when it refused). */
+export interface PushAnswer {
+  status: number;
+  location: string | null;
+  retryAfter: string | null;
+  body: string;
+}
+
+/**
+ * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Rejects with an
+ * `OutboundError` (timeout, network, blocked_address); resolves undefined when it cannot serve
+ * this endpoint (an origin without HTTP/2, a transport that stopped), and the channel then sends
+ * it through fetch.
+ */
+export interface PushTransport {
+  send(message: PushDispatch): Promise<PushAnswer | undefined>;
 }
 
 export interface ChannelDefinition<S extends ConfigSchema, Content> {

@@ -1,0 +1,133 @@
+/**
+ * The push channel sending through Node's sender threads (node-push-transport.ts) to the tests'
+ * push-service peer over HTTPS/HTTP/2: the peer verifies each VAPID JWT and decrypts each body
+ * with `http_ece`, so a message that arrives was encrypted correctly on a thread.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPushService, type PushServicePeer } from "../../tests/peers/push-service.js";
+import { pushChannel } from "../channels/push.js";
+import { issueToken } from "../core/auth/subscriber-token.js";
+import type { ChannelMessage, PushTarget } from "../core/channels/define.js";
+import { createChannelRegistry } from "../core/channels/registry.js";
+import { createSendContext } from "../core/channels/send-context.js";
+import { generateVapidKeys } from "../core/push/vapid.js";
+import { createNodePushTransport } from "./node-push-transport.js";
+
+let peer: PushServicePeer;
+let transport: ReturnType<typeof createNodePushTransport>;
+let vapid: { publicKey: string; privateKey: string; subject: string };
+const devices = new Map<string, PushTarget[]>();
+const removed: string[] = [];
+
+beforeAll(async () => {
+  // The peer's certificate is made here and trusted by nothing: the threads skip verification.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+  const dir = mkdtempSync(join(tmpdir(), "herald-push-tls-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
+  peer = await startPushService({ tls: { key: readFileSync(join(dir, "k.pem"), "utf8"), cert: readFileSync(join(dir, "c.pem"), "utf8") } });
+  vapid = { ...(await generateVapidKeys()), subject: "mailto:ops@shop.example" };
+  transport = createNodePushTransport({ allowPrivateNetwork: true, threads: 2 });
+});
+afterAll(async () => {
+  await transport?.close();
+  await peer?.close();
+});
+
+function channel(using = transport) {
+  return createChannelRegistry([pushChannel], { HERALD_PUSH_TIMEOUT_MS: "1000" }, {
+    realtime: { deliverNotification: () => Promise.reject(new Error("unused")) },
+    push: {
+      vapid,
+      subscriptions: async (id) => devices.get(id) ?? [],
+      remove: async (endpoint) => void removed.push(endpoint),
+      succeeded: async () => {},
+      unreadCount: async () => 1,
+      receiptToken: (sub, ttl) => issueToken("transport-test-key", { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
+      transport: using,
+    },
+    links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
+  }).get("push")!.instance!;
+}
+
+function register(subscriberId: string): PushTarget {
+  const s = peer.subscribe();
+  const target = { endpoint: s.endpoint, ...s.keys };
+  devices.set(subscriberId, [target]);
+  return target;
+}
+
+const ctx = () => createSendContext({ allowPrivateNetwork: true });
+const message = (subscriberId: string, n: number): ChannelMessage<any> => ({
+  notificationId: `ntf_t_${n}`,
+  deliveryId: `dlv_t_${n}`,
+  critical: true,
+  category: "orders",
+  eventId: `evt_t_${n}`,
+  subscriber: { id: subscriberId, name: null, email: null, phone: null, locale: "en" },
+  content: { title: `Order #${n}`, body: `Courier on the way (${n})`, tag: `order-${n}` },
+  data: {},
+});
+
+describe("web push through Node's sender threads", () => {
+  it("delivers 60 messages the peer decrypts, each with a valid VAPID JWT", async () => {
+    const push = channel();
+    for (let i = 0; i < 60; i++) register(`t-${i}`);
+    const before = peer.received.length;
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => push.send(message(`t-${i}`, i), ctx())));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results[0]).toMatchObject({ ok: true, providerMessageId: expect.stringContaining("/message/") });
+    const got = peer.received.slice(before);
+    expect(peer.rejected).toEqual([]);
+    expect(got.map((p) => p.payload.title).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `Order #${i}`).sort());
+    expect(got[0]!.headers.topic).toMatch(/^order-\d+$/);
+    expect(got[0]!.jwt.sub).toBe("mailto:ops@shop.example");
+  });
+
+  it("answers 410 as gone (the subscription removed), 429 with its Retry-After, 500 as retryable", async () => {
+    const push = channel();
+    const gone = register("t-gone");
+    peer.gone.add(gone.endpoint.split("/").pop()!);
+    expect(await push.send(message("t-gone", 1000), ctx())).toMatchObject({ ok: false, code: "http_410", retryable: false, undeliverable: true });
+    expect(removed).toContain(gone.endpoint);
+
+    register("t-busy");
+    peer.script.push({ status: 429, retryAfter: "7" });
+    expect(await push.send(message("t-busy", 1001), ctx())).toMatchObject({ ok: false, retryable: true, retryAfterMs: 7000 });
+    peer.script.push({ status: 500 });
+    expect(await push.send(message("t-busy", 1002), ctx())).toMatchObject({ ok: false, retryable: true });
+  });
+
+  it("times out a push service that does not answer, and refuses keys that are not on the curve without retrying", async () => {
+    const push = channel();
+    register("t-slow");
+    peer.script.push({ delayMs: 3000 });
+    expect(await push.send(message("t-slow", 2000), ctx())).toMatchObject({ ok: false, code: "timeout", retryable: true });
+
+    const offCurve = Buffer.alloc(65, 7);
+    offCurve[0] = 4;
+    devices.set("t-bad", [{ endpoint: peer.subscribe().endpoint, p256dh: offCurve.toString("base64url"), auth: Buffer.alloc(16, 1).toString("base64url") }]);
+    expect(await push.send(message("t-bad", 2001), ctx())).toMatchObject({ ok: false, code: "encrypt_failed", retryable: false });
+  });
+
+  it("refuses a push-service name that resolves to a private address (checked when the thread connects)", async () => {
+    const guarded = createNodePushTransport({ allowPrivateNetwork: false, hosts: { "push.example": "127.0.0.1" }, threads: 1 });
+    try {
+      const target = register("t-private");
+      devices.set("t-private", [{ ...target, endpoint: target.endpoint.replace("127.0.0.1", "push.example") }]);
+      const before = peer.count;
+      const result = await channel(guarded).send(message("t-private", 3000), createSendContext({ allowPrivateNetwork: false }));
+      expect(result).toMatchObject({ ok: false, code: "blocked_address", retryable: false });
+      expect(peer.count).toBe(before);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("leaves plain-HTTP endpoints to fetch", async () => {
+    expect(await transport.send({ endpoint: "http://127.0.0.1:9/push/x", headers: {}, plaintext: new Uint8Array(1), p256dh: "", auth: "", timeoutMs: 100 })).toBeUndefined();
+  });
+});

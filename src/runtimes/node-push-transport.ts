@@ -1,0 +1,147 @@
+/**
+ * Web push on Node, off the event loop: sender threads (node-push-thread.ts) encrypt each message
+ * and send it over HTTP/2. The P-256 key agreement that RFC 8291 requires for every message is
+ * ~160 µs of CPU, and HTTP/2 another ~100 µs; on the event loop they capped a broadcast at one core
+ * (bench/push). Here the event loop shapes the payload and posts it; each thread holds its own
+ * connection per push-service origin. `HERALD_PUSH_THREADS` sets how many (default 2; 0: none,
+ * the channel then encrypts in process and sends through fetch, as it does on Deno and Workers).
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { PushEncryptionError } from "../channels/push-encrypt.js";
+import type { PushAnswer, PushDispatch, PushTransport } from "../core/channels/define.js";
+import type { Logger } from "../core/logger.js";
+import { OutboundError } from "../core/net/outbound.js";
+import type { ConnectPolicy } from "./node-guarded-lookup.js";
+import type { SealedExchange, SenderOutcome } from "./node-push-thread.js";
+
+/** Push services answer 201 with a few headers; a refusal's body is a short reason. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Messages posted to a thread together (or at the end of the event loop's turn, whichever first). */
+const BATCH = 32;
+
+// Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
+// Both by absolute path: an eval'd thread resolves bare names from the working directory.
+const THREAD_BOOT = `require(${JSON.stringify(createRequire(import.meta.url).resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(fileURLToPath(new URL("./node-push-thread.ts", import.meta.url)))});`;
+
+interface Waiting {
+  resolve(answer: PushAnswer | undefined): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  thread: Sender;
+  origin: string;
+}
+
+interface Sender {
+  worker: Worker;
+  queue: (SealedExchange | { cancel: number })[];
+  alive: boolean;
+}
+
+export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger }): PushTransport & { close(): Promise<void> } {
+  const count = Math.max(1, options.threads ?? 2);
+  const waiting = new Map<number, Waiting>();
+  /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
+  const http1Origins = new Set<string>();
+  let senders: Sender[] | undefined;
+  let next = 0;
+  let nextId = 0;
+  let flushScheduled = false;
+
+  function settle(outcome: SenderOutcome) {
+    const w = waiting.get(outcome.id);
+    if (!w) return;
+    waiting.delete(outcome.id);
+    clearTimeout(w.timer);
+    if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
+    if ("http1" in outcome) {
+      http1Origins.add(w.origin);
+      return w.resolve(undefined);
+    }
+    if ("error" in outcome) {
+      if (outcome.encryption) return w.reject(new PushEncryptionError(outcome.error));
+      if (outcome.blocked) return w.reject(new OutboundError("blocked_address", `refusing to reach ${outcome.blocked.host} (${outcome.blocked.address}): private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`));
+      return w.reject(new OutboundError("network", `could not reach ${w.origin}: ${outcome.error}`));
+    }
+    w.resolve({ status: outcome.status, location: outcome.location, retryAfter: outcome.retryAfter, body: outcome.body });
+  }
+
+  function start(): Sender[] {
+    return Array.from({ length: count }, () => {
+      const sender: Sender = { worker: new Worker(THREAD_BOOT, { eval: true }), queue: [], alive: true };
+      sender.worker.on("message", (batch: SenderOutcome[]) => batch.forEach(settle));
+      const died = (error: Error) => {
+        if (!sender.alive) return;
+        sender.alive = false;
+        // Push still goes out (encrypted on the event loop, through fetch), only slower: say why.
+        options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
+        // In flight on this thread: network errors, retried by the outbox; new messages go elsewhere.
+        for (const [id, w] of [...waiting]) if (w.thread === sender) settle({ id, error: `push sender thread stopped: ${error.message}` });
+      };
+      sender.worker.on("error", died);
+      sender.worker.on("exit", (code) => died(new Error(`exit code ${code}`)));
+      sender.worker.unref();
+      return sender;
+    });
+  }
+
+  function flush() {
+    flushScheduled = false;
+    for (const s of senders ?? []) if (s.queue.length > 0 && s.alive) s.worker.postMessage(s.queue.splice(0));
+  }
+
+  function post(sender: Sender, message: SealedExchange | { cancel: number }) {
+    if (sender.queue.push(message) >= BATCH) return void sender.worker.postMessage(sender.queue.splice(0));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  return {
+    async send(message: PushDispatch): Promise<PushAnswer | undefined> {
+      const url = new URL(message.endpoint);
+      if (url.protocol !== "https:" || http1Origins.has(url.origin)) return undefined;
+      senders ??= start();
+      const alive = senders.filter((s) => s.alive);
+      if (alive.length === 0) return undefined;
+      const sender = alive[next++ % alive.length]!;
+      const id = ++nextId;
+      const exchange: SealedExchange = {
+        id,
+        origin: url.origin,
+        headers: { ":method": "POST", ":path": url.pathname + url.search, ...message.headers },
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0",
+        allowPrivateNetwork: options.allowPrivateNetwork,
+        ...(options.hosts ? { hosts: options.hosts } : {}),
+        // Exact copies: a view into a larger buffer (Node's 8 KiB pool) would cross to the thread whole.
+        plaintext: exact(message.plaintext),
+        p256dh: new Uint8Array(Buffer.from(message.p256dh, "base64url")),
+        auth: new Uint8Array(Buffer.from(message.auth, "base64url")),
+      };
+      return new Promise<PushAnswer | undefined>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          if (!waiting.delete(id)) return;
+          post(sender, { cancel: id });
+          reject(new OutboundError("timeout", `no answer from ${url.origin} within ${message.timeoutMs} ms`));
+        }, message.timeoutMs);
+        timer.unref?.();
+        // In flight: the threads keep the process alive (idle, they never do).
+        if (waiting.size === 0) for (const s of senders ?? []) s.worker.ref();
+        waiting.set(id, { resolve, reject, timer, thread: sender, origin: url.origin });
+        post(sender, exchange);
+      });
+    },
+    async close() {
+      const running = senders ?? [];
+      senders = undefined;
+      await Promise.all(running.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
