@@ -124,6 +124,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       return new Promise<PushAnswer | undefined>((resolve, reject) => {
         const timer = setTimeout(() => {
           if (!waiting.delete(id)) return;
+          if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
           post(sender, { cancel: id });
           reject(new OutboundError("timeout", `no answer from ${url.origin} within ${message.timeoutMs} ms`));
         }, message.timeoutMs);
