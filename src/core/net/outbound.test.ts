@@ -14,16 +14,17 @@ function answering(body: () => BodyInit | null) {
 
 describe("outbound calls", () => {
   it("recognise private, loopback and link-local addresses", () => {
-    for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]) {
+    for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "febf::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:a00:1", "0:0:0:0:0:ffff:7f00:1", "::FFFF:C0A8:101"]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
-    for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111"]) expect(isPrivateAddress(a), a).toBe(false);
+    for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:808:808", "fec0::1"]) expect(isPrivateAddress(a), a).toBe(false);
   });
 
   it("refuse private targets unless allowed, before any request is made", async () => {
     let called = 0;
     const guarded = createOutboundFetch({ allowPrivateNetwork: false, fetch: async () => (called++, new Response("ok")) });
-    for (const url of ["http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/x", "http://metadata.internal/"]) {
+    // [::ffff:127.0.0.1] reaches the guard as [::ffff:7f00:1]: the URL parser writes it in hex.
+    for (const url of ["http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/x", "http://metadata.internal/", "http://[::ffff:127.0.0.1]:9/x", "http://[::ffff:a00:1]/x"]) {
       await expect(guarded(url)).rejects.toMatchObject({ code: "blocked_address" });
     }
     const resolving = createOutboundFetch({ allowPrivateNetwork: false, fetch: async () => (called++, new Response("ok")), resolveHost: async () => ["10.0.0.5"] });

@@ -139,14 +139,22 @@ function isPrivateName(host: string): boolean {
  * to nothing outside itself and declares no inner functions.
  */
 export function isPrivateAddress(address: string): boolean {
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address.replace(/^::ffff:/i, ""));
+  let ip = address.toLowerCase().replace(/^(?:0{1,4}:){5}ffff:/, "::ffff:");
+  // An IPv4-mapped address in hex is that IPv4 address: `new URL` writes [::ffff:127.0.0.1] as [::ffff:7f00:1].
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+  if (mapped) {
+    const high = parseInt(mapped[1]!, 16);
+    const low = parseInt(mapped[2]!, 16);
+    ip = `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip.replace(/^::ffff:/, ""));
   if (v4) {
     const [a, b] = [Number(v4[1]), Number(v4[2])];
     return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
   }
-  const v6 = address.toLowerCase();
-  if (!v6.includes(":")) return false;
-  return v6 === "::1" || v6 === "::" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe80");
+  if (!ip.includes(":")) return false;
+  // Link-local is fe80::/10 (fe80 to febf).
+  return ip === "::1" || ip === "::" || ip.startsWith("fc") || ip.startsWith("fd") || /^fe[89ab]/.test(ip);
 }
 
 /** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or unreadable. */
