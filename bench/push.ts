@@ -113,7 +113,7 @@ const instance = createChannelRegistry([pushChannel], {}, {
     unreadCount: async () => 2,
     receiptToken: (sub, ttl) => issueToken("bench-token-key", { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
     // As the Node runtime builds it (node-server.ts): sender threads; BENCH_PUSH_TRANSPORT=0 encrypts on the event loop and sends through fetch.
-    ...(process.env.BENCH_PUSH_TRANSPORT === "0" ? {} : { transport: createNodePushTransport({ allowPrivateNetwork: true, threads: Number(process.env.HERALD_PUSH_THREADS) || undefined }) }),
+    ...(process.env.BENCH_PUSH_TRANSPORT === "0" || process.env.HERALD_PUSH_THREADS === "0" ? {} : { transport: createNodePushTransport({ allowPrivateNetwork: true, threads: Number(process.env.HERALD_PUSH_THREADS) || undefined }) }),
   },
   links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
 }).get("push")!.instance!;

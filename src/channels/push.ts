@@ -67,8 +67,8 @@ export const pushChannel = defineChannel({
           const location = answer instanceof Response ? answer.headers.get("location") : answer.location;
           return { kind: "sent", endpoint: target.endpoint, location: location ?? undefined };
         }
-        const response = answer instanceof Response ? answer : new Response(answer.body, { status: answer.status, headers: answer.retryAfter === null ? {} : { "retry-after": answer.retryAfter } });
-        return { kind: "failed", failure: (await resultFromResponse(response, ctx.clock.now())) as Failure };
+        const failure = answer instanceof Response ? await resultFromResponse(answer, ctx.clock.now()) : await refusal(answer, ctx.clock.now());
+        return { kind: "failed", failure: failure as Failure };
       } catch (error) {
         if (error instanceof PushEncryptionError) return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: error.message, retryable: false } };
         return { kind: "failed", failure: resultFromError(error) as Failure };
@@ -133,6 +133,14 @@ export const pushChannel = defineChannel({
     };
   },
 });
+
+/** A push service's refusal through a transport, classified as fetch's answers are (resultFromResponse). */
+function refusal(answer: PushAnswer, now: number): Promise<SendResult> {
+  // A Response cannot hold these statuses; no push service sends them.
+  if (answer.status < 200 || answer.status > 599) return Promise.resolve({ ok: false, code: `http_${answer.status}`, message: `unexpected status ${answer.status}`, retryable: false });
+  const body = answer.status === 304 ? null : answer.body;
+  return resultFromResponse(new Response(body, { status: answer.status, headers: answer.retryAfter === null ? {} : { "retry-after": answer.retryAfter } }), now);
+}
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined && source[k] !== "").map((k) => [k, source[k]])) as Partial<Pick<T, K>>;

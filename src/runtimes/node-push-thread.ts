@@ -58,6 +58,10 @@ port.on("message", (batch: (SealedExchange | { cancel: number })[]) => {
       answer({ id: m.id, error: (error as Error).message, ...(error instanceof PushEncryptionError ? { encryption: true as const } : {}) });
       continue;
     }
-    client.request({ ...exchange, body });
+    try {
+      client.request({ ...exchange, body });
+    } catch (error) {
+      answer({ id: m.id, error: (error as Error).message });
+    }
   }
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPushService, type PushServicePeer } from "../../tests/peers/push-service.js";
 import { pushChannel } from "../channels/push.js";
 import { issueToken } from "../core/auth/subscriber-token.js";
-import type { ChannelMessage, PushTarget } from "../core/channels/define.js";
+import type { ChannelMessage, PushTarget, PushTransport } from "../core/channels/define.js";
 import { createChannelRegistry } from "../core/channels/registry.js";
 import { createSendContext } from "../core/channels/send-context.js";
 import { generateVapidKeys } from "../core/push/vapid.js";
@@ -22,6 +22,17 @@ let transport: ReturnType<typeof createNodePushTransport>;
 let vapid: { publicKey: string; privateKey: string; subject: string };
 const devices = new Map<string, PushTarget[]>();
 const removed: string[] = [];
+
+const tlsSetting = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+/** Messages the transport handed back to fetch (none should be, to the HTTPS peer). */
+let handedToFetch = 0;
+const counted = (inner: PushTransport): PushTransport => ({
+  async send(message) {
+    const answer = await inner.send(message);
+    if (answer === undefined) handedToFetch++;
+    return answer;
+  },
+});
 
 beforeAll(async () => {
   // The peer's certificate is made here and trusted by nothing: the threads skip verification.
@@ -35,9 +46,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await transport?.close();
   await peer?.close();
+  if (tlsSetting === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsSetting;
 });
 
-function channel(using = transport) {
+function channel(using: PushTransport = counted(transport)) {
   return createChannelRegistry([pushChannel], { HERALD_PUSH_TIMEOUT_MS: "1000" }, {
     realtime: { deliverNotification: () => Promise.reject(new Error("unused")) },
     push: {
@@ -85,6 +98,8 @@ describe("web push through Node's sender threads", () => {
     expect(got.map((p) => p.payload.title).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `Order #${i}`).sort());
     expect(got[0]!.headers.topic).toMatch(/^order-\d+$/);
     expect(got[0]!.jwt.sub).toBe("mailto:ops@shop.example");
+    // Sent by the threads, not by the fallback through fetch.
+    expect(handedToFetch).toBe(0);
   });
 
   it("answers 410 as gone (the subscription removed), 429 with its Retry-After, 500 as retryable", async () => {
@@ -121,6 +136,17 @@ describe("web push through Node's sender threads", () => {
       const before = peer.count;
       const result = await channel(guarded).send(message("t-private", 3000), createSendContext({ allowPrivateNetwork: false }));
       expect(result).toMatchObject({ ok: false, code: "blocked_address", retryable: false });
+      expect(peer.count).toBe(before);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("refuses a private IP literal itself (Node connects to literals without a lookup)", async () => {
+    const guarded = createNodePushTransport({ allowPrivateNetwork: false, threads: 1 });
+    try {
+      const before = peer.count;
+      await expect(guarded.send({ endpoint: register("t-literal").endpoint, headers: {}, plaintext: new Uint8Array(1), p256dh: "", auth: "", timeoutMs: 1000 })).rejects.toMatchObject({ code: "blocked_address" });
       expect(peer.count).toBe(before);
     } finally {
       await guarded.close();

@@ -7,12 +7,13 @@
  * the channel then encrypts in process and sends through fetch, as it does on Deno and Workers).
  */
 import { createRequire } from "node:module";
+import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PushEncryptionError } from "../channels/push-encrypt.js";
 import type { PushAnswer, PushDispatch, PushTransport } from "../core/channels/define.js";
 import type { Logger } from "../core/logger.js";
-import { OutboundError } from "../core/net/outbound.js";
+import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import type { ConnectPolicy } from "./node-guarded-lookup.js";
 import type { SealedExchange, SenderOutcome } from "./node-push-thread.js";
 
@@ -21,9 +22,14 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Messages posted to a thread together (or at the end of the event loop's turn, whichever first). */
 const BATCH = 32;
 
-// Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
-// Both by absolute path: an eval'd thread resolves bare names from the working directory.
-const THREAD_BOOT = `require(${JSON.stringify(createRequire(import.meta.url).resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(fileURLToPath(new URL("./node-push-thread.ts", import.meta.url)))});`;
+/**
+ * Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
+ * Both by absolute path: an eval'd thread resolves bare names from the working directory.
+ */
+function threadBoot(): string {
+  const tsx = createRequire(import.meta.url).resolve("tsx/cjs/api");
+  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(new URL("./node-push-thread.ts", import.meta.url)))});`;
+}
 
 interface Waiting {
   resolve(answer: PushAnswer | undefined): void;
@@ -37,6 +43,8 @@ interface Sender {
   worker: Worker;
   queue: (SealedExchange | { cancel: number })[];
   alive: boolean;
+  /** The thread started running: what it was handed may have been sent. */
+  online: boolean;
 }
 
 export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger }): PushTransport & { close(): Promise<void> } {
@@ -45,45 +53,73 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
   const http1Origins = new Set<string>();
   let senders: Sender[] | undefined;
+  /** Threads could not be started, or close() was called: every message goes through fetch. */
+  let unavailable = false;
+  let closed = false;
   let next = 0;
   let nextId = 0;
   let flushScheduled = false;
 
-  function settle(outcome: SenderOutcome) {
+  function settle(outcome: SenderOutcome | { id: number; http1: true; viaFetch: true }) {
     const w = waiting.get(outcome.id);
     if (!w) return;
     waiting.delete(outcome.id);
     clearTimeout(w.timer);
     if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
     if ("http1" in outcome) {
-      http1Origins.add(w.origin);
+      if (!("viaFetch" in outcome)) http1Origins.add(w.origin);
       return w.resolve(undefined);
     }
     if ("error" in outcome) {
       if (outcome.encryption) return w.reject(new PushEncryptionError(outcome.error));
-      if (outcome.blocked) return w.reject(new OutboundError("blocked_address", `refusing to reach ${outcome.blocked.host} (${outcome.blocked.address}): private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`));
+      if (outcome.blocked) return w.reject(blockedAddress(outcome.blocked.host, outcome.blocked.address));
       return w.reject(new OutboundError("network", `could not reach ${w.origin}: ${outcome.error}`));
     }
     w.resolve({ status: outcome.status, location: outcome.location, retryAfter: outcome.retryAfter, body: outcome.body });
   }
 
-  function start(): Sender[] {
-    return Array.from({ length: count }, () => {
-      const sender: Sender = { worker: new Worker(THREAD_BOOT, { eval: true }), queue: [], alive: true };
-      sender.worker.on("message", (batch: SenderOutcome[]) => batch.forEach(settle));
+  function start(): Sender[] | undefined {
+    let boot: string;
+    try {
+      boot = threadBoot();
+    } catch (error) {
+      options.logger?.log("warn", "push sender threads cannot start; push is encrypted on the event loop", { error: (error as Error).message });
+      return undefined;
+    }
+    const started: Sender[] = [];
+    for (let i = 0; i < count; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(boot, { eval: true });
+      } catch (error) {
+        options.logger?.log("warn", "a push sender thread could not start", { error: (error as Error).message });
+        continue;
+      }
+      const sender: Sender = { worker, queue: [], alive: true, online: false };
+      worker.once("online", () => (sender.online = true));
+      worker.on("message", (batch: SenderOutcome[]) => batch.forEach(settle));
       const died = (error: Error) => {
         if (!sender.alive) return;
         sender.alive = false;
         // Push still goes out (encrypted on the event loop, through fetch), only slower: say why.
-        options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
-        // In flight on this thread: network errors, retried by the outbox; new messages go elsewhere.
-        for (const [id, w] of [...waiting]) if (w.thread === sender) settle({ id, error: `push sender thread stopped: ${error.message}` });
+        if (!closed) options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
+        const neverPosted = new Set(sender.queue.flatMap((m) => ("cancel" in m ? [] : [m.id])));
+        sender.queue.length = 0;
+        for (const [id, w] of [...waiting]) {
+          if (w.thread !== sender) continue;
+          // A thread that never ran, or a message never posted to it, sent nothing: those go through
+          // fetch at once. What a running thread held may have reached the push service: a network
+          // error, retried by the outbox.
+          if (!sender.online || neverPosted.has(id)) settle({ id, http1: true, viaFetch: true });
+          else settle({ id, error: `push sender thread stopped: ${error.message}` });
+        }
       };
-      sender.worker.on("error", died);
-      sender.worker.on("exit", (code) => died(new Error(`exit code ${code}`)));
-      sender.worker.unref();
-      return sender;
-    });
+      worker.on("error", died);
+      worker.on("exit", (code) => died(new Error(`exit code ${code}`)));
+      worker.unref();
+      started.push(sender);
+    }
+    return started.length > 0 ? started : undefined;
   }
 
   function flush() {
@@ -102,8 +138,17 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   return {
     async send(message: PushDispatch): Promise<PushAnswer | undefined> {
       const url = new URL(message.endpoint);
-      if (url.protocol !== "https:" || http1Origins.has(url.origin)) return undefined;
-      senders ??= start();
+      if (url.protocol !== "https:" || http1Origins.has(url.origin) || unavailable || closed) return undefined;
+      // Node connects to an IP literal without a lookup, so the thread's guard never sees it: checked here.
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      if (!options.allowPrivateNetwork && isIP(host) !== 0 && isPrivateAddress(host)) throw blockedAddress(host);
+      if (!senders) {
+        senders = start();
+        if (!senders) {
+          unavailable = true;
+          return undefined;
+        }
+      }
       const alive = senders.filter((s) => s.alive);
       if (alive.length === 0) return undefined;
       const sender = alive[next++ % alive.length]!;
@@ -136,6 +181,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       });
     },
     async close() {
+      closed = true;
       const running = senders ?? [];
       senders = undefined;
       await Promise.all(running.map((s) => s.worker.terminate()));

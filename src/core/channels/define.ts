@@ -175,10 +175,12 @@ export interface PushAnswer {
 }
 
 /**
- * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Rejects with an
- * `OutboundError` (timeout, network, blocked_address); resolves undefined when it cannot serve
- * this endpoint (an origin without HTTP/2, a transport that stopped), and the channel then sends
- * it through fetch.
+ * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Refuses private
+ * addresses (literals, and what names resolve to) unless private networks are allowed. Rejects
+ * with an `OutboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
+ * cannot encrypt for); resolves undefined when it cannot serve this endpoint (plain HTTP, an
+ * origin without HTTP/2, threads that could not start, a closed transport), and the channel then
+ * sends it through fetch.
  */
 export interface PushTransport {
   send(message: PushDispatch): Promise<PushAnswer | undefined>;
