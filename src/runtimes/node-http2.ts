@@ -55,10 +55,13 @@ export interface Guard {
  */
 export const CLIENT_SOURCE = `
 const IDLE_MS = 60000;
+// A TLS handshake that stalls must not hold every later call to that origin.
+const CONNECT_MS = 10000;
 return function createClient(http2, guard, done) {
   const sessions = new Map();   // pool key -> Promise<session | undefined>
   const connected = new Map();  // pool key -> session, once connected
   const streams = new Map();    // id -> stream, to cancel
+  const awaiting = new Set();   // ids waiting for their session; cancel() takes them out
   // The connection's DNS answers pass the SSRF guard; a refusal says what it refused.
   function lookupFor(x) {
     if (x.allowPrivateNetwork && !x.hosts) return undefined;
@@ -80,11 +83,15 @@ return function createClient(http2, guard, done) {
     if (pending) return pending;
     pending = new Promise((resolve, reject) => {
       const session = http2.connect(x.origin, { rejectUnauthorized: x.rejectUnauthorized, lookup: lookupFor(x) });
+      const connectTimer = setTimeout(() => session.destroy(new Error("could not connect within " + CONNECT_MS + " ms")), CONNECT_MS);
+      connectTimer.unref();
       const forget = () => {
+        clearTimeout(connectTimer);
         if (sessions.get(key) === pending) sessions.delete(key);
         if (connected.get(key) === session) connected.delete(key);
       };
       session.once("connect", () => {
+        clearTimeout(connectTimer);
         if (session.socket.alpnProtocol !== "h2") {
           forget();
           session.destroy();
@@ -154,10 +161,16 @@ return function createClient(http2, guard, done) {
   return {
     request(x) {
       const session = sessionFor(x);
-      if (session instanceof Promise) session.then((s) => send(s, x), (error) => done(failure(x.id, error)));
-      else send(session, x);
+      if (!(session instanceof Promise)) return send(session, x);
+      // Cancelled while connecting (the caller timed out): never sent, or a retry would repeat it.
+      awaiting.add(x.id);
+      session.then(
+        (s) => awaiting.delete(x.id) && send(s, x),
+        (error) => awaiting.delete(x.id) && done(failure(x.id, error)),
+      );
     },
     cancel(id) {
+      if (awaiting.delete(id)) return;
       const stream = streams.get(id);
       streams.delete(id);
       stream?.close(http2.constants.NGHTTP2_CANCEL);
