@@ -2,14 +2,17 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { createServer as createHttpsServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import dns from "node:dns";
+import http2 from "node:http2";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultFromError } from "../channels/http-result.js";
-import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
+import { createOutboundFetch, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import { createNodeFetch, nodeFetch } from "./node-fetch.js";
-import { http2OnOwnThread } from "./node-http2.js";
+import { guardedLookup } from "./node-guarded-lookup.js";
+import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome } from "./node-http2.js";
 
 let h2: Http2SecureServer;
 let h1: Server;
@@ -123,5 +126,27 @@ describe.each([
     expect(h2Connections.length - before).toBe(1);
     const guarded = createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding });
     await expect(guarded(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" })).rejects.toMatchObject({ code: "blocked_address" });
+  });
+});
+
+describe("the HTTP/2 client against a server that never finishes the TLS handshake", () => {
+  it("gives up on the connection after its timeout, and never answers (nor sends) a call cancelled while it was opening", async () => {
+    const silent = createNetServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const origin = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const outcomes: Outcome[] = [];
+      const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+      const exchange = (id: number): Exchange => ({ id, origin, headers: { ":method": "POST", ":path": "/push" }, body: "x", maxResponseBytes: 1024, rejectUnauthorized: false, allowPrivateNetwork: true, connectTimeoutMs: 300 });
+      client.request(exchange(1));
+      client.request(exchange(2));
+      client.cancel(2);
+      await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(1);
+      expect(outcomes[0]).toMatchObject({ id: 1, error: expect.stringContaining("could not connect within 300 ms") });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(outcomes.map((o) => o.id)).toEqual([1]);
+    } finally {
+      silent.close();
+    }
   });
 });

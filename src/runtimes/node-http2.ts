@@ -33,6 +33,8 @@ export interface Exchange extends ConnectPolicy {
   body?: string | Uint8Array;
   maxResponseBytes: number;
   rejectUnauthorized: boolean;
+  /** How long opening a connection may take (10 s when absent; tests shorten it). */
+  connectTimeoutMs?: number;
 }
 /** Its outcome: an answer, a failure (`blocked` when the guard refused the address), or "this origin does not speak HTTP/2". */
 export type Outcome =
@@ -83,7 +85,8 @@ return function createClient(http2, guard, done) {
     if (pending) return pending;
     pending = new Promise((resolve, reject) => {
       const session = http2.connect(x.origin, { rejectUnauthorized: x.rejectUnauthorized, lookup: lookupFor(x) });
-      const connectTimer = setTimeout(() => session.destroy(new Error("could not connect within " + CONNECT_MS + " ms")), CONNECT_MS);
+      const connectMs = x.connectTimeoutMs || CONNECT_MS;
+      const connectTimer = setTimeout(() => session.destroy(new Error("could not connect within " + connectMs + " ms")), connectMs);
       connectTimer.unref();
       const forget = () => {
         clearTimeout(connectTimer);
