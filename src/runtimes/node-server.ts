@@ -45,8 +45,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
     logger,
     // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
     fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
-    // Web push encrypted and sent on sender threads (HERALD_PUSH_THREADS=0: in process, through fetch).
-    ...(env.HERALD_PUSH_THREADS === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
+    // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
+    // encrypted in process and sent through fetch).
+    ...(env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });
   if (embedded) {
