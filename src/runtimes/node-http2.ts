@@ -21,6 +21,7 @@ import { Worker } from "node:worker_threads";
 import { blockedAddress, isPrivateAddress } from "../core/net/outbound.js";
 import { guardedLookup, type ConnectPolicy } from "./node-guarded-lookup.js";
 import { toFetchResponse } from "./node-response.js";
+import { threadMailbox } from "./thread-mailbox.js";
 
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
@@ -186,15 +187,6 @@ export type Client = { request(exchange: Exchange): void; cancel(id: number): vo
 export type CreateClient = (h2: typeof http2, guard: Guard, done: (outcome: Outcome) => void) => Client;
 
 /**
- * Requests and answers cross between threads in batches. Answers: one message per event-loop turn
- * of the thread (setImmediate). Requests: at the end of the turn, or as soon as BATCH are waiting,
- * so that the thread starts sending while the event loop is still encrypting the rest of a wave
- * (64 at a time in a broadcast); flushing only per turn made the two threads take turns.
- * bench/push, 5 runs each on a busy machine: per turn only 1,800-2,200 msg/s, BATCH 32 1,700-2,950
- * msg/s, at the same CPU per message (~470 µs).
- */
-const BATCH = 32;
-/**
  * The guard's functions cross to the thread as their source text (functions cannot be posted);
  * both are self-contained. `__name`: under tsx (esbuild's keepNames) their text calls
  * `__name(fn, "name")` on inner functions, a helper of the module they came from, not of this one.
@@ -260,26 +252,9 @@ function settle(outcome: Outcome): void {
 
 let worker: Worker | undefined;
 let workerFailed = false;
-let outbox: ({ cancel: number } | Exchange)[] = [];
 let local: Client | undefined;
-
-let flushScheduled = false;
-
-function flushOutbox(): void {
-  flushScheduled = false;
-  if (outbox.length === 0) return;
-  const batch = outbox;
-  outbox = [];
-  worker?.postMessage(batch);
-}
-
-function post(message: { cancel: number } | Exchange): void {
-  if (outbox.push(message) >= BATCH) return flushOutbox();
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushOutbox);
-  }
-}
+// Requests cross to the thread in batches; answers come back one message per turn of the thread.
+const post = threadMailbox<{ cancel: number } | Exchange>((batch) => worker?.postMessage(batch)).post;
 
 /** Whether connections live on their own thread (for tests and benches). */
 export function http2OnOwnThread(): boolean {

@@ -16,11 +16,10 @@ import type { Logger } from "../core/logger.js";
 import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import type { ConnectPolicy } from "./node-guarded-lookup.js";
 import type { SealedExchange, SenderOutcome } from "./node-push-thread.js";
+import { threadMailbox } from "./thread-mailbox.js";
 
 /** Push services answer 201 with a few headers; a refusal's body is a short reason. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** Messages posted to a thread together (or at the end of the event loop's turn, whichever first). */
-const BATCH = 32;
 
 /**
  * Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
@@ -41,7 +40,7 @@ interface Waiting {
 
 interface Sender {
   worker: Worker;
-  queue: (SealedExchange | { cancel: number })[];
+  mailbox: ReturnType<typeof threadMailbox<SealedExchange | { cancel: number }>>;
   alive: boolean;
   /** The thread started running: what it was handed may have been sent. */
   online: boolean;
@@ -58,7 +57,6 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   let closed = false;
   let next = 0;
   let nextId = 0;
-  let flushScheduled = false;
 
   function settle(outcome: SenderOutcome | { id: number; http1: true; viaFetch: true }) {
     const w = waiting.get(outcome.id);
@@ -95,7 +93,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         options.logger?.log("warn", "a push sender thread could not start", { error: (error as Error).message });
         continue;
       }
-      const sender: Sender = { worker, queue: [], alive: true, online: false };
+      const sender: Sender = { worker, mailbox: threadMailbox((batch) => worker.postMessage(batch)), alive: true, online: false };
       worker.once("online", () => (sender.online = true));
       worker.on("message", (batch: SenderOutcome[]) => batch.forEach(settle));
       const died = (error: Error) => {
@@ -103,8 +101,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         sender.alive = false;
         // Push still goes out (encrypted on the event loop, through fetch), only slower: say why.
         if (!closed) options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
-        const neverPosted = new Set(sender.queue.flatMap((m) => ("cancel" in m ? [] : [m.id])));
-        sender.queue.length = 0;
+        const neverPosted = new Set(sender.mailbox.takeWaiting().flatMap((m) => ("cancel" in m ? [] : [m.id])));
         for (const [id, w] of [...waiting]) {
           if (w.thread !== sender) continue;
           // A thread that never ran, or a message never posted to it, sent nothing: those go through
@@ -120,19 +117,6 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       started.push(sender);
     }
     return started.length > 0 ? started : undefined;
-  }
-
-  function flush() {
-    flushScheduled = false;
-    for (const s of senders ?? []) if (s.queue.length > 0 && s.alive) s.worker.postMessage(s.queue.splice(0));
-  }
-
-  function post(sender: Sender, message: SealedExchange | { cancel: number }) {
-    if (sender.queue.push(message) >= BATCH) return void sender.worker.postMessage(sender.queue.splice(0));
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
   }
 
   return {
@@ -170,14 +154,14 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         const timer = setTimeout(() => {
           if (!waiting.delete(id)) return;
           if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
-          post(sender, { cancel: id });
+          sender.mailbox.post({ cancel: id });
           reject(new OutboundError("timeout", `no answer from ${url.origin} within ${message.timeoutMs} ms`));
         }, message.timeoutMs);
         timer.unref?.();
         // In flight: the threads keep the process alive (idle, they never do).
         if (waiting.size === 0) for (const s of senders ?? []) s.worker.ref();
         waiting.set(id, { resolve, reject, timer, thread: sender, origin: url.origin });
-        post(sender, exchange);
+        sender.mailbox.post(exchange);
       });
     },
     async close() {
