@@ -5,6 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +20,7 @@ import { generateVapidKeys } from "../core/push/vapid.js";
 import { createNodePushTransport } from "./node-push-transport.js";
 
 let peer: PushServicePeer;
+let tls: { key: string; cert: string };
 let transport: ReturnType<typeof createNodePushTransport>;
 let vapid: { publicKey: string; privateKey: string; subject: string };
 const devices = new Map<string, PushTarget[]>();
@@ -39,7 +42,8 @@ beforeAll(async () => {
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   const dir = mkdtempSync(join(tmpdir(), "herald-push-tls-"));
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
-  peer = await startPushService({ tls: { key: readFileSync(join(dir, "k.pem"), "utf8"), cert: readFileSync(join(dir, "c.pem"), "utf8") } });
+  tls = { key: readFileSync(join(dir, "k.pem"), "utf8"), cert: readFileSync(join(dir, "c.pem"), "utf8") };
+  peer = await startPushService({ tls });
   vapid = { ...(await generateVapidKeys()), subject: "mailto:ops@shop.example" };
   transport = createNodePushTransport({ allowPrivateNetwork: true, threads: 2 });
 });
@@ -150,6 +154,39 @@ describe("web push through Node's sender threads", () => {
       expect(peer.count).toBe(before);
     } finally {
       await guarded.close();
+    }
+  });
+
+  it("hands an origin that does not speak HTTP/2 back to fetch, and remembers it", async () => {
+    const h1 = createHttpsServer(tls, (req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(201, { location: "/message/h1" }).end());
+    });
+    await new Promise<void>((resolve) => h1.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `https://127.0.0.1:${(h1.address() as AddressInfo).port}/push/x`;
+      const keys = peer.subscribe().keys;
+      const once = () => transport.send({ endpoint, headers: { ttl: "60" }, plaintext: new Uint8Array(1), p256dh: keys.p256dh, auth: keys.auth, timeoutMs: 2000 });
+      expect(await once()).toBeUndefined();
+      expect(await once()).toBeUndefined();
+      // The channel then sends it through fetch (HTTP/1.1), and it arrives.
+      devices.set("t-h1", [{ endpoint, ...keys }]);
+      expect(await channel().send(message("t-h1", 4000), ctx())).toMatchObject({ ok: true, providerMessageId: "/message/h1" });
+    } finally {
+      h1.close();
+    }
+  });
+
+  it("verifies the push service's certificate unless told not to", async () => {
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "1";
+    const verifying = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    try {
+      const target = register("t-cert");
+      const error = await verifying.send({ endpoint: target.endpoint, headers: {}, plaintext: new Uint8Array(1), p256dh: target.p256dh, auth: target.auth, timeoutMs: 2000 }).catch((e) => e);
+      expect(error).toMatchObject({ code: "network", message: expect.stringMatching(/certificate/i) });
+    } finally {
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+      await verifying.close();
     }
   });
 
