@@ -8,6 +8,7 @@ import http2 from "node:http2";
 import { parentPort, workerData } from "node:worker_threads";
 import { Pool } from "undici";
 import { encryptPushMessage } from "../../src/channels/push-encrypt.js";
+import { threadMailbox } from "../../src/runtimes/thread-mailbox.js";
 
 interface Job {
   id: number;
@@ -18,19 +19,9 @@ interface Job {
 }
 const { url, http1Url, transport, headers } = workerData as { url: string; http1Url: string; transport: "h2" | "h1"; headers: Record<string, string> };
 
-let answers: { id: number; status: number }[] = [];
-let scheduled = false;
-function answer(id: number, status: number) {
-  answers.push({ id, status });
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(() => {
-    scheduled = false;
-    const batch = answers;
-    answers = [];
-    parentPort!.postMessage(batch);
-  });
-}
+// Answers go back once per turn of this thread, however many.
+const answers = threadMailbox<{ id: number; status: number }>((batch) => parentPort!.postMessage(batch), Infinity);
+const answer = (id: number, status: number) => answers.post({ id, status });
 
 const session = transport === "h2" ? http2.connect(url, { rejectUnauthorized: false }) : undefined;
 const keepAlive = transport === "h1" ? new Pool(http1Url, { connections: 4, connect: { rejectUnauthorized: false } }) : undefined;

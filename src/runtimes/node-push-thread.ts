@@ -11,6 +11,7 @@ import { encryptPushMessage, PushEncryptionError } from "../channels/push-encryp
 import { isPrivateAddress } from "../core/net/outbound.js";
 import { guardedLookup } from "./node-guarded-lookup.js";
 import { CLIENT_SOURCE, type CreateClient, type Exchange, type Outcome } from "./node-http2.js";
+import { threadMailbox } from "./thread-mailbox.js";
 
 /** A message as the transport posts it: an HTTP/2 exchange without its body, and what to encrypt into it. */
 export type SealedExchange = Omit<Exchange, "body"> & { plaintext: Uint8Array; p256dh: Uint8Array; auth: Uint8Array };
@@ -22,19 +23,8 @@ export type SenderOutcome =
   | { id: number; http1: true };
 
 const port = parentPort!;
-let answers: SenderOutcome[] = [];
-let scheduled = false;
-function answer(outcome: SenderOutcome) {
-  answers.push(outcome);
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(() => {
-    scheduled = false;
-    const batch = answers;
-    answers = [];
-    port.postMessage(batch);
-  });
-}
+// Answers go back once per turn of this thread, however many.
+const answer = threadMailbox<SenderOutcome>((batch) => port.postMessage(batch), Infinity).post;
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0]! : (value ?? null));
 const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (outcome: Outcome) => {

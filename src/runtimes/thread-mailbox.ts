@@ -4,6 +4,7 @@
  * rest of it (64 at a time in a broadcast); flushing only per turn made the two threads take turns.
  * bench/push, 5 runs each on a busy machine: per turn only 1,800-2,200 msg/s, batches of 32
  * 1,700-2,950 msg/s, at the same CPU per message. A message per postMessage costs far more.
+ * `size` Infinity: once per turn only (answers going back from a thread).
  */
 export function threadMailbox<M>(deliver: (batch: M[]) => void, size = 32) {
   let waiting: M[] = [];
