@@ -7,14 +7,27 @@ import { OutboundError, parseRetryAfter } from "../core/net/outbound.js";
  */
 export async function resultFromResponse(response: Response, now: number, providerMessageId?: (body: string) => string | undefined): Promise<SendResult> {
   const body = await response.text().catch(() => "");
-  if (response.ok) return { ok: true, providerMessageId: providerMessageId?.(body) };
-  const retryable = response.status === 408 || response.status === 425 || response.status === 429 || response.status >= 500;
+  return resultFromAnswer({ status: response.status, statusText: response.statusText, retryAfter: response.headers.get("retry-after"), body }, now, providerMessageId);
+}
+
+/** An HTTP answer already read (a transport's, or a Response's): the same reading as resultFromResponse. */
+export interface HttpAnswer {
+  status: number;
+  statusText?: string;
+  retryAfter: string | null;
+  body: string;
+}
+
+export function resultFromAnswer(answer: HttpAnswer, now: number, providerMessageId?: (body: string) => string | undefined): SendResult {
+  const { status, body } = answer;
+  if (status >= 200 && status < 300) return { ok: true, providerMessageId: providerMessageId?.(body) };
+  const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
   return {
     ok: false,
-    code: `http_${response.status}`,
-    message: `${response.status} ${response.statusText || ""}`.trim() + (body ? `: ${body.slice(0, 300)}` : ""),
+    code: `http_${status}`,
+    message: `${status} ${answer.statusText || ""}`.trim() + (body ? `: ${body.slice(0, 300)}` : ""),
     retryable,
-    retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now),
+    retryAfterMs: parseRetryAfter(answer.retryAfter, now),
   };
 }
 

@@ -1,8 +1,8 @@
-import { defineChannel, type PushAnswer, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
+import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
 import { HeraldError } from "../core/errors.js";
 import { PushContent } from "../core/schemas/template.js";
-import { resultFromError, resultFromResponse } from "./http-result.js";
-import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError } from "./push-encrypt.js";
+import { type HttpAnswer, resultFromAnswer, resultFromError } from "./http-result.js";
+import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "./push-encrypt.js";
 import { encodePayload, topicFromTag, type PushPayload } from "./push-payload.js";
 import { vapidHeaderCache } from "./push-vapid.js";
 
@@ -41,34 +41,30 @@ export const pushChannel = defineChannel({
     const jwt = vapidHeaderCache(() => push.vapid);
 
     /** The push service's answer, through the runtime's transport when it has one, else encrypted here and sent by fetch. */
-    async function dispatch(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<PushAnswer | Response> {
+    async function dispatch(target: PushTarget, keys: PushKeys, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<HttpAnswer & { location: string | null }> {
       if (push.transport) {
         // Literal private addresses and names like localhost as written; the transport checks what a name resolves to.
         await ctx.checkHost(new URL(target.endpoint).hostname);
-        const answer = await push.transport.send({ endpoint: target.endpoint, headers, plaintext, p256dh: target.p256dh, auth: target.auth, timeoutMs: config.timeoutMs ?? 10_000 });
+        const answer = await push.transport.send({ endpoint: target.endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs ?? 10_000 });
         if (answer) return answer;
       }
-      const body = encryptPushMessage(plaintext, decodePushKeys(target.p256dh, target.auth));
-      return ctx.fetch(target.endpoint, { method: "POST", headers, body, timeoutMs: config.timeoutMs });
+      const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body: encryptPushMessage(plaintext, keys), timeoutMs: config.timeoutMs });
+      // Only a refusal's body is worth reading (its reason is recorded).
+      const refused = response.status >= 300 && response.status !== 404 && response.status !== 410;
+      const body = refused ? await response.text().catch(() => "") : (await response.body?.cancel(), "");
+      return { status: response.status, statusText: response.statusText, location: response.headers.get("location"), retryAfter: response.headers.get("retry-after"), body };
     }
 
     async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
       headers = { ...headers, authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
       try {
         // Bad key sizes fail here, before anything is sent anywhere.
-        checkPushKeys(decodePushKeys(target.p256dh, target.auth));
-        const answer = await dispatch(target, plaintext, headers, ctx);
-        if (answer.status === 404 || answer.status === 410) {
-          if (answer instanceof Response) await answer.body?.cancel();
-          return { kind: "gone", endpoint: target.endpoint, status: answer.status };
-        }
-        if (answer.status >= 200 && answer.status < 300) {
-          if (answer instanceof Response) await answer.body?.cancel();
-          const location = answer instanceof Response ? answer.headers.get("location") : answer.location;
-          return { kind: "sent", endpoint: target.endpoint, location: location ?? undefined };
-        }
-        const failure = answer instanceof Response ? await resultFromResponse(answer, ctx.clock.now()) : await refusal(answer, ctx.clock.now());
-        return { kind: "failed", failure: failure as Failure };
+        const keys = decodePushKeys(target.p256dh, target.auth);
+        checkPushKeys(keys);
+        const answer = await dispatch(target, keys, plaintext, headers, ctx);
+        if (answer.status === 404 || answer.status === 410) return { kind: "gone", endpoint: target.endpoint, status: answer.status };
+        if (answer.status >= 200 && answer.status < 300) return { kind: "sent", endpoint: target.endpoint, location: answer.location ?? undefined };
+        return { kind: "failed", failure: resultFromAnswer(answer, ctx.clock.now()) as Failure };
       } catch (error) {
         if (error instanceof PushEncryptionError) return { kind: "failed", failure: { ok: false, code: "encrypt_failed", message: error.message, retryable: false } };
         return { kind: "failed", failure: resultFromError(error) as Failure };
@@ -133,14 +129,6 @@ export const pushChannel = defineChannel({
     };
   },
 });
-
-/** A push service's refusal through a transport, classified as fetch's answers are (resultFromResponse). */
-function refusal(answer: PushAnswer, now: number): Promise<SendResult> {
-  // A Response cannot hold these statuses; no push service sends them.
-  if (answer.status < 200 || answer.status > 599) return Promise.resolve({ ok: false, code: `http_${answer.status}`, message: `unexpected status ${answer.status}`, retryable: false });
-  const body = answer.status === 304 ? null : answer.body;
-  return resultFromResponse(new Response(body, { status: answer.status, headers: answer.retryAfter === null ? {} : { "retry-after": answer.retryAfter } }), now);
-}
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined && source[k] !== "").map((k) => [k, source[k]])) as Partial<Pick<T, K>>;

@@ -52,20 +52,29 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
   const http1Origins = new Set<string>();
   let senders: Sender[] | undefined;
+  /** The senders still running (a thread that stopped is dropped from it). */
+  let live: Sender[] = [];
   /** Threads could not be started, or close() was called: every message goes through fetch. */
   let unavailable = false;
   let closed = false;
   let next = 0;
   let nextId = 0;
 
-  function settle(outcome: SenderOutcome | { id: number; http1: true; viaFetch: true }) {
-    const w = waiting.get(outcome.id);
-    if (!w) return;
-    waiting.delete(outcome.id);
+  /** Takes a call out of `waiting`; the threads stop holding the process when none is left. */
+  function take(id: number): Waiting | undefined {
+    const w = waiting.get(id);
+    if (!w) return undefined;
+    waiting.delete(id);
     clearTimeout(w.timer);
     if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
+    return w;
+  }
+
+  function settle(outcome: SenderOutcome) {
+    const w = take(outcome.id);
+    if (!w) return;
     if ("http1" in outcome) {
-      if (!("viaFetch" in outcome)) http1Origins.add(w.origin);
+      http1Origins.add(w.origin);
       return w.resolve(undefined);
     }
     if ("error" in outcome) {
@@ -99,6 +108,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       const died = (error: Error) => {
         if (!sender.alive) return;
         sender.alive = false;
+        live = live.filter((s) => s !== sender);
         // Push still goes out (encrypted on the event loop, through fetch), only slower: say why.
         if (!closed) options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
         const neverPosted = new Set(sender.mailbox.takeWaiting().flatMap((m) => ("cancel" in m ? [] : [m.id])));
@@ -107,7 +117,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
           // A thread that never ran, or a message never posted to it, sent nothing: those go through
           // fetch at once. What a running thread held may have reached the push service: a network
           // error, retried by the outbox.
-          if (!sender.online || neverPosted.has(id)) settle({ id, http1: true, viaFetch: true });
+          if (!sender.online || neverPosted.has(id)) take(id)?.resolve(undefined);
           else settle({ id, error: `push sender thread stopped: ${error.message}` });
         }
       };
@@ -132,10 +142,10 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
           unavailable = true;
           return undefined;
         }
+        live = senders;
       }
-      const alive = senders.filter((s) => s.alive);
-      if (alive.length === 0) return undefined;
-      const sender = alive[next++ % alive.length]!;
+      if (live.length === 0) return undefined;
+      const sender = live[next++ % live.length]!;
       const id = ++nextId;
       const exchange: SealedExchange = {
         id,
@@ -147,8 +157,8 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         ...(options.hosts ? { hosts: options.hosts } : {}),
         // Exact copies: a view into a larger buffer (Node's 8 KiB pool) would cross to the thread whole.
         plaintext: exact(message.plaintext),
-        p256dh: new Uint8Array(Buffer.from(message.p256dh, "base64url")),
-        auth: new Uint8Array(Buffer.from(message.auth, "base64url")),
+        p256dh: exact(message.keys.p256dh),
+        auth: exact(message.keys.auth),
       };
       return new Promise<PushAnswer | undefined>((resolve, reject) => {
         const timer = setTimeout(() => {

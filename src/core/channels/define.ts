@@ -160,9 +160,8 @@ export interface PushDispatch {
   /** Lower-case request headers (TTL, Urgency, Topic, Authorization, Content-Encoding…). */
   headers: Record<string, string>;
   plaintext: Uint8Array;
-  /** The subscription's keys, base64url as the browser gave them. */
-  p256dh: string;
-  auth: string;
+  /** The subscription's keys, decoded: the 65-byte P-256 point and the 16-byte secret. */
+  keys: { p256dh: Uint8Array; auth: Uint8Array };
   timeoutMs: number;
 }
 
