@@ -19,8 +19,8 @@ export function vapidHeaderCache(identity: () => VapidIdentity) {
   const cache = new Map<string, { header: string; expiresAt: number; minted: number }>();
   let minted = 0;
   return {
-    headerFor(endpoint: string, nowMs: number): string {
-      const audience = new URL(endpoint).origin;
+    /** The header for messages to endpoints of this origin (the JWT's audience). */
+    headerFor(audience: string, nowMs: number): string {
       const now = Math.floor(nowMs / 1000);
       const hit = cache.get(audience);
       if (hit && hit.expiresAt - RENEW_BEFORE_S > now) return hit.header;

@@ -41,11 +41,11 @@ export const pushChannel = defineChannel({
     const jwt = vapidHeaderCache(() => push.vapid);
 
     /** The push service's answer, through the runtime's transport when it has one, else encrypted here and sent by fetch. */
-    async function dispatch(target: PushTarget, keys: PushKeys, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<HttpAnswer & { location: string | null }> {
+    async function dispatch(target: PushTarget, endpoint: URL, keys: PushKeys, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<HttpAnswer & { location: string | null }> {
       if (push.transport) {
         // Literal private addresses and names like localhost as written; the transport checks what a name resolves to.
-        await ctx.checkHost(new URL(target.endpoint).hostname);
-        const answer = await push.transport.send({ endpoint: target.endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs ?? 10_000 });
+        await ctx.checkHost(endpoint.hostname);
+        const answer = await push.transport.send({ endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs ?? 10_000 });
         if (answer) return answer;
       }
       const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body: encryptPushMessage(plaintext, keys), timeoutMs: config.timeoutMs });
@@ -56,12 +56,13 @@ export const pushChannel = defineChannel({
     }
 
     async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
-      headers = { ...headers, authorization: jwt.headerFor(target.endpoint, ctx.clock.now()) };
       try {
+        const endpoint = new URL(target.endpoint);
+        headers = { ...headers, authorization: jwt.headerFor(endpoint.origin, ctx.clock.now()) };
         // Bad key sizes fail here, before anything is sent anywhere.
         const keys = decodePushKeys(target.p256dh, target.auth);
         checkPushKeys(keys);
-        const answer = await dispatch(target, keys, plaintext, headers, ctx);
+        const answer = await dispatch(target, endpoint, keys, plaintext, headers, ctx);
         if (answer.status === 404 || answer.status === 410) return { kind: "gone", endpoint: target.endpoint, status: answer.status };
         if (answer.status >= 200 && answer.status < 300) return { kind: "sent", endpoint: target.endpoint, location: answer.location ?? undefined };
         return { kind: "failed", failure: resultFromAnswer(answer, ctx.clock.now()) as Failure };

@@ -25,8 +25,23 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Base64url without padding, three bytes at a time (a push broadcast encodes two per recipient). */
 export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  let out = "";
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += BASE64URL[v >> 18]! + BASE64URL[(v >> 12) & 63]! + BASE64URL[(v >> 6) & 63]! + BASE64URL[v & 63]!;
+  }
+  if (i < n) {
+    const v = (bytes[i]! << 16) | ((i + 1 < n ? bytes[i + 1]! : 0) << 8);
+    out += BASE64URL[v >> 18]! + BASE64URL[(v >> 12) & 63]!;
+    if (i + 1 < n) out += BASE64URL[(v >> 6) & 63]!;
+  }
+  return out;
 }
 
 /** Standard base64 (with padding) to bytes; undefined for anything else. */

@@ -26,16 +26,19 @@ import { threadMailbox } from "./thread-mailbox.js";
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */
 const FORBIDDEN = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
 
-/** One request as the client below takes it: pseudo-headers included, body bytes or text, and the connect policy. */
-export interface Exchange extends ConnectPolicy {
-  id: number;
+/** Where requests go and under what terms: the origin, the connect policy, the limits. */
+export interface Route extends ConnectPolicy {
   origin: string;
-  headers: Record<string, string>;
-  body?: string | Uint8Array;
   maxResponseBytes: number;
   rejectUnauthorized: boolean;
   /** How long opening a connection may take (10 s when absent; tests shorten it). */
   connectTimeoutMs?: number;
+}
+/** One request as the client below takes it: pseudo-headers included, body bytes or text, and its route. */
+export interface Exchange extends Route {
+  id: number;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
 }
 /** Its outcome: an answer, a failure (`blocked` when the guard refused the address), or "this origin does not speak HTTP/2". */
 export type Outcome =
@@ -53,8 +56,9 @@ export interface Guard {
 /**
  * The HTTP/2 client itself, as plain JavaScript source: the worker thread evaluates it (no loader
  * or build step needed to start one) and the in-thread fallback evaluates the same text, so both
- * behave alike. `createClient(http2, guard, done)` returns `{ request(exchange), cancel(id) }`;
- * every request ends in exactly one `done(outcome)`.
+ * behave alike. `createClient(http2, guard, done)` returns `{ request(exchange), send(route, id,
+ * headers, body), cancel(id) }`; every request ends in exactly one `done(outcome)`. `send` serves
+ * callers that keep one route for many requests (push sender threads): its pool key is worked out once.
  */
 export const CLIENT_SOURCE = `
 const IDLE_MS = 60000;
@@ -79,7 +83,7 @@ return function createClient(http2, guard, done) {
   }
   function sessionFor(x) {
     // A connection opened under one policy never serves another (a guarded call, an open one).
-    const key = (x.allowPrivateNetwork ? "open " : "guarded ") + (x.hosts ? JSON.stringify(x.hosts) + " " : "") + x.origin;
+    const key = x.poolKey || (x.poolKey = (x.allowPrivateNetwork ? "open " : "guarded ") + (x.hosts ? JSON.stringify(x.hosts) + " " : "") + x.origin);
     const ready = connected.get(key);
     if (ready && !ready.closed && !ready.destroyed) return ready;
     let pending = sessions.get(key);
@@ -119,20 +123,22 @@ return function createClient(http2, guard, done) {
     sessions.set(key, pending);
     return pending;
   }
-  function send(session, x) {
-    if (!session) return done({ id: x.id, http1: true });
+  const END_STREAM = { endStream: true };
+  function dispatch(session, x, id, headers, body) {
+    if (!session) return done({ id, http1: true });
     let stream;
     try {
-      stream = session.request(x.headers, { endStream: x.body === undefined });
+      // No options object unless there is no body: request() copies and validates whatever it is given.
+      stream = body === undefined ? session.request(headers, END_STREAM) : session.request(headers);
     } catch (error) {
-      return done(failure(x.id, error));
+      return done(failure(id, error));
     }
-    streams.set(x.id, stream);
+    streams.set(id, stream);
     let settled = false;
     const finish = (outcome) => {
       if (settled) return;
       settled = true;
-      streams.delete(x.id);
+      streams.delete(id);
       done(outcome);
     };
     let responseHeaders = {};
@@ -144,35 +150,37 @@ return function createClient(http2, guard, done) {
       if (size > x.maxResponseBytes) return stream.destroy(new Error("response larger than " + x.maxResponseBytes + " bytes"));
       chunks.push(chunk);
     });
-    stream.once("error", (error) => finish(failure(x.id, error)));
+    stream.once("error", (error) => finish(failure(id, error)));
     stream.once("end", () => {
-      if (responseHeaders[":status"] === undefined) return finish({ id: x.id, error: "the stream ended without a response" });
+      if (responseHeaders[":status"] === undefined) return finish({ id, error: "the stream ended without a response" });
       // A fresh, exactly sized copy: socket chunks are views into larger buffers.
-      let body = null;
+      let received = null;
       if (size > 0) {
-        body = new Uint8Array(size);
+        received = new Uint8Array(size);
         let at = 0;
-        for (const chunk of chunks) { body.set(chunk, at); at += chunk.length; }
+        for (const chunk of chunks) { received.set(chunk, at); at += chunk.length; }
       }
-      finish({ id: x.id, status: Number(responseHeaders[":status"]), headers: responseHeaders, body });
+      finish({ id, status: Number(responseHeaders[":status"]), headers: responseHeaders, body: received });
     });
     stream.once("close", () => {
       // A stream reset before its end (RST_STREAM, GOAWAY) never emits "end".
-      if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) finish({ id: x.id, error: "stream reset by the server (code " + stream.rstCode + ")" });
+      if (stream.rstCode && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) finish({ id, error: "stream reset by the server (code " + stream.rstCode + ")" });
     });
-    if (x.body !== undefined) stream.end(x.body);
+    if (body !== undefined) stream.end(body);
+  }
+  function send(route, id, headers, body) {
+    const session = sessionFor(route);
+    if (!(session instanceof Promise)) return dispatch(session, route, id, headers, body);
+    // Cancelled while connecting (the caller timed out): never sent, or a retry would repeat it.
+    awaiting.add(id);
+    session.then(
+      (s) => awaiting.delete(id) && dispatch(s, route, id, headers, body),
+      (error) => awaiting.delete(id) && done(failure(id, error)),
+    );
   }
   return {
-    request(x) {
-      const session = sessionFor(x);
-      if (!(session instanceof Promise)) return send(session, x);
-      // Cancelled while connecting (the caller timed out): never sent, or a retry would repeat it.
-      awaiting.add(x.id);
-      session.then(
-        (s) => awaiting.delete(x.id) && send(s, x),
-        (error) => awaiting.delete(x.id) && done(failure(x.id, error)),
-      );
-    },
+    request: (x) => send(x, x.id, x.headers, x.body),
+    send,
     cancel(id) {
       if (awaiting.delete(id)) return;
       const stream = streams.get(id);
@@ -183,7 +191,11 @@ return function createClient(http2, guard, done) {
 };
 `;
 
-export type Client = { request(exchange: Exchange): void; cancel(id: number): void };
+export type Client = {
+  request(exchange: Exchange): void;
+  send(route: Route, id: number, headers: Record<string, string>, body?: string | Uint8Array): void;
+  cancel(id: number): void;
+};
 export type CreateClient = (h2: typeof http2, guard: Guard, done: (outcome: Outcome) => void) => Client;
 
 /**

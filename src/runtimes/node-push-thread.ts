@@ -3,6 +3,9 @@
  * their plaintext, encrypts each (RFC 8291, push-encrypt.ts) and sends it over node-http2.ts's
  * HTTP/2 client (sessions per origin, the SSRF guard in each connection's lookup), and answers in
  * batches with what the transport needs: status, Location, Retry-After, and the body of a refusal.
+ *
+ * Both directions are packed (push-thread-protocol.ts): what messages to one push service share
+ * crosses once as a route, and each message is an id, a path and bytes in one buffer per batch.
  */
 import dns from "node:dns";
 import http2 from "node:http2";
@@ -10,48 +13,45 @@ import { parentPort } from "node:worker_threads";
 import { encryptPushMessage, PushEncryptionError } from "../channels/push-encrypt.js";
 import { isPrivateAddress } from "../core/net/outbound.js";
 import { guardedLookup } from "./node-guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient, type Exchange, type Outcome } from "./node-http2.js";
+import { CLIENT_SOURCE, type CreateClient } from "./node-http2.js";
+import { AUTH_BYTES, type AnswerBatch, P256DH_BYTES, packAnswers, type PushRoute, type SenderBatch, type ThreadOutcome } from "./push-thread-protocol.js";
 import { threadMailbox } from "./thread-mailbox.js";
 
-/** A message as the transport posts it: an HTTP/2 exchange without its body, and what to encrypt into it. */
-export type SealedExchange = Omit<Exchange, "body"> & { plaintext: Uint8Array; p256dh: Uint8Array; auth: Uint8Array };
-
-/** The answer posted back: compact, because a broadcast posts thousands. */
-export type SenderOutcome =
-  | { id: number; status: number; location: string | null; retryAfter: string | null; body: string }
-  | { id: number; error: string; blocked?: { host: string; address: string }; encryption?: true }
-  | { id: number; http1: true };
-
 const port = parentPort!;
-// Answers go back once per turn of this thread, however many.
-const answer = threadMailbox<SenderOutcome>((batch) => port.postMessage(batch), Infinity).post;
+// Answers go back once per turn of this thread, however many, packed.
+const answer = threadMailbox<ThreadOutcome>((batch) => port.postMessage(packAnswers(batch) satisfies AnswerBatch), Infinity).post;
 
-const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0]! : (value ?? null));
-const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (outcome: Outcome) => {
-  if (!("status" in outcome)) return answer(outcome);
-  const ok = outcome.status >= 200 && outcome.status < 300;
-  const body = ok || !outcome.body ? "" : Buffer.from(outcome.body).toString("utf8");
-  answer({ id: outcome.id, status: outcome.status, location: header(outcome.headers.location), retryAfter: header(outcome.headers["retry-after"]), body });
-});
+const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, answer);
 
-port.on("message", (batch: (SealedExchange | { cancel: number })[]) => {
-  for (const m of batch) {
-    if ("cancel" in m) {
-      client.cancel(m.cancel);
-      continue;
-    }
-    const { plaintext, p256dh, auth, ...exchange } = m;
+/** Routes this thread was given, by id; each keeps one headers object whose `:path` is set per message. */
+const routes = new Map<number, PushRoute>();
+
+port.on("message", (batch: SenderBatch) => {
+  for (const [id, route] of batch.routes) routes.set(id, route);
+  const { ids, routeIds, paths, ends, bytes } = batch;
+  let start = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    const end = ends[k]!;
+    const keys = { p256dh: bytes.subarray(start, start + P256DH_BYTES), auth: bytes.subarray(start + P256DH_BYTES, start + P256DH_BYTES + AUTH_BYTES) };
+    const plaintext = bytes.subarray(start + P256DH_BYTES + AUTH_BYTES, end);
+    start = end;
     let body: Uint8Array;
     try {
-      body = encryptPushMessage(plaintext, { p256dh, auth });
+      body = encryptPushMessage(plaintext, keys);
     } catch (error) {
-      answer({ id: m.id, error: (error as Error).message, ...(error instanceof PushEncryptionError ? { encryption: true as const } : {}) });
+      answer({ id, error: (error as Error).message, ...(error instanceof PushEncryptionError ? { encryption: true as const } : {}) });
       continue;
     }
+    const route = routes.get(routeIds[k]!)!;
+    // Node copies the headers inside request() before it returns: one object per route serves all.
+    route.headers[":path"] = paths[k]!;
     try {
-      client.request({ ...exchange, body });
+      client.send(route, id, route.headers, body);
     } catch (error) {
-      answer({ id: m.id, error: (error as Error).message });
+      answer({ id, error: (error as Error).message });
     }
   }
+  for (const id of batch.cancels) client.cancel(id);
+  for (const id of batch.forget) routes.delete(id);
 });

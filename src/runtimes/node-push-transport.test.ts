@@ -151,7 +151,7 @@ describe("web push through Node's sender threads", () => {
     const guarded = createNodePushTransport({ allowPrivateNetwork: false, threads: 1 });
     try {
       const before = peer.count;
-      await expect(guarded.send({ endpoint: register("t-literal").endpoint, headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 1000 })).rejects.toMatchObject({ code: "blocked_address" });
+      await expect(guarded.send({ endpoint: new URL(register("t-literal").endpoint), headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 1000 })).rejects.toMatchObject({ code: "blocked_address" });
       expect(peer.count).toBe(before);
     } finally {
       await guarded.close();
@@ -167,7 +167,7 @@ describe("web push through Node's sender threads", () => {
     try {
       const endpoint = `https://127.0.0.1:${(h1.address() as AddressInfo).port}/push/x`;
       const keys = peer.subscribe().keys;
-      const once = () => transport.send({ endpoint, headers: { ttl: "60" }, plaintext: new Uint8Array(1), keys: decodePushKeys(keys.p256dh, keys.auth), timeoutMs: 2000 });
+      const once = () => transport.send({ endpoint: new URL(endpoint), headers: { ttl: "60" }, plaintext: new Uint8Array(1), keys: decodePushKeys(keys.p256dh, keys.auth), timeoutMs: 2000 });
       expect(await once()).toBeUndefined();
       expect(await once()).toBeUndefined();
       // The channel then sends it through fetch (HTTP/1.1), and it arrives.
@@ -183,7 +183,7 @@ describe("web push through Node's sender threads", () => {
     const verifying = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
     try {
       const target = register("t-cert");
-      const error = await verifying.send({ endpoint: target.endpoint, headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 2000 }).catch((e) => e);
+      const error = await verifying.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 2000 }).catch((e) => e);
       expect(error).toMatchObject({ code: "network", message: expect.stringMatching(/certificate/i) });
     } finally {
       process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
@@ -192,6 +192,6 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("leaves plain-HTTP endpoints to fetch", async () => {
-    expect(await transport.send({ endpoint: "http://127.0.0.1:9/push/x", headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 100 })).toBeUndefined();
+    expect(await transport.send({ endpoint: new URL("http://127.0.0.1:9/push/x"), headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 100 })).toBeUndefined();
   });
 });

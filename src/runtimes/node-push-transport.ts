@@ -10,16 +10,21 @@ import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { PushEncryptionError } from "../channels/push-encrypt.js";
+import { checkPushKeys, PushEncryptionError } from "../channels/push-encrypt.js";
 import type { PushAnswer, PushDispatch, PushTransport } from "../core/channels/define.js";
 import type { Logger } from "../core/logger.js";
 import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import type { ConnectPolicy } from "./node-guarded-lookup.js";
-import type { SealedExchange, SenderOutcome } from "./node-push-thread.js";
+import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./push-thread-protocol.js";
 import { threadMailbox } from "./thread-mailbox.js";
 
 /** Push services answer 201 with a few headers; a refusal's body is a short reason. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Routes (origin, headers, policy) a thread keeps, least recently used dropped first. A broadcast
+ * is one route; order updates each have their own Topic header, so routes come and go.
+ */
+const MAX_ROUTES = 256;
 
 /**
  * Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
@@ -40,7 +45,9 @@ interface Waiting {
 
 interface Sender {
   worker: Worker;
-  mailbox: ReturnType<typeof threadMailbox<SealedExchange | { cancel: number }>>;
+  mailbox: ReturnType<typeof threadMailbox<SenderItem>>;
+  /** Route numbers this thread was given, by route key, least recently used first. */
+  routes: Map<string, number>;
   alive: boolean;
   /** The thread started running: what it was handed may have been sent. */
   online: boolean;
@@ -59,6 +66,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   let closed = false;
   let next = 0;
   let nextId = 0;
+  let nextRoute = 0;
 
   /** Takes a call out of `waiting`; the threads stop holding the process when none is left. */
   function take(id: number): Waiting | undefined {
@@ -102,16 +110,20 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         options.logger?.log("warn", "a push sender thread could not start", { error: (error as Error).message });
         continue;
       }
-      const sender: Sender = { worker, mailbox: threadMailbox((batch) => worker.postMessage(batch)), alive: true, online: false };
+      const mailbox = threadMailbox<SenderItem>((items) => {
+        const batch = packSenderBatch(items);
+        worker.postMessage(batch, [batch.bytes.buffer]);
+      });
+      const sender: Sender = { worker, mailbox, routes: new Map(), alive: true, online: false };
       worker.once("online", () => (sender.online = true));
-      worker.on("message", (batch: SenderOutcome[]) => batch.forEach(settle));
+      worker.on("message", (batch: AnswerBatch) => unpackAnswers(batch, settle));
       const died = (error: Error) => {
         if (!sender.alive) return;
         sender.alive = false;
         live = live.filter((s) => s !== sender);
         // Push still goes out (encrypted on the event loop, through fetch), only slower: say why.
         if (!closed) options.logger?.log("warn", "a push sender thread stopped", { error: error.message });
-        const neverPosted = new Set(sender.mailbox.takeWaiting().flatMap((m) => ("cancel" in m ? [] : [m.id])));
+        const neverPosted = new Set(sender.mailbox.takeWaiting().flatMap((m) => ("plaintext" in m ? [m.id] : [])));
         for (const [id, w] of [...waiting]) {
           if (w.thread !== sender) continue;
           // A thread that never ran, or a message never posted to it, sent nothing: those go through
@@ -129,13 +141,66 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
     return started.length > 0 ? started : undefined;
   }
 
+  /**
+   * Header values by number: the route key names the long ones (the VAPID Authorization, ~400
+   * characters) by a number, so a key is short to build and hash for every message.
+   */
+  const valueIds = new Map<string, number>();
+  let nextValue = 0;
+  const valueId = (value: string) => {
+    let id = valueIds.get(value);
+    if (id === undefined) {
+      // A new JWT per origin every few hours: cleared now and then rather than kept forever (numbers
+      // are never reused, so a key from before never names a different value).
+      if (valueIds.size >= MAX_ROUTES) valueIds.clear();
+      valueIds.set(value, (id = ++nextValue));
+    }
+    return id;
+  };
+
+  /** The number of this route on this thread, posting it first if the thread does not have it. */
+  function routeOn(sender: Sender, origin: string, headers: Record<string, string>): number {
+    const rejectUnauthorized = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0";
+    let key = `${rejectUnauthorized ? "verified" : "unverified"} ${origin}`;
+    for (const name in headers) {
+      const value = headers[name]!;
+      key += value.length > 64 ? `\n${name}#${valueId(value)}` : `\n${name}: ${value}`;
+    }
+    let id = sender.routes.get(key);
+    if (id !== undefined) {
+      // Most recently used last.
+      sender.routes.delete(key);
+      sender.routes.set(key, id);
+      return id;
+    }
+    id = ++nextRoute;
+    const route: PushRoute = {
+      origin,
+      headers: { ":method": "POST", ...headers },
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      rejectUnauthorized,
+      allowPrivateNetwork: options.allowPrivateNetwork,
+      ...(options.hosts ? { hosts: options.hosts } : {}),
+    };
+    sender.mailbox.post({ define: id, route });
+    sender.routes.set(key, id);
+    if (sender.routes.size > MAX_ROUTES) {
+      const [oldest, oldestId] = sender.routes.entries().next().value!;
+      sender.routes.delete(oldest);
+      sender.mailbox.post({ forget: oldestId });
+    }
+    return id;
+  }
+
   return {
     async send(message: PushDispatch): Promise<PushAnswer | undefined> {
-      const url = new URL(message.endpoint);
+      const url = message.endpoint;
       if (url.protocol !== "https:" || http1Origins.has(url.origin) || unavailable || closed) return undefined;
       // Node connects to an IP literal without a lookup, so the thread's guard never sees it: checked here.
       const host = url.hostname.replace(/^\[|\]$/g, "");
       if (!options.allowPrivateNetwork && isIP(host) !== 0 && isPrivateAddress(host)) throw blockedAddress(host);
+      // Keys are packed by size for the thread.
+      checkPushKeys(message.keys);
       if (!senders) {
         senders = start();
         if (!senders) {
@@ -147,19 +212,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       if (live.length === 0) return undefined;
       const sender = live[next++ % live.length]!;
       const id = ++nextId;
-      const exchange: SealedExchange = {
-        id,
-        origin: url.origin,
-        headers: { ":method": "POST", ":path": url.pathname + url.search, ...message.headers },
-        maxResponseBytes: MAX_RESPONSE_BYTES,
-        rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0",
-        allowPrivateNetwork: options.allowPrivateNetwork,
-        ...(options.hosts ? { hosts: options.hosts } : {}),
-        // Exact copies: a view into a larger buffer (Node's 8 KiB pool) would cross to the thread whole.
-        plaintext: exact(message.plaintext),
-        p256dh: exact(message.keys.p256dh),
-        auth: exact(message.keys.auth),
-      };
+      const route = routeOn(sender, url.origin, message.headers);
       return new Promise<PushAnswer | undefined>((resolve, reject) => {
         const timer = setTimeout(() => {
           if (!waiting.delete(id)) return;
@@ -171,7 +224,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
         // In flight: the threads keep the process alive (idle, they never do).
         if (waiting.size === 0) for (const s of senders ?? []) s.worker.ref();
         waiting.set(id, { resolve, reject, timer, thread: sender, origin: url.origin });
-        sender.mailbox.post(exchange);
+        sender.mailbox.post({ id, route, path: url.pathname + url.search, p256dh: message.keys.p256dh, auth: message.keys.auth, plaintext: message.plaintext });
       });
     },
     async close() {
@@ -181,8 +234,4 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
       await Promise.all(running.map((s) => s.worker.terminate()));
     },
   };
-}
-
-function exact(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }

@@ -156,7 +156,8 @@ export interface PushServices {
 
 /** One encrypted push message to send: the channel shapes it, the transport encrypts and POSTs it. */
 export interface PushDispatch {
-  endpoint: string;
+  /** The subscription's endpoint, parsed. */
+  endpoint: URL;
   /** Lower-case request headers (TTL, Urgency, Topic, Authorization, Content-Encoding…). */
   headers: Record<string, string>;
   plaintext: Uint8Array;
