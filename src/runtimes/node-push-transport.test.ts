@@ -107,6 +107,28 @@ describe("web push through Node's sender threads", () => {
     expect(handedToFetch).toBe(0);
   });
 
+  it("sends each message with its own headers while more routes come and go than a thread keeps", async () => {
+    // One thread keeping 4 routes; each order's Topic makes a route of its own, so routes are dropped
+    // while messages that use them are still in the same batch.
+    const one = createNodePushTransport({ allowPrivateNetwork: true, threads: 1, maxRoutes: 4 });
+    try {
+      const push = channel(one);
+      const before = peer.received.length;
+      const orders = [...Array.from({ length: 100 }, (_, i) => 5000 + i), 5000, 5001, 5099];
+      for (let wave = 0; wave < orders.length; wave += 50) {
+        const results = await Promise.all(orders.slice(wave, wave + 50).map((n, k) => (register(`t-route-${wave + k}`), push.send(message(`t-route-${wave + k}`, n), ctx()))));
+        expect(results.every((r) => r.ok)).toBe(true);
+      }
+      const got = peer.received.slice(before);
+      expect(peer.rejected).toEqual([]);
+      expect(got).toHaveLength(orders.length);
+      for (const push of got) expect(push.headers.topic).toBe(`order-${push.payload.title.slice("Order #".length)}`);
+      expect(got.map((p) => p.payload.title).sort()).toEqual(orders.map((n) => `Order #${n}`).sort());
+    } finally {
+      await one.close();
+    }
+  });
+
   it("answers 410 as gone (the subscription removed), 429 with its Retry-After, 500 as retryable", async () => {
     const push = channel();
     const gone = register("t-gone");

@@ -53,8 +53,9 @@ interface Sender {
   online: boolean;
 }
 
-export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger }): PushTransport & { close(): Promise<void> } {
+export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger; maxRoutes?: number }): PushTransport & { close(): Promise<void> } {
   const count = Math.max(1, options.threads ?? 2);
+  const maxRoutes = options.maxRoutes ?? MAX_ROUTES;
   const waiting = new Map<number, Waiting>();
   /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
   const http1Origins = new Set<string>();
@@ -152,7 +153,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
     if (id === undefined) {
       // A new JWT per origin every few hours: cleared now and then rather than kept forever (numbers
       // are never reused, so a key from before never names a different value).
-      if (valueIds.size >= MAX_ROUTES) valueIds.clear();
+      if (valueIds.size >= maxRoutes) valueIds.clear();
       valueIds.set(value, (id = ++nextValue));
     }
     return id;
@@ -184,7 +185,7 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
     };
     sender.mailbox.post({ define: id, route });
     sender.routes.set(key, id);
-    if (sender.routes.size > MAX_ROUTES) {
+    if (sender.routes.size > maxRoutes) {
       const [oldest, oldestId] = sender.routes.entries().next().value!;
       sender.routes.delete(oldest);
       sender.mailbox.post({ forget: oldestId });
