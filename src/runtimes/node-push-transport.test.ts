@@ -213,6 +213,27 @@ describe("web push through Node's sender threads", () => {
     }
   });
 
+  it("fails what a stopped thread held as a retryable network error at once, and hands later messages to fetch", async () => {
+    const stopping = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    try {
+      const target = register("t-stop");
+      const send = (timeoutMs: number) => stopping.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs });
+      // Answered once: the thread is running (what a thread that never started held goes to fetch instead).
+      expect(await send(5000)).toMatchObject({ status: expect.any(Number) });
+      peer.script.push({ delayMs: 3000 });
+      const started = Date.now();
+      const inFlight = send(10_000).catch((e) => e);
+      // The thread took the message and is waiting for the push service's answer.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await stopping.close();
+      expect(await inFlight).toMatchObject({ code: "network", message: expect.stringMatching(/thread stopped/) });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await send(1000)).toBeUndefined();
+    } finally {
+      await stopping.close();
+    }
+  });
+
   it("leaves plain-HTTP endpoints to fetch", async () => {
     expect(await transport.send({ endpoint: new URL("http://127.0.0.1:9/push/x"), headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 100 })).toBeUndefined();
   });
