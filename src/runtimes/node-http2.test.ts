@@ -12,7 +12,7 @@ import { resultFromError } from "../channels/http-result.js";
 import { createOutboundFetch, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
 import { createNodeFetch, nodeFetch } from "./node-fetch.js";
 import { guardedLookup } from "./node-guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome } from "./node-http2.js";
+import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome, type Route } from "./node-http2.js";
 
 let h2: Http2SecureServer;
 let h1: Server;
@@ -33,6 +33,7 @@ beforeAll(async () => {
     if (req.url === "/hang") return;
     if (req.url === "/empty") return void res.writeHead(204).end();
     if (req.url === "/created") return void res.writeHead(201, { location: "/message/1" }).end();
+    if (req.url!.startsWith("/echo/")) return void res.writeHead(201, { location: req.url }).end();
     res.writeHead(201, { "content-type": "application/json", "retry-after": "3" });
     res.end(JSON.stringify({ version: req.httpVersion, method: req.method, ttl: req.headers.ttl, body: Buffer.concat(chunks).toString("hex") }));
   });
@@ -148,5 +149,24 @@ describe("the HTTP/2 client against a server that never finishes the TLS handsha
     } finally {
       silent.close();
     }
+  });
+});
+
+describe("the HTTP/2 client sending on one route", () => {
+  it("sends each request to its own path though the caller reuses one headers object, also while the connection opens", async () => {
+    const outcomes: Outcome[] = [];
+    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    // A fresh origin (localhost, not 127.0.0.1): the first requests wait for the connection.
+    const route: Route = { origin: `https://localhost:${h2Port}`, maxResponseBytes: 1024, rejectUnauthorized: false, allowPrivateNetwork: true };
+    const headers: Record<string, string> = { ":method": "POST" };
+    const send = (n: number) => {
+      headers[":path"] = `/echo/${n}`;
+      client.send(route, n, headers, "x");
+    };
+    for (let n = 1; n <= 5; n++) send(n);
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(5);
+    for (let n = 6; n <= 10; n++) send(n);
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(10);
+    for (const o of outcomes) expect(o).toMatchObject({ status: 201, headers: { location: `/echo/${o.id}` } });
   });
 });

@@ -173,8 +173,10 @@ return function createClient(http2, guard, done) {
     if (!(session instanceof Promise)) return dispatch(session, route, id, headers, body);
     // Cancelled while connecting (the caller timed out): never sent, or a retry would repeat it.
     awaiting.add(id);
+    // Sent later: a copy, since a caller may reuse its headers object for the next request.
+    const held = Object.assign({}, headers);
     session.then(
-      (s) => awaiting.delete(id) && dispatch(s, route, id, headers, body),
+      (s) => awaiting.delete(id) && dispatch(s, route, id, held, body),
       (error) => awaiting.delete(id) && done(failure(id, error)),
     );
   }

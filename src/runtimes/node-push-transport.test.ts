@@ -107,6 +107,22 @@ describe("web push through Node's sender threads", () => {
     expect(handedToFetch).toBe(0);
   });
 
+  it("sends every message of a broadcast burst to its own subscription while the thread's connection is still opening", async () => {
+    const fresh = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    try {
+      const push = channel(fresh);
+      const before = peer.received.length;
+      // One tag for all, as a broadcast has: one route, one headers object on the thread.
+      const broadcast = (i: number) => ({ ...message(`t-burst-${i}`, 6000 + i), content: { title: `Order #${6000 + i}`, body: "Spring sale", tag: "promo-spring" } });
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (register(`t-burst-${i}`), push.send(broadcast(i), ctx()))));
+      expect(peer.rejected).toEqual([]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(peer.received.slice(before).map((p) => p.payload.title).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `Order #${6000 + i}`).sort());
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("sends each message with its own headers while more routes come and go than a thread keeps", async () => {
     // One thread keeping 4 routes; each order's Topic makes a route of its own, so routes are dropped
     // while messages that use them are still in the same batch.
