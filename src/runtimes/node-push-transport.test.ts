@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createSecureServer } from "node:http2";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -213,6 +214,22 @@ describe("web push through Node's sender threads", () => {
       expect(await channel().send(message("t-h1", 4000), ctx())).toMatchObject({ ok: true, providerMessageId: "/message/h1" });
     } finally {
       h1.close();
+    }
+  });
+
+  it("cuts off a refusal whose body is larger than 64 KiB instead of carrying it back", async () => {
+    const chatty = createSecureServer(tls, (req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(400, { "content-type": "text/plain" }).end("x".repeat(200 * 1024)));
+    });
+    await new Promise<void>((resolve) => chatty.listen(0, "127.0.0.1", resolve));
+    try {
+      const keys = peer.subscribe().keys;
+      const endpoint = new URL(`https://127.0.0.1:${(chatty.address() as AddressInfo).port}/push/x`);
+      const error = await transport.send({ endpoint, headers: { ttl: "60" }, plaintext: new Uint8Array(1), keys: decodePushKeys(keys.p256dh, keys.auth), timeoutMs: 2000 }).catch((e) => e);
+      expect(error).toMatchObject({ code: "network", message: expect.stringContaining("larger than 65536 bytes") });
+    } finally {
+      chatty.close();
     }
   });
 
