@@ -169,4 +169,29 @@ describe("the HTTP/2 client sending on one route", () => {
     await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(10);
     for (const o of outcomes) expect(o).toMatchObject({ status: 201, headers: { location: `/echo/${o.id}` } });
   });
+
+  it("sends the body of a DELETE or a GET as of a POST (Node ends those methods at their headers unless told otherwise)", async () => {
+    const outcomes: Outcome[] = [];
+    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    const route: Route = { origin: h2Url, maxResponseBytes: 4096, rejectUnauthorized: false, allowPrivateNetwork: true };
+    ["DELETE", "GET", "POST"].forEach((method, k) => client.send(route, k + 1, { ":method": method, ":path": "/" }, "ab"));
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(3);
+    for (const o of outcomes) {
+      expect(o).toMatchObject({ status: 201 });
+      expect(JSON.parse(Buffer.from((o as { body: Uint8Array }).body).toString())).toMatchObject({ body: "6162" });
+    }
+  });
+
+  it("never lends a connection opened without certificate checks to a call that wants them", async () => {
+    const outcomes: Outcome[] = [];
+    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    const route = (rejectUnauthorized: boolean): Route => ({ origin: h2Url, maxResponseBytes: 4096, rejectUnauthorized, allowPrivateNetwork: true });
+    client.send(route(false), 1, { ":method": "POST", ":path": "/created" }, "x");
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(1);
+    client.send(route(true), 2, { ":method": "POST", ":path": "/created" }, "x");
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(2);
+    expect(outcomes[0]).toMatchObject({ id: 1, status: 201 });
+    // The servers' certificate is self-signed: a verifying connection refuses it.
+    expect(outcomes[1]).toMatchObject({ id: 2, error: expect.stringMatching(/certificate/i) });
+  });
 });

@@ -83,7 +83,8 @@ return function createClient(http2, guard, done) {
   }
   function sessionFor(x) {
     // A connection opened under one policy never serves another (a guarded call, an open one).
-    const key = x.poolKey || (x.poolKey = (x.allowPrivateNetwork ? "open " : "guarded ") + (x.hosts ? JSON.stringify(x.hosts) + " " : "") + x.origin);
+    // Nor does one opened without certificate checks serve a call that wants them.
+    const key = x.poolKey || (x.poolKey = (x.allowPrivateNetwork ? "open " : "guarded ") + (x.rejectUnauthorized ? "" : "unverified ") + (x.hosts ? JSON.stringify(x.hosts) + " " : "") + x.origin);
     const ready = connected.get(key);
     if (ready && !ready.closed && !ready.destroyed) return ready;
     let pending = sessions.get(key);
@@ -123,13 +124,15 @@ return function createClient(http2, guard, done) {
     sessions.set(key, pending);
     return pending;
   }
+  // Shared (request() copies its options). Always explicit: left out, Node ends a GET, HEAD or
+  // DELETE at its headers, and a body written after that fails once the request already went out.
   const END_STREAM = { endStream: true };
+  const BODY_FOLLOWS = { endStream: false };
   function dispatch(session, x, id, headers, body) {
     if (!session) return done({ id, http1: true });
     let stream;
     try {
-      // No options object unless there is no body: request() copies and validates whatever it is given.
-      stream = body === undefined ? session.request(headers, END_STREAM) : session.request(headers);
+      stream = session.request(headers, body === undefined ? END_STREAM : BODY_FOLLOWS);
     } catch (error) {
       return done(failure(id, error));
     }

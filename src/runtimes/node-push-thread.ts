@@ -43,7 +43,11 @@ port.on("message", (batch: SenderBatch) => {
       answer({ id, error: (error as Error).message, ...(error instanceof PushEncryptionError ? { encryption: true as const } : {}) });
       continue;
     }
-    const route = routes.get(routeIds[k]!)!;
+    const route = routes.get(routeIds[k]!);
+    if (!route) {
+      answer({ id, error: `route ${routeIds[k]} unknown to this sender thread` });
+      continue;
+    }
     // Node copies the headers inside request() before it returns: one object per route serves all.
     route.headers[":path"] = paths[k]!;
     try {

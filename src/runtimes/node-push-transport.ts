@@ -55,7 +55,7 @@ interface Sender {
 
 export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger; maxRoutes?: number }): PushTransport & { close(): Promise<void> } {
   const count = Math.max(1, options.threads ?? 2);
-  const maxRoutes = options.maxRoutes ?? MAX_ROUTES;
+  const maxRoutes = Math.max(1, options.maxRoutes ?? MAX_ROUTES);
   const waiting = new Map<number, Waiting>();
   /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
   const http1Origins = new Set<string>();
@@ -165,7 +165,8 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
     let key = `${rejectUnauthorized ? "verified" : "unverified"} ${origin}`;
     for (const name in headers) {
       const value = headers[name]!;
-      key += value.length > 64 ? `\n${name}#${valueId(value)}` : `\n${name}: ${value}`;
+      // Length-prefixed, so no value can pass for the end of one header and the start of another.
+      key += value.length > 64 ? `\n${name}#${valueId(value)}` : `\n${name}:${value.length}:${value}`;
     }
     let id = sender.routes.get(key);
     if (id !== undefined) {
