@@ -11,6 +11,7 @@ import { openLibsqlStore } from "./libsql.js";
 import { readAssets } from "./assets.js";
 import { createNodePushTransport } from "./node-push-transport.js";
 import { createNodeFetch } from "./node-fetch.js";
+import { CoalescingWebSocket } from "./node-coalescing-websocket.js";
 import { nodeWebSockets } from "./node-websocket.js";
 import { builtInPlugins } from "../plugins/index.js";
 
@@ -30,8 +31,9 @@ export async function startNode(env: Record<string, string | undefined> = proces
   });
   const { store, embedded } = database;
   let listeningUrl = "";
-  // Frames larger than an inbox page have no business here.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // Frames larger than an inbox page have no business here. What a connection is sent in one turn
+  // leaves in one write (an item and its unread count, a backlog page).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, WebSocket: CoalescingWebSocket });
   const sockets = nodeWebSockets(wss);
   const herald = await createHerald({
     store,

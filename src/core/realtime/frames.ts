@@ -37,7 +37,8 @@ export function recordsDelivery(item: InboxItem, subscriberId?: string): boolean
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function inboxItem(row: InboxRow): InboxItem {
+/** An item as clients see it, from its row (or from what an append is about to store). */
+export function inboxItem(row: Omit<InboxRow, "subscriberId" | "deliveredAt">): InboxItem {
   const system = row.type === "message" && row.senderId === null;
   return {
     id: row.id,
@@ -67,6 +68,8 @@ const prebuiltText = new WeakMap<object, string>();
 
 /** The text of a WebSocket frame. */
 export function wsText(frame: StreamFrame | { type: "ready"; after: number }): string {
+  // Every connection of a fan-out gets an unread count too: its text is not worth JSON.stringify.
+  if (frame.type === "unread") return `{"type":"unread","count":${frame.count}}`;
   return prebuiltText.get(frame) ?? JSON.stringify(wsFrame(frame as StreamFrame));
 }
 

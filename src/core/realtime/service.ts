@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Store } from "../../store/index.js";
-import type { DeliveredRow, InboxAppend, InboxRow } from "../../store/repositories/inbox.js";
+import type { DeliveredRow, InboxAppend, InboxRow, MemberCopies } from "../../store/repositories/inbox.js";
+import type { InboxItem } from "./frames.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Clock } from "../clock.js";
 import { toHex, utf8 } from "../encoding.js";
@@ -31,11 +32,10 @@ const TYPING_INTERVAL_MS = 1000;
  */
 const DELIVERED_FLUSH_MS = 20;
 
-/** The row an append wrote (a repeat of an existing item is published as appended; clients de-duplicate by id). */
-function appendedRow(item: InboxAppend, seq: number): InboxRow {
-  return {
-    subscriberId: item.subscriberId,
-    seq,
+/** What clients see of an appended item, before its seq (each copy's is spliced in by itemFrames). */
+function appendedItem(item: Omit<InboxAppend, "subscriberId">): InboxItem {
+  return inboxItem({
+    seq: 0,
     id: item.id,
     type: item.type,
     topic: item.topic ?? null,
@@ -47,10 +47,9 @@ function appendedRow(item: InboxAppend, seq: number): InboxRow {
     senderName: item.senderName ?? null,
     clientMessageId: item.clientMessageId ?? null,
     createdAt: item.createdAt,
-    deliveredAt: null,
     seenAt: null,
     readAt: null,
-  };
+  });
 }
 
 /**
@@ -112,20 +111,22 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     if (live.length === 0) return seqs;
     // Counts first, so each connection gets its items and its new count in one turn (one socket write).
     const counts = await connectedUnread(live.map((i) => i.subscriberId));
-    const byItem = new Map<string, InboxAppend[]>();
+    const byItem = new Map<string, { item: InboxAppend; subscriberIds: string[]; seqs: number[] }>();
     for (const item of live) {
-      const copies = byItem.get(item.id);
-      if (copies) copies.push(item);
-      else byItem.set(item.id, [item]);
+      let copies = byItem.get(item.id);
+      if (!copies) byItem.set(item.id, (copies = { item, subscriberIds: [], seqs: [] }));
+      copies.subscriberIds.push(item.subscriberId);
+      copies.seqs.push(seqs.get(`${item.subscriberId}\u0000${item.id}`)!);
     }
-    for (const [, copies] of byItem) {
-      const itemSeqs = copies.map((c) => seqs.get(`${c.subscriberId}\u0000${c.id}`)!);
-      // Copies of one item (a room message) differ only in seq: serialized once.
-      const frames = itemFrames(inboxItem(appendedRow(copies[0]!, 0)), itemSeqs);
-      copies.forEach((copy, k) => hub.publish(copy.subscriberId, frames[k]!));
-    }
+    for (const copies of byItem.values()) publishCopies(copies.item, copies.subscriberIds, copies.seqs);
     publishCounts(counts);
     return seqs;
+  }
+
+  /** Pushes copies of one item to these subscribers, with these seqs: only the seq differs, so it is serialized once. */
+  function publishCopies(item: Omit<InboxAppend, "subscriberId">, subscriberIds: string[], seqs: number[]) {
+    const frames = itemFrames(appendedItem(item), seqs);
+    for (let k = 0; k < subscriberIds.length; k++) hub.publish(subscriberIds[k]!, frames[k]!);
   }
 
   /** Keeps notifications' seen/read times in step: escalations check them before they send. */
@@ -180,34 +181,31 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const existing = await store.topics.getMessage(id);
       if (existing) return { id, created: false, createdAt: existing.createdAt };
       const now = clock.now();
-      const members = await store.subscribers.members(topic);
+      const message = { id, type: "message" as const, topic, body: input.body, data: input.data ?? null, senderId: input.senderId, senderName: input.senderName, clientMessageId: input.clientMessageId, createdAt: now };
       const stored = store.topics.insertMessageStatement({
-          id,
-          topic,
-          senderId: input.senderId,
-          senderName: input.senderName,
-          system: input.senderId === null,
-          clientMessageId: input.clientMessageId,
-          body: input.body,
-          data: input.data ?? null,
-          createdAt: now,
+        id,
+        topic,
+        senderId: input.senderId,
+        senderName: input.senderName,
+        system: input.senderId === null,
+        clientMessageId: input.clientMessageId,
+        body: input.body,
+        data: input.data ?? null,
+        createdAt: now,
       });
-      // The message and every member's copy commit together: a crash leaves all or nothing.
-      await appendAndPublish(
-        members.map((subscriberId) => ({
-          subscriberId,
-          id,
-          type: "message" as const,
-          topic,
-          body: input.body,
-          data: input.data ?? null,
-          senderId: input.senderId,
-          senderName: input.senderName,
-          clientMessageId: input.clientMessageId,
-          createdAt: now,
-        })),
-        [stored],
-      );
+      // The message and every member's copy commit together: a crash leaves all or nothing. The
+      // members' seqs and unread counts come back from the same transaction.
+      const results = await store.write([stored, ...store.inbox.appendToMembersStatements(message)]);
+      const copies = store.inbox.memberCopies(results.at(-1)!);
+      const live: MemberCopies = { subscriberIds: [], seqs: [], unread: [] };
+      copies.subscriberIds.forEach((member, k) => {
+        if (hub.connections(member) === 0) return;
+        live.subscriberIds.push(member);
+        live.seqs.push(copies.seqs[k]!);
+        live.unread.push(copies.unread[k]!);
+      });
+      publishCopies(message, live.subscriberIds, live.seqs);
+      live.subscriberIds.forEach((member, k) => hub.publish(member, { type: "unread", count: live.unread[k]! }));
       return { id, created: true, createdAt: now };
     },
 

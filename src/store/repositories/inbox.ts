@@ -54,18 +54,17 @@ function appendSql(items: InboxAppend[]) {
 }
 
 /**
- * The copies of one room message in many members' streams: only what order, unread counts and
- * receipts need (seq, id, topic, sender). The text stays in topic_messages, stored once, and is
- * filled in when rows are read (withMessageText): a fan-out to 10,000 writes 10,000 narrow rows
- * instead of 10,000 copies of the body (bench/realtime).
+ * Members per row, at most, of `appendToMembersStatements`' answer (grouped by rowid, which numbers
+ * topic_subscribers' rows). Each row's values are JSON text; D1 refuses values over 2 MB, and 5,000
+ * members with 128-character ids stay under 0.7 MB.
  */
-function appendCopiesSql(copy: InboxAppend, subscriberIds: string[]) {
-  return sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, sender_id, created_at)
-    SELECT value, COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value), 0) + 1,
-      ${copy.id}, 'message', ${copy.topic ?? null}, ${copy.senderId ?? null}, ${copy.createdAt}
-    FROM json_each(${JSON.stringify(subscriberIds)}) WHERE true
-    ON CONFLICT DO NOTHING
-    RETURNING subscriber_id AS s, id AS i, seq`;
+const MEMBERS_PER_ROW = 5000;
+
+/** Members' copies of a room message: in each member's stream the seq it got, and their unread count after it. */
+export interface MemberCopies {
+  subscriberIds: string[];
+  seqs: number[];
+  unread: number[];
 }
 
 type MessageText = Pick<InboxRow, "body" | "data" | "senderName" | "clientMessageId">;
@@ -84,7 +83,7 @@ async function messageTexts(db: HeraldDb, ids: string[]): Promise<Map<string, Me
   return texts;
 }
 
-/** Fills in the text of room-message rows stored as narrow copies (appendCopiesSql). */
+/** Fills in the text of room-message rows stored as narrow copies (appendToMembersStatements). */
 export async function withMessageText<T extends Pick<InboxRow, "id" | "type" | "body">>(db: HeraldDb, rows: T[]): Promise<T[]> {
   const bare = rows.filter((r) => r.type === "message" && r.body === null);
   if (bare.length === 0) return rows;
@@ -102,26 +101,56 @@ export function inboxRepository(db: HeraldDb) {
      * Each statement RETURNs `{s, i, seq}` for the rows it added.
      */
     appendStatements(items: InboxAppend[]): BatchItem<"sqlite">[] {
-      // Room messages: one narrow statement per message (and chunk of members), each member once.
-      const copies = new Map<string, { first: InboxAppend; members: Set<string> }>();
-      for (const item of items) {
-        if (item.type !== "message") continue;
-        const entry = copies.get(item.id);
-        if (entry) entry.members.add(item.subscriberId);
-        else copies.set(item.id, { first: item, members: new Set([item.subscriberId]) });
-      }
-      const messageStatements = [...copies.values()].flatMap(({ first, members }) => chunks([...members]).map((part) => db.run(appendCopiesSql(first, part))));
-      // Everything else: one statement per round, each subscriber at most once per round: rows inserted
-      // by a statement are not visible to its own MAX(seq) subquery, so two items for one subscriber need two rounds.
+      // One statement per round, each subscriber at most once per round: rows inserted by a
+      // statement are not visible to its own MAX(seq) subquery, so two items for one subscriber need two rounds.
       const rounds: InboxAppend[][] = [];
       const seen = new Map<string, number>();
       for (const item of items) {
-        if (item.type === "message") continue;
         const round = seen.get(item.subscriberId) ?? 0;
         seen.set(item.subscriberId, round + 1);
         (rounds[round] ??= []).push(item);
       }
-      return [...messageStatements, ...rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))))];
+      return rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))));
+    },
+    /**
+     * A room message appended to the stream of every member of its topic, as a narrow copy: only
+     * what order, unread counts and receipts need (seq, id, topic, sender). The text stays in
+     * topic_messages, stored once, and is filled in when rows are read (withMessageText).
+     *
+     * The INSERT reads the members itself, and the SELECT after it reports, in the same
+     * transaction, each member's seq and new unread count (read them with `memberCopies`). Reading
+     * 10,000 members into JavaScript first, binding them back, taking a row object per member from
+     * RETURNING and counting unread in another query took as long as the insert (bench/realtime).
+     * A repeat that raced the first post adds nothing and reports nothing; if members joined in
+     * between, theirs are added and every copy is reported (connections skip seqs they have sent).
+     */
+    appendToMembersStatements(copy: Pick<InboxAppend, "id" | "senderId" | "createdAt"> & { topic: string }): BatchItem<"sqlite">[] {
+      return [
+        db.run(sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, sender_id, created_at)
+          SELECT ts.subscriber_id, COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = ts.subscriber_id), 0) + 1,
+            ${copy.id}, 'message', ${copy.topic}, ${copy.senderId ?? null}, ${copy.createdAt}
+          FROM topic_subscribers AS ts WHERE ts.topic = ${copy.topic}
+          ON CONFLICT DO NOTHING`),
+        // changes(): rows the INSERT just above added (triggers' writes are not counted). Three JSON
+        // arrays a row, not a row per member: the driver's row objects cost more than the query.
+        // MEMBERS_PER_ROW is written into the SQL: bound, it arrives as a real and nothing groups.
+        db.run(sql`SELECT json_group_array(ts.subscriber_id) AS subscriber_ids, json_group_array(i.seq) AS seqs, json_group_array(COALESCE(c.n, 0)) AS unread
+          FROM topic_subscribers AS ts
+          JOIN inbox AS i ON i.subscriber_id = ts.subscriber_id AND i.id = ${copy.id}
+          LEFT JOIN inbox_unread_counts AS c ON c.subscriber_id = ts.subscriber_id
+          WHERE ts.topic = ${copy.topic} AND changes() > 0
+          GROUP BY ts.rowid / ${sql.raw(String(MEMBERS_PER_ROW))}`),
+      ];
+    },
+    /** The members' copies reported by the last of `appendToMembersStatements`, from its rows. */
+    memberCopies(rows: Record<string, unknown>[]): MemberCopies {
+      const copies: MemberCopies = { subscriberIds: [], seqs: [], unread: [] };
+      for (const row of rows) {
+        copies.subscriberIds.push(...(JSON.parse(String(row.subscriber_ids)) as string[]));
+        copies.seqs.push(...(JSON.parse(String(row.seqs)) as number[]));
+        copies.unread.push(...(JSON.parse(String(row.unread)) as number[]));
+      }
+      return copies;
     },
     /** The seq of an item already in a subscriber's stream (an append that was a repeat returns none). */
     async seqOf(subscriberId: string, id: string): Promise<number | undefined> {

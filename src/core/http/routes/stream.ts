@@ -43,22 +43,11 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       return {
         onOpen(_event, ws) {
-          const raw = ws.raw as { bufferedAmount?: number; ping?: () => void; _socket?: { cork(): void; uncork(): void } } | undefined;
-          // Node's `ws` socket: frames sent in one turn (an item and the new unread count, a backlog
-          // page) leave in one write instead of one system call each. Other runtimes send as they come.
-          const socket = raw?._socket;
-          let corked = false;
+          // On Node, what is sent in one turn leaves in one socket write (node-coalescing-websocket.ts).
+          const raw = ws.raw as { bufferedAmount?: number; ping?: () => void } | undefined;
           const out: StreamOutput = {
             send(frame) {
               if (ws.readyState !== 1) return false;
-              if (socket && !corked) {
-                corked = true;
-                socket.cork();
-                queueMicrotask(() => {
-                  corked = false;
-                  socket.uncork();
-                });
-              }
               ws.send(wsText(frame));
               return (raw?.bufferedAmount ?? 0) <= MAX_UNSENT_BYTES;
             },

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { openLibsqlStore } from "../../runtimes/libsql.js";
+import { manualClock } from "../clock.js";
+import { silentLogger } from "../logger.js";
+import type { StreamFrame } from "./frames.js";
+import { createLocalHub } from "./hub.js";
+import { createRealtime } from "./service.js";
+import { openStream } from "./session.js";
+
+async function setup() {
+  const { store, client } = await openLibsqlStore("file::memory:");
+  const hub = createLocalHub();
+  const realtime = createRealtime({ store, hub, clock: manualClock(), logger: silentLogger });
+  return { store, client, hub, realtime };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+type Sent = StreamFrame | { type: "ready"; after: number };
+
+/** A live connection of `subscriberId` (backlog read, `ready` sent): everything it is sent after that. */
+async function connect({ store, hub, realtime }: Setup, subscriberId: string): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  let ready = false;
+  openStream({ store, hub, realtime }, subscriberId, 0, {
+    send(frame) {
+      if (ready) sent.push(frame);
+      if (frame.type === "ready") ready = true;
+      return true;
+    },
+    close() {},
+  });
+  await expect.poll(() => ready).toBe(true);
+  await new Promise((r) => setTimeout(r, 10)); // the unread count that follows `ready`
+  sent.length = 0;
+  return sent;
+}
+
+const message = (clientMessageId: string, senderId: string | null = null) => ({ senderId, senderName: senderId, body: `body of ${clientMessageId}`, clientMessageId });
+
+describe("a room message", () => {
+  it("reaches each connected member with the seq it got in that member's stream, then their new unread count", async () => {
+    const s = await setup();
+    for (const id of ["ann", "bob", "cat", "dan"]) await s.store.subscribers.subscribe("ticket:7", id, 1);
+    // Ann already has two items, one of them read; Cat is not connected; Dan sends.
+    await s.realtime.appendAndPublish(["n1", "n2"].map((id) => ({ subscriberId: "ann", id, type: "notification" as const, title: id, createdAt: 1 })));
+    await s.realtime.mark("ann", "n1", "read");
+    const ann = await connect(s, "ann");
+    const bob = await connect(s, "bob");
+    const dan = await connect(s, "dan");
+
+    const { id } = await s.realtime.post("ticket:7", message("m1", "dan"));
+
+    const frames = (sent: Sent[]) => sent.map((f) => (f.type === "item" ? `item ${f.item.id === id ? "m1" : f.item.id} seq ${f.item.seq}` : f.type === "unread" ? `unread ${f.count}` : f.type));
+    expect(frames(ann)).toEqual(["item m1 seq 3", "unread 2"]);
+    expect(frames(bob)).toEqual(["item m1 seq 1", "unread 1"]);
+    // One's own message is not unread.
+    expect(frames(dan)).toEqual(["item m1 seq 1", "unread 0"]);
+    const [annItem] = ann as Extract<StreamFrame, { type: "item" }>[];
+    expect(annItem!.item).toMatchObject({ type: "message", topic: "ticket:7", body: "body of m1", clientMessageId: "m1", sender: { id: "dan", name: "dan" } });
+    // Stored for the member who was not connected, to be read on resume.
+    expect((await s.store.inbox.page("cat", 0, 10)).map((r) => [r.id, r.seq, r.body])).toEqual([[id, 1, "body of m1"]]);
+    expect(await s.store.inbox.unreadCount("cat")).toBe(1);
+  });
+
+  it("posted twice at once with the same client message id is stored and pushed once", async () => {
+    const s = await setup();
+    for (const id of ["ann", "bob"]) await s.store.subscribers.subscribe("ticket:7", id, 1);
+    const ann = await connect(s, "ann");
+
+    await Promise.all([s.realtime.post("ticket:7", message("m1")), s.realtime.post("ticket:7", message("m1"))]);
+
+    expect(ann.map((f) => (f.type === "item" ? f.item.seq : f.type))).toEqual([1, "unread"]);
+    expect((await s.store.inbox.page("bob", 0, 10)).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it("reaches every member of a room larger than one row of the store's answer (5,000 members)", async () => {
+    const s = await setup();
+    const members = Array.from({ length: 6_001 }, (_, i) => `member-${i}`);
+    await s.client.execute({ sql: "INSERT INTO topic_subscribers (topic, subscriber_id, created_at) SELECT 'big', value, 1 FROM json_each(?)", args: [JSON.stringify(members)] });
+    const got = new Map<string, StreamFrame[]>();
+    for (const member of members) s.hub.subscribe(member, (frame) => got.set(member, [...(got.get(member) ?? []), frame]));
+
+    await s.realtime.post("big", message("hello"));
+
+    expect(got.size).toBe(members.length);
+    for (const member of members) expect(got.get(member)!.map((f) => (f.type === "item" ? f.item.seq : f.type === "unread" ? -f.count : f.type))).toEqual([1, -1]);
+  });
+});
