@@ -106,6 +106,14 @@ describe("a WebSocket that writes each turn once", () => {
     expect(peer.received).toEqual(["first", "bin:010203", "last"]);
   });
 
+  it("keeps a Blob, which ws reads before it sends, ahead of text sent after it", async () => {
+    const peer = await connect();
+    peer.server.send(new Blob([new Uint8Array([1, 2, 3])]));
+    peer.server.send("after");
+    await expect.poll(() => peer.received.length).toBe(2);
+    expect(peer.received).toEqual(["bin:010203", "after"]);
+  });
+
   it("drops what waits when the connection closes before the turn ends, as ws does after a close", async () => {
     const peer = await connect();
     peer.server.send("kept");

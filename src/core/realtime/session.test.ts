@@ -72,4 +72,25 @@ describe("a live stream", () => {
     await settle();
     expect((await store.inbox.get("s", "a"))!.deliveredAt).not.toBeNull();
   });
+
+  it("sends a member both a notification and a room post that race, in seq order, though they publish out of order", async () => {
+    // The post and the notification commit one after the other; each publishes when its own write
+    // answers, so the later seq can reach the connection first (found in review of 9864e0a).
+    const lost: string[] = [];
+    for (let k = 0; k < 12; k++) {
+      const { store, hub, realtime } = await setup();
+      for (const id of ["ann", "dan"]) await store.subscribers.subscribe("ticket:7", id, 1);
+      const r = recorder();
+      openStream({ store, hub, realtime }, "ann", 0, r.out);
+      await settle();
+      const post = realtime.post("ticket:7", { senderId: "dan", senderName: "Dan", body: "hi", clientMessageId: `m${k}` });
+      for (let i = 0; i < k; i++) await Promise.resolve();
+      const note = realtime.appendAndPublish([{ subscriberId: "ann", id: `n${k}`, type: "notification", title: "t", createdAt: 1 }]);
+      await Promise.all([post, note]);
+      await settle();
+      const stored = (await store.inbox.page("ann", 0, 10)).map((row) => row.seq);
+      if (JSON.stringify(r.seqs()) !== JSON.stringify(stored)) lost.push(`after ${k} microtasks: live ${JSON.stringify(r.seqs())}, stored ${JSON.stringify(stored)}`);
+    }
+    expect(lost).toEqual([]);
+  });
 });

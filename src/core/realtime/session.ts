@@ -1,12 +1,9 @@
 import type { Store } from "../../store/index.js";
+import { createCursorDelivery, type CursorConnection, type CursorSource } from "./cursor-delivery.js";
 import type { StreamFrame } from "./frames.js";
-import { inboxItem, recordsDelivery } from "./frames.js";
+import { inboxItem } from "./frames.js";
 import type { RealtimeHub } from "./hub.js";
 import type { Realtime } from "./service.js";
-
-const PAGE = 500;
-/** Live frames held while the backlog is read; a subscriber this busy reconnects instead. */
-const MAX_HELD = 10_000;
 
 export interface StreamOutput {
   /** Writes a frame; false when the client is too slow (its buffer is over the limit). */
@@ -15,65 +12,59 @@ export interface StreamOutput {
   close(reason: string): void;
 }
 
+export interface StreamDeps {
+  store: Store;
+  hub: RealtimeHub;
+  realtime: Realtime;
+}
+
+/**
+ * Connections of this process (Node, Deno) keep their cursor in memory. Publishers do not reach
+ * them in commit order: a room post and a notification to one member commit one after the other
+ * but may publish the other way round (each publishes when its own write answers). So live items
+ * go through the same cursor delivery as the Durable Objects': an item is sent only when it is the
+ * next seq, and a gap makes the connection read the store from its cursor instead.
+ */
+const delivery = createCursorDelivery((conn) => (conn as SessionConnection).source);
+
+interface SessionConnection extends CursorConnection {
+  source: CursorSource;
+}
+
 /**
  * One live connection of a subscriber: first everything after the client's cursor, in order, then
- * live frames. It listens before it reads the backlog and drops any item whose seq it has already
- * sent, so nothing falls in the gap between the two and nothing is sent twice.
+ * live frames, with nothing lost in between and nothing sent twice (cursor-delivery.ts).
  */
-export function openStream(deps: { store: Store; hub: RealtimeHub; realtime: Realtime }, subscriberId: string, after: number, out: StreamOutput): () => void {
+export function openStream(deps: StreamDeps, subscriberId: string, after: number, out: StreamOutput): () => void {
   let lastSeq = after;
-  let live = false;
+  let ready = false;
   let closed = false;
-  const held: StreamFrame[] = [];
-  let deliveredSeqs: number[] = [];
 
-  const close = (reason: string) => {
+  const conn: SessionConnection = {
+    key: {},
+    cursor: () => ({ lastSeq, ready }),
+    advance(seq, isReady) {
+      lastSeq = seq;
+      ready = isReady;
+    },
+    send: (frame) => !closed && out.send(frame),
+    close,
+    source: {
+      subscriberId,
+      page: async (from, limit) => (await deps.store.inbox.page(subscriberId, from, limit)).map(inboxItem),
+      unread: () => deps.store.inbox.unreadCount(subscriberId),
+      delivered: (seqs) => deps.realtime.delivered(subscriberId, seqs),
+    },
+  };
+  const unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]));
+
+  function close(reason: string) {
     if (closed) return;
     closed = true;
     unsubscribe();
     out.close(reason);
-  };
+  }
 
-  const flushDelivered = () => {
-    const seqs = deliveredSeqs;
-    deliveredSeqs = [];
-    if (seqs.length > 0) void deps.realtime.delivered(subscriberId, seqs);
-  };
-
-  const emit = (frame: StreamFrame) => {
-    if (closed) return;
-    if (frame.type === "item") {
-      if (frame.item.seq <= lastSeq) return;
-      lastSeq = frame.item.seq;
-      if (recordsDelivery(frame.item, subscriberId)) {
-        if (deliveredSeqs.length === 0) queueMicrotask(flushDelivered);
-        deliveredSeqs.push(frame.item.seq);
-      }
-    }
-    if (!out.send(frame)) close("client too slow");
-  };
-
-  const unsubscribe = deps.hub.subscribe(subscriberId, (frame) => {
-    if (live) emit(frame);
-    else if (held.push(frame) > MAX_HELD) close("too much arrived while catching up");
-  });
-
-  void (async () => {
-    try {
-      for (;;) {
-        const rows = await deps.store.inbox.page(subscriberId, lastSeq, PAGE);
-        for (const row of rows) emit({ type: "item", item: inboxItem(row) });
-        if (rows.length < PAGE || closed) break;
-      }
-      for (const frame of held.splice(0)) emit(frame);
-      live = true;
-      if (closed) return;
-      out.send({ type: "ready", after: lastSeq });
-      emit({ type: "unread", count: await deps.store.inbox.unreadCount(subscriberId) });
-    } catch {
-      close("could not read the inbox");
-    }
-  })();
-
+  void delivery.catchUp(conn);
   return () => close("closed by client");
 }
