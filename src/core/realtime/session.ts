@@ -25,10 +25,50 @@ export interface StreamDeps {
  * go through the same cursor delivery as the Durable Objects': an item is sent only when it is the
  * next seq, and a gap makes the connection read the store from its cursor instead.
  */
-const delivery = createCursorDelivery((conn) => (conn as SessionConnection).source);
+const delivery = createCursorDelivery((conn) => conn as StreamConnection);
 
-interface SessionConnection extends CursorConnection {
-  source: CursorSource;
+/**
+ * One connection, its own cursor and its own source of stored items. A class, so that 10,000 idle
+ * connections share their methods instead of holding a set of closures each.
+ */
+class StreamConnection implements CursorConnection, CursorSource {
+  readonly key = this;
+  ready = false;
+  closed = false;
+  unsubscribe: () => void = () => {};
+
+  constructor(
+    readonly deps: StreamDeps,
+    readonly subscriberId: string,
+    public lastSeq: number,
+    readonly out: StreamOutput,
+  ) {}
+
+  cursor() {
+    return { lastSeq: this.lastSeq, ready: this.ready };
+  }
+  advance(lastSeq: number, ready: boolean) {
+    this.lastSeq = lastSeq;
+    this.ready = ready;
+  }
+  send(frame: StreamFrame | { type: "ready"; after: number }) {
+    return !this.closed && this.out.send(frame);
+  }
+  close(reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.out.close(reason);
+  }
+  async page(after: number, limit: number) {
+    return (await this.deps.store.inbox.page(this.subscriberId, after, limit)).map(inboxItem);
+  }
+  unread() {
+    return this.deps.store.inbox.unreadCount(this.subscriberId);
+  }
+  delivered(seqs: number[]) {
+    this.deps.realtime.delivered(this.subscriberId, seqs);
+  }
 }
 
 /**
@@ -36,35 +76,8 @@ interface SessionConnection extends CursorConnection {
  * live frames, with nothing lost in between and nothing sent twice (cursor-delivery.ts).
  */
 export function openStream(deps: StreamDeps, subscriberId: string, after: number, out: StreamOutput): () => void {
-  let lastSeq = after;
-  let ready = false;
-  let closed = false;
-
-  const conn: SessionConnection = {
-    key: {},
-    cursor: () => ({ lastSeq, ready }),
-    advance(seq, isReady) {
-      lastSeq = seq;
-      ready = isReady;
-    },
-    send: (frame) => !closed && out.send(frame),
-    close,
-    source: {
-      subscriberId,
-      page: async (from, limit) => (await deps.store.inbox.page(subscriberId, from, limit)).map(inboxItem),
-      unread: () => deps.store.inbox.unreadCount(subscriberId),
-      delivered: (seqs) => deps.realtime.delivered(subscriberId, seqs),
-    },
-  };
-  const unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]));
-
-  function close(reason: string) {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    out.close(reason);
-  }
-
+  const conn = new StreamConnection(deps, subscriberId, after, out);
+  conn.unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]));
   void delivery.catchUp(conn);
-  return () => close("closed by client");
+  return () => conn.close("closed by client");
 }
