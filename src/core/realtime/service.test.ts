@@ -67,8 +67,11 @@ describe("a room message", () => {
     for (const id of ["ann", "bob"]) await s.store.subscribers.subscribe("ticket:7", id, 1);
     const ann = await connect(s, "ann");
 
-    await Promise.all([s.realtime.post("ticket:7", message("m1")), s.realtime.post("ticket:7", message("m1"))]);
+    const answers = await Promise.all([s.realtime.post("ticket:7", message("m1")), s.realtime.post("ticket:7", message("m1"))]);
 
+    // One of them created it; the other answers as a repeat does, with the first one's time.
+    expect(answers.map((a) => a.created).sort()).toEqual([false, true]);
+    expect(answers[0]!.createdAt).toBe(answers[1]!.createdAt);
     expect(ann.map((f) => (f.type === "item" ? f.item.seq : f.type))).toEqual([1, "unread"]);
     expect((await s.store.inbox.page("bob", 0, 10)).map((r) => r.seq)).toEqual([1]);
   });

@@ -206,6 +206,8 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       });
       publishCopies(message, live.subscriberIds, live.seqs);
       live.subscriberIds.forEach((member, k) => hub.publish(member, { type: "unread", count: live.unread[k]! }));
+      // No row back: a repeat posted at the same time stored it first; answered as any repeat is.
+      if (results[0]!.length === 0) return { id, created: false, createdAt: (await store.topics.getMessage(id))?.createdAt ?? now };
       return { id, created: true, createdAt: now };
     },
 

@@ -40,8 +40,9 @@ export function topicsRepository(db: HeraldDb) {
         .all();
       return rows.map((r) => ({ key: r.key, name: r.name ?? null, allowMessages: r.allow ?? false }));
     },
+    /** Inserts a message unless its id exists; its result has a row only when it was inserted. */
     insertMessageStatement(row: typeof topicMessages.$inferInsert): BatchItem<"sqlite"> {
-      return db.insert(topicMessages).values(row).onConflictDoNothing();
+      return db.insert(topicMessages).values(row).onConflictDoNothing().returning({ id: topicMessages.id });
     },
     getMessage(id: string): Promise<TopicMessageRow | undefined> {
       return db.select().from(topicMessages).where(eq(topicMessages.id, id)).get();
