@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
-import { closeAll, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
+import { closeAll, itemLike, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
 import { settle } from "./support/realtime-process.js";
 
 const ROOM_SIZE = Number(process.env.BENCH_ROOM_SIZE ?? 10_000);
@@ -22,22 +22,8 @@ const RUNS = 5;
 const OPEN_BATCH = 100;
 const ROOM = "bench-room";
 
-/** The same item a Herald client gets (bench/realtime's room message), so every server carries frames of one size. */
-const item = (body: string) => ({
-  id: `msg_${"0".repeat(32)}`,
-  seq: 1,
-  type: "message",
-  topic: ROOM,
-  title: null,
-  body,
-  url: null,
-  data: {},
-  sender: { id: null, name: null, system: true },
-  clientMessageId: "00000000-0000-4000-8000-000000000000",
-  createdAt: new Date().toISOString(),
-  seenAt: null,
-  readAt: null,
-});
+/** bench/realtime's room message, so every server carries frames of one size. */
+const item = (body: string) => itemLike("message", body, 1, ROOM);
 
 function startServer(script: string): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "inherit"] });

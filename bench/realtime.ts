@@ -32,7 +32,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { basename, dirname } from "node:path";
 import { api, freePort, startHerald, TEST_API_KEY, type Runtime } from "../tests/support/server.js";
 import { heapAfterGc } from "./support/inspector-heap.js";
-import { closeAll, inParallel, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
+import { closeAll, inParallel, itemLike, type LiveConnection, type OnFrame, openHeraldSocket, openMany, openSocketIo, poster } from "./support/realtime-clients.js";
 import { cpuMs, rssKiB, settle } from "./support/realtime-process.js";
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -365,25 +365,6 @@ async function startSocketIo(): Promise<{ url: string; proc: ChildProcess; inspe
   return { url, proc, inspectorPort };
 }
 
-/** The same item a Herald client gets, so both servers carry frames of the same size. */
-function itemLike(type: "notification" | "message", body: string, seq: number) {
-  return {
-    id: `${type === "message" ? "msg" : "ntf"}_${seq.toString(16).padStart(32, "0")}`,
-    seq,
-    type,
-    topic: type === "message" ? ROOM : null,
-    title: type === "message" ? null : "Bench",
-    body,
-    url: null,
-    data: type === "message" ? {} : { key: body },
-    sender: type === "message" ? { id: null, name: null, system: true } : null,
-    clientMessageId: type === "message" ? "00000000-0000-4000-8000-000000000000" : null,
-    createdAt: new Date().toISOString(),
-    seenAt: null,
-    readAt: null,
-  };
-}
-
 async function socketIo(): Promise<Contender> {
   const { url, proc, inspectorPort } = await startSocketIo();
   const child = { pid: proc.pid!, group: false };
@@ -395,11 +376,11 @@ async function socketIo(): Promise<Contender> {
     name: "Socket.IO",
     pid: proc.pid!,
     inspectorPort,
-    sendEvent: (key) => http.post("/emit", { room: "bench-latency", event: "notification", payload: itemLike("notification", key, ++seq) }),
+    sendEvent: (key) => http.post("/emit", { room: "bench-latency", event: "notification", payload: itemLike("notification", key, ++seq, ROOM) }),
     openLatencyClient: (onFrame) => openSocketIo(url, "bench-latency", onFrame),
     prepareRoom: async () => {},
     openRoomClient: (_i, onFrame) => openSocketIo(url, ROOM, onFrame),
-    postToRoom: (body) => http.post("/emit", { room: ROOM, event: "message", payload: itemLike("message", body, ++seq) }),
+    postToRoom: (body) => http.post("/emit", { room: ROOM, event: "message", payload: itemLike("message", body, ++seq, ROOM) }),
     messageBody: (frame) => (frame?.type === "message" ? frame.body : undefined),
     notificationBody: (frame) => (frame?.type === "notification" ? frame.body : undefined),
     async stop() {

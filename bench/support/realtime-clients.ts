@@ -109,3 +109,25 @@ export function poster(baseUrl: string, headers: Record<string, string> = {}, ma
     close: () => agent.destroy(),
   };
 }
+
+/**
+ * The same item a Herald client gets (docs/realtime.md), for servers that are not Herald: every
+ * contender then carries frames of the same size.
+ */
+export function itemLike(type: "notification" | "message", body: string, seq: number, room: string) {
+  return {
+    id: `${type === "message" ? "msg" : "ntf"}_${seq.toString(16).padStart(32, "0")}`,
+    seq,
+    type,
+    topic: type === "message" ? room : null,
+    title: type === "message" ? null : "Bench",
+    body,
+    url: null,
+    data: type === "message" ? {} : { key: body },
+    sender: type === "message" ? { id: null, name: null, system: true } : null,
+    clientMessageId: type === "message" ? "00000000-0000-4000-8000-000000000000" : null,
+    createdAt: new Date().toISOString(),
+    seenAt: null,
+    readAt: null,
+  };
+}

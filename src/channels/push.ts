@@ -41,14 +41,14 @@ export const pushChannel = defineChannel({
     const jwt = vapidHeaderCache(() => push.vapid);
 
     /** The push service's answer, through the runtime's transport when it has one, else encrypted here and sent by fetch. */
-    async function dispatch(target: PushTarget, endpoint: URL, keys: PushKeys, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<HttpAnswer & { location: string | null }> {
+    async function dispatch(endpoint: URL, keys: PushKeys, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<HttpAnswer & { location: string | null }> {
       if (push.transport) {
         // Literal private addresses and names like localhost as written; the transport checks what a name resolves to.
         await ctx.checkHost(endpoint.hostname);
         const answer = await push.transport.send({ endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs ?? 10_000 });
         if (answer) return answer;
       }
-      const response = await ctx.fetch(target.endpoint, { method: "POST", headers, body: encryptPushMessage(plaintext, keys), timeoutMs: config.timeoutMs });
+      const response = await ctx.fetch(endpoint.href, { method: "POST", headers, body: encryptPushMessage(plaintext, keys), timeoutMs: config.timeoutMs });
       // Only a refusal's body is worth reading (its reason is recorded).
       const refused = response.status >= 300 && response.status !== 404 && response.status !== 410;
       const body = refused ? await response.text().catch(() => "") : (await response.body?.cancel(), "");
@@ -62,7 +62,7 @@ export const pushChannel = defineChannel({
         // Bad key sizes fail here, before anything is sent anywhere.
         const keys = decodePushKeys(target.p256dh, target.auth);
         checkPushKeys(keys);
-        const answer = await dispatch(target, endpoint, keys, plaintext, headers, ctx);
+        const answer = await dispatch(endpoint, keys, plaintext, headers, ctx);
         if (answer.status === 404 || answer.status === 410) return { kind: "gone", endpoint: target.endpoint, status: answer.status };
         if (answer.status >= 200 && answer.status < 300) return { kind: "sent", endpoint: target.endpoint, location: answer.location ?? undefined };
         return { kind: "failed", failure: resultFromAnswer(answer, ctx.clock.now()) as Failure };

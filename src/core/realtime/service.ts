@@ -181,18 +181,9 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const existing = await store.topics.getMessage(id);
       if (existing) return { id, created: false, createdAt: existing.createdAt };
       const now = clock.now();
-      const message = { id, type: "message" as const, topic, body: input.body, data: input.data ?? null, senderId: input.senderId, senderName: input.senderName, clientMessageId: input.clientMessageId, createdAt: now };
-      const stored = store.topics.insertMessageStatement({
-        id,
-        topic,
-        senderId: input.senderId,
-        senderName: input.senderName,
-        system: input.senderId === null,
-        clientMessageId: input.clientMessageId,
-        body: input.body,
-        data: input.data ?? null,
-        createdAt: now,
-      });
+      const row = { id, topic, senderId: input.senderId, senderName: input.senderName, clientMessageId: input.clientMessageId, body: input.body, data: input.data ?? null, createdAt: now };
+      const message = { ...row, type: "message" as const };
+      const stored = store.topics.insertMessageStatement({ ...row, system: input.senderId === null });
       // The message and every member's copy commit together: a crash leaves all or nothing. The
       // members' seqs and unread counts come back from the same transaction.
       const results = await store.write([stored, ...store.inbox.appendToMembersStatements(message)]);

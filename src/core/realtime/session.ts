@@ -1,7 +1,6 @@
 import type { Store } from "../../store/index.js";
 import { createCursorDelivery, type CursorConnection, type CursorSource } from "./cursor-delivery.js";
-import type { StreamFrame } from "./frames.js";
-import { inboxItem } from "./frames.js";
+import { inboxItem, type StreamFrame } from "./frames.js";
 import type { RealtimeHub } from "./hub.js";
 import type { Realtime } from "./service.js";
 
