@@ -21,7 +21,7 @@ import { twilioSignatureVerifier } from "../src/channels/sms/twilio-signature.js
 import type { ChannelMessage } from "../src/core/channels/define.js";
 import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
-import { nodeFetch } from "../src/runtimes/node-fetch.js";
+import { nodeFetch } from "../src/runtimes/node/net/fetch.js";
 import { startTwilioPeer, twilioSign } from "../tests/peers/twilio.js";
 import { pool, spawnJsonPeer } from "./support/harness.js";
 

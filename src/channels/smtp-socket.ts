@@ -7,7 +7,7 @@
  */
 import dns from "node:dns";
 import net from "node:net";
-import { guardedLookup } from "../runtimes/node-guarded-lookup.js";
+import { guardedLookup } from "../runtimes/node/net/guarded-lookup.js";
 
 /** nodemailer's `getSocket`: a connected socket as `{ connection }`, or an error. */
 export type GetSocket = (options: { host?: string; port?: number; secure?: boolean; connectionTimeout?: number }, callback: (error: Error | null, socket?: { connection: net.Socket }) => void) => void;

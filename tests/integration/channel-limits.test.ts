@@ -7,7 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { defineChannel } from "../../src/core/channels/define.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { openLibsqlStore } from "../../src/runtimes/libsql.js";
+import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { eventually, tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
 let inFlight = 0;

@@ -11,7 +11,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { generateVapidKeys } from "../../src/core/push/vapid.js";
 import { builtInChannels } from "../../src/channels/index.js";
-import { openLibsqlStore } from "../../src/runtimes/libsql.js";
+import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startPushService, type PushServicePeer } from "../peers/push-service.js";
 import { startTwilioPeer, type TwilioPeer } from "../peers/twilio.js";
 import { inProcessApi } from "../support/in-process.js";

@@ -3,7 +3,7 @@ import { afterAll, expect, it } from "vitest";
 import { manualClock } from "../../src/core/clock.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { openLibsqlStore } from "../../src/runtimes/libsql.js";
+import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
 let herald: Herald | undefined;

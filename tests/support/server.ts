@@ -49,7 +49,7 @@ export async function freePort(): Promise<number> {
 /** How to start Herald on each runtime, and how to recognise that it is ready. */
 async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp }> {
   const readyLine = /\{"msg":"ready","url":"([^"]+)"/;
-  if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno.ts"], ready: readyLine };
+  if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno/main.ts"], ready: readyLine };
   if (runtime === "workerd") {
     // wrangler passes settings as --var; the local D1 lives in a fresh folder per server.
     const persist = mkdtempSync(join(tmpdir(), "herald-workerd-"));
@@ -63,7 +63,7 @@ async function command(runtime: Runtime, env: Record<string, string>): Promise<{
       ready: /Ready on (http:\/\/[^\s]+)/,
     };
   }
-  return { cmd: process.execPath, args: ["--import", "tsx", "src/runtimes/node.ts"], ready: readyLine };
+  return { cmd: process.execPath, args: ["--import", "tsx", "src/runtimes/node/main.ts"], ready: readyLine };
 }
 
 export async function startHerald(options: StartOptions = {}): Promise<HeraldProcess> {

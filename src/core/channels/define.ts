@@ -148,7 +148,7 @@ export interface PushServices {
   receiptToken(subscriberId: string, ttlSeconds: number): Promise<string>;
   /**
    * Optional, given by a runtime that can encrypt and send off the event loop (Node: sender
-   * threads, node-push-transport.ts). Without it the channel encrypts and sends through the
+   * threads, node/push/transport.ts). Without it the channel encrypts and sends through the
    * engine's fetch, the one path every runtime has.
    */
   transport?: PushTransport;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openLibsqlStore } from "../../runtimes/libsql.js";
+import { openLibsqlStore } from "../../runtimes/shared/libsql-store.js";
 import { manualClock } from "../clock.js";
 import { silentLogger } from "../logger.js";
 import type { StreamFrame } from "./frames.js";

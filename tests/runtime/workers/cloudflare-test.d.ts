@@ -1,6 +1,6 @@
 /** What the workerd tests import from the runtime (declared here: workers-types' globals clash with the DOM lib). */
 declare module "cloudflare:workers" {
-  export const env: import("../../../src/runtimes/cloudflare-env.js").Env;
+  export const env: import("../../../src/runtimes/cloudflare/env.js").Env;
   export const exports: { default: { fetch(input: string | Request, init?: RequestInit): Promise<Response> } };
 }
 

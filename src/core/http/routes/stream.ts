@@ -43,7 +43,7 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       return {
         onOpen(_event, ws) {
-          // On Node, what is sent in one turn leaves in one socket write (node-coalescing-websocket.ts).
+          // On Node, what is sent in one turn leaves in one socket write (node/websocket/coalescing-websocket.ts).
           const raw = ws.raw as { bufferedAmount?: number; ping?: () => void } | undefined;
           const out: StreamOutput = {
             send(frame) {

@@ -1,5 +1,5 @@
 /**
- * The push channel sending through Node's sender threads (node-push-transport.ts) to the tests'
+ * The push channel sending through Node's sender threads (node/push/transport.ts) to the tests'
  * push-service peer over HTTPS/HTTP/2: the peer verifies each VAPID JWT and decrypts each body
  * with `http_ece`, so a message that arrives was encrypted correctly on a thread.
  */
@@ -11,15 +11,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPushService, type PushServicePeer } from "../../tests/peers/push-service.js";
-import { pushChannel } from "../channels/push.js";
-import { decodePushKeys } from "../channels/push-encrypt.js";
-import { issueToken } from "../core/auth/subscriber-token.js";
-import type { ChannelMessage, PushTarget, PushTransport } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { generateVapidKeys } from "../core/push/vapid.js";
-import { createNodePushTransport } from "./node-push-transport.js";
+import { startPushService, type PushServicePeer } from "../../../../tests/peers/push-service.js";
+import { pushChannel } from "../../../channels/push.js";
+import { decodePushKeys } from "../../../channels/push-encrypt.js";
+import { issueToken } from "../../../core/auth/subscriber-token.js";
+import type { ChannelMessage, PushTarget, PushTransport } from "../../../core/channels/define.js";
+import { createChannelRegistry } from "../../../core/channels/registry.js";
+import { createSendContext } from "../../../core/channels/send-context.js";
+import { generateVapidKeys } from "../../../core/push/vapid.js";
+import { createNodePushTransport } from "./transport.js";
 
 let peer: PushServicePeer;
 let tls: { key: string; cert: string };

@@ -6,7 +6,7 @@
  * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
  * hands anything else to the global fetch. `HERALD_HTTP2=0` turns HTTP/2 off.
  *
- * The SSRF guard is in each connection's DNS lookup (node-guarded-lookup.ts): a pooled connection
+ * The SSRF guard is in each connection's DNS lookup (node/net/guarded-lookup.ts): a pooled connection
  * was checked when it was opened, so a call costs no lookup. The global fetch cannot take a lookup,
  * so calls handed to it are checked before the call instead (channels never make such calls).
  */
@@ -14,9 +14,9 @@ import type { LookupOptions } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { http2Request, prefersHttp1 } from "./node-http2.js";
-import { policyLookup, type ConnectPolicy } from "./node-guarded-lookup.js";
-import { toFetchResponse } from "./node-response.js";
+import { http2Request, prefersHttp1 } from "./http2.js";
+import { policyLookup, type ConnectPolicy } from "./guarded-lookup.js";
+import { toFetchResponse } from "./response.js";
 
 /** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;

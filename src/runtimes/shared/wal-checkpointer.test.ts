@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openLibsqlStore } from "./libsql.js";
+import { openLibsqlStore } from "./libsql-store.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

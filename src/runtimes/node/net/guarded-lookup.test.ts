@@ -1,8 +1,8 @@
 import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { describe, expect, it } from "vitest";
-import { OutboundError } from "../core/net/outbound.js";
-import { guardedLookup, policyLookup, type Resolve } from "./node-guarded-lookup.js";
+import { OutboundError } from "../../../core/net/outbound.js";
+import { guardedLookup, policyLookup, type Resolve } from "./guarded-lookup.js";
 
 /** A DNS that answers `answers` for every name, counting the questions. */
 function fakeDns(answers: string[]): Resolve & { asked: number } {

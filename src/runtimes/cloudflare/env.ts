@@ -1,6 +1,6 @@
 import type { D1Database, DurableObjectId, Fetcher } from "@cloudflare/workers-types";
-import type { StreamFrame } from "../core/realtime/frames.js";
-import type { FrameBatch } from "./cloudflare-hub.js";
+import type { StreamFrame } from "../../core/realtime/frames.js";
+import type { FrameBatch } from "./hub.js";
 
 /** A Durable Object namespace whose stubs expose the object's RPC methods `T` (and `fetch`). */
 export interface Namespace<T> {

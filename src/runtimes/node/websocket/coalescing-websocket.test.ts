@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { CoalescingWebSocket } from "./node-coalescing-websocket.js";
+import { CoalescingWebSocket } from "./coalescing-websocket.js";
 
 interface Peer {
   /** The server's side of the connection, with every `write` its TCP socket was asked to do. */

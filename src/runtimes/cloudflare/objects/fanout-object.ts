@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { systemClock } from "../core/clock.js";
-import { errorMessage } from "../core/errors.js";
-import { createRealtime, type Realtime } from "../core/realtime/service.js";
-import { loggerFor, sharedStore } from "./cloudflare-boot.js";
-import { createDurableObjectHub } from "./cloudflare-hub.js";
-import { type Env, withTimeout } from "./cloudflare-env.js";
-import { CALL_TIMEOUT_MS, type FrameBatch, inboxStub } from "./cloudflare-hub.js";
+import { systemClock } from "../../../core/clock.js";
+import { errorMessage } from "../../../core/errors.js";
+import { createRealtime, type Realtime } from "../../../core/realtime/service.js";
+import { loggerFor, sharedStore } from "../boot.js";
+import { createDurableObjectHub } from "../hub.js";
+import { type Env, withTimeout } from "../env.js";
+import { CALL_TIMEOUT_MS, type FrameBatch, inboxStub } from "../hub.js";
 
 /** Inbox calls a relay keeps in flight at once: bounded so a 250-subscriber batch is not 250 open calls. */
 const PARALLEL = 50;

@@ -2,13 +2,13 @@
  * `npm run start:deno`: Herald under Deno with the same libSQL file store as Node
  * (`PORT`, `DATABASE_URL`). Deno runs the npm packages from node_modules and the `node:` built-ins.
  */
-import { socketChannels } from "../channels/socket-channels.js";
-import { createHerald } from "../core/engine.js";
-import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
-import { jsonLogger } from "../core/logger.js";
-import { openLibsqlStore } from "./libsql.js";
-import { readAssets } from "./assets.js";
-import { builtInPlugins } from "../plugins/index.js";
+import { socketChannels } from "../../channels/socket-channels.js";
+import { createHerald } from "../../core/engine.js";
+import { HOUSEKEEPING_INTERVAL_MS } from "../../core/housekeeping.js";
+import { jsonLogger } from "../../core/logger.js";
+import { openLibsqlStore } from "../shared/libsql-store.js";
+import { readAssets } from "../shared/assets.js";
+import { builtInPlugins } from "../../plugins/index.js";
 import { upgradeWebSocket } from "hono/deno";
 import { lookup } from "node:dns/promises";
 

@@ -1,5 +1,5 @@
 /**
- * Web push on Node, off the event loop: sender threads (node-push-thread.ts) encrypt each message
+ * Web push on Node, off the event loop: sender threads (node/push/thread.ts) encrypt each message
  * and send it over HTTP/2. The P-256 key agreement that RFC 8291 requires for every message is
  * ~160 µs of CPU, and HTTP/2 another ~100 µs; on the event loop they capped a broadcast at one core
  * (bench/push). Here the event loop shapes the payload and posts it; each thread holds its own
@@ -10,13 +10,13 @@ import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { checkPushKeys, PushEncryptionError } from "../channels/push-encrypt.js";
-import type { PushAnswer, PushDispatch, PushTransport } from "../core/channels/define.js";
-import type { Logger } from "../core/logger.js";
-import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
-import type { ConnectPolicy } from "./node-guarded-lookup.js";
-import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./push-thread-protocol.js";
-import { threadMailbox } from "./thread-mailbox.js";
+import { checkPushKeys, PushEncryptionError } from "../../../channels/push-encrypt.js";
+import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/channels/define.js";
+import type { Logger } from "../../../core/logger.js";
+import { blockedAddress, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
+import type { ConnectPolicy } from "../net/guarded-lookup.js";
+import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./protocol.js";
+import { threadMailbox } from "../net/thread-mailbox.js";
 
 /** Push services answer 201 with a few headers; a refusal's body is a short reason. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -32,7 +32,7 @@ const MAX_ROUTES = 256;
  */
 function threadBoot(): string {
   const tsx = createRequire(import.meta.url).resolve("tsx/cjs/api");
-  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(new URL("./node-push-thread.ts", import.meta.url)))});`;
+  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(new URL("./thread.ts", import.meta.url)))});`;
 }
 
 interface Waiting {

@@ -1,7 +1,7 @@
 /**
  * `npm start`: Herald on Node. Settings come from the environment (see README).
  */
-import { startNode } from "./node-server.js";
+import { startNode } from "./server.js";
 
 const running = await startNode();
 // Machine-readable line for process supervisors and the test harness.

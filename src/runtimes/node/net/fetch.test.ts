@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resultFromError } from "../channels/http-result.js";
-import { createOutboundFetch, OutboundError } from "../core/net/outbound.js";
-import { createNodeFetch, nodeFetch } from "./node-fetch.js";
+import { resultFromError } from "../../../channels/http-result.js";
+import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
+import { createNodeFetch, nodeFetch } from "./fetch.js";
 
 let server: Server;
 let url: string;

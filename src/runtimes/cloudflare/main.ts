@@ -1,19 +1,19 @@
 /**
- * Herald on Cloudflare Workers: the same Hono app over D1 (cloudflare-boot.ts), real time on
- * Durable Objects (cloudflare-hub.ts, cloudflare-inbox-object.ts, cloudflare-fanout-object.ts),
+ * Herald on Cloudflare Workers: the same Hono app over D1 (cloudflare/boot.ts), real time on
+ * Durable Objects (cloudflare/hub.ts, cloudflare/objects/inbox-object.ts, cloudflare/objects/fanout-object.ts),
  * outbox jobs drained after each accepted event (`waitUntil`), at the next job's `run_at` by the
- * jobs object's alarm (cloudflare-jobs.ts), and every minute by the cron trigger as a safety net.
+ * jobs object's alarm (cloudflare/objects/jobs-object.ts), and every minute by the cron trigger as a safety net.
  * Static files (/sdk, /sw.js, /demo, /admin) are Workers assets (scripts/build-worker-assets.mjs).
  */
 import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
-import { acquireHerald, releaseHerald } from "./cloudflare-boot.js";
-import type { Env } from "./cloudflare-env.js";
-import { drainAndSchedule, drainCoalesced } from "./cloudflare-jobs.js";
+import { acquireHerald, releaseHerald } from "./boot.js";
+import type { Env } from "./env.js";
+import { drainAndSchedule, drainCoalesced } from "./objects/jobs-object.js";
 
-export { InboxObject } from "./cloudflare-inbox-object.js";
-export { FanoutObject } from "./cloudflare-fanout-object.js";
-export { JobsObject } from "./cloudflare-jobs.js";
-export type { Env } from "./cloudflare-env.js";
+export { InboxObject } from "./objects/inbox-object.js";
+export { FanoutObject } from "./objects/fanout-object.js";
+export { JobsObject } from "./objects/jobs-object.js";
+export type { Env } from "./env.js";
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

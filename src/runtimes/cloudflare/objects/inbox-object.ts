@@ -13,16 +13,16 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { DurableObjectState, WebSocket as CfWebSocket } from "@cloudflare/workers-types";
-import { type CursorConnection, createCursorDelivery } from "../core/realtime/cursor-delivery.js";
-import { inboxItem, type StreamFrame, wsText } from "../core/realtime/frames.js";
-import { intervalGate } from "../core/realtime/interval-gate.js";
-import { sseResponse } from "../core/realtime/sse.js";
-import { systemClock } from "../core/clock.js";
-import { createRealtime, type Realtime } from "../core/realtime/service.js";
-import type { Store } from "../store/index.js";
-import { loggerFor, sharedStore } from "./cloudflare-boot.js";
-import { createDurableObjectHub } from "./cloudflare-hub.js";
-import type { Env } from "./cloudflare-env.js";
+import { type CursorConnection, createCursorDelivery } from "../../../core/realtime/cursor-delivery.js";
+import { inboxItem, type StreamFrame, wsText } from "../../../core/realtime/frames.js";
+import { intervalGate } from "../../../core/realtime/interval-gate.js";
+import { sseResponse } from "../../../core/realtime/sse.js";
+import { systemClock } from "../../../core/clock.js";
+import { createRealtime, type Realtime } from "../../../core/realtime/service.js";
+import type { Store } from "../../../store/index.js";
+import { loggerFor, sharedStore } from "../boot.js";
+import { createDurableObjectHub } from "../hub.js";
+import type { Env } from "../env.js";
 
 /** A subscriber with more open tabs than this is refused (429): far below the 32,768 an object can hold. */
 export const MAX_CONNECTIONS_PER_INBOX = 256;

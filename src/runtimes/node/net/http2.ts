@@ -11,16 +11,16 @@
  * threads). `HERALD_HTTP2_THREAD=0` keeps the connections on the calling thread, and so does a
  * worker that failed to start or died.
  *
- * Each connection's DNS lookup goes through the SSRF guard (node-guarded-lookup.ts), on whichever
+ * Each connection's DNS lookup goes through the SSRF guard (node/net/guarded-lookup.ts), on whichever
  * thread holds it; connections are pooled per origin and per connect policy.
  */
 import dns from "node:dns";
 import http2 from "node:http2";
 import type { IncomingHttpHeaders } from "node:http";
 import { Worker } from "node:worker_threads";
-import { blockedAddress, isPrivateAddress } from "../core/net/outbound.js";
-import { guardedLookup, type ConnectPolicy } from "./node-guarded-lookup.js";
-import { toFetchResponse } from "./node-response.js";
+import { blockedAddress, isPrivateAddress } from "../../../core/net/outbound.js";
+import { guardedLookup, type ConnectPolicy } from "./guarded-lookup.js";
+import { toFetchResponse } from "./response.js";
 import { threadMailbox } from "./thread-mailbox.js";
 
 /** Headers HTTP/2 forbids (connection-specific); `host` becomes `:authority`. */

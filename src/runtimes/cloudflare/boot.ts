@@ -4,23 +4,23 @@
  * of Heralds lent to requests one at a time (see acquireHerald).
  */
 import { drizzle } from "drizzle-orm/d1";
-import { builtInChannels } from "../channels/index.js";
-import { createHerald, type Herald } from "../core/engine.js";
-import { jsonLogger } from "../core/logger.js";
-import { builtInPlugins } from "../plugins/index.js";
-import { createStore, type HeraldDb, type RawStatement } from "../store/index.js";
-import { migrate } from "../store/migrate.js";
-import * as schema from "../store/schema.js";
-import initialMigration from "../store/migrations/0001_init.sql";
-import realtimeMigration from "../store/migrations/0002_realtime.sql";
-import pushMigration from "../store/migrations/0003_push.sql";
-import preferencesMigration from "../store/migrations/0004_preferences.sql";
-import adminMigration from "../store/migrations/0005_admin.sql";
-import unreadCountsMigration from "../store/migrations/0006_unread_counts.sql";
-import type { Logger } from "../core/logger.js";
-import type { Store } from "../store/index.js";
-import { createDurableObjectHub, type DurableObjectHub } from "./cloudflare-hub.js";
-import type { Env } from "./cloudflare-env.js";
+import { builtInChannels } from "../../channels/index.js";
+import { createHerald, type Herald } from "../../core/engine.js";
+import { jsonLogger } from "../../core/logger.js";
+import { builtInPlugins } from "../../plugins/index.js";
+import { createStore, type HeraldDb, type RawStatement } from "../../store/index.js";
+import { migrate } from "../../store/migrate.js";
+import * as schema from "../../store/schema.js";
+import initialMigration from "../../store/migrations/0001_init.sql";
+import realtimeMigration from "../../store/migrations/0002_realtime.sql";
+import pushMigration from "../../store/migrations/0003_push.sql";
+import preferencesMigration from "../../store/migrations/0004_preferences.sql";
+import adminMigration from "../../store/migrations/0005_admin.sql";
+import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import type { Logger } from "../../core/logger.js";
+import type { Store } from "../../store/index.js";
+import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
+import type { Env } from "./env.js";
 
 // Every file of src/store/migrations, in order (tests/runtime/migrations.test.ts checks none is missing).
 export const MIGRATIONS = [

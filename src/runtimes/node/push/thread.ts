@@ -1,5 +1,5 @@
 /**
- * A push sender thread (node-push-transport.ts starts them): takes batches of push messages with
+ * A push sender thread (node/push/transport.ts starts them): takes batches of push messages with
  * their plaintext, encrypts each (RFC 8291, push-encrypt.ts) and sends it over node-http2.ts's
  * HTTP/2 client (sessions per origin, the SSRF guard in each connection's lookup), and answers in
  * batches with what the transport needs: status, Location, Retry-After, and the body of a refusal.
@@ -10,12 +10,12 @@
 import dns from "node:dns";
 import http2 from "node:http2";
 import { parentPort } from "node:worker_threads";
-import { encryptPushMessage, PushEncryptionError } from "../channels/push-encrypt.js";
-import { isPrivateAddress } from "../core/net/outbound.js";
-import { guardedLookup } from "./node-guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient } from "./node-http2.js";
-import { AUTH_BYTES, type AnswerBatch, P256DH_BYTES, packAnswers, type PushRoute, type SenderBatch, type ThreadOutcome } from "./push-thread-protocol.js";
-import { threadMailbox } from "./thread-mailbox.js";
+import { encryptPushMessage, PushEncryptionError } from "../../../channels/push-encrypt.js";
+import { isPrivateAddress } from "../../../core/net/outbound.js";
+import { guardedLookup } from "../net/guarded-lookup.js";
+import { CLIENT_SOURCE, type CreateClient } from "../net/http2.js";
+import { AUTH_BYTES, type AnswerBatch, P256DH_BYTES, packAnswers, type PushRoute, type SenderBatch, type ThreadOutcome } from "./protocol.js";
+import { threadMailbox } from "../net/thread-mailbox.js";
 
 const port = parentPort!;
 // Answers go back once per turn of this thread, however many, packed.

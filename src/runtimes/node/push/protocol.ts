@@ -1,6 +1,6 @@
 /**
- * What the push transport (node-push-transport.ts, on the event loop) and its sender threads
- * (node-push-thread.ts) post to each other, packed. A broadcast posts thousands of messages; posted
+ * What the push transport (node/push/transport.ts, on the event loop) and its sender threads
+ * (node/push/thread.ts) post to each other, packed. A broadcast posts thousands of messages; posted
  * as objects, each with its headers, route and three byte arrays, structured cloning cost ~5 µs per
  * message across the two threads, against ~0.5 µs packed (measured through a MessageChannel):
  * - what messages to one push service share (origin, VAPID authorization, TTL, policy) crosses
@@ -9,7 +9,7 @@
  *   the whole batch, handed over rather than copied;
  * - answers are ids, statuses and Locations, with anything unusual posted whole.
  */
-import type { Outcome, Route } from "./node-http2.js";
+import type { Outcome, Route } from "../net/http2.js";
 
 /** A subscription's keys are fixed-size (RFC 8291): the P-256 point, then the auth secret. */
 export const P256DH_BYTES = 65;

@@ -8,11 +8,11 @@
  * (`FanoutObject`), each taking up to SHARD_BATCH subscribers, so no single isolate or object makes
  * thousands of calls and each relay stays far below an object's ~1,000 requests/s.
  */
-import type { StreamFrame } from "../core/realtime/frames.js";
-import type { RealtimeHub } from "../core/realtime/hub.js";
-import type { Logger } from "../core/logger.js";
-import { errorMessage } from "../core/errors.js";
-import { type Env, withTimeout } from "./cloudflare-env.js";
+import type { StreamFrame } from "../../core/realtime/frames.js";
+import type { RealtimeHub } from "../../core/realtime/hub.js";
+import type { Logger } from "../../core/logger.js";
+import { errorMessage } from "../../core/errors.js";
+import { type Env, withTimeout } from "./env.js";
 
 /** A flush reaching at most this many subscribers calls their inbox objects directly (one hop, lowest latency). */
 export const DIRECT_LIMIT = 32;

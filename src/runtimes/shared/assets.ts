@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const SRC = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SRC = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROOT = join(SRC, "..");
 /**
  * uPlot's browser build and stylesheet, served to the admin UI as its own files (no CDN). The

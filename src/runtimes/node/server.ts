@@ -3,17 +3,17 @@ import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { socketChannels } from "../channels/socket-channels.js";
-import { createHerald } from "../core/engine.js";
-import { HOUSEKEEPING_INTERVAL_MS } from "../core/housekeeping.js";
-import { jsonLogger } from "../core/logger.js";
-import { openLibsqlStore } from "./libsql.js";
-import { readAssets } from "./assets.js";
-import { createNodePushTransport } from "./node-push-transport.js";
-import { createNodeFetch } from "./node-fetch.js";
-import { CoalescingWebSocket } from "./node-coalescing-websocket.js";
-import { nodeWebSockets } from "./node-websocket.js";
-import { builtInPlugins } from "../plugins/index.js";
+import { socketChannels } from "../../channels/socket-channels.js";
+import { createHerald } from "../../core/engine.js";
+import { HOUSEKEEPING_INTERVAL_MS } from "../../core/housekeeping.js";
+import { jsonLogger } from "../../core/logger.js";
+import { openLibsqlStore } from "../shared/libsql-store.js";
+import { readAssets } from "../shared/assets.js";
+import { createNodePushTransport } from "./push/transport.js";
+import { createNodeFetch } from "./net/fetch.js";
+import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
+import { nodeWebSockets } from "./websocket/upgrade.js";
+import { builtInPlugins } from "../../plugins/index.js";
 
 export interface RunningNode {
   url: string;

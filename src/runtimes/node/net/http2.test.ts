@@ -8,11 +8,11 @@ import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resultFromError } from "../channels/http-result.js";
-import { createOutboundFetch, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
-import { createNodeFetch, nodeFetch } from "./node-fetch.js";
-import { guardedLookup } from "./node-guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome, type Route } from "./node-http2.js";
+import { resultFromError } from "../../../channels/http-result.js";
+import { createOutboundFetch, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
+import { createNodeFetch, nodeFetch } from "./fetch.js";
+import { guardedLookup } from "./guarded-lookup.js";
+import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome, type Route } from "./http2.js";
 
 let h2: Http2SecureServer;
 let h1: Server;

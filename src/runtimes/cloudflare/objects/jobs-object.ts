@@ -6,8 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { D1Database } from "@cloudflare/workers-types";
-import { bootHerald, type WorkerHerald } from "./cloudflare-boot.js";
-import { type Env, withTimeout } from "./cloudflare-env.js";
+import { bootHerald, type WorkerHerald } from "../boot.js";
+import { type Env, withTimeout } from "../env.js";
 
 /** When the next job can be claimed: due and not leased, or leased until its lease runs out. */
 export async function nextJobAt(db: D1Database): Promise<number | null> {

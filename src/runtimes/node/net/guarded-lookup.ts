@@ -9,7 +9,7 @@
  */
 import dns from "node:dns";
 import type { LookupFunction } from "node:net";
-import { blockedAddress, isPrivateAddress } from "../core/net/outbound.js";
+import { blockedAddress, isPrivateAddress } from "../../../core/net/outbound.js";
 
 /** Where a Node connection may go. */
 export interface ConnectPolicy {

@@ -3,13 +3,13 @@ import { drizzle } from "drizzle-orm/libsql";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createStore, type HeraldDb, type RawStatement, type Store } from "../store/index.js";
-import { migrate, type Migration } from "../store/migrate.js";
-import * as schema from "../store/schema.js";
+import { createStore, type HeraldDb, type RawStatement, type Store } from "../../store/index.js";
+import { migrate, type Migration } from "../../store/migrate.js";
+import * as schema from "../../store/schema.js";
 import { cachePreparedStatements } from "./statement-cache.js";
 import { startWalCheckpointer } from "./wal-checkpointer.js";
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../store/migrations");
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../store/migrations");
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
