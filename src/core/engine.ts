@@ -111,7 +111,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
       succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
       unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
-      receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+      receiptToken: (subscriberId, ttlSeconds) => {
+        const now = clock.now();
+        return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
+      },
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },

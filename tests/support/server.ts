@@ -17,6 +17,8 @@ export interface HeraldProcess {
   databaseUrl: string;
   proc: ChildProcess;
   logs: string[];
+  /** workerd: the folder wrangler keeps its local D1 and Durable Objects in (`--persist-to`). */
+  persistDir?: string;
   /** Graceful stop (SIGTERM) and wait. */
   stop(): Promise<void>;
   /** `kill -9`: no chance to clean up. */
@@ -47,7 +49,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** How to start Herald on each runtime, and how to recognise that it is ready. */
-async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp }> {
+async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp; persistDir?: string }> {
   const readyLine = /\{"msg":"ready","url":"([^"]+)"/;
   if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno/main.ts"], ready: readyLine };
   if (runtime === "workerd") {
@@ -61,6 +63,7 @@ async function command(runtime: Runtime, env: Record<string, string>): Promise<{
       cmd: "npx",
       args: ["wrangler", "dev", "--port", port, "--ip", "127.0.0.1", "--persist-to", persist, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort()), ...vars],
       ready: /Ready on (http:\/\/[^\s]+)/,
+      persistDir: persist,
     };
   }
   return { cmd: process.execPath, args: ["--import", "tsx", "src/runtimes/node/main.ts"], ready: readyLine };
@@ -78,7 +81,7 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
     ...options.env,
   };
   const runtime = options.runtime ?? (process.env.HERALD_TEST_RUNTIME as Runtime | undefined) ?? "node";
-  const { cmd, args, ready: readyPattern } = await command(runtime, env);
+  const { cmd, args, ready: readyPattern, persistDir } = await command(runtime, env);
   const proc = spawn(cmd, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -110,6 +113,7 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
     databaseUrl,
     proc,
     logs,
+    persistDir,
     async stop() {
       if (proc.exitCode === null) signalGroup(proc, "SIGTERM");
       const timer = setTimeout(() => signalGroup(proc, "SIGKILL"), 10_000);

@@ -37,13 +37,15 @@ function waiter<T>(events: T[]) {
   };
 }
 
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number }> {
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number; ended: Promise<void> }> {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const w = waiter(events);
+  let ended: Promise<void> = Promise.resolve();
   if (response.ok && response.body) {
-    void (async () => {
+    // Resolves when the server ends the stream (or the client aborts it).
+    ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
       try {
@@ -70,7 +72,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       }
     })();
   }
-  return { status: response.status, events, until: w.until, close: () => controller.abort() };
+  return { status: response.status, events, until: w.until, close: () => controller.abort(), ended };
 }
 
 export async function openWs(url: string): Promise<LiveClient<any> & { socket: WebSocket; send(frame: unknown): void; closed: Promise<{ code: number }> }> {

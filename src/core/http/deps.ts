@@ -12,6 +12,7 @@ import type { Realtime } from "../realtime/service.js";
 import type { PushEndpointPolicy } from "../push/subscription.js";
 import type { SendContext, WebhookResult } from "../channels/define.js";
 import type { LoginLimit } from "../admin/login-limit.js";
+import type { TokenClaims } from "../auth/subscriber-token.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -44,5 +45,5 @@ export interface HttpDeps {
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
 }
 
-/** Hono context variables set by middleware. */
-export type AppEnv = { Variables: { requestId: string; subscriberId: string } };
+/** Hono context variables set by middleware. `subscriberClaims`: the subscriber token's, on /v1/me/*. */
+export type AppEnv = { Variables: { requestId: string; subscriberId: string; subscriberClaims: TokenClaims } };
