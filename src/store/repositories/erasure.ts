@@ -29,11 +29,18 @@ function withoutId(body: SQL, path: string, id: string): SQL {
  * - events that reached only them lose `data` and `to`; others lose their id from `to`/`subscribers`;
  * - suppressions of their email or phone are kept, as a hash only: see `suppressionKey`.
  *
- * Room-message copies in other members' streams are found by a scan of `inbox` (no index on
- * `sender_id`: every room post would pay for one, for the sake of a rare erasure); see
- * bench/erasure.ts for what that costs.
+ * Room-message copies in other members' streams are found by a scan of `inbox` (~70 ms a million
+ * rows, bench/erasure.ts), so that statement is left out (`copies: false`) for someone who wrote
+ * no room message, as most never do; an index on `inbox(sender_id)` would cost every room post a
+ * B-tree more per member instead.
  */
-export function erasureStatements(db: HeraldDb, subscriber: Pick<SubscriberRow, "id" | "email" | "phone">, pseudonym: string, now: number): BatchItem<"sqlite">[] {
+export function erasureStatements(
+  db: HeraldDb,
+  subscriber: Pick<SubscriberRow, "id" | "email" | "phone">,
+  pseudonym: string,
+  now: number,
+  options: { copies: boolean } = { copies: true },
+): BatchItem<"sqlite">[] {
   const id = subscriber.id;
   const theirNotifications = sql`SELECT id FROM notifications WHERE subscriber_id = ${id}`;
   const theirDeliveries = sql`SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.subscriber_id = ${id}`;
@@ -43,7 +50,12 @@ export function erasureStatements(db: HeraldDb, subscriber: Pick<SubscriberRow, 
   const addresses = [subscriber.email, subscriber.phone].filter((a): a is string => typeof a === "string" && a.trim() !== "");
 
   return [
-    // Events first, while notifications still name them. An event that reached no one else and names
+    // Messages they wrote: a tombstone with no text, no name, no client id, under the pseudonym.
+    // First (MESSAGES_STATEMENT): its RETURNING rows tell the caller whether any were written after
+    // it looked, and so whether their copies still need renaming (copiesStatement).
+    db.run(sql`UPDATE topic_messages SET sender_id = ${pseudonym}, sender_name = NULL, body = '', data = ${JSON.stringify(ERASED_MESSAGE_DATA)}, client_message_id = NULL
+      WHERE sender_id = ${id} RETURNING id`),
+    // Events next, while notifications still name them. An event that reached no one else and names
     // no one else was about them alone: its data goes. Others keep their data (other people's history).
     db.run(sql`UPDATE events SET body = CASE
         WHEN NOT EXISTS (SELECT 1 FROM notifications o WHERE o.event_id = events.id AND o.subscriber_id != ${id})
@@ -63,12 +75,7 @@ export function erasureStatements(db: HeraldDb, subscriber: Pick<SubscriberRow, 
     // Their own stream (the triggers bring the unread count to 0; the row goes too).
     db.run(sql`DELETE FROM inbox WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM inbox_unread_counts WHERE subscriber_id = ${id}`),
-    // Messages they wrote: a tombstone with no text, no name, no client id, under the pseudonym.
-    db.run(sql`UPDATE topic_messages SET sender_id = ${pseudonym}, sender_name = NULL, body = '', data = ${JSON.stringify(ERASED_MESSAGE_DATA)}, client_message_id = NULL
-      WHERE sender_id = ${id}`),
-    db.run(sql`UPDATE inbox SET sender_id = ${pseudonym}, sender_name = NULL, client_message_id = NULL,
-        body = CASE WHEN body IS NULL THEN NULL ELSE '' END, data = CASE WHEN body IS NULL THEN data ELSE ${JSON.stringify(ERASED_MESSAGE_DATA)} END
-      WHERE sender_id = ${id}`),
+    ...(options.copies ? [copiesStatement(db, id, pseudonym)] : []),
     db.run(sql`DELETE FROM push_subscriptions WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM subscriber_preferences WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM topic_subscribers WHERE subscriber_id = ${id}`),
@@ -80,4 +87,20 @@ export function erasureStatements(db: HeraldDb, subscriber: Pick<SubscriberRow, 
     ]),
     db.run(sql`DELETE FROM subscribers WHERE id = ${id}`),
   ];
+}
+
+/** Index of the topic_messages update in `erasureStatements`, whose rows say whether they wrote any room message. */
+export const MESSAGES_STATEMENT = 0;
+
+/** Their room messages' copies in other members' streams (their own stream is deleted before). */
+export function copiesStatement(db: HeraldDb, id: string, pseudonym: string): BatchItem<"sqlite"> {
+  return db.run(sql`UPDATE inbox SET sender_id = ${pseudonym}, sender_name = NULL, client_message_id = NULL,
+      body = CASE WHEN body IS NULL THEN NULL ELSE '' END, data = CASE WHEN body IS NULL THEN data ELSE ${JSON.stringify(ERASED_MESSAGE_DATA)} END
+    WHERE sender_id = ${id}`);
+}
+
+/** Whether this subscriber wrote any room message (topic_messages_by_sender, 0008). */
+export async function wroteMessages(db: HeraldDb, id: string): Promise<boolean> {
+  const rows = await db.all(sql`SELECT 1 FROM topic_messages WHERE sender_id = ${id} LIMIT 1`);
+  return rows.length > 0;
 }

@@ -3,11 +3,11 @@ import type { SubscriberInput } from "../../core/schemas/subscriber.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { subscribers, topicSubscribers } from "../schema.js";
-import { erasureStatements } from "./erasure.js";
+import { copiesStatement, erasureStatements, MESSAGES_STATEMENT, wroteMessages } from "./erasure.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
-export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<unknown>) {
+export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<Record<string, unknown>[][]>) {
   // Built once: it runs on every /v1/me call (core/auth/subscriber-access.ts).
   const createdAtQuery = db.select({ createdAt: subscribers.createdAt }).from(subscribers).where(eq(subscribers.id, sql.placeholder("id"))).prepare();
   return {
@@ -45,7 +45,10 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
     async erase(id: string, pseudonym: string, now: number): Promise<SubscriberRow | undefined> {
       const existing = await this.get(id);
       if (!existing) return undefined;
-      await write(erasureStatements(db, existing, pseudonym, now));
+      const copies = await wroteMessages(db, id);
+      const results = await write(erasureStatements(db, existing, pseudonym, now, { copies }));
+      // A message posted between the look and the batch: its copies are renamed now.
+      if (!copies && (results[MESSAGES_STATEMENT]?.length ?? 0) > 0) await write([copiesStatement(db, id, pseudonym)]);
       return existing;
     },
     async subscribe(topic: string, subscriberId: string, now: number): Promise<void> {
