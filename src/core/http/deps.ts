@@ -45,5 +45,8 @@ export interface HttpDeps {
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
 }
 
-/** Hono context variables set by middleware. `subscriberClaims`: the subscriber token's, on /v1/me/*. */
-export type AppEnv = { Variables: { requestId: string; subscriberId: string; subscriberClaims: TokenClaims } };
+/**
+ * Hono context variables set by middleware. `subscriberClaims`: the subscriber token's, on /v1/me/*.
+ * `signedEventId`: on a `POST /v1/events` authenticated by its signature, the id derived from it.
+ */
+export type AppEnv = { Variables: { requestId: string; subscriberId: string; subscriberClaims: TokenClaims; signedEventId: string | undefined } };
