@@ -31,6 +31,8 @@ import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
+import type { GetConnInfo } from "hono/conninfo";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -63,6 +65,11 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /**
+   * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
+   * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
+   */
+  getConnInfo?: GetConnInfo;
 }
 
 export interface Herald {
@@ -186,6 +193,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

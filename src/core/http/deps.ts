@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { HeraldCaches } from "../engine.js";
 import type { UpgradeWebSocket } from "hono/ws";
+import type { Context } from "hono";
 import type { RealtimeHub } from "../realtime/hub.js";
 import type { Realtime } from "../realtime/service.js";
 import type { PushEndpointPolicy } from "../push/subscription.js";
@@ -41,6 +42,8 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
+  /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
+  clientAddress(c: Context): string | undefined;
   /** The admin UI's login: the password check and how many failed attempts are allowed. */
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
 }

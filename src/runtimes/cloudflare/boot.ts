@@ -19,6 +19,7 @@ import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import type { Logger } from "../../core/logger.js";
+import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import type { Env } from "./env.js";
@@ -94,7 +95,9 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub });
+  // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
+  const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo });
   return { herald, hub };
 }
 

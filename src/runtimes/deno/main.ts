@@ -9,7 +9,7 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { builtInPlugins } from "../../plugins/index.js";
-import { upgradeWebSocket } from "hono/deno";
+import { getConnInfo, upgradeWebSocket } from "hono/deno";
 import { lookup } from "node:dns/promises";
 
 declare const Deno: {
@@ -37,6 +37,8 @@ const herald = await createHerald({
   // than checking the name as written.
   resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
   outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+  // Deno.serve's remoteAddr names the client (login throttling); X-Forwarded-For only via HERALD_TRUSTED_PROXIES.
+  getConnInfo,
 });
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 herald.outbox.start();

@@ -1,5 +1,6 @@
 /** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { WebSocketServer } from "ws";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -51,6 +52,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     // encrypted in process and sent through fetch).
     ...(env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+    // The socket's address names the client (login throttling); X-Forwarded-For only via HERALD_TRUSTED_PROXIES.
+    getConnInfo,
   });
   if (embedded) {
     const released = await store.outbox.releaseForeignLeases(herald.instanceId);
