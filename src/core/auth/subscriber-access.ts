@@ -9,8 +9,8 @@ import { type TokenClaims, verifyToken } from "./subscriber-token.js";
  * `created_at` than any token issued to the erased one. The erasure makes sure of that last part by
  * answering only once the clock has left the millisecond it committed in (core/erasure.ts).
  *
- * One primary-key read of one column, prepared once: ~10 µs on an embedded libSQL file
- * (bench/subscriber-auth.ts). Not cached: a cache per process or isolate would let an erased
+ * One primary-key read of one column, prepared once: ~20 µs on an embedded libSQL file (the HMAC
+ * check before it: ~8 µs; bench/erasure.ts). Not cached: a cache per process or isolate would let an erased
  * subscriber's token live on in every process that did not perform the erasure.
  *
  * Tokens without `iat` (issued before Herald wrote it; full tokens live 30 days at most, unsubscribe
