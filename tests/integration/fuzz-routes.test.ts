@@ -14,7 +14,21 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { svixSignature } from "../../src/channels/email-resend.js";
 import { signedPayload } from "../../src/channels/sms/twilio-signature.js";
-import { hostileQueryValue, hostileSegment, hostileValue, type KnownValues, mutate, type OpenApiDoc, RawJson, type Schema, toJsonText, valueFor } from "../support/openapi-arbitrary.js";
+import {
+  freeFormPlaces,
+  hostileFreeForm,
+  hostileQueryValue,
+  hostileSegment,
+  hostileValue,
+  type KnownValues,
+  mutate,
+  type OpenApiDoc,
+  placeAt,
+  RawJson,
+  type Schema,
+  toJsonText,
+  valueFor,
+} from "../support/openapi-arbitrary.js";
 import { type RawRequest, type RawResponse, sendRaw } from "../support/raw-http.js";
 import { api, type HeraldProcess, startHerald, TEST_API_KEY, TEST_WEBHOOK_SECRET } from "../support/server.js";
 
@@ -153,6 +167,12 @@ function jsonSchemaOf(op: Record<string, any>): Schema | undefined {
   return op.requestBody?.content?.["application/json"]?.schema;
 }
 
+/** `value` with `bad` in one of its free-form places (event `data`, say), or at any place when it has none. */
+function plantInFreeForm(schema: Schema, value: unknown, pick: number, bad: unknown): unknown {
+  const places = freeFormPlaces(doc, schema, value);
+  return places.length > 0 ? placeAt(value, places[pick % places.length]!, bad) : mutate(value, pick, bad, false);
+}
+
 /** A hostile or valid request for `operation`. */
 function requestFor({ method, path, op }: Operation): fc.Arbitrary<RawRequest & { sign?: boolean }> {
   const parameters: Schema[] = op.parameters ?? [];
@@ -166,6 +186,7 @@ function requestFor({ method, path, op }: Operation): fc.Arbitrary<RawRequest & 
   const json = fc.oneof(
     { weight: 4, arbitrary: valid },
     { weight: 4, arbitrary: fc.tuple(valid, fc.nat(), hostileValue, fc.boolean()).map(([v, pick, bad, remove]) => mutate(v, pick, bad, remove)) },
+    { weight: schema ? 3 : 0, arbitrary: fc.tuple(valid, fc.nat(), hostileFreeForm).map(([v, pick, bad]) => plantInFreeForm(schema!, v, pick, bad)) },
     { weight: 1, arbitrary: hostileValue },
     { weight: 1, arbitrary: valid.map((v) => [v]) },
   );
@@ -233,13 +254,51 @@ function describeRequest(req: RawRequest): string {
   return `${req.method} ${req.path.slice(0, 300)} [${JSON.stringify(req.headers).slice(0, 300)}] ${body}`;
 }
 
-/** Requests every route gets, whatever the seed: oversize, chunked, bodies where none belongs. */
-function fixedRequests({ method, path, op }: Operation): RawRequest[] {
+/** Paths for `path` with the first known values of its parameters (every combination, a few at most). */
+function knownPaths(path: string): string[] {
+  let paths = [path];
+  for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) {
+    const values = (known[name!] ?? ["fz-sub"]).slice(0, 2).map((v) => encodeURIComponent(String(v)));
+    paths = paths.flatMap((p) => values.map((v) => p.replace(`{${name}}`, v)));
+  }
+  return paths;
+}
+
+/**
+ * Valid bodies for the route (from the walk's own generator, each one the server accepted) with every
+ * free-form object in them nested 1,000 and 20,000 levels deep: SQLite's JSON parser stops at 1,000,
+ * JSON.stringify at about 10,000. Fixed, so this class of bug stays covered whatever the seed.
+ */
+async function deepRequests({ method, path, op }: Operation, headers: Record<string, string>): Promise<RawRequest[]> {
+  const schema = jsonSchemaOf(op);
+  if (!schema) return [];
+  const samples = fc.sample(valueFor(doc, schema, known), { numRuns: 50, seed: SEED }).filter((v) => freeFormPlaces(doc, schema, v).length > 0);
+  const out: RawRequest[] = [];
+  for (const target of knownPaths(path)) {
+    // The first few samples the route takes as they are: deepened, only their depth can be refused.
+    for (const base of samples.slice(0, 10)) {
+      const probe = await sendRaw(herald.url, await signed({ method, path: target, headers, body: Buffer.from(toJsonText(base)) }));
+      if (probe.status >= 300) continue;
+      for (const levels of [1000, 20_000]) {
+        let body: unknown = base;
+        for (const place of freeFormPlaces(doc, schema, base)) body = placeAt(body, place, { a: new RawJson(`${"[".repeat(levels)}1${"]".repeat(levels)}`) });
+        out.push({ method, path: target, headers, body: Buffer.from(toJsonText(body)) });
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+/** Requests every route gets, whatever the seed: deep free-form JSON, oversize, chunked, bodies where none belongs. */
+async function fixedRequests(operation: Operation): Promise<RawRequest[]> {
+  const { method, path, op } = operation;
   const filled = path.replace(/\{[^}]+\}/g, "fz-sub");
   const [credentials] = fc.sample(credentialsFor(op).filter((c) => Object.keys(c.headers).length > 0 || op.security === undefined), { numRuns: 1, seed: SEED });
   const headers = { ...credentials!.headers, "content-type": "application/json" };
   const big = Buffer.from(JSON.stringify({ data: "x".repeat(MAX_BODY) }));
   return [
+    ...(await deepRequests(operation, headers)),
     { method, path: filled, headers, body: big },
     { method, path: filled, headers, body: big, chunked: true },
     { method, path: filled, headers, body: Buffer.from('{"a":1}'), chunked: true },
@@ -260,7 +319,7 @@ describe("malformed input on every route", () => {
     for (const operation of ops) {
       const route = `${operation.method} ${operation.path}`;
       await seed();
-      for (const req of fixedRequests(operation)) {
+      for (const req of await fixedRequests(operation)) {
         requests++;
         const problem = fault(await sendRaw(herald.url, await signed(req)), route);
         if (problem) failures.push(`${operation.method} ${operation.path}: ${problem}\n  request: ${describeRequest(req)}`);

@@ -114,6 +114,49 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.constant({ k: "v" }), { minLength: 2000, maxLength: 2001 }),
 );
 
+/** What free-form JSON (an object of any keys) must be refused for, or stored without harm. */
+export const hostileFreeForm: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(33, 1000, 20_000).chain((levels) => fc.boolean().map((inObject) => ({ a: nested(levels, inObject) }))),
+  fc.constantFrom(70_000, 200_000).map((n) => ({ a: "x".repeat(n) })),
+  fc.constantFrom(2001, 5000).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
+  fc.constant(new RawJson('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":1}')),
+  hostileValue.map((a) => ({ a })),
+);
+
+/** True for a schema of free-form JSON: an object that names no properties. */
+function isFreeForm(doc: OpenApiDoc, raw: Schema): boolean {
+  const schema = deref(doc, raw);
+  if (schema.allOf) return schema.allOf.some((s: Schema) => isFreeForm(doc, s));
+  const types: string[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return types.includes("object") && !schema.properties && (schema.additionalProperties === undefined || schema.additionalProperties === true || Object.keys(schema.additionalProperties).length === 0);
+}
+
+/** The places in `value` that its schema leaves free-form (event `data`, say). */
+export function freeFormPlaces(doc: OpenApiDoc, raw: Schema, value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[][] {
+  const schema = deref(doc, raw);
+  if (depth > 12 || value === null || typeof value !== "object" || value instanceof RawJson) return [];
+  if (isFreeForm(doc, schema) && !Array.isArray(value)) return [path];
+  const alternatives: Schema[] = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
+  const found = alternatives.flatMap((s) => freeFormPlaces(doc, s, value, path, depth + 1));
+  if (Array.isArray(value)) return [...found, ...value.flatMap((v, i) => (schema.items ? freeFormPlaces(doc, schema.items, v, [...path, i], depth + 1) : []))];
+  for (const [key, v] of Object.entries(value)) {
+    const property = schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+    if (property) found.push(...freeFormPlaces(doc, property, v, [...path, key], depth + 1));
+  }
+  const seen = new Set<string>();
+  return found.filter((p) => !seen.has(p.join("\u0000")) && seen.add(p.join("\u0000")));
+}
+
+/** `value` with `replacement` at `path` (a copy). */
+export function placeAt(value: unknown, path: (string | number)[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  const copy = structuredClone(value) as any;
+  let parent = copy;
+  for (const step of path.slice(0, -1)) parent = parent[step];
+  parent[path[path.length - 1]!] = replacement;
+  return copy;
+}
+
 /** Every place in `value` (dotted paths), the value itself first. */
 function places(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = [], depth = 0): (string | number)[][] {
   out.push(prefix);
