@@ -56,7 +56,8 @@ const herald = await createHerald({
 });
 // The file lock makes this process the database's only user: any other lease is a dead process's.
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
-herald.outbox.start();
+// HERALD_OUTBOX=off: an API-only process on a shared libsql:// database whose outbox another process drains.
+if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
 // Expired admin sessions and old login attempts, hourly; never keeps the process alive by itself.
 const tidy = setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS);
 Deno.unrefTimer(tidy as unknown as number);
