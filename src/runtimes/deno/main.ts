@@ -10,7 +10,7 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile, type DatabaseLock } from "../shared/database-lock.js";
-import { delay, SHUTDOWN_MARGIN_MS, SHUTDOWN_REASON, shutdownGraceMs } from "../shared/shutdown.js";
+import { SHUTDOWN_MARGIN_MS, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { builtInPlugins } from "../../plugins/index.js";
 import { upgradeWebSocket } from "hono/deno";
 import { lookup } from "node:dns/promises";
@@ -86,7 +86,7 @@ async function shutdown() {
   // SSE responses end and WebSockets close (4000) first: Deno's shutdown waits for open responses.
   const streams = await herald.realtime.closeConnections(SHUTDOWN_REASON);
   const outboxStopped = herald.outbox.stop({ graceMs });
-  await Promise.race([server.shutdown(), delay(graceMs)]);
+  await within(server.shutdown(), graceMs);
   const { handedBack } = await outboxStopped;
   await closeDatabase();
   lock?.release();

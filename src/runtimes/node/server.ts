@@ -10,7 +10,7 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile } from "../shared/database-lock.js";
-import { delay, SHUTDOWN_REASON, shutdownGraceMs } from "../shared/shutdown.js";
+import { delay, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { createNodePushTransport } from "./push/transport.js";
 import { createNodeFetch } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
@@ -110,7 +110,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     // No new claims; sends in flight get the grace, then their jobs are handed back.
     const outboxStopped = herald.outbox.stop({ graceMs });
     // Requests in flight (an event waiting for its group commit) get the grace too.
-    await Promise.race([serverClosed, delay(graceMs)]);
+    await within(serverClosed, graceMs);
     clearInterval(sweep);
     (server as Server).closeAllConnections();
     await sockets;

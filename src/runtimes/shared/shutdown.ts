@@ -22,3 +22,15 @@ export function shutdownGraceMs(env: Record<string, string | undefined>): number
 }
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits for `work` to settle, but no longer than `ms`; true when it settled in time. Leaves no timer behind. */
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    // Shutting down goes on either way; a rejection is the caller's to report where it has one.
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
