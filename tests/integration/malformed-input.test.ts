@@ -57,6 +57,7 @@ describe("free-form JSON nested too deep", () => {
   });
 });
 
+// Node only (this file is not in the portable suite): Deno's and workerd's parsers answer these themselves.
 describe("requests refused before any route", () => {
   it("answers a request line past Node's 16 KiB header limit with a 431 problem", async () => {
     const res = await sendRaw(herald.url, { method: "GET", path: `/v1/subscribers/${"a".repeat(20_000)}`, headers: { authorization: `Bearer ${TEST_API_KEY}` } });
