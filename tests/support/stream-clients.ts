@@ -37,14 +37,14 @@ function waiter<T>(events: T[]) {
   };
 }
 
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number; ended: Promise<void> }> {
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number; ended: Promise<"ended" | "failed"> }> {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const w = waiter(events);
-  let ended: Promise<void> = Promise.resolve();
+  let ended: Promise<"ended" | "failed"> = Promise.resolve("ended");
   if (response.ok && response.body) {
-    // Resolves when the server ends the stream (or the client aborts it).
+    // "ended": the server finished the stream; "failed": the connection broke (or the client aborted).
     ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
@@ -68,8 +68,9 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           }
         }
       } catch {
-        /* aborted */
+        return "failed" as const;
       }
+      return "ended" as const;
     })();
   }
   return { status: response.status, events, until: w.until, close: () => controller.abort(), ended };
