@@ -1,5 +1,7 @@
 import type { Store } from "../store/index.js";
 import type { Clock } from "./clock.js";
+import { errorMessage } from "./errors.js";
+import type { Logger } from "./logger.js";
 import { randomBytes, toHex } from "./encoding.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 import { ERASED_REASON } from "./realtime/session.js";
@@ -23,11 +25,17 @@ export function erasedPseudonym(): string {
  * registered after that is checked against the store again when it registers (realtime/session.ts),
  * so none slips between the two.
  */
-export async function eraseSubscriber(deps: { store: Store; hub: RealtimeHub; clock: Clock }, id: string): Promise<boolean> {
+export async function eraseSubscriber(deps: { store: Store; hub: RealtimeHub; clock: Clock; logger: Logger }, id: string): Promise<boolean> {
   const erased = await deps.store.subscribers.erase(id, erasedPseudonym(), deps.clock.now());
   if (!erased) return false;
   const committedAt = deps.clock.now();
-  await deps.hub.disconnect(id, ERASED_REASON);
+  try {
+    await deps.hub.disconnect(id, ERASED_REASON);
+  } catch (error) {
+    // The erasure has committed: answering 500 would only make a retry a 404. What is still open
+    // can do nothing new (its token is refused) and gets 401 when it reconnects.
+    deps.logger.log("error", "an erased subscriber's live connections could not be closed", { error: errorMessage(error) });
+  }
   // Tokens carry the millisecond they were issued in, and a subscriber created again must be newer
   // than any of them: answer only once the clock has left the commit's millisecond (at most ~1 ms;
   // a test's hand-moved clock is waited for a few ms, no more).
