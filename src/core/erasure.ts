@@ -32,8 +32,9 @@ export async function eraseSubscriber(deps: { store: Store; hub: RealtimeHub; cl
   try {
     await deps.hub.disconnect(id, ERASED_REASON);
   } catch (error) {
-    // The erasure has committed: answering 500 would only make a retry a 404. What is still open
-    // can do nothing new (its token is refused) and gets 401 when it reconnects.
+    // The erasure has committed: answering 500 would only make a retry a 404. A connection left open
+    // has an empty stream behind it, can act on nothing (its token is refused) and gets 401 when it
+    // reconnects; the log says the hub failed.
     deps.logger.log("error", "an erased subscriber's live connections could not be closed", { error: errorMessage(error) });
   }
   // Tokens carry the millisecond they were issued in, and a subscriber created again must be newer
