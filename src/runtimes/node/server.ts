@@ -10,7 +10,7 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { createNodePushTransport } from "./push/transport.js";
-import { createNodeFetch } from "./net/fetch.js";
+import { createNodeFetch, nodeFetchOptions } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
 import { nodeWebSockets } from "./websocket/upgrade.js";
 import { builtInPlugins } from "../../plugins/index.js";
@@ -35,6 +35,15 @@ export async function startNode(env: Record<string, string | undefined> = proces
   // leaves in one write (an item and its unread count, a backlog page).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, WebSocket: CoalescingWebSocket });
   const sockets = nodeWebSockets(wss);
+  const allowPrivateNetwork = env.HERALD_ALLOW_PRIVATE_NETWORK === "1";
+  // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
+  const fetch = createNodeFetch({ allowPrivateNetwork }, nodeFetchOptions(env));
+  // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
+  // encrypted in process and sent through fetch).
+  const pushTransport =
+    env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0"
+      ? undefined
+      : createNodePushTransport({ allowPrivateNetwork, rejectUnauthorized: env.NODE_TLS_REJECT_UNAUTHORIZED !== "0", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger });
   const herald = await createHerald({
     store,
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
@@ -45,11 +54,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     upgradeWebSocket: sockets.upgradeWebSocket,
     assets: readAssets(),
     logger,
-    // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
-    fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
-    // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
-    // encrypted in process and sent through fetch).
-    ...(env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
+    fetch,
+    pushTransport,
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });
   if (embedded) {
@@ -84,6 +90,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
         await new Promise<void>((resolve) => server.close(() => resolve()));
         wss.close();
         await herald.outbox.stop();
+        await Promise.all([fetch.close(), pushTransport?.close()]);
         await database.close();
       })()),
   };
