@@ -8,6 +8,7 @@ import { HOUSEKEEPING_INTERVAL_MS } from "../../core/housekeeping.js";
 import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
+import { checkedLookup } from "../shared/guarded-lookup.js";
 import { builtInPlugins } from "../../plugins/index.js";
 import { upgradeWebSocket } from "hono/deno";
 import { lookup } from "node:dns/promises";
@@ -26,7 +27,7 @@ const { store, embedded, close: closeDatabase } = await openLibsqlStore(env.DATA
 const herald = await createHerald({
   store,
   env,
-  channels: socketChannels,
+  channels: socketChannels({ guardedLookup: checkedLookup }),
   plugins: builtInPlugins,
   upgradeWebSocket,
   assets: readAssets(),

@@ -9,6 +9,7 @@ import { HOUSEKEEPING_INTERVAL_MS } from "../../core/housekeeping.js";
 import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
+import { checkedLookup } from "../shared/guarded-lookup.js";
 import { createNodePushTransport } from "./push/transport.js";
 import { createNodeFetch, nodeFetchOptions } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
@@ -49,7 +50,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
     publicUrl: () => listeningUrl,
     env,
-    channels: socketChannels,
+    // SMTP connections open under the SSRF guard's lookup, lent to the channel.
+    channels: socketChannels({ guardedLookup: checkedLookup }),
     plugins: builtInPlugins,
     upgradeWebSocket: sockets.upgradeWebSocket,
     assets: readAssets(),

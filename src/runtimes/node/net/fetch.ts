@@ -6,7 +6,7 @@
  * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
  * hands anything else to the global fetch.
  *
- * The SSRF guard is in each connection's DNS lookup (node/net/guarded-lookup.ts): a pooled connection
+ * The SSRF guard is in each connection's DNS lookup (shared/guarded-lookup.ts): a pooled connection
  * was checked when it was opened, so a call costs no lookup. The global fetch cannot take a lookup,
  * so calls handed to it are checked before the call instead (channels never make such calls).
  */
@@ -15,7 +15,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { createHttp2Requester } from "./http2.js";
-import { policyLookup, type ConnectPolicy } from "./guarded-lookup.js";
+import { policyLookup, type ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { toFetchResponse } from "./response.js";
 
 /** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */

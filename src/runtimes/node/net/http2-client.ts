@@ -11,7 +11,7 @@ import dns from "node:dns";
 import http2 from "node:http2";
 import type { IncomingHttpHeaders } from "node:http";
 import { isPrivateAddress } from "../../../core/net/outbound.js";
-import { guardedLookup, type ConnectPolicy } from "./guarded-lookup.js";
+import { guardedLookup, type ConnectPolicy } from "../../shared/guarded-lookup.js";
 
 /** A quiet connection is closed after a minute. */
 const IDLE_MS = 60_000;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultFromError } from "../../../channels/http-result.js";
 import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
 import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./fetch.js";
-import type { ConnectPolicy } from "./guarded-lookup.js";
+import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { createHttp2Client, type Exchange, type Http2Client, type Outcome, type Route } from "./http2-client.js";
 
 let h2: Http2SecureServer;

@@ -11,13 +11,13 @@
  * threads). `onThread: false` (HERALD_HTTP2_THREAD=0) keeps the connections on the calling thread,
  * and so does a thread that failed to start or died.
  *
- * Each connection's DNS lookup goes through the SSRF guard (guarded-lookup.ts), on whichever thread
+ * Each connection's DNS lookup goes through the SSRF guard (shared/guarded-lookup.ts), on whichever thread
  * holds it; connections are pooled per origin and per connect policy.
  */
 import type { Worker } from "node:worker_threads";
 import { blockedAddress } from "../../../core/net/outbound.js";
 import { startThread } from "../threads/start-thread.js";
-import type { ConnectPolicy } from "./guarded-lookup.js";
+import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { createHttp2Client, type Exchange, type Http2Client, type Outcome } from "./http2-client.js";
 import type { ThreadRequest } from "./http2-thread.js";
 import { toFetchResponse } from "./response.js";

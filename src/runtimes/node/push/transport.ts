@@ -12,7 +12,7 @@ import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/chan
 import type { Logger } from "../../../core/logger.js";
 import { blockedAddress, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
 import { checkPushKeys, PushEncryptionError } from "../../../lib/push-encrypt.js";
-import type { ConnectPolicy } from "../net/guarded-lookup.js";
+import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./protocol.js";
 import { threadMailbox } from "../net/thread-mailbox.js";
 import { startThread } from "../threads/start-thread.js";
