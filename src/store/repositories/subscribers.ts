@@ -1,15 +1,16 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { SubscriberInput } from "../../core/schemas/subscriber.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
+/** What an upsert may set: fields given overwrite, fields left out stay, `null` clears. */
+export type SubscriberFields = Partial<Pick<typeof subscribers.$inferInsert, "name" | "email" | "phone" | "locale" | "timezone" | "data">>;
 
 export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<unknown>) {
   return {
     /** Creates or updates; fields absent from `input` keep their stored value, `null` clears them. */
-    async upsert(id: string, input: SubscriberInput, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
+    async upsert(id: string, input: SubscriberFields, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
       const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
       const existing = await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.id, id)).get();
       const row = await db
