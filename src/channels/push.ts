@@ -13,9 +13,9 @@ const URGENCIES = ["very-low", "low", "normal", "high"] as const;
 
 /**
  * Web push (RFC 8030/8291/8292) to every browser a subscriber registered. One code path for every
- * runtime: src/lib/push-encrypt.ts encrypts with node:crypto primitives (aes128gcm, a fresh sender key and
- * salt per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node, Deno and
- * workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
+ * runtime: src/lib/push-encrypt.ts encrypts with node:crypto primitives (aes128gcm, a fresh sender
+ * key and salt per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node,
+ * Deno and workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
  */
 export const pushChannel = defineChannel({
   id: "push",
