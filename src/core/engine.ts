@@ -12,7 +12,7 @@ import { createIngest } from "./ingest.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSendContext } from "./channels/send-context.js";
-import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
+import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
 import { createPluginHandler } from "./plugin-handler.js";
@@ -52,6 +52,7 @@ export interface HeraldOptions {
    * check the addresses it connects to (Node's does; see OutboundOptions.resolveHost).
    */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Overrides every channel's retry schedule (after HERALD_RETRY_*). */
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];
   /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
@@ -84,6 +85,8 @@ export interface Herald {
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
   const clock = options.clock ?? systemClock;
+  // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
+  const retry = backoffFromEnv(env);
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
@@ -131,6 +134,13 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: caches.templates,
     unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
   });
+  // Each channel's retry schedule: its declaration, then HERALD_RETRY_*, then options.backoff.
+  const schedules = new Map<string, BackoffPolicy>();
+  const backoff = (channelId: string) => {
+    let schedule = schedules.get(channelId);
+    if (!schedule) schedules.set(channelId, (schedule = resolveBackoff(channels.get(channelId)?.definition.retry, { ...retry.overrides, ...options.backoff }, retry.timeScale)));
+    return schedule;
+  };
   const deliver = createDeliveryHandler({
     composer,
     store,
@@ -138,7 +148,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     channels,
     metrics,
-    backoff: { ...defaultBackoff, ...backoffFromEnv(env), ...options.backoff },
+    backoff,
     sendContext,
   });
 
@@ -185,11 +195,4 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
-}
-
-/** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */
-function backoffFromEnv(env: Record<string, string | undefined>): Partial<BackoffPolicy> {
-  const read = (name: string) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : undefined);
-  const policy: Partial<BackoffPolicy> = { baseMs: read("HERALD_RETRY_BASE_MS"), capMs: read("HERALD_RETRY_CAP_MS"), maxAttempts: read("HERALD_RETRY_MAX_ATTEMPTS") };
-  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
 }
