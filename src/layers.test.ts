@@ -4,7 +4,7 @@
  * runtime does, and may reach into any of them).
  *
  * - core is the engine on web standards: no runtime, no channel, no `node:` module, no package but
- *   the web-standard libraries it is built on; of the store it uses the data access only.
+ *   the web-standard libraries it is built on.
  * - store is data access: nothing from core, channels, plugins, templates or runtimes. The shapes of
  *   the documents it keeps come from core by declaration merging (store/documents.ts).
  * - channels import no runtime: a runtime lends what a channel needs (socketChannels' guardedLookup).
@@ -24,8 +24,6 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 
 /** Packages core is built on: web standards only, the same on every runtime. */
 const CORE_PACKAGES = ["hono", "@hono/zod-openapi", "zod", "drizzle-orm", "@noble/hashes"];
-/** The store's data access, which core uses. */
-const STORE_DATA_ACCESS = /^store\/(index|db|schema|documents|migrate|bulk)\.ts$|^store\/repositories\//;
 const CHANNEL_ENTRIES = new Set(["channels/index.ts", "channels/socket-channels.ts"]);
 
 /**
@@ -33,9 +31,6 @@ const CHANNEL_ENTRIES = new Set(["channels/index.ts", "channels/socket-channels.
  * once it is gone, its line here goes too.
  */
 const PENDING: Record<string, string> = {
-  // createGroupCommit is engine concurrency, not data access; it is being moved into core.
-  "core/ingest.ts -> store/group-commit.ts": "group commit moves to core",
-  "core/outbox/worker.ts -> store/group-commit.ts": "group commit moves to core",
   // The WAL checkpointer's worker source is being converted to a module file (node/threads/start-thread.ts).
   "runtimes/shared/wal-checkpointer.ts: code in a string": "WAL worker becomes a module file",
 };
@@ -76,7 +71,6 @@ function broken({ from, to }: Arrow): string | undefined {
       if (to.startsWith("node:")) return "core imports no node: module";
       if (!relativeImport) return CORE_PACKAGES.includes(packageOf(to)) ? undefined : `core imports no vendor package (${packageOf(to)})`;
       if (target === "runtimes" || target === "channels") return `core imports no ${target}`;
-      if (target === "store" && !STORE_DATA_ACCESS.test(to)) return "core uses the store's data access only";
       return undefined;
     case "store":
       if (target && !["store", "lib"].includes(target)) return `store imports nothing from ${target}`;
@@ -141,7 +135,6 @@ describe("the layers of src/", () => {
       [{ from: "core/engine.ts", to: "channels/push.ts" }, /core imports no channels/],
       [{ from: "core/engine.ts", to: "node:crypto" }, /node: module/],
       [{ from: "core/engine.ts", to: "web-push" }, /vendor package/],
-      [{ from: "core/engine.ts", to: "store/group-commit.ts" }, /data access/],
       [{ from: "lib/push-encrypt.ts", to: "core/encoding.ts" }, /lib imports nothing/],
     ];
     for (const [arrow, why] of cases) expect(broken(arrow)).toMatch(why);
