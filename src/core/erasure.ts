@@ -2,7 +2,7 @@ import type { Store } from "../store/index.js";
 import type { Clock } from "./clock.js";
 import { errorMessage } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { randomBytes, toHex } from "./encoding.js";
+import { randomBytes, toHex } from "../lib/encoding.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 import { ERASED_REASON } from "./realtime/session.js";
 

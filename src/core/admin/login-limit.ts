@@ -15,7 +15,7 @@
  */
 import type { Store } from "../../store/index.js";
 import { issueToken, verifyToken } from "../auth/subscriber-token.js";
-import { randomBytes, toBase64Url } from "../encoding.js";
+import { randomBytes, toBase64Url } from "../../lib/encoding.js";
 import { readCookie } from "./session.js";
 
 export interface LoginLimit {

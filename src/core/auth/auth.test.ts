@@ -1,7 +1,7 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { toBase64Url, toHex, utf8 } from "../encoding.js";
+import { toBase64Url, toHex, utf8 } from "../../lib/encoding.js";
 import { apiKeyMatches, generateApiKey, hashApiKey } from "./api-key.js";
 import { signedEventId, signPayload, verifySignature } from "./signature.js";
 import { generateTokenKey, issueToken, verifyToken } from "./subscriber-token.js";

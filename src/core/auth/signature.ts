@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { fromHex, toHex, utf8 } from "../encoding.js";
+import { fromHex, toHex, utf8 } from "../../lib/encoding.js";
 
 /** Oldest signature accepted, and how far in the future a clock may be. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;

@@ -1,6 +1,6 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url, utf8 } from "../encoding.js";
+import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url, utf8 } from "../../lib/encoding.js";
 
 /**
  * Tokens the browser SDK presents: `<payload>.<mac>`, both base64url, the payload `{sub, exp}` and the

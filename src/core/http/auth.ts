@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { csrfMatches, CSRF_HEADER, findSession, readCookie, SESSION_COOKIE } from "../admin/session.js";
 import { apiKeyMatches } from "../auth/api-key.js";
 import { signedEventId, verifySignature } from "../auth/signature.js";
-import { timingSafeEqual } from "../encoding.js";
+import { timingSafeEqual } from "../../lib/encoding.js";
 import { ProblemError } from "../errors.js";
 import type { AppEnv, HttpDeps } from "./deps.js";
 import { unauthorized } from "./problem.js";

@@ -2,7 +2,7 @@
  * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
  * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Here host names
  * and IP literals are checked as written. The addresses a name resolves to are checked by the
- * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/node/net/guarded-lookup.ts),
+ * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/shared/guarded-lookup.ts),
  * because only the address actually connected counts: a lookup made here, before the call, is
  * beaten by a DNS answer that changes between the two (rebinding) and by pooled connections.
  */

@@ -10,6 +10,7 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile, type DatabaseLock } from "../shared/database-lock.js";
+import { checkedLookup } from "../shared/guarded-lookup.js";
 import { SHUTDOWN_MARGIN_MS, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { builtInPlugins } from "../../plugins/index.js";
 import { getConnInfo, upgradeWebSocket } from "hono/deno";
@@ -42,7 +43,7 @@ const { store, embedded, close: closeDatabase } = await openLibsqlStore(database
 const herald = await createHerald({
   store,
   env,
-  channels: socketChannels,
+  channels: socketChannels({ guardedLookup: checkedLookup }),
   plugins: builtInPlugins,
   upgradeWebSocket,
   assets: readAssets(),

@@ -1,6 +1,6 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { and, eq, inArray } from "drizzle-orm";
-import { toHex, utf8 } from "../../core/encoding.js";
+import { toHex, utf8 } from "../../lib/encoding.js";
 import type { HeraldDb } from "../db.js";
 import { subscriberPreferences, suppressions } from "../schema.js";
 

@@ -1,18 +1,19 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { SubscriberInput } from "../../core/schemas/subscriber.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { subscribers, topicSubscribers } from "../schema.js";
 import { copiesStatement, erasureStatements, MESSAGES_STATEMENT, wroteMessages } from "./erasure.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
+/** What an upsert may set: fields given overwrite, fields left out stay, `null` clears. */
+export type SubscriberFields = Partial<Pick<typeof subscribers.$inferInsert, "name" | "email" | "phone" | "locale" | "timezone" | "data">>;
 
 export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<Record<string, unknown>[][]>) {
   // Built once: it runs on every /v1/me call (core/auth/subscriber-access.ts).
   const createdAtQuery = db.select({ createdAt: subscribers.createdAt }).from(subscribers).where(eq(subscribers.id, sql.placeholder("id"))).prepare();
   return {
     /** Creates or updates; fields absent from `input` keep their stored value, `null` clears them. */
-    async upsert(id: string, input: SubscriberInput, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
+    async upsert(id: string, input: SubscriberFields, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
       const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
       const existing = await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.id, id)).get();
       const row = await db
