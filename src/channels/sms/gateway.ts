@@ -13,7 +13,7 @@
  */
 import { HeraldError } from "../../core/errors.js";
 import { compileTemplate, type CompiledTemplate } from "../../templates/index.js";
-import { resultFromError, resultFromResponse } from "../http-result.js";
+import { resultFromError, resultFromResponse } from "../shared/http-result.js";
 import type { SmsProvider } from "./provider.js";
 
 export interface GatewayOptions {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelConformance } from "../../tests/channels/conformance.js";
-import { startMattermostPeer, type MattermostPeer } from "../../tests/peers/mattermost.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
+import { channelConformance } from "../../../tests/channels/conformance.js";
+import { startMattermostPeer, type MattermostPeer } from "./mattermost.peer.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
 import { mattermostChannel } from "./mattermost.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { scriptControls } from "../../tests/peers/scripted.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { scriptControls } from "../shared/scripted.peer.js";
 
 let peer: MattermostPeer;
 beforeAll(async () => {

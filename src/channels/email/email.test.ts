@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelConformance } from "../../tests/channels/conformance.js";
-import { signWebhook, startResendPeer, type ResendPeer } from "../../tests/peers/resend.js";
-import { startSmtpPeer, type SmtpPeer } from "../../tests/peers/smtp.js";
-import type { ChannelInstance, ChannelMessage, SendContext, WebhookRequest } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
-import { systemClock, type Clock } from "../core/clock.js";
-import { renderContent, type TemplateContext } from "../core/rendering.js";
-import { compileEmail } from "./email-compile.js";
-import { checkedLookup } from "../runtimes/shared/guarded-lookup.js";
-import { createSmtpEmailChannel } from "./email-smtp.js";
+import { channelConformance } from "../../../tests/channels/conformance.js";
+import { signWebhook, startResendPeer, type ResendPeer } from "./resend.peer.js";
+import { startSmtpPeer, type SmtpPeer } from "./smtp.peer.js";
+import type { ChannelInstance, ChannelMessage, SendContext, WebhookRequest } from "../../core/channels/define.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { renderContent, type TemplateContext } from "../../core/rendering.js";
+import { compileEmail } from "./compile.js";
+import { checkedLookup } from "../../runtimes/shared/guarded-lookup.js";
+import { createSmtpEmailChannel } from "./smtp.js";
 import { emailChannel } from "./email.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { scriptControls } from "../../tests/peers/scripted.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { scriptControls } from "../shared/scripted.peer.js";
 
 /** Email as Node and Deno register it: SMTP too, with the runtime's guarded lookup. */
 const nodeEmail = createSmtpEmailChannel(checkedLookup);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelConformance } from "../../tests/channels/conformance.js";
-import { startSmsGatewayPeer, type SmsGatewayPeer } from "../../tests/peers/sms-gateway.js";
-import type { ChannelMessage, SendContext } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
+import { channelConformance } from "../../../tests/channels/conformance.js";
+import { startSmsGatewayPeer, type SmsGatewayPeer } from "./gateway.peer.js";
+import type { ChannelMessage, SendContext } from "../../core/channels/define.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
 import { smsChannel } from "./sms.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { scriptControls } from "../../tests/peers/scripted.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { scriptControls } from "../shared/scripted.peer.js";
 
 let peer: SmsGatewayPeer;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import type { ChannelMessage, SendContext, SendResult } from "../core/channels/define.js";
+import type { ChannelMessage, SendContext, SendResult } from "../../core/channels/define.js";
 
 /** One email, ready for a provider: headers already decided, every field free of CR/LF. */
 export interface OutgoingEmail {
@@ -37,7 +37,7 @@ export interface SmtpProviderConfig extends EmailProviderConfig {
 }
 
 /**
- * Builds the SMTP provider. Injected by the Node and Deno entrypoints (`email-smtp.ts`) so the
+ * Builds the SMTP provider. Injected by the Node and Deno entrypoints (`smtp.ts`) so the
  * Workers bundle never carries nodemailer, which needs raw TCP sockets workerd does not offer.
  */
 export type SmtpProviderFactory = (config: SmtpProviderConfig) => EmailProvider;

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelConformance } from "../../tests/channels/conformance.js";
-import { startPushService, type FakeBrowserSubscription, type PushServicePeer } from "../../tests/peers/push-service.js";
-import { verifyToken } from "../core/auth/subscriber-token.js";
-import type { ChannelMessage, ChannelServices, PushTarget } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
-import type { Clock } from "../core/clock.js";
-import { generateVapidKeys } from "../core/push/vapid.js";
-import { issueToken } from "../core/auth/subscriber-token.js";
+import { channelConformance } from "../../../tests/channels/conformance.js";
+import { startPushService, type FakeBrowserSubscription, type PushServicePeer } from "./push-service.peer.js";
+import { verifyToken } from "../../core/auth/subscriber-token.js";
+import type { ChannelMessage, ChannelServices, PushTarget } from "../../core/channels/define.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
+import type { Clock } from "../../core/clock.js";
+import { generateVapidKeys } from "../../core/push/vapid.js";
+import { issueToken } from "../../core/auth/subscriber-token.js";
 import { pushChannel } from "./push.js";
-import { PUSH_PAYLOAD_MAX_BYTES } from "./push-payload.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { scriptControls } from "../../tests/peers/scripted.js";
+import { PUSH_PAYLOAD_MAX_BYTES } from "./payload.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { scriptControls } from "../shared/scripted.peer.js";
 
 const TOKEN_KEY = "push-test-token-key";
 let peer: PushServicePeer;

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { nextStep, readBody } from "./scripted.js";
+import { nextStep, readBody } from "../shared/scripted.peer.js";
 
 export interface GatewaySms {
   route: "api" | "kannel";

@@ -1,13 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelConformance } from "../../tests/channels/conformance.js";
-import { startTwilioPeer, twilioSign, type TwilioPeer } from "../../tests/peers/twilio.js";
-import type { ChannelInstance, ChannelMessage, ChannelServices, SendContext, WebhookResult } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
+import { channelConformance } from "../../../tests/channels/conformance.js";
+import { startTwilioPeer, twilioSign, type TwilioPeer } from "./twilio.peer.js";
+import type { ChannelInstance, ChannelMessage, ChannelServices, SendContext, WebhookResult } from "../../core/channels/define.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
 import { smsChannel } from "./sms.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { scriptControls } from "../../tests/peers/scripted.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { scriptControls } from "../shared/scripted.peer.js";
 
 /**
  * Stands in for the engine's `POST /v1/channels/sms/webhook`: hands the channel the URL as called,

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { nextStep, readBody } from "./scripted.js";
+import { nextStep, readBody } from "../shared/scripted.peer.js";
 
 export interface ReceivedPost {
   text: string;

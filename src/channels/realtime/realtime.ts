@@ -1,6 +1,6 @@
-import { defineChannel, type ChannelMessage, type InboxNotification } from "../core/channels/define.js";
-import { errorMessage } from "../core/errors.js";
-import { RealtimeContent } from "../core/schemas/template.js";
+import { defineChannel, type ChannelMessage, type InboxNotification } from "../../core/channels/define.js";
+import { errorMessage } from "../../core/errors.js";
+import { RealtimeContent } from "../../core/schemas/template.js";
 
 type Content = typeof RealtimeContent._output;
 

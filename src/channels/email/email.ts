@@ -1,10 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
-import { defineChannel, type ChannelDefinition, type ConfigSchema } from "../core/channels/define.js";
-import { utf8 } from "../lib/encoding.js";
-import { HeraldError } from "../core/errors.js";
-import { EmailContent } from "../core/schemas/template.js";
-import { compileEmail, type CompiledEmail } from "./email-compile.js";
+import { defineChannel, type ChannelDefinition, type ConfigSchema } from "../../core/channels/define.js";
+import { utf8 } from "../../lib/encoding.js";
+import { HeraldError } from "../../core/errors.js";
+import { EmailContent } from "../../core/schemas/template.js";
+import { compileEmail, type CompiledEmail } from "./compile.js";
 import {
   emailHeaders,
   isDeliverableAddress,
@@ -12,8 +12,8 @@ import {
   singleLine,
   type EmailProvider,
   type SmtpProviderFactory,
-} from "./email-provider.js";
-import { resendProvider, resendWebhook } from "./email-resend.js";
+} from "./provider.js";
+import { resendProvider, resendWebhook } from "./resend.js";
 
 type StoredEmail = z.infer<typeof EmailContent>;
 
@@ -39,7 +39,7 @@ const config = {
 } satisfies ConfigSchema;
 
 export interface EmailChannelOptions {
-  /** The SMTP provider (`smtpProvider` from `email-smtp.ts`), passed in by runtimes that can open TCP sockets. */
+  /** The SMTP provider (`smtpProvider` from `smtp.ts`), passed in by runtimes that can open TCP sockets. */
   smtp?: SmtpProviderFactory;
 }
 
@@ -51,7 +51,7 @@ export interface EmailChannelOptions {
  *
  * @example
  * // Node and Deno: SMTP and the HTTP API; Workers: `emailChannel` (HTTP API only).
- * import { smtpProvider } from "./email-smtp.js";
+ * import { smtpProvider } from "./smtp.js";
  * const email = createEmailChannel({ smtp: smtpProvider });
  */
 export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDefinition<typeof config, StoredEmail> {

@@ -1,9 +1,9 @@
 import nodemailer from "nodemailer";
-import type { SendContext, SendResult } from "../core/channels/define.js";
-import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/outbound.js";
-import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
+import type { SendContext, SendResult } from "../../core/channels/define.js";
+import { blockedAddress, isPrivateAddress, OutboundError } from "../../core/net/outbound.js";
+import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./provider.js";
 import { createEmailChannel } from "./email.js";
-import { resultFromError } from "./http-result.js";
+import { resultFromError } from "../shared/http-result.js";
 import { guardedSmtpSocket, type GuardedLookup } from "./smtp-socket.js";
 
 interface SmtpError extends Error {

@@ -11,7 +11,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import { createSecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import ece from "http_ece";
-import { nextStep, readBodyBytes } from "./scripted.js";
+import { nextStep, readBodyBytes } from "../shared/scripted.peer.js";
 
 export interface FakeBrowserSubscription {
   endpoint: string;

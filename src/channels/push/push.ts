@@ -1,10 +1,10 @@
-import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../core/channels/define.js";
-import { HeraldError } from "../core/errors.js";
-import { PushContent } from "../core/schemas/template.js";
-import { type HttpAnswer, resultFromAnswer, resultFromError } from "./http-result.js";
-import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "../lib/push-encrypt.js";
-import { encodePayload, topicFromTag, type PushPayload } from "./push-payload.js";
-import { vapidHeaderCache } from "./push-vapid.js";
+import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../../core/channels/define.js";
+import { HeraldError } from "../../core/errors.js";
+import { PushContent } from "../../core/schemas/template.js";
+import { type HttpAnswer, resultFromAnswer, resultFromError } from "../shared/http-result.js";
+import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "../../lib/push-encrypt.js";
+import { encodePayload, topicFromTag, type PushPayload } from "./payload.js";
+import { vapidHeaderCache } from "./vapid.js";
 
 type Failure = Extract<SendResult, { ok: false }>;
 type DeviceOutcome = { kind: "sent"; endpoint: string; location?: string } | { kind: "gone"; endpoint: string; status: number } | { kind: "failed"; failure: Failure };
@@ -26,7 +26,7 @@ export const pushChannel = defineChannel({
     timeoutMs: { type: "number", default: 10_000, env: "HERALD_PUSH_TIMEOUT_MS", description: "Per-request timeout" },
     publicUrl: { type: "url", env: "HERALD_PUBLIC_URL", description: "Herald's public URL, for the service worker's reports when the site is on another origin" },
   },
-  // The body is shortened to fit the 3,993-byte record by the channel itself (push-payload.ts).
+  // The body is shortened to fit the 3,993-byte record by the channel itself (payload.ts).
   limits: { bodyMaxLength: 4000, concurrency: 64 },
   // Shown by the operating system as text, never as HTML: "Tom & Jerry" must not arrive as "Tom &amp; Jerry".
   plainTextFields: ["title", "body"],

@@ -1,5 +1,5 @@
-import type { SendResult } from "../core/channels/define.js";
-import { OutboundError, parseRetryAfter } from "../core/net/outbound.js";
+import type { SendResult } from "../../core/channels/define.js";
+import { OutboundError, parseRetryAfter } from "../../core/net/outbound.js";
 
 /**
  * The common reading of a provider's HTTP answer: 2xx sent; 408, 425, 429 and 5xx worth another try

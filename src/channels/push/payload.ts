@@ -1,5 +1,5 @@
-import { toBase64Url, utf8 } from "../lib/encoding.js";
-import { MAX_PLAINTEXT_BYTES } from "../lib/push-encrypt.js";
+import { toBase64Url, utf8 } from "../../lib/encoding.js";
+import { MAX_PLAINTEXT_BYTES } from "../../lib/push-encrypt.js";
 
 /**
  * The largest plaintext one aes128gcm record carries to a browser (RFC 8291): 4096 bytes less the

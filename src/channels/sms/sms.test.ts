@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTwilioPeer, type TwilioPeer } from "../../tests/peers/twilio.js";
-import type { ChannelMessage, SendContext } from "../core/channels/define.js";
-import { createChannelRegistry } from "../core/channels/registry.js";
-import { renderContent } from "../core/rendering.js";
+import { startTwilioPeer, type TwilioPeer } from "./twilio.peer.js";
+import type { ChannelMessage, SendContext } from "../../core/channels/define.js";
+import { createChannelRegistry } from "../../core/channels/registry.js";
+import { renderContent } from "../../core/rendering.js";
 import { smsChannel } from "./sms.js";
-import { createSendContext } from "../core/channels/send-context.js";
+import { createSendContext } from "../../core/channels/send-context.js";
 
 let peer: TwilioPeer;
 beforeAll(async () => {

@@ -1,12 +1,12 @@
-import { defineChannel, type SendResult } from "../core/channels/define.js";
-import { HeraldError } from "../core/errors.js";
-import { E164 } from "../core/schemas/common.js";
-import { SmsContent } from "../core/schemas/template.js";
-import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./sms/gateway.js";
-import type { SmsProvider } from "./sms/provider.js";
-import { limitLength } from "./sms/length-limit.js";
-import { countSegments } from "./sms/segments.js";
-import { createTwilioProvider } from "./sms/twilio.js";
+import { defineChannel, type SendResult } from "../../core/channels/define.js";
+import { HeraldError } from "../../core/errors.js";
+import { E164 } from "../../core/schemas/common.js";
+import { SmsContent } from "../../core/schemas/template.js";
+import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./gateway.js";
+import type { SmsProvider } from "./provider.js";
+import { limitLength } from "./length-limit.js";
+import { countSegments } from "./segments.js";
+import { createTwilioProvider } from "./twilio.js";
 
 /**
  * SMS through Twilio or a generic HTTP gateway, chosen by configuration (`SMS_PROVIDER`, else Twilio

@@ -1,6 +1,6 @@
 import type mjml2htmlType from "mjml";
-import type { CompileResult, ContentProblem } from "../core/channels/define.js";
-import { withEmailLayout } from "../templates/email-layout.js";
+import type { CompileResult, ContentProblem } from "../../core/channels/define.js";
+import { withEmailLayout } from "../../templates/email-layout.js";
 
 /** What the engine renders per message after `compile`: the subject as text, the body as HTML with placeholders. */
 export interface CompiledEmail {

@@ -14,7 +14,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { nextStep, readBody } from "./scripted.js";
+import { nextStep, readBody } from "../shared/scripted.peer.js";
 
 export interface TwilioMessage {
   sid: string;

@@ -1,6 +1,6 @@
-import type { SendContext, SendResult, WebhookRequest, WebhookResult } from "../core/channels/define.js";
-import { resultFromError, resultFromResponse } from "./http-result.js";
-import type { EmailProvider, EmailProviderConfig, OutgoingEmail } from "./email-provider.js";
+import type { SendContext, SendResult, WebhookRequest, WebhookResult } from "../../core/channels/define.js";
+import { resultFromError, resultFromResponse } from "../shared/http-result.js";
+import type { EmailProvider, EmailProviderConfig, OutgoingEmail } from "./provider.js";
 
 export interface ResendProviderConfig extends EmailProviderConfig {
   /** `https://api.resend.com`, or any server speaking the same API. */

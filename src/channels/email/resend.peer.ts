@@ -10,7 +10,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { nextStep, readBody } from "./scripted.js";
+import { nextStep, readBody } from "../shared/scripted.peer.js";
 
 export interface ResendEmail {
   id: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { renderContent, type TemplateContext } from "../core/rendering.js";
-import { emailLayout } from "../templates/email-layout.js";
-import { compileEmail, type CompiledEmail } from "./email-compile.js";
+import { renderContent, type TemplateContext } from "../../core/rendering.js";
+import { emailLayout } from "../../templates/email-layout.js";
+import { compileEmail, type CompiledEmail } from "./compile.js";
 
 function context(data: Record<string, unknown>, unsubscribeUrl?: string): TemplateContext {
   return {

@@ -1,6 +1,6 @@
-import { defineChannel } from "../core/channels/define.js";
-import { MattermostContent } from "../core/schemas/template.js";
-import { resultFromError, resultFromResponse } from "./http-result.js";
+import { defineChannel } from "../../core/channels/define.js";
+import { MattermostContent } from "../../core/schemas/template.js";
+import { resultFromError, resultFromResponse } from "../shared/http-result.js";
 
 /**
  * Mattermost incoming webhook: POST JSON `{text, username?, icon_url?, channel?}` to the hook URL.

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSmtpPeer, type SmtpPeer } from "../../tests/peers/smtp.js";
-import { createSendContext } from "../core/channels/send-context.js";
-import { checkedLookup } from "../runtimes/shared/guarded-lookup.js";
-import { smtpProvider } from "./email-smtp.js";
-import type { EmailProvider, OutgoingEmail } from "./email-provider.js";
+import { startSmtpPeer, type SmtpPeer } from "./smtp.peer.js";
+import { createSendContext } from "../../core/channels/send-context.js";
+import { checkedLookup } from "../../runtimes/shared/guarded-lookup.js";
+import { smtpProvider } from "./smtp.js";
+import type { EmailProvider, OutgoingEmail } from "./provider.js";
 
 let smtp: SmtpPeer;
 let smtps: SMTPServer;
