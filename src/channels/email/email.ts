@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
-import { defineChannel, type ChannelDefinition, type ConfigSchema } from "../../core/channels/define.js";
+import { defineChannel, type ChannelDefinition, type ConfigSchema, type ConfigValues } from "../../core/channels/define.js";
 import { utf8 } from "../../lib/encoding.js";
 import { HeraldError } from "../../core/errors.js";
 import { EmailContent } from "../../core/schemas/template.js";
@@ -21,22 +21,32 @@ const config = {
   from: { type: "string", required: true, env: "EMAIL_FROM", description: "Sender, e.g. `Shop <no-reply@shop.example>`" },
   provider: {
     type: "string",
+    choices: ["smtp", "resend"],
     env: "EMAIL_PROVIDER",
-    description: "`smtp` or `resend`; default: `smtp` when SMTP_URL is set, else `resend` when EMAIL_API_KEY is set",
+    description: "Which provider sends; default: `smtp` when SMTP_URL is set, else `resend` when EMAIL_API_KEY is set",
   },
   smtpUrl: { type: "string", secret: true, env: "SMTP_URL", description: "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; Node and Deno only" },
-  smtpPoolSize: { type: "number", default: 5, env: "SMTP_POOL_SIZE", description: "SMTP connections kept open and reused" },
+  smtpPoolSize: { type: "integer", min: 1, default: 5, env: "SMTP_POOL_SIZE", description: "SMTP connections kept open and reused" },
   apiUrl: { type: "url", default: "https://api.resend.com", env: "EMAIL_API_URL", description: "Base URL of the Resend-compatible HTTP email API" },
   apiKey: { type: "string", secret: true, env: "EMAIL_API_KEY", description: "API key for the HTTP email API (Bearer)" },
   webhookSecret: {
     type: "string",
     secret: true,
+    // Standard base64, padded or not, after an optional `whsec_`.
+    pattern: /(whsec_)?(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?/,
+    patternHint: "the base64 signing secret (whsec_…)",
     env: "EMAIL_WEBHOOK_SECRET",
     description: "Signing secret (`whsec_…`) that bounce and complaint webhooks are verified with; webhooks are refused without it",
   },
   replyTo: { type: "string", env: "EMAIL_REPLY_TO", description: "Reply-To address" },
-  timeoutMs: { type: "number", default: 15_000, env: "EMAIL_TIMEOUT_MS", description: "Timeout of each provider call (SMTP: connect, greeting and each reply)" },
-} satisfies ConfigSchema;
+  timeoutMs: {
+    type: "integer",
+    min: 1,
+    default: 15_000,
+    env: "EMAIL_TIMEOUT_MS",
+    description: "Timeout of each provider call in milliseconds (SMTP: connect, greeting and each reply)",
+  },
+} as const satisfies ConfigSchema;
 
 export interface EmailChannelOptions {
   /** The SMTP provider (`smtpProvider` from `smtp.ts`), passed in by runtimes that can open TCP sockets. */
@@ -86,7 +96,6 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
       const provider = chooseProvider(values, options);
       const from = singleLine(values.from);
       const replyTo = values.replyTo ? singleLine(values.replyTo) : undefined;
-      if (values.webhookSecret) checkSecret(values.webhookSecret);
       return {
         async send(message, ctx) {
           const to = message.address ?? message.subscriber.email;
@@ -120,38 +129,18 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
 /** The email channel with the HTTP API provider only: what the Workers bundle registers. */
 export const emailChannel = createEmailChannel();
 
-type Values = { [K in keyof typeof config]?: string | number | boolean } & { from: string };
-
-function chooseProvider(values: Values, options: EmailChannelOptions): EmailProvider {
-  const v = values as { provider?: string; smtpUrl?: string; smtpPoolSize?: number; apiUrl?: string; apiKey?: string; timeoutMs?: number };
-  const name = v.provider ?? (v.smtpUrl ? "smtp" : v.apiKey ? "resend" : undefined);
-  const timeoutMs = v.timeoutMs ?? 15_000;
-  const bad = (message: string) => new HeraldError("bad_config", message, { pluginId: "email" });
-  switch (name) {
-    case "smtp":
-      if (!v.smtpUrl) throw bad("EMAIL_PROVIDER=smtp needs SMTP_URL");
-      if (!options.smtp) throw bad("SMTP is not available on this runtime (no TCP sockets); use EMAIL_PROVIDER=resend with EMAIL_API_KEY");
-      try {
-        return options.smtp({ url: v.smtpUrl, poolSize: v.smtpPoolSize ?? 5, timeoutMs });
-      } catch (error) {
-        // Never echo SMTP_URL: it carries the password.
-        throw bad(`SMTP_URL: ${error instanceof TypeError ? "is not a valid URL" : (error as Error).message.replace(v.smtpUrl, "[redacted]")}`);
-      }
-    case "resend":
-      if (!v.apiKey) throw bad("EMAIL_PROVIDER=resend needs EMAIL_API_KEY");
-      return resendProvider({ apiUrl: v.apiUrl ?? "https://api.resend.com", apiKey: v.apiKey, timeoutMs });
-    case undefined:
-      throw bad("EMAIL_FROM is set but no provider is: set SMTP_URL (Node, Deno) or EMAIL_API_KEY (HTTP API)");
-    default:
-      throw bad(`EMAIL_PROVIDER: must be smtp or resend`);
-  }
-}
-
-function checkSecret(secret: string) {
+/** The provider the configuration names; `missing` has made sure it has what it needs. */
+function chooseProvider(values: ConfigValues<typeof config>, options: EmailChannelOptions): EmailProvider {
+  const name = values.provider ?? (values.smtpUrl ? "smtp" : "resend");
+  const { timeoutMs } = values;
+  if (name === "resend") return resendProvider({ apiUrl: values.apiUrl, apiKey: values.apiKey!, timeoutMs });
+  const smtpUrl = values.smtpUrl!;
   try {
-    atob(secret.startsWith("whsec_") ? secret.slice(6) : secret);
-  } catch {
-    throw new HeraldError("bad_config", "EMAIL_WEBHOOK_SECRET: must be the base64 signing secret (whsec_…)", { pluginId: "email" });
+    return options.smtp!({ url: smtpUrl, poolSize: values.smtpPoolSize, timeoutMs });
+  } catch (error) {
+    // Never echo SMTP_URL: it carries the password.
+    const why = error instanceof TypeError ? "is not a valid URL" : (error as Error).message.replace(smtpUrl, "[redacted]");
+    throw new HeraldError("bad_config", `SMTP_URL: ${why}`, { pluginId: "email" });
   }
 }
 

@@ -14,7 +14,7 @@ export const mattermostChannel = defineChannel({
     webhookUrl: { type: "url", required: true, secret: true, env: "MATTERMOST_WEBHOOK_URL", description: "Incoming webhook URL (its path is the secret)" },
     username: { type: "string", env: "MATTERMOST_USERNAME", description: "Default display name, when the webhook allows overriding it" },
     iconUrl: { type: "url", env: "MATTERMOST_ICON_URL", description: "Default avatar URL" },
-    timeoutMs: { type: "number", default: 10_000, env: "MATTERMOST_TIMEOUT_MS", description: "Per-request timeout" },
+    timeoutMs: { type: "integer", min: 1, default: 10_000, env: "MATTERMOST_TIMEOUT_MS", description: "Per-request timeout, in milliseconds" },
   },
   // Mattermost's post limit is 16,383 characters (server setting MaxPostSize default).
   limits: { bodyMaxLength: 16_383, concurrency: 8 },

@@ -1,5 +1,4 @@
 import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../../core/channels/define.js";
-import { HeraldError } from "../../core/errors.js";
 import { PushContent } from "../../core/schemas/template.js";
 import { type HttpAnswer, resultFromAnswer, resultFromError } from "../shared/http-result.js";
 import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "../../lib/push-encrypt.js";
@@ -21,9 +20,15 @@ export const pushChannel = defineChannel({
   id: "push",
   title: "Web push",
   config: {
-    ttlSeconds: { type: "number", default: 86_400, env: "HERALD_PUSH_TTL_SECONDS", description: "How long a push service keeps an undelivered message (TTL header)" },
-    urgency: { type: "string", default: "normal", env: "HERALD_PUSH_URGENCY", description: "Urgency header (very-low, low, normal, high); tags starting order- are always high" },
-    timeoutMs: { type: "number", default: 10_000, env: "HERALD_PUSH_TIMEOUT_MS", description: "Per-request timeout" },
+    ttlSeconds: {
+      type: "integer",
+      min: 0,
+      default: 86_400,
+      env: "HERALD_PUSH_TTL_SECONDS",
+      description: "How long a push service keeps an undelivered message, in seconds (TTL header)",
+    },
+    urgency: { type: "string", choices: URGENCIES, default: "normal", env: "HERALD_PUSH_URGENCY", description: "Default Urgency header; tags starting order- are always high" },
+    timeoutMs: { type: "integer", min: 1, default: 10_000, env: "HERALD_PUSH_TIMEOUT_MS", description: "Per-request timeout, in milliseconds" },
     publicUrl: { type: "url", env: "HERALD_PUBLIC_URL", description: "Herald's public URL, for the service worker's reports when the site is on another origin" },
   },
   // The body is shortened to fit the 3,993-byte record by the channel itself (payload.ts).
@@ -36,8 +41,7 @@ export const pushChannel = defineChannel({
   bodyField: "body",
   create(config, services) {
     const push = services.push;
-    const defaultUrgency = URGENCIES.find((u) => u === (config.urgency ?? "normal"));
-    if (!defaultUrgency) throw new HeraldError("bad_config", `HERALD_PUSH_URGENCY: must be one of ${URGENCIES.join(", ")}`, { pluginId: "push" });
+    const defaultUrgency = config.urgency;
     const jwt = vapidHeaderCache(() => push.vapid);
 
     /** The push service's answer, through the runtime's transport when it has one, else encrypted here and sent by fetch. */
@@ -45,7 +49,7 @@ export const pushChannel = defineChannel({
       if (push.transport) {
         // Literal private addresses and names like localhost as written; the transport checks what a name resolves to.
         await ctx.checkHost(endpoint.hostname);
-        const answer = await push.transport.send({ endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs ?? 10_000 });
+        const answer = await push.transport.send({ endpoint, headers, plaintext, keys, timeoutMs: config.timeoutMs });
         if (answer) return answer;
       }
       const response = await ctx.fetch(endpoint.href, { method: "POST", headers, body: encryptPushMessage(plaintext, keys), timeoutMs: config.timeoutMs });
@@ -79,7 +83,7 @@ export const pushChannel = defineChannel({
           return { ok: false, code: "no_push_subscription", message: `subscriber ${message.subscriber.id} has no push subscription`, retryable: false, undeliverable: true };
         }
         const content = message.content;
-        const ttl = config.ttlSeconds ?? 86_400;
+        const ttl = config.ttlSeconds;
         const actionUrls = Object.fromEntries((content.actions ?? []).filter((a) => a.url).map((a) => [a.action, a.url!]));
         const payload: PushPayload = {
           title: content.title,

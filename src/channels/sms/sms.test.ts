@@ -102,6 +102,12 @@ describe("sms channel", () => {
     expect(only({ SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
     expect(only({ ...peer.env(), SMS_MAX_SEGMENTS: "0" })).toThrow(/SMS_MAX_SEGMENTS/);
     expect(only({ ...peer.env(), SMS_OVER_LIMIT: "shrug" })).toThrow(/SMS_OVER_LIMIT/);
+    // Checked by their declarations (choices, patterns, integer ranges), by one routine for every channel.
+    expect(only({ ...peer.env(), SMS_MAX_SEGMENTS: "2.5" })).toThrow("SMS_MAX_SEGMENTS: must be a whole number");
+    expect(only({ ...peer.env(), SMS_MAX_CHARACTERS: "0" })).toThrow("SMS_MAX_CHARACTERS: must be at least 1");
+    expect(only({ ...peer.env(), TWILIO_MESSAGING_SERVICE_SID: "MG12" })).toThrow("TWILIO_MESSAGING_SERVICE_SID: must be MG followed by 32 hex digits");
+    expect(only({ SMS_GATEWAY_URL: "http://127.0.0.1:9/x", SMS_GATEWAY_FORMAT: "xml" })).toThrow("SMS_GATEWAY_FORMAT: must be json or form");
+    expect(only({ SMS_PROVIDER: "Gateway", SMS_GATEWAY_URL: "http://127.0.0.1:9/x", SMS_GATEWAY_METHOD: "put" })()).toBeDefined();
     // Twilio wins when both are set, unless SMS_PROVIDER says otherwise.
     expect(createChannelRegistry([smsChannel], { ...peer.env(), SMS_GATEWAY_URL: "http://127.0.0.1:9/x" }).get("sms")!.instance!.webhook).toBeDefined();
     expect(createChannelRegistry([smsChannel], { ...peer.env(), SMS_GATEWAY_URL: "http://127.0.0.1:9/x", SMS_PROVIDER: "gateway" }).get("sms")!.instance!.webhook).toBeUndefined();

@@ -1,5 +1,4 @@
 import { defineChannel, type SendResult } from "../../core/channels/define.js";
-import { HeraldError } from "../../core/errors.js";
 import { E164 } from "../../core/schemas/common.js";
 import { SmsContent } from "../../core/schemas/template.js";
 import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./gateway.js";
@@ -23,23 +22,40 @@ export const smsChannel = defineChannel({
   id: "sms",
   title: "SMS",
   config: {
-    provider: { type: "string", env: "SMS_PROVIDER", description: "twilio or gateway; default: twilio when TWILIO_ACCOUNT_SID is set, else gateway when SMS_GATEWAY_URL is set" },
-    accountSid: { type: "string", env: "TWILIO_ACCOUNT_SID", description: "Twilio account SID (AC…)" },
+    provider: {
+      type: "string",
+      choices: ["twilio", "gateway"],
+      env: "SMS_PROVIDER",
+      description: "Which provider sends; default: twilio when TWILIO_ACCOUNT_SID is set, else gateway when SMS_GATEWAY_URL is set",
+    },
+    accountSid: { type: "string", pattern: /AC[0-9a-fA-F]{32}/, patternHint: "AC followed by 32 hex digits", env: "TWILIO_ACCOUNT_SID", description: "Twilio account SID" },
     authToken: { type: "string", secret: true, env: "TWILIO_AUTH_TOKEN", description: "Twilio auth token: authenticates requests and verifies status callbacks" },
     from: { type: "string", env: "TWILIO_FROM", description: "Sender: a Twilio number in E.164, a short code or an alphanumeric sender id" },
-    messagingServiceSid: { type: "string", env: "TWILIO_MESSAGING_SERVICE_SID", description: "Twilio Messaging Service (MG…) that picks the sender; instead of or with TWILIO_FROM" },
+    messagingServiceSid: {
+      type: "string",
+      pattern: /MG[0-9a-fA-F]{32}/,
+      patternHint: "MG followed by 32 hex digits",
+      env: "TWILIO_MESSAGING_SERVICE_SID",
+      description: "Twilio Messaging Service that picks the sender; instead of or with TWILIO_FROM",
+    },
     apiUrl: { type: "url", default: "https://api.twilio.com", env: "TWILIO_API_URL", description: "Twilio REST API base URL" },
     statusCallback: { type: "boolean", default: true, env: "SMS_STATUS_CALLBACK", description: "Ask Twilio to report delivery to <public url>/v1/channels/sms/webhook" },
     gatewayUrl: { type: "url", secret: true, env: "SMS_GATEWAY_URL", description: "Generic gateway endpoint (may carry a key in its query)" },
-    gatewayMethod: { type: "string", default: "POST", env: "SMS_GATEWAY_METHOD", description: "GET (fields in the query), POST, PUT or PATCH" },
+    gatewayMethod: { type: "string", choices: ["GET", "POST", "PUT", "PATCH"], default: "POST", env: "SMS_GATEWAY_METHOD", description: "HTTP method of the gateway call; GET sends the fields in the query" },
     gatewayHeaders: { type: "string", secret: true, env: "SMS_GATEWAY_HEADERS", description: 'Extra headers as a JSON object, e.g. {"authorization":"Bearer …"}' },
     gatewayBody: { type: "string", default: DEFAULT_GATEWAY_BODY, env: "SMS_GATEWAY_BODY", description: "JSON template of the fields; string values may use {{to}}, {{text}} and {{id}}. Shown to admins: keep credentials in SMS_GATEWAY_URL or SMS_GATEWAY_HEADERS" },
-    gatewayFormat: { type: "string", default: "json", env: "SMS_GATEWAY_FORMAT", description: "json or form (application/x-www-form-urlencoded); ignored for GET" },
+    gatewayFormat: { type: "string", choices: ["json", "form"], default: "json", env: "SMS_GATEWAY_FORMAT", description: "Body encoding: JSON, or form (application/x-www-form-urlencoded); ignored for GET" },
     gatewayIdPath: { type: "string", env: "SMS_GATEWAY_ID_PATH", description: "Dotted path of the gateway's message id in its JSON answer, e.g. data.messageId" },
-    maxSegments: { type: "number", default: 10, env: "SMS_MAX_SEGMENTS", description: "Longest SMS allowed, in billed parts (153 GSM-7 or 67 UCS-2 units each)" },
-    maxCharacters: { type: "number", env: "SMS_MAX_CHARACTERS", description: "Longest SMS allowed, in characters (code points); unset: only SMS_MAX_SEGMENTS applies" },
-    overLimit: { type: "string", default: "refuse", env: "SMS_OVER_LIMIT", description: "refuse (final failure too_long) or truncate, for a text over SMS_MAX_SEGMENTS or SMS_MAX_CHARACTERS" },
-    timeoutMs: { type: "number", default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout" },
+    maxSegments: { type: "integer", min: 1, default: 10, env: "SMS_MAX_SEGMENTS", description: "Longest SMS allowed, in billed parts (153 GSM-7 or 67 UCS-2 units each)" },
+    maxCharacters: { type: "integer", min: 1, env: "SMS_MAX_CHARACTERS", description: "Longest SMS allowed, in characters (code points); unset: only SMS_MAX_SEGMENTS applies" },
+    overLimit: {
+      type: "string",
+      choices: ["refuse", "truncate"],
+      default: "refuse",
+      env: "SMS_OVER_LIMIT",
+      description: "For a text over SMS_MAX_SEGMENTS or SMS_MAX_CHARACTERS: refuse it (final failure too_long) or truncate it",
+    },
+    timeoutMs: { type: "integer", min: 1, default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout, in milliseconds" },
   },
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
   limits: { concurrency: 16 },
@@ -49,12 +65,11 @@ export const smsChannel = defineChannel({
   address: (subscriber) => subscriber.phone,
   describe: (rendered) => (typeof rendered.text === "string" ? { ...countSegments(rendered.text) } : {}),
   // Absent settings leave the channel registered as not configured (as a missing required field would);
-  // malformed ones throw in `create`.
+  // malformed ones throw when the configuration is read (their declarations above).
   missing(config) {
-    const choice = config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
+    const choice = providerChoice(config);
     if (choice === undefined) return ["TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or SMS_GATEWAY_URL"];
     if (choice === "gateway") return config.gatewayUrl ? [] : ["SMS_GATEWAY_URL"];
-    if (choice !== "twilio") return [];
     return [
       ...(config.accountSid ? [] : ["TWILIO_ACCOUNT_SID"]),
       ...(config.authToken ? [] : ["TWILIO_AUTH_TOKEN"]),
@@ -62,44 +77,31 @@ export const smsChannel = defineChannel({
     ];
   },
   create(config, services) {
-    const bad = (why: string) => new HeraldError("bad_config", why, { pluginId: "sms" });
-    const maxSegments = config.maxSegments ?? 10;
-    if (!Number.isInteger(maxSegments) || maxSegments < 1) throw bad("SMS_MAX_SEGMENTS: must be a whole number of at least 1");
-    const overLimit = config.overLimit ?? "refuse";
-    if (overLimit !== "refuse" && overLimit !== "truncate") throw bad("SMS_OVER_LIMIT: use refuse or truncate");
-    const maxCharacters = config.maxCharacters;
-    if (maxCharacters !== undefined && (!Number.isInteger(maxCharacters) || maxCharacters < 1)) throw bad("SMS_MAX_CHARACTERS: must be a whole number of at least 1");
-    const timeoutMs = config.timeoutMs ?? 10_000;
-
-    const choice = config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
+    // Every value is checked against its declaration before this runs, and `missing` above has
+    // made sure the chosen provider has what it needs.
+    const { maxSegments, maxCharacters, overLimit, timeoutMs } = config;
+    const choice = providerChoice(config);
     let provider: SmsProvider | undefined;
     if (choice === "twilio") {
-      if (!config.accountSid || !config.authToken) throw bad("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN");
-      if (!/^AC[0-9a-fA-F]{32}$/.test(config.accountSid)) throw bad("TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits");
-      if (!config.from && !config.messagingServiceSid) throw bad("Twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
-      if (config.messagingServiceSid && !/^MG[0-9a-fA-F]{32}$/.test(config.messagingServiceSid)) throw bad("TWILIO_MESSAGING_SERVICE_SID: must be MG followed by 32 hex digits");
       provider = createTwilioProvider({
-        accountSid: config.accountSid,
-        authToken: config.authToken,
+        accountSid: config.accountSid!,
+        authToken: config.authToken!,
         from: config.from,
         messagingServiceSid: config.messagingServiceSid,
-        apiUrl: config.apiUrl ?? "https://api.twilio.com",
+        apiUrl: config.apiUrl,
         statusCallback: config.statusCallback === false ? undefined : () => services.links.webhook("sms"),
         timeoutMs,
       });
     } else if (choice === "gateway") {
-      if (!config.gatewayUrl) throw bad("the SMS gateway needs SMS_GATEWAY_URL");
       provider = createGatewayProvider({
-        url: config.gatewayUrl,
-        method: config.gatewayMethod ?? "POST",
+        url: config.gatewayUrl!,
+        method: config.gatewayMethod,
         headers: config.gatewayHeaders,
-        body: config.gatewayBody ?? DEFAULT_GATEWAY_BODY,
-        format: config.gatewayFormat ?? "json",
+        body: config.gatewayBody,
+        format: config.gatewayFormat,
         idPath: config.gatewayIdPath,
         timeoutMs,
       });
-    } else if (choice !== undefined) {
-      throw bad("SMS_PROVIDER: use twilio or gateway");
     }
 
     return {
@@ -123,3 +125,8 @@ export const smsChannel = defineChannel({
     };
   },
 });
+
+/** SMS_PROVIDER, else Twilio when its account is set, else the gateway when its URL is. */
+function providerChoice(config: { provider?: "twilio" | "gateway"; accountSid?: string; gatewayUrl?: string }): "twilio" | "gateway" | undefined {
+  return config.provider ?? (config.accountSid ? "twilio" : config.gatewayUrl ? "gateway" : undefined);
+}

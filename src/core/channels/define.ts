@@ -3,22 +3,9 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { OutboundFetch } from "../net/outbound.js";
 import type { RetrySchedule } from "../outbox/backoff.js";
+import type { ConfigSchema, ConfigValues } from "./config.js";
 
-/** One configuration field of a channel, declared as data: it drives validation, docs and log masking. */
-export interface ConfigField {
-  type: "string" | "url" | "number" | "boolean";
-  required?: boolean;
-  /** Never logged, never shown back; masked wherever config is displayed. */
-  secret?: boolean;
-  default?: string | number | boolean;
-  /** Environment variable the Node, Deno and Workers entrypoints read it from. */
-  env?: string;
-  description: string;
-}
-
-export type ConfigSchema = Record<string, ConfigField>;
-export type ConfigValues<S extends ConfigSchema> = { [K in keyof S]: S[K]["required"] extends true ? ResolvedType<S[K]> : ResolvedType<S[K]> | undefined };
-type ResolvedType<F extends ConfigField> = F["type"] extends "number" ? number : F["type"] extends "boolean" ? boolean : string;
+export type { ConfigField, ConfigSchema, ConfigValues } from "./config.js";
 
 export interface ChannelLimits {
   /** Longest body the provider accepts; the base truncates by code points before `send`. */
@@ -242,7 +229,7 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
 export type AnyChannel = ChannelDefinition<ConfigSchema, any>;
 
 /** Declares a channel plugin. An identity function that keeps the types tight. */
-export function defineChannel<S extends ConfigSchema, Content>(definition: ChannelDefinition<S, Content>): ChannelDefinition<S, Content> {
+export function defineChannel<const S extends ConfigSchema, Content>(definition: ChannelDefinition<S, Content>): ChannelDefinition<S, Content> {
   if (!/^[a-z][a-z0-9-]*$/.test(definition.id)) throw new Error(`channel id "${definition.id}" must be kebab-case`);
   return definition;
 }

@@ -1,5 +1,6 @@
 import { HeraldError } from "../errors.js";
-import type { AnyChannel, ChannelInstance, ChannelServices, ConfigSchema, ConfigValues } from "./define.js";
+import { resolveConfig, type ConfigSchema, type ConfigValues } from "./config.js";
+import type { AnyChannel, ChannelInstance, ChannelServices } from "./define.js";
 
 export interface RegisteredChannel {
   definition: AnyChannel;
@@ -44,48 +45,6 @@ export function createChannelRegistry(definitions: AnyChannel[], env: Record<str
         ),
       })),
   };
-}
-
-function resolveConfig(channelId: string, schema: ConfigSchema, env: Record<string, string | undefined>) {
-  const values: Record<string, unknown> = {};
-  const missing: string[] = [];
-  for (const [name, field] of Object.entries(schema)) {
-    const raw = field.env ? env[field.env] : undefined;
-    if (raw === undefined || raw === "") {
-      if (field.default !== undefined) values[name] = field.default;
-      else if (field.required) missing.push(field.env ?? name);
-      continue;
-    }
-    values[name] = parseField(channelId, name, field.type, raw, field.env);
-  }
-  return { values, missing };
-}
-
-function parseField(channelId: string, name: string, type: string, raw: string, envName?: string): unknown {
-  const where = envName ?? `${channelId}.${name}`;
-  const bad = (why: string) => new HeraldError("bad_config", `${where}: ${why}`, { pluginId: channelId });
-  switch (type) {
-    case "number": {
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw bad("must be a number");
-      return n;
-    }
-    case "boolean":
-      if (!["1", "0", "true", "false"].includes(raw)) throw bad("must be true/false or 1/0");
-      return raw === "1" || raw === "true";
-    case "url":
-      try {
-        const url = new URL(raw);
-        if (url.protocol !== "https:" && url.protocol !== "http:") throw bad("must be an http(s) URL");
-        return raw;
-      } catch (error) {
-        if (error instanceof HeraldError) throw error;
-        // Never echo the value: webhook URLs carry their secret in the path.
-        throw bad("is not a valid URL");
-      }
-    default:
-      return raw;
-  }
 }
 
 const noServices: ChannelServices = {
