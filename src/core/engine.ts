@@ -1,6 +1,7 @@
 import type { Store } from "../store/index.js";
 import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
-import type { AnyChannel, PushTransport } from "./channels/define.js";
+import type { AnyChannel } from "./channels/define.js";
+import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeliveryHandler } from "./delivery.js";

@@ -5,7 +5,7 @@
  * failures, Retry-After, timeouts, unreachable hosts, the SSRF guard, and the notification id.
  */
 import { describe, expect, it } from "vitest";
-import type { AnyChannel, ChannelMessage, ChannelServices, SendContext, SendResult } from "../../src/core/channels/define.js";
+import type { AnyChannel, ChannelMessage, EngineServices, SendContext, SendResult } from "../../src/core/channels/define.js";
 import { createChannelRegistry } from "../../src/core/channels/registry.js";
 import { createSendContext } from "../../src/core/channels/send-context.js";
 
@@ -35,7 +35,7 @@ export interface ConformanceOptions {
   /** Env key of a config field holding a short timeout, so the hang test is quick. */
   timeoutEnv: string;
   /** Engine services for channels that use them (push reads subscriptions); given the env the channel is built with. */
-  services?: (env: Record<string, string>) => ChannelServices;
+  services?: (env: Record<string, string>) => EngineServices;
 }
 
 let counter = 0;

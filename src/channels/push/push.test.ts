@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelConformance } from "../../../tests/channels/conformance.js";
 import { startPushService, type FakeBrowserSubscription, type PushServicePeer } from "./push-service.peer.js";
 import { verifyToken } from "../../core/auth/subscriber-token.js";
-import type { ChannelMessage, ChannelServices, PushTarget } from "../../core/channels/define.js";
+import type { ChannelMessage, EngineServices, PushTarget } from "../../core/channels/define.js";
 import { createChannelRegistry } from "../../core/channels/registry.js";
 import type { Clock } from "../../core/clock.js";
 import { generateVapidKeys } from "../../core/push/vapid.js";
@@ -19,7 +19,7 @@ let vapid: { publicKey: string; privateKey: string; subject: string };
 const devices = new Map<string, PushTarget[]>();
 const removed: string[] = [];
 
-function services(env: Record<string, string> = {}): ChannelServices {
+function services(env: Record<string, string> = {}): EngineServices {
   return {
     realtime: { deliverNotification: () => Promise.reject(new Error("unused")) },
     push: {

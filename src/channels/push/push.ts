@@ -39,6 +39,7 @@ export const pushChannel = defineChannel({
   quietHours: "defer",
   content: PushContent,
   bodyField: "body",
+  needs: ["push"],
   create(config, services) {
     const push = services.push;
     const defaultUrgency = config.urgency;

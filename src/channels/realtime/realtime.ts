@@ -25,6 +25,7 @@ export const realtimeChannel = defineChannel({
   content: RealtimeContent,
   bodyField: "body",
   inboxItem,
+  needs: ["realtime"],
   create(_config, services) {
     return {
       async send(message, ctx) {

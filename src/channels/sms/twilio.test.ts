@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelConformance } from "../../../tests/channels/conformance.js";
 import { startTwilioPeer, twilioSign, type TwilioPeer } from "./twilio.peer.js";
-import type { ChannelInstance, ChannelMessage, ChannelServices, SendContext, WebhookResult } from "../../core/channels/define.js";
+import type { ChannelInstance, ChannelMessage, EngineServices, SendContext, WebhookResult } from "../../core/channels/define.js";
 import { createChannelRegistry } from "../../core/channels/registry.js";
 import { smsChannel } from "./sms.js";
 import { createSendContext } from "../../core/channels/send-context.js";
@@ -38,7 +38,7 @@ async function startWebhookBridge() {
 
 const ctx: SendContext = createSendContext({ allowPrivateNetwork: true });
 
-function servicesFor(webhookBase: () => string): ChannelServices {
+function servicesFor(webhookBase: () => string): EngineServices {
   const unavailable = () => Promise.reject(new Error("not used by sms"));
   return {
     realtime: { deliverNotification: unavailable },

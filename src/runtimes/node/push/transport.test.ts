@@ -15,7 +15,8 @@ import { startPushService, type PushServicePeer } from "../../../channels/push/p
 import { pushChannel } from "../../../channels/push/push.js";
 import { decodePushKeys } from "../../../lib/push-encrypt.js";
 import { issueToken } from "../../../core/auth/subscriber-token.js";
-import type { ChannelMessage, PushTarget, PushTransport } from "../../../core/channels/define.js";
+import type { ChannelMessage } from "../../../core/channels/define.js";
+import type { PushTarget, PushTransport } from "../../../core/channels/services.js";
 import { createChannelRegistry } from "../../../core/channels/registry.js";
 import { createSendContext } from "../../../core/channels/send-context.js";
 import { generateVapidKeys } from "../../../core/push/vapid.js";
