@@ -114,7 +114,7 @@ describe("admin UI", () => {
     await expect.poll(() => pushTitle.textContent()).toBe("Order #1234");
     expect(await page.locator("#preview [data-channel=push] .actions span").allTextContents()).toEqual(["Track courier", "Reorder"]);
     expect(await page.locator("#preview [data-channel=sms] .preview-sms").textContent()).toBe("Order 1234: courier Almaz is on the way");
-    expect(await page.locator("#sms-segments").textContent()).toMatch(/1 segment/);
+    expect(await page.locator("#preview [data-channel=sms] .preview-details").textContent()).toMatch(/1 segment/);
     // The email goes into a frame that may not run scripts (sandbox without allow-scripts).
     const frame = page.locator("#preview [data-channel=email] iframe");
     expect(await frame.getAttribute("sandbox")).toBe("");

@@ -1,9 +1,9 @@
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
 import { defineChannel, type ChannelDefinition, type ConfigSchema, type ConfigValues } from "../../core/channels/define.js";
 import { utf8 } from "../../lib/encoding.js";
 import { HeraldError } from "../../core/errors.js";
-import { EmailContent } from "../../core/schemas/template.js";
+import type { AdHocContent } from "../../core/broadcasts.js";
 import { compileEmail, type CompiledEmail } from "./compile.js";
 import {
   emailHeaders,
@@ -14,6 +14,9 @@ import {
   type SmtpProviderFactory,
 } from "./provider.js";
 import { resendProvider, resendWebhook } from "./resend.js";
+
+/** `channels.email` of a template: the subject and the MJML source of the body. */
+export const EmailContent = z.strictObject({ subject: z.string().max(998), mjml: z.string().max(500_000) });
 
 type StoredEmail = z.infer<typeof EmailContent>;
 
@@ -48,6 +51,18 @@ const config = {
   },
 } as const satisfies ConfigSchema;
 
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** Ad hoc broadcast content as MJML: admin text is text, not markup, so it is escaped (`{{ }}` placeholders still work). */
+function adHocEmail(content: AdHocContent): StoredEmail {
+  const image = content.image ? `<mj-image src="${escapeHtml(content.image)}" />` : "";
+  const button = content.url ? `<mj-button href="${escapeHtml(content.url)}">${escapeHtml(content.actions?.[0]?.title ?? "Open")}</mj-button>` : "";
+  return {
+    subject: content.title,
+    mjml: `<mjml><mj-body><mj-section><mj-column><mj-text font-size="20px" font-weight="bold">${escapeHtml(content.title)}</mj-text>${image}<mj-text>${escapeHtml(content.body)}</mj-text>${button}</mj-column></mj-section></mj-body></mjml>`,
+  };
+}
+
 export interface EmailChannelOptions {
   /** The SMTP provider (`smtpProvider` from `smtp.ts`), passed in by runtimes that can open TCP sockets. */
   smtp?: SmtpProviderFactory;
@@ -72,6 +87,13 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     // SMTP servers and email APIs throttle per connection and per second; a few in flight keep a pool busy.
     limits: { concurrency: 8 },
     content: EmailContent,
+    broadcast: { content: adHocEmail },
+    ui: {
+      fields: {
+        mjml: { kind: "mjml", initial: "<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text>Hello {{subscriber.name}}</mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>" },
+      },
+      preview: { layout: "email", parts: { title: "subject" } },
+    },
     plainTextFields: ["subject"],
     compile: compileEmail,
     // Cheap on purpose: the engine asks for these facts on every delivery.

@@ -1,6 +1,14 @@
+import { z } from "@hono/zod-openapi";
 import { defineChannel } from "../../core/channels/define.js";
-import { MattermostContent } from "../../core/schemas/template.js";
 import { resultFromError, resultFromResponse } from "../shared/http-result.js";
+
+/** `channels.mattermost` of a template: the post, and optional overrides of the hook's name, icon and channel. */
+export const MattermostContent = z.strictObject({
+  text: z.string().max(16_383),
+  username: z.string().max(64).optional(),
+  icon_url: z.string().max(2048).optional(),
+  channel: z.string().max(64).optional(),
+});
 
 /**
  * Mattermost incoming webhook: POST JSON `{text, username?, icon_url?, channel?}` to the hook URL.
@@ -19,6 +27,8 @@ export const mattermostChannel = defineChannel({
   // Mattermost's post limit is 16,383 characters (server setting MaxPostSize default).
   limits: { bodyMaxLength: 16_383, concurrency: 8 },
   content: MattermostContent,
+  ui: { preview: { layout: "message", parts: { body: "text" } } },
+  broadcast: { content: (c) => ({ text: `**${c.title}**\n\n${c.body}${c.url ? `\n${c.url}` : ""}` }) },
   bodyField: "text",
   create(config) {
     return {

@@ -1,9 +1,22 @@
+import { z } from "@hono/zod-openapi";
 import { defineChannel, type PushTarget, type SendContext, type SendResult } from "../../core/channels/define.js";
-import { PushContent } from "../../core/schemas/template.js";
 import { type HttpAnswer, resultFromAnswer, resultFromError } from "../shared/http-result.js";
 import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "../../lib/push-encrypt.js";
 import { encodePayload, topicFromTag, type PushPayload } from "./payload.js";
 import { vapidHeaderCache } from "./vapid.js";
+
+const Text = (max: number) => z.string().max(max);
+/** `channels.push` of a template: what a browser notification shows (title, body, link, image, up to four buttons). */
+export const PushContent = z.strictObject({
+  title: Text(500),
+  body: Text(4000),
+  url: Text(2048).optional(),
+  icon: Text(2048).optional(),
+  badge: Text(2048).optional(),
+  image: Text(2048).optional(),
+  tag: Text(200).optional(),
+  actions: z.array(z.strictObject({ action: Text(64), title: Text(200), url: Text(2048).optional() })).max(4).optional(),
+});
 
 type Failure = Extract<SendResult, { ok: false }>;
 type DeviceOutcome = { kind: "sent"; endpoint: string; location?: string } | { kind: "gone"; endpoint: string; status: number } | { kind: "failed"; failure: Failure };
@@ -40,6 +53,20 @@ export const pushChannel = defineChannel({
   content: PushContent,
   bodyField: "body",
   needs: ["push"],
+  ui: {
+    fields: { actions: { kind: "actions", placeholder: '[{"action": "track", "title": "Track", "url": "…"}]' } },
+    preview: { layout: "notification" },
+  },
+  broadcast: {
+    content: (c) => ({
+      title: c.title,
+      body: c.body,
+      ...(c.url ? { url: c.url } : {}),
+      ...(c.image ? { image: c.image } : {}),
+      ...(c.actions ? { actions: c.actions } : {}),
+    }),
+    byDefault: true,
+  },
   create(config, services) {
     const push = services.push;
     const defaultUrgency = config.urgency;

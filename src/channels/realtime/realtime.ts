@@ -1,6 +1,9 @@
+import { z } from "@hono/zod-openapi";
 import { defineChannel, type ChannelMessage, type InboxNotification } from "../../core/channels/define.js";
 import { errorMessage } from "../../core/errors.js";
-import { RealtimeContent } from "../../core/schemas/template.js";
+
+/** `channels.realtime` of a template: the in-app inbox item. */
+export const RealtimeContent = z.strictObject({ title: z.string().max(500), body: z.string().max(4000), url: z.string().max(2048).optional() });
 
 type Content = typeof RealtimeContent._output;
 
@@ -25,6 +28,8 @@ export const realtimeChannel = defineChannel({
   content: RealtimeContent,
   bodyField: "body",
   inboxItem,
+  ui: { preview: { layout: "inbox" } },
+  broadcast: { content: (c) => ({ title: c.title, body: c.body, ...(c.url ? { url: c.url } : {}) }), byDefault: true },
   needs: ["realtime"],
   create(_config, services) {
     return {

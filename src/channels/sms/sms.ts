@@ -1,11 +1,14 @@
+import { z } from "@hono/zod-openapi";
 import { defineChannel, type SendResult } from "../../core/channels/define.js";
 import { E164 } from "../../core/schemas/common.js";
-import { SmsContent } from "../../core/schemas/template.js";
 import { createGatewayProvider, DEFAULT_GATEWAY_BODY } from "./gateway.js";
 import type { SmsProvider } from "./provider.js";
 import { limitLength } from "./length-limit.js";
 import { countSegments } from "./segments.js";
 import { createTwilioProvider } from "./twilio.js";
+
+/** `channels.sms` of a template: the text message. */
+export const SmsContent = z.strictObject({ text: z.string().max(2000) });
 
 /**
  * SMS through Twilio or a generic HTTP gateway, chosen by configuration (`SMS_PROVIDER`, else Twilio
@@ -60,6 +63,8 @@ export const smsChannel = defineChannel({
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
   limits: { concurrency: 16 },
   content: SmsContent,
+  ui: { preview: { layout: "bubble", parts: { body: "text" }, details: { en: "{encoding}, {segments} segment(s)", ru: "{encoding}, сегментов: {segments}" } } },
+  broadcast: { content: (c) => ({ text: `${c.title}: ${c.body}${c.url ? `\n${c.url}` : ""}` }) },
   plainTextFields: ["text"],
   quietHours: "defer",
   address: (subscriber) => subscriber.phone,

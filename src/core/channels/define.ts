@@ -129,7 +129,7 @@ export interface ChannelDefinition<S extends ConfigSchema, Content, N extends Se
    * image, actions) in this channel's shape. Without it ad hoc broadcasts cannot use the channel.
    * `byDefault`: used when the broadcast names no channels.
    */
-  broadcast?: { content(adHoc: AdHocContent): Content; byDefault?: boolean };
+  broadcast?: { content(adHoc: AdHocContent): NoInfer<Content>; byDefault?: boolean };
   /**
    * Turns stored template content into what is rendered per message, e.g. MJML into HTML that still
    * holds its Handlebars placeholders. Runs once per template version (the engine caches it), so slow
