@@ -119,6 +119,8 @@ describe("admin UI", () => {
     const frame = page.locator("#preview [data-channel=email] iframe");
     expect(await frame.getAttribute("sandbox")).toBe("");
     expect(await frame.getAttribute("srcdoc")).toContain("Courier Almaz");
+    // Content is kept in registration order (realtime first): open the push tab.
+    await page.locator("#channel-tabs [data-channel=push]").click();
     await page.locator('[data-path="channels.push.title"]').fill("Your order {{data.order}} is coming");
     await expect.poll(() => pushTitle.textContent()).toBe("Your order 1234 is coming");
     await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier} broken");
