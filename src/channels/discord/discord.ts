@@ -63,7 +63,7 @@ export const discordChannel = defineChannel({
   id: "discord",
   title: "Discord",
   config: {
-    webhookUrl: { type: "url", required: true, secret: true, env: "DISCORD_WEBHOOK_URL", description: "Channel webhook URL, https://discord.com/api/webhooks/<id>/<token> (the token is the secret)" },
+    webhookUrl: { type: "url", required: true, secret: true, env: "DISCORD_WEBHOOK_URL", description: "Channel webhook URL, https://discord.com/api/webhooks/ID/TOKEN (the token is the secret)" },
     username: {
       type: "string",
       env: "DISCORD_USERNAME",
