@@ -28,7 +28,7 @@ import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
-import { createHousekeeping } from "./housekeeping.js";
+import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 
@@ -63,11 +63,13 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
+  housekeeping?: Partial<HousekeepingBudget>;
 }
 
 export interface Herald {
-  /** Deletes expired sessions and similar leftovers: the Worker cron and an hourly timer on Node and Deno call it. */
-  housekeeping(): Promise<void>;
+  /** Deletes expired sessions and, past the retention age, old rows: the Worker cron and a timer on Node and Deno call it every minute. */
+  housekeeping(): Promise<HousekeepingReport>;
   app: ReturnType<typeof createApp>;
   outbox: Outbox;
   store: Store;
@@ -83,6 +85,8 @@ export interface Herald {
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
+  // A bad setting stops the start, before anything is generated or stored.
+  const retention = retentionFromEnv(env);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
@@ -184,7 +188,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
+  const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping };
 }
 
 /** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */

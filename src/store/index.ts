@@ -16,6 +16,7 @@ import { adminSessionsRepository } from "./repositories/admin-sessions.js";
 import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
+import { retentionRepository } from "./repositories/retention.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 export { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -44,6 +45,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     stats: statsRepository(db, write),
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
+    retention: retentionRepository(db, write),
   };
 }
 

@@ -17,6 +17,7 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import retentionMigration from "../../store/migrations/0007_retention.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
+  { name: "0007_retention.sql", sql: retentionMigration },
 ];
 
 export interface WorkerHerald {
@@ -92,7 +94,9 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub });
+  // Housekeeping runs on the cron beside the outbox drain: two batches per table keep a run under
+  // 40 D1 queries (at most 2,000 rows of each table a minute).
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
   return { herald, hub };
 }
 
