@@ -12,7 +12,7 @@ import { createIngest } from "./ingest.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSendContext } from "./channels/send-context.js";
-import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
+import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
 import { createPluginHandler } from "./plugin-handler.js";
@@ -52,6 +52,7 @@ export interface HeraldOptions {
    * check the addresses it connects to (Node's does; see OutboundOptions.resolveHost).
    */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Overrides every channel's retry schedule (after HERALD_RETRY_*). */
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];
   /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
@@ -80,14 +81,17 @@ export interface Herald {
   instanceId: string;
   realtime: Realtime;
   hub: RealtimeHub;
+  /** What `POST /v1/events` calls once the request is valid: resolves when the event is durable. */
+  acceptEvent: ReturnType<typeof createIngest>["accept"];
 }
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
-  // A bad setting stops the start, before anything is generated or stored.
-  const retention = retentionFromEnv(env);
   const clock = options.clock ?? systemClock;
+  // Read first: a malformed HERALD_RETRY_* or retention setting stops the start before anything is written.
+  const retry = backoffFromEnv(env);
+  const retention = retentionFromEnv(env);
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
@@ -135,6 +139,13 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: caches.templates,
     unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
   });
+  // Each channel's retry schedule: its declaration, then HERALD_RETRY_*, then options.backoff.
+  const schedules = new Map<string, BackoffPolicy>();
+  const backoff = (channelId: string) => {
+    let schedule = schedules.get(channelId);
+    if (!schedule) schedules.set(channelId, (schedule = resolveBackoff(channels.get(channelId)?.definition.retry, { ...retry.overrides, ...options.backoff }, retry.timeScale)));
+    return schedule;
+  };
   const deliver = createDeliveryHandler({
     composer,
     store,
@@ -142,7 +153,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     channels,
     metrics,
-    backoff: { ...defaultBackoff, ...backoffFromEnv(env), ...options.backoff },
+    backoff,
     sendContext,
   });
 
@@ -189,12 +200,5 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
   const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping };
-}
-
-/** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */
-function backoffFromEnv(env: Record<string, string | undefined>): Partial<BackoffPolicy> {
-  const read = (name: string) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : undefined);
-  const policy: Partial<BackoffPolicy> = { baseMs: read("HERALD_RETRY_BASE_MS"), capMs: read("HERALD_RETRY_CAP_MS"), maxAttempts: read("HERALD_RETRY_MAX_ATTEMPTS") };
-  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping };
 }

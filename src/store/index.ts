@@ -19,7 +19,6 @@ import { subscriberSearchRepository } from "./repositories/subscriber-search.js"
 import { retentionRepository } from "./repositories/retention.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
-export { createGroupCommit, type GroupCommit } from "./group-commit.js";
 
 /** All repositories over one database. Runtimes build the drizzle database; the engine gets this. */
 export function createStore(db: HeraldDb, runBatch: RunBatch) {
