@@ -31,6 +31,8 @@ import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
+import type { GetConnInfo } from "hono/conninfo";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -66,6 +68,11 @@ export interface HeraldOptions {
   publicUrl?: () => string;
   /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
   housekeeping?: Partial<HousekeepingBudget>;
+  /**
+   * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
+   * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
+   */
+  getConnInfo?: GetConnInfo;
 }
 
 export interface Herald {
@@ -119,7 +126,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
       succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
       unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
-      receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+      receiptToken: (subscriberId, ttlSeconds) => {
+        const now = clock.now();
+        return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
+      },
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
@@ -198,6 +208,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping };

@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.js";
+import { AD_HOC_TEMPLATE_PREFIX } from "./broadcasts.js";
 import type { Clock } from "./clock.js";
 import { errorMessage, HeraldError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -116,7 +117,7 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
         // inbox copies made with it have. A table whose children are not done waits for the next run
         // rather than walk past rows it cannot delete yet.
         if ((await drain("notifications", (n) => rows.deleteNotifications(contentBefore, n))) && (await drain("events", (n) => rows.deleteEvents(eventsBefore, n)))) {
-          await drain("broadcasts", (n) => rows.deleteBroadcasts(eventsBefore, n));
+          await drain("broadcasts", (n) => rows.deleteBroadcasts(eventsBefore, n, AD_HOC_TEMPLATE_PREFIX));
         }
         if (await drain("inbox", (n) => rows.deleteInbox(contentBefore, n))) await drain("topicMessages", (n) => rows.deleteTopicMessages(contentBefore, n));
       }

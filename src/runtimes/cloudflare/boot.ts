@@ -18,7 +18,9 @@ import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import retentionMigration from "../../store/migrations/0007_retention.sql";
+import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import type { Logger } from "../../core/logger.js";
+import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import type { Env } from "./env.js";
@@ -32,6 +34,7 @@ export const MIGRATIONS = [
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
   { name: "0007_retention.sql", sql: retentionMigration },
+  { name: "0008_erasure.sql", sql: erasureMigration },
 ];
 
 export interface WorkerHerald {
@@ -94,9 +97,11 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
+  // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
+  const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
   // Housekeeping runs on the cron beside the outbox drain: two batches per table keep a run under
   // 40 D1 queries (at most 2,000 rows of each table a minute).
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
   return { herald, hub };
 }
 

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startThread } from "../node/threads/start-thread.js";
 import type { StatementGate } from "./statement-gate.js";
 
 /**
@@ -54,7 +55,7 @@ const GATE_DEADLINE_MS = 2000;
 
 export function startWalCheckpointer(path: string, options: WalCheckpointerOptions): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve("libsql");
-  const thread = new Worker(new URL("./wal-checkpoint-thread.js", import.meta.url), {
+  const thread = startThread(new URL("./wal-checkpoint-thread.js", import.meta.url), {
     workerData: {
       path,
       driver,

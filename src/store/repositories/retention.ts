@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
-import { AD_HOC_TEMPLATE_PREFIX } from "../../core/broadcasts.js";
 
 /** Saved versions kept per template; older ones go (the admin UI lists the newest 100). */
 export const TEMPLATE_VERSIONS_KEPT = 100;
@@ -94,15 +93,15 @@ export function retentionRepository(db: HeraldDb, write: Write) {
 
     /**
      * Broadcasts made before `before` whose event is gone, with the template written for an ad hoc
-     * one and that template's history.
+     * one (`adHocTemplatePrefix` + the broadcast's id: core names it) and that template's history.
      */
-    async deleteBroadcasts(before: number, limit: number): Promise<number> {
+    async deleteBroadcasts(before: number, limit: number, adHocTemplatePrefix: string): Promise<number> {
       const found = await db.all<{ id: string }>(sql`SELECT id FROM broadcasts INDEXED BY broadcasts_by_time
         WHERE created_at < ${before} AND NOT EXISTS (SELECT 1 FROM events WHERE events.id = broadcasts.id)
         ORDER BY created_at LIMIT ${limit}`);
       if (found.length === 0) return 0;
       const ids = JSON.stringify(found.map((r) => r.id));
-      const keys = JSON.stringify(found.map((r) => `${AD_HOC_TEMPLATE_PREFIX}${r.id}`));
+      const keys = JSON.stringify(found.map((r) => `${adHocTemplatePrefix}${r.id}`));
       await write([
         db.run(sql`DELETE FROM template_versions WHERE key IN (SELECT value FROM json_each(${keys}))`),
         db.run(sql`DELETE FROM templates WHERE key IN (SELECT value FROM json_each(${keys}))`),
