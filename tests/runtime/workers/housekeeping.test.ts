@@ -1,7 +1,8 @@
 /**
  * Retention on D1: the Worker's cron (`scheduled`) runs housekeeping, which deletes what is past the
  * retention age in batches small enough for one invocation (two batches of 1,000 per table a run),
- * keeps recent rows, and finishes the job over the next runs.
+ * keeps recent rows and unsent work, finishes the job over the next runs, and still recognises a
+ * kept event id as a repeat.
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
@@ -12,8 +13,8 @@ import { call } from "./support.js";
 
 const DAY = 86_400_000;
 
-/** Events with one notification, one sent delivery and one inbox item each, received at `at`. */
-async function seed(prefix: string, count: number, at: number) {
+/** Events with one notification, one delivery (`status`) and one inbox item each, received at `at`. */
+async function seed(prefix: string, count: number, at: number, status = "sent") {
   const rows = Array.from({ length: count }, (_, i) => {
     const event = `${prefix}-${i}`;
     const notification = notificationId(event, "retention", "keeper", at);
@@ -24,7 +25,7 @@ async function seed(prefix: string, count: number, at: number) {
   await env.DB.batch([
     env.DB.prepare(`INSERT INTO events (id, type, body, received_at, planned_at) SELECT value ->> 'event', 'retention', '{}', ?1, ?1 FROM json_each(?2)`).bind(at, json),
     env.DB.prepare(`INSERT INTO notifications (id, event_id, rule_id, subscriber_id, created_at) SELECT value ->> 'notification', value ->> 'event', 'retention', 'keeper', ?1 FROM json_each(?2)`).bind(at, json),
-    env.DB.prepare(`INSERT INTO deliveries (id, notification_id, step, channel, template, status, created_at, updated_at) SELECT value ->> 'delivery', value ->> 'notification', 0, 'realtime', 'note', 'sent', ?1, ?1 FROM json_each(?2)`).bind(at, json),
+    env.DB.prepare(`INSERT INTO deliveries (id, notification_id, step, channel, template, status, created_at, updated_at) SELECT value ->> 'delivery', value ->> 'notification', 0, 'realtime', 'note', ?3, ?1, ?1 FROM json_each(?2)`).bind(at, json, status),
     env.DB.prepare(`INSERT INTO inbox (subscriber_id, seq, id, type, title, created_at) SELECT ?3, value ->> 'seq', value ->> 'notification', 'notification', 'Old', ?1 FROM json_each(?2)`).bind(at, json, `${prefix}-reader`),
   ]);
 }
@@ -43,9 +44,11 @@ beforeAll(async () => {
 });
 
 describe("housekeeping on the Workers cron", () => {
-  it("deletes old events, notifications, deliveries and inbox items on D1 in bounded runs, and keeps recent ones", async () => {
+  it("deletes old events, notifications, deliveries and inbox items on D1 in bounded runs, and keeps recent ones and unsent work", async () => {
     await seed("old", 2500, Date.now() - 100 * DAY);
     await seed("recent", 10, Date.now() - DAY);
+    // A delivery still pending (its job will send it) is never deleted, however old.
+    await seed("waiting", 3, Date.now() - 100 * DAY, "pending");
 
     await cron();
     // One run: two batches of 1,000 notifications (with their deliveries) and inbox items; the events wait.
@@ -62,5 +65,14 @@ describe("housekeeping on the Workers cron", () => {
     expect(await count("SELECT count(*) AS n FROM events WHERE id LIKE 'recent-%'")).toBe(10);
     expect(await count("SELECT count(*) AS n FROM notifications WHERE event_id LIKE 'recent-%'")).toBe(10);
     expect(await count("SELECT count(*) AS n FROM inbox WHERE subscriber_id = 'recent-reader'")).toBe(10);
+    expect(await count("SELECT count(*) AS n FROM events WHERE id LIKE 'waiting-%'")).toBe(3);
+    expect(await count("SELECT count(*) AS n FROM notifications WHERE event_id LIKE 'waiting-%'")).toBe(3);
+    expect(await count("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'")).toBe(3);
+
+    // A kept event id sent again is a repeat (the stored event is untouched); a deleted one is new.
+    expect((await call("POST", "/v1/events", { id: "recent-0", type: "retention", to: "keeper", data: {} })).status).toBe(202);
+    expect((await call("POST", "/v1/events", { id: "old-0", type: "retention", to: "keeper", data: {} })).status).toBe(202);
+    expect(await count("SELECT count(*) AS n FROM events WHERE id = 'recent-0' AND body = '{}'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM events WHERE id = 'old-0' AND body <> '{}'")).toBe(1);
   });
 });
