@@ -6,7 +6,7 @@
  * Herald runs as its own process (as `npm start` runs it) on a fresh embedded libSQL file. Every
  * event goes to one of SOAK_CLIENTS subscribers, round robin, and a rule sends it on two channels:
  * in-app (each subscriber has one live WebSocket here) and Mattermost (the peer of
- * tests/peers/mattermost.ts, in this process). Events are posted open loop at SOAK_RATE per second
+ * src/channels/mattermost/mattermost.peer.ts, in this process). Events are posted open loop at SOAK_RATE per second
  * for SOAK_MINUTES; every SOAK_REPORT_S the script prints accept latency (POST sent → 202 read),
  * the WAL's size now and at its largest (sampled every second), the database file's size and
  * Herald's RSS. After the load it waits for every in-app item and Mattermost message, then stays
@@ -27,7 +27,7 @@ import { createRequire } from "node:module";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startMattermostPeer } from "../tests/peers/mattermost.js";
+import { startMattermostPeer } from "../src/channels/mattermost/mattermost.peer.js";
 import { api, TEST_API_KEY } from "../tests/support/server.js";
 import { closeAll, openHeraldSocket, openMany, poster } from "./support/realtime-clients.js";
 import { rssKiB } from "./support/realtime-process.js";

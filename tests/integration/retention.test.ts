@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { manualClock } from "../../src/core/clock.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { realtimeChannel } from "../../src/channels/realtime.js";
+import { realtimeChannel } from "../../src/channels/realtime/realtime.js";
 import { createStore, type HeraldDb } from "../../src/store/index.js";
 import * as schema from "../../src/store/schema.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
