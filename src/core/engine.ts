@@ -31,6 +31,7 @@ import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { parseAllowedOrigins } from "./http/cors.js";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -60,6 +61,8 @@ export interface HeraldOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files by URL path (`/sdk/herald.js`, `/demo/index.html`, …). */
   assets?: Record<string, { body: string; type: string }>;
+  /** Static files kept outside the process (Workers assets), for the paths the app serves itself (`/sdk/*`). */
+  fetchAsset?: (request: Request) => Promise<Response>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
@@ -87,6 +90,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const clock = options.clock ?? systemClock;
   // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
   const retry = backoffFromEnv(env);
+  const allowedOrigins = parseAllowedOrigins(env.HERALD_ALLOWED_ORIGINS);
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
@@ -188,6 +192,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     hub,
     upgradeWebSocket: options.upgradeWebSocket,
     assets: options.assets ?? {},
+    fetchAsset: options.fetchAsset,
+    allowedOrigins,
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
     publicUrl,
     sendContext,

@@ -21,6 +21,7 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
+import { subscriberOrigins } from "./cors.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -48,6 +49,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     c.header("x-request-id", requestId);
     deps.logger.log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
+
+  // Before everything that can refuse a request, so refusals carry CORS headers the page can read.
+  app.use("*", subscriberOrigins(deps.allowedOrigins, deps.publicUrl));
 
   const tooLarge = () => {
     // The rest of the body is never read, so the connection cannot be reused: say so.

@@ -92,7 +92,9 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub });
+  // /sdk/* runs the Worker first (wrangler.toml) so cross-origin pages get CORS headers; the files stay assets.
+  const fetchAsset = env.ASSETS ? (request: Request) => env.ASSETS!.fetch(request as never) as unknown as Promise<Response> : undefined;
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetchAsset });
   return { herald, hub };
 }
 
