@@ -22,6 +22,8 @@ import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
 import { subscriberOrigins } from "./cors.js";
+import { meInboxRoutes } from "./routes/me-inbox.js";
+import { mePreferenceOptionRoutes } from "./routes/me-preference-options.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -79,8 +81,10 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   assetRoutes(app, deps);
   systemRoutes(app, deps);
   meRoutes(app, deps);
+  meInboxRoutes(app, deps);
   pushRoutes(app, deps);
   preferenceRoutes(app, deps);
+  mePreferenceOptionRoutes(app, deps);
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);

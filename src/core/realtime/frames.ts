@@ -1,21 +1,7 @@
 import type { InboxRow } from "../../store/repositories/inbox.js";
+import type { InboxItem } from "../schemas/inbox.js";
 
-/** An item of a subscriber's stream as clients see it (docs/realtime.md). */
-export interface InboxItem {
-  id: string;
-  seq: number;
-  type: "notification" | "message";
-  topic: string | null;
-  title: string | null;
-  body: string | null;
-  url: string | null;
-  data: Record<string, unknown>;
-  sender: { id: string | null; name: string | null; system?: boolean } | null;
-  clientMessageId: string | null;
-  createdAt: string;
-  seenAt: string | null;
-  readAt: string | null;
-}
+export type { InboxItem };
 
 /** What flows to a subscriber's live connections. Only `item` frames are stored and resumable. */
 export type StreamFrame =
