@@ -34,3 +34,20 @@ export type ListedItem = z.infer<typeof ListedItem>;
 /** The read state of an item after a mark (seen, read, unread, archive). */
 export const ItemState = z.object({ id: z.string(), seenAt: z.string().nullable(), readAt: z.string().nullable(), archivedAt: z.string().nullable() }).openapi("ItemState");
 export type ItemState = z.infer<typeof ItemState>;
+
+/** A room message as the server answers it (a post, room history), with how far it got. */
+export const Message = z
+  .object({
+    id: z.string(),
+    topic: z.string(),
+    clientMessageId: z.string().nullable(),
+    body: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    sender: Sender,
+    createdAt: z.string(),
+    status: z.enum(["sent", "delivered", "read"]).openapi({ description: "How far it got with the other members: stored, reached a live connection, read by someone" }),
+    deliveredAt: z.string().nullable(),
+    readAt: z.string().nullable(),
+  })
+  .openapi("Message");
+export type Message = z.infer<typeof Message>;

@@ -2,13 +2,12 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { notFound } from "../../errors.js";
 import { invalidRequest } from "../../errors.js";
 import { inboxItem } from "../../realtime/frames.js";
-import { ListedItem } from "../../schemas/inbox.js";
+import { ItemState, ListedItem } from "../../schemas/inbox.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { jsonResponse, problems } from "../openapi.js";
 
 const security = [{ subscriberToken: [] }];
 const ItemParams = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" } }) });
-const Marked = z.object({ id: z.string(), seenAt: z.string().nullable(), readAt: z.string().nullable() }).openapi("Marked");
 const UnreadCounts = z
   .object({
     count: z.number().int().openapi({ description: "Everything unread (your own room messages excluded): what the stream's unread frames carry" }),
@@ -79,7 +78,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         summary: `Mark an item ${what} (notifications and room messages)`,
         security,
         request: { params: ItemParams },
-        responses: { 200: jsonResponse(Marked, "Marked"), ...problems },
+        responses: { 200: jsonResponse(ItemState, "The item's state now"), ...problems },
       }),
       async (c) => {
         const { id } = c.req.valid("param");
@@ -89,11 +88,10 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
           const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
           if (!marked) throw notFound("inbox item", id);
           await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
-          const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-          return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt) }, 200);
+          return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt), archivedAt: null }, 200);
         }
-        const item = inboxItem(row);
-        return c.json({ id: item.id, seenAt: item.seenAt, readAt: item.readAt }, 200);
+        const archivedAt = await store.inboxState.archivedAt(row.subscriberId, id);
+        return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(archivedAt) }, 200);
       },
     );
   }

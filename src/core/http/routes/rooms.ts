@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { notFound, ProblemError } from "../../errors.js";
 import { ExternalId, JsonObject, TopicKey } from "../../schemas/common.js";
+import { Message } from "../../schemas/inbox.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 
@@ -13,20 +14,6 @@ const MessageInput = z.strictObject({ clientMessageId: ExternalId, body: z.strin
 const ServerMessageInput = z
   .strictObject({ body: z.string().min(1).max(4000), senderId: ExternalId.optional(), system: z.boolean().optional(), clientMessageId: ExternalId.optional(), data: JsonObject.optional() })
   .openapi("ServerMessageInput");
-const Message = z
-  .object({
-    id: z.string(),
-    topic: z.string(),
-    clientMessageId: z.string().nullable(),
-    body: z.string(),
-    data: z.record(z.string(), z.unknown()),
-    sender: z.object({ id: z.string().nullable(), name: z.string().nullable(), system: z.boolean().optional() }),
-    createdAt: z.string(),
-    status: z.enum(["sent", "delivered", "read"]).openapi({ description: "How far it got with the other members: stored, reached a live connection, read by someone" }),
-    deliveredAt: z.string().nullable(),
-    readAt: z.string().nullable(),
-  })
-  .openapi("Message");
 type MessageView = z.infer<typeof Message>;
 type MessageRow = NonNullable<Awaited<ReturnType<HttpDeps["store"]["topics"]["getMessage"]>>>;
 const iso = (t: number | null | undefined) => (t == null ? null : new Date(t).toISOString());
