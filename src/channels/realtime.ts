@@ -1,12 +1,14 @@
 import { defineChannel, type ChannelMessage, type InboxNotification } from "../core/channels/define.js";
 import { errorMessage } from "../core/errors.js";
+import { withActions } from "../core/realtime/frames.js";
 import { RealtimeContent } from "../core/schemas/template.js";
 
 type Content = typeof RealtimeContent._output;
 
 /** The stream item of a notification: what `send` appends, and what the engine appends directly. */
 function inboxItem(message: ChannelMessage<Content>, now: number): InboxNotification {
-  return { id: message.notificationId, title: message.content.title, body: message.content.body, url: message.content.url ?? null, data: message.data, createdAt: now };
+  const { title, body, url, actions } = message.content;
+  return { id: message.notificationId, title, body, url: url ?? null, data: withActions(message.data, actions), createdAt: now };
 }
 
 /**

@@ -29,6 +29,7 @@ describe("herald.d.ts", () => {
       body: "hi",
       url: null,
       data: {},
+      actions: [{ action: "track", title: "Track", url: "https://shop.example/t" }],
       sender: { id: "a", name: "A", system: false },
       clientMessageId: "c1",
       createdAt: "2026-01-01T00:00:00.000Z",

@@ -55,11 +55,19 @@ export interface InboxItem {
   body: string | null;
   url: string | null;
   data: Record<string, unknown>;
+  /** Buttons from the template (`realtime.actions`), rendered; empty for room messages. */
+  actions: InboxAction[];
   sender: Sender | null;
   clientMessageId: string | null;
   createdAt: string;
   seenAt: string | null;
   readAt: string | null;
+}
+
+export interface InboxAction {
+  action: string;
+  title: string;
+  url?: string;
 }
 
 /** An item as `notifications.list` answers it: with its archive time. */

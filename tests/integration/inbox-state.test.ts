@@ -167,6 +167,28 @@ describe("room receipts", () => {
   });
 });
 
+describe("action buttons", () => {
+  it("renders the realtime template's actions into each item, live and listed, apart from the event's data", async () => {
+    await call("PUT", "/v1/templates/with-actions", {
+      channels: { realtime: { title: "Order {{data.order}}", body: "On its way", actions: [{ action: "track", title: "Track #{{data.order}}", url: "https://shop.example/t/{{data.order}}" }, { action: "later", title: "Later" }] } },
+    });
+    await call("PUT", "/v1/rules/with-actions", { event: "state.actions", steps: [{ channel: "realtime", template: "with-actions" }] });
+    const s = await subscriber("buttons");
+    const live = await ws(s.token);
+    await call("POST", "/v1/events", { type: "state.actions", to: s.id, data: { order: 7, courier: "Almaz" } });
+    const [frame] = (await live.until((frames) => frames.some((f) => f.type === "notification"))).filter((f) => f.type === "notification");
+    const actions = [
+      { action: "track", title: "Track #7", url: "https://shop.example/t/7" },
+      { action: "later", title: "Later" },
+    ];
+    expect(frame).toMatchObject({ actions, data: { order: 7, courier: "Almaz" } });
+    const [listed] = (await s.me("GET", "/v1/me/notifications")).body.items;
+    expect(listed.actions).toEqual(actions);
+    expect(listed.data).toEqual({ order: 7, courier: "Almaz" });
+    live.close();
+  });
+});
+
 describe("preference options", () => {
   it("offers the configured channels (not the inbox itself) and the non-critical categories, broadcasts included", async () => {
     const s = await subscriber("prefs");

@@ -18,6 +18,9 @@ export const InboxItem = z
     body: z.string().nullable(),
     url: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),
+    actions: z
+      .array(z.object({ action: z.string(), title: z.string(), url: z.string().optional() }))
+      .openapi({ description: "Buttons from the template's realtime.actions (rendered); empty for room messages" }),
     sender: Sender.nullable(),
     clientMessageId: z.string().nullable(),
     createdAt: z.string(),

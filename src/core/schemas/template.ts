@@ -3,6 +3,8 @@ import { Locale } from "./common.js";
 
 const Text = (max: number) => z.string().max(max);
 const UrlText = Text(2048);
+/** A button: push notifications show it, the in-app inbox too (`url` opens, `action` names it in click reports). */
+const Action = z.strictObject({ action: Text(64), title: Text(200), url: UrlText.optional() });
 
 export const PushContent = z.strictObject({
   title: Text(500),
@@ -12,9 +14,9 @@ export const PushContent = z.strictObject({
   badge: UrlText.optional(),
   image: UrlText.optional(),
   tag: Text(200).optional(),
-  actions: z.array(z.strictObject({ action: Text(64), title: Text(200), url: UrlText.optional() })).max(4).optional(),
+  actions: z.array(Action).max(4).optional(),
 });
-export const RealtimeContent = z.strictObject({ title: Text(500), body: Text(4000), url: UrlText.optional() });
+export const RealtimeContent = z.strictObject({ title: Text(500), body: Text(4000), url: UrlText.optional(), actions: z.array(Action).max(3).optional() });
 export const EmailContent = z.strictObject({ subject: Text(998), mjml: Text(500_000) });
 export const SmsContent = z.strictObject({ text: Text(2000) });
 export const MattermostContent = z.strictObject({
