@@ -95,8 +95,8 @@ export interface InboxPage {
 export interface ListOptions {
   /** Oldest first, after this seq. */
   after?: number;
-  /** Newest first, before this seq (infinite scroll back). */
-  before?: number;
+  /** Newest first, before this seq (infinite scroll back); "latest" for the first page. */
+  before?: number | "latest";
   /** 1–200; default 20. */
   limit?: number;
   /** Default "notification"; "all" includes room messages. */
@@ -186,6 +186,13 @@ export interface PreferencesPatch {
   quietHours?: { start: string; end: string } | null;
 }
 
+export interface Profile {
+  id: string;
+  name: string | null;
+  locale: string | null;
+  timezone: string | null;
+}
+
 export interface PreferenceOptions {
   channels: { id: string; title: string }[];
   categories: { id: string; title: string }[];
@@ -229,6 +236,8 @@ export interface NotificationList extends Array<InboxItem> {
   markSeen(id: string): Promise<ItemState>;
   markRead(id: string): Promise<ItemState>;
   markUnread(id: string): Promise<ItemState>;
+  /** Records a click on it or one of its buttons (`action`). */
+  clicked(id: string, action?: string | null): Promise<{ id: string; clickedAt: string }>;
   /** Also marks it read. */
   archive(id: string): Promise<ItemState>;
   unarchive(id: string): Promise<ItemState>;
@@ -283,6 +292,8 @@ export class Herald {
   close(): void;
   /** Replaces the token (before it expires, or after a 401); a stream that is down retries at once. */
   setToken(token: string): void;
+  /** The subscriber's name, locale and time zone. */
+  profile(): Promise<Profile>;
   markSeen(id: string): Promise<ItemState>;
   /** Marks read; the unread count follows (other tabs get it pushed). */
   markRead(id: string): Promise<ItemState>;

@@ -9,7 +9,7 @@
 
 import { advance, backoff, createDedup, findMessage, subjectOf, upsertMessage } from "./helpers.js";
 import { keyBytes, webPush } from "./push.js";
-import { NotificationList, preferencesApi, roomsApi } from "./resources.js";
+import { NotificationList, preferencesApi, profile, roomsApi } from "./resources.js";
 import { sending } from "./sending.js";
 
 export { advance, backoff, createDedup, findMessage, keyBytes, upsertMessage };
@@ -304,6 +304,11 @@ export class Herald {
     this._emit("update", state);
     if (what !== "seen") this._countsSoon();
     return state;
+  }
+
+  /** `{id, name, locale, timezone}` of the subscriber. */
+  profile() {
+    return profile(this);
   }
 
   markSeen(id) {

@@ -30,8 +30,8 @@ export class NotificationList extends Array {
   }
 
   /**
-   * One page of the inbox. `before` pages back newest first (infinite scroll); `after` walks
-   * forward oldest first. `type` defaults to notifications; `"all"` includes room messages.
+   * One page of the inbox. `before` pages back newest first (infinite scroll; `"latest"` for the
+   * first page); `after` walks forward oldest first. `type` defaults to notifications; `"all"` includes room messages.
    * Answers `{items, next, head}`: `next` is the cursor of the following page (null at the end),
    * `head` the newest seq of the stream, where a live connection picks up without a gap.
    */
@@ -46,6 +46,11 @@ export class NotificationList extends Array {
 
   markRead(id) {
     return this._herald.markRead(id);
+  }
+
+  /** Records a click on it, or on one of its buttons (`action`), for the delivery statistics. */
+  clicked(id, action) {
+    return this._herald._fetch("POST", `/v1/me/notifications/${enc(id)}/clicked`, { action: action ?? null });
   }
 
   /** Marks it unread again; the badge counts it. */
@@ -81,6 +86,9 @@ export function roomsApi(herald) {
     unread: (topic) => herald.counts.rooms[topic] ?? 0,
   };
 }
+
+/** The subscriber's own name, locale and time zone. */
+export const profile = (herald) => herald._fetch("GET", "/v1/me/profile");
 
 /** The subscriber's preferences (`herald.preferences`): channels, categories, quiet hours. */
 export function preferencesApi(herald) {

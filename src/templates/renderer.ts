@@ -80,7 +80,7 @@ function renderState(options: RenderOptions): RenderState {
   }
   // Spelled out: spreading `table` takes a slow V8 path (microseconds per render).
   const { helpers, helperMissing, blockHelperMissing } = table;
-  return { helpers, helperMissing, blockHelperMissing, noEscape: !!options.noEscape, steps: 0, partialDepth: 0 };
+  return { helpers, helperMissing, blockHelperMissing, noEscape: !!options.noEscape, steps: 0, partialDepth: 0, onMissing: options.onMissing };
 }
 
 /** `_setup`: built-ins, then the caller's helpers; `helperMissing`/`blockHelperMissing` become hooks. */

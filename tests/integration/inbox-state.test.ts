@@ -45,7 +45,7 @@ describe("inbox list", () => {
     await eventually(async () => (await s.me("GET", "/v1/me/unread-count")).body.count === 5);
     expect((await peer.me("POST", `/v1/me/topics/${key}/messages`, { clientMessageId: "m1", body: "hello" })).status).toBe(201);
 
-    const first = await s.me("GET", "/v1/me/notifications?before=1000000&limit=2&type=notification");
+    const first = await s.me("GET", "/v1/me/notifications?before=latest&limit=2&type=notification");
     expect(first.body.items.map((i: any) => i.title)).toEqual(["Order 5", "Order 4"]);
     expect(first.body.head).toBe(6);
     const second = await s.me("GET", `/v1/me/notifications?before=${first.body.next}&limit=2&type=notification`);
@@ -65,7 +65,7 @@ describe("inbox list", () => {
 
   it("refuses paging both ways at once and malformed filters with 400", async () => {
     const s = await subscriber("bad");
-    for (const query of ["after=1&before=5", "before=0", "unread=yes", "archived=1", "type=email"]) {
+    for (const query of ["after=1&before=5", "before=0", "before=newest", "unread=yes", "archived=1", "type=email"]) {
       const res = await s.me("GET", `/v1/me/notifications?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -189,7 +189,13 @@ describe("action buttons", () => {
   });
 });
 
-describe("preference options", () => {
+describe("profile and preference options", () => {
+  it("tells the subscriber their own name and locale, nothing else", async () => {
+    const s = await subscriber("profile");
+    await call("PUT", `/v1/subscribers/${s.id}`, { name: "Катя", locale: "ru", email: "kate@example.com", timezone: "Europe/Moscow" });
+    expect((await s.me("GET", "/v1/me/profile")).body).toEqual({ id: s.id, name: "Катя", locale: "ru", timezone: "Europe/Moscow" });
+  });
+
   it("offers the configured channels (not the inbox itself) and the non-critical categories, broadcasts included", async () => {
     const s = await subscriber("prefs");
     const { body } = await s.me("GET", "/v1/me/preferences/options");

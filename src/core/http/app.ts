@@ -23,7 +23,8 @@ import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
 import { subscriberOrigins } from "./cors.js";
 import { meInboxRoutes } from "./routes/me-inbox.js";
-import { mePreferenceOptionRoutes } from "./routes/me-preference-options.js";
+import { meProfileRoutes } from "./routes/me-profile.js";
+import { demoRoutes } from "./routes/demo.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -84,7 +85,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   meInboxRoutes(app, deps);
   pushRoutes(app, deps);
   preferenceRoutes(app, deps);
-  mePreferenceOptionRoutes(app, deps);
+  meProfileRoutes(app, deps);
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
@@ -94,6 +95,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
   adminRoutes(app, deps);
+  demoRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });

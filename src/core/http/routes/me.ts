@@ -41,7 +41,12 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       request: {
         query: z.object({
           after: z.coerce.number().int().min(0).optional().openapi({ param: { name: "after", in: "query" }, description: "Items with a greater seq, oldest first (default 0: from the start)" }),
-          before: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before", in: "query" }, description: "Items with a smaller seq, newest first; not with `after`" }),
+          before: z
+            .string()
+            .regex(/^([1-9]\d{0,14}|latest)$/, "a seq, or latest")
+            .transform((v) => (v === "latest" ? Number.MAX_SAFE_INTEGER : Number(v)))
+            .optional()
+            .openapi({ param: { name: "before", in: "query" }, description: "Items with a smaller seq, newest first (`latest`: from the newest); not with `after`" }),
           limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
           type: ItemType.optional().openapi({ param: { name: "type", in: "query" }, description: "Only notifications, or only room messages" }),
           unread: Flag("unread", "true: only unread items; false: only read ones"),

@@ -1,4 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { notFound } from "../../errors.js";
+import { DEMO_PREFIX } from "./demo.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { jsonResponse, problems } from "../openapi.js";
 
@@ -9,15 +11,34 @@ const PreferenceOptions = z
     categories: z.array(Option).openapi({ description: "Categories of the non-critical rules, and `broadcasts`; critical rules ignore switches" }),
   })
   .openapi("PreferenceOptions");
+const Profile = z
+  .object({ id: z.string(), name: z.string().nullable(), locale: z.string().nullable(), timezone: z.string().nullable() })
+  .openapi("Profile", { description: "What a browser UI needs to address the subscriber (no addresses)" });
 
 /** Rules and templates of the demo (`demo-…`) concern only its own subscribers, who are `demo-…` too. */
-const isDemo = (id: string) => id.startsWith("demo-");
+const isDemo = (id: string) => id.startsWith(DEMO_PREFIX);
 
 /**
- * What a preferences screen can offer: `GET /v1/me/preferences` holds only what the subscriber
- * changed, so the switches themselves (which channels, which categories) come from here.
+ * What a browser UI needs to present itself: the subscriber's name and locale (`/v1/me/profile`),
+ * and what a preferences screen can offer (`/v1/me/preferences/options`: `GET /v1/me/preferences`
+ * holds only what the subscriber changed, so the switches themselves come from here).
  */
-export function mePreferenceOptionRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+export function meProfileRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/me/profile",
+      summary: "Your name, locale and time zone",
+      security: [{ subscriberToken: [] }],
+      responses: { 200: jsonResponse(Profile, "Profile"), ...problems },
+    }),
+    async (c) => {
+      const row = await deps.store.subscribers.get(c.get("subscriberId"));
+      if (!row) throw notFound("subscriber", c.get("subscriberId"));
+      return c.json({ id: row.id, name: row.name ?? null, locale: row.locale ?? null, timezone: row.timezone ?? null }, 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: "get",
