@@ -82,6 +82,8 @@ export interface Herald {
   instanceId: string;
   realtime: Realtime;
   hub: RealtimeHub;
+  /** What `POST /v1/events` calls once the request is valid: resolves when the event is durable. */
+  acceptEvent: ReturnType<typeof createIngest>["accept"];
 }
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
@@ -200,5 +202,5 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

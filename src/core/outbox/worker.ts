@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../../store/index.js";
-import { createGroupCommit } from "../../store/group-commit.js";
+import { createGroupCommit } from "../group-commit.js";
 import type { ClaimedJob } from "../../store/repositories/outbox.js";
 import type { Clock } from "../clock.js";
 import { errorMessage } from "../errors.js";

@@ -16,6 +16,7 @@ import { createNodeFetch } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
 import { nodeWebSockets } from "./websocket/upgrade.js";
 import { builtInPlugins } from "../../plugins/index.js";
+import { answerClientErrors } from "./client-error.js";
 
 export interface RunningNode {
   url: string;
@@ -83,6 +84,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
 
   const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
   sockets.attach(server as Server, herald.app.fetch as Parameters<typeof sockets.attach>[1]);
+  answerClientErrors(server as Server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
