@@ -8,6 +8,8 @@ import type { AppEnv, HttpDeps } from "../deps.js";
  */
 export function assetRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const serve = assetServer(deps.assets, { "cache-control": "public, max-age=60", "x-content-type-options": "nosniff" });
+  // The welcome page: the first event, watched live (on Workers the assets answer / themselves).
+  app.get("/", (c) => serve(c.req.header("if-none-match"), "/index.html"));
   app.get("/demo", (c) => c.redirect("/demo/", 301));
   app.get("/demo/", (c) => serve(c.req.header("if-none-match"), "/demo/index.html"));
   app.get("/sdk/*", (c) => {
