@@ -22,6 +22,7 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
+import { API_VERSION } from "./api-version.js";
 import { subscriberOrigins } from "./cors.js";
 import { meInboxRoutes } from "./routes/me-inbox.js";
 import { meProfileRoutes } from "./routes/me-profile.js";
@@ -105,7 +106,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     `Errors are RFC 9457 application/problem+json. Request bodies: at most ${Math.round(deps.maxBodyBytes / 1024)} KiB (413 past it). ` +
     `Free-form JSON (JsonObject: event, broadcast, subscriber and message data, preview samples): at most ${JSON_LIMITS.maxDepth} levels deep, ` +
     `${JSON_LIMITS.maxKeys} keys in all and ${JSON_LIMITS.maxBytes / 1024} KiB as JSON (400 past them).`;
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: `Notification engine API. ${limits}` } });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: API_VERSION, description: `Notification engine API. ${limits}` } });
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
