@@ -32,6 +32,8 @@ import { createHousekeeping } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { parseAllowedOrigins } from "./http/cors.js";
+import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
+import type { GetConnInfo } from "hono/conninfo";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -67,6 +69,11 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /**
+   * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
+   * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
+   */
+  getConnInfo?: GetConnInfo;
 }
 
 export interface Herald {
@@ -120,7 +127,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
       succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
       unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
-      receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+      receiptToken: (subscriberId, ttlSeconds) => {
+        const now = clock.now();
+        return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
+      },
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
@@ -201,6 +211,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

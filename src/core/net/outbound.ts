@@ -2,7 +2,7 @@
  * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
  * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Here host names
  * and IP literals are checked as written. The addresses a name resolves to are checked by the
- * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/node/net/guarded-lookup.ts),
+ * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/shared/guarded-lookup.ts),
  * because only the address actually connected counts: a lookup made here, before the call, is
  * beaten by a DNS answer that changes between the two (rebinding) and by pooled connections.
  */
@@ -124,8 +124,11 @@ export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
   };
 }
 
+/** An IP address as written: IPv6, or IPv4 in any form `inet_aton` reads (127.1, 0x7f.0.0.1, 2130706433). */
 function isIpLiteral(host: string): boolean {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":");
+  if (host.includes(":")) return true;
+  const parts = host.split(".");
+  return parts.length <= 4 && parts.every((p) => /^(0x[0-9a-f]*|\d+)$/i.test(p));
 }
 
 function isPrivateName(host: string): boolean {
@@ -134,27 +137,94 @@ function isPrivateName(host: string): boolean {
 }
 
 /**
- * Loopback, private (RFC 1918), CGNAT, link-local, unspecified, and their IPv6 forms.
- * Self-contained on purpose: node-http2.ts runs its source text on a worker thread, so it refers
+ * Whether an address must not be reached: anything but public unicast. IPv4: 0/8, 10/8, 100.64/10
+ * (CGNAT), 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.88.99/24 (6to4 relays), 192.168/16,
+ * 198.18/15 (benchmarking), 224/4 (multicast) and 240/4 (reserved, broadcast). Documentation ranges
+ * (192.0.2/24, 198.51.100/24, 203.0.113/24) are left alone: never routed, so they reach nothing.
+ * IPv6: everything outside 2000::/3 (the only global unicast block: this covers ::, ::1, fc00::/7,
+ * fe80::/10, fec0::/10, ff00::/8, 100::/64 and the forms below), and inside it 2001::/23 (Teredo,
+ * benchmarking, ORCHID) and 2002::/16 (6to4).
+ *
+ * Embedded IPv4: IPv4-mapped (::ffff:a.b.c.d, what a dual-stack socket connects to) and NAT64's
+ * 64:ff9b::/96 (what a DNS64 network answers for an IPv4-only host) are judged by the IPv4 address
+ * they reach, so public services stay reachable that way. IPv4-compatible (::a.b.c.d, deprecated),
+ * IPv4-translated (::ffff:0:a.b.c.d), 6to4, Teredo and local-use NAT64 (64:ff9b:1::/48) are refused
+ * outright: no public service needs them, and what they reach depends on tunnels configured on the host.
+ * Anything with a colon that does not parse as IPv6 is refused; IPv4 is read as `inet_aton` reads it.
+ *
+ * Hand-written rather than ipaddr.js (which runs on every runtime, and which the tests use as the
+ * reference): node/net/http2.ts runs this function's source text on a worker thread, so it refers
  * to nothing outside itself and declares no inner functions.
  */
 export function isPrivateAddress(address: string): boolean {
-  let ip = address.toLowerCase().replace(/^(?:0{1,4}:){5}ffff:/, "::ffff:");
-  // An IPv4-mapped address in hex is that IPv4 address: `new URL` writes [::ffff:127.0.0.1] as [::ffff:7f00:1].
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
-  if (mapped) {
-    const high = parseInt(mapped[1]!, 16);
-    const low = parseInt(mapped[2]!, 16);
-    ip = `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  let ip = address.trim().toLowerCase();
+  if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+  const zone = ip.indexOf("%");
+  if (zone >= 0) ip = ip.slice(0, zone);
+  let v4: number[];
+  if (ip.includes(":")) {
+    let text = ip;
+    const lastColon = text.lastIndexOf(":");
+    const tail = text.slice(lastColon + 1);
+    if (tail.includes(".")) {
+      const o = tail.split(".");
+      if (o.length !== 4 || !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(tail)) return true;
+      const n = [Number(o[0]), Number(o[1]), Number(o[2]), Number(o[3])];
+      if (n[0]! > 255 || n[1]! > 255 || n[2]! > 255 || n[3]! > 255) return true;
+      text = `${text.slice(0, lastColon + 1)}${((n[0]! << 8) | n[1]!).toString(16)}:${((n[2]! << 8) | n[3]!).toString(16)}`;
+    }
+    const halves = text.split("::");
+    if (halves.length > 2) return true;
+    const head = halves[0] === "" ? [] : halves[0]!.split(":");
+    const rest = halves.length === 2 && halves[1] !== "" ? halves[1]!.split(":") : [];
+    const missing = 8 - head.length - rest.length;
+    if (halves.length === 1 ? missing !== 0 : missing < 1) return true;
+    const parts = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+    const g: number[] = [];
+    for (const part of parts) {
+      if (!/^[0-9a-f]{1,4}$/.test(part)) return true;
+      g.push(parseInt(part, 16));
+    }
+    const mapped = g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
+    const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0;
+    if (!mapped && !nat64) return (g[0]! & 0xe000) !== 0x2000 || g[0] === 0x2002 || (g[0] === 0x2001 && g[1]! < 0x200);
+    v4 = [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255];
+  } else {
+    // inet_aton: 1 to 4 parts, decimal, 0x hex or 0 octal; the last part fills the remaining bytes.
+    const parts = ip.split(".");
+    if (parts.length > 4) return false;
+    const n: number[] = [];
+    for (const p of parts) {
+      if (!/^(0x[0-9a-f]*|\d+)$/.test(p)) return false;
+      // "09" is not octal: inet_aton refuses it, so it names no address to reach.
+      const x = p.startsWith("0x") ? parseInt(p.slice(2) || "0", 16) : p.length > 1 && p.startsWith("0") ? (/^[0-7]+$/.test(p) ? parseInt(p, 8) : NaN) : Number(p);
+      if (Number.isNaN(x)) return true;
+      n.push(x);
+    }
+    const lastBytes = 5 - n.length;
+    let value = 0;
+    for (let i = 0; i < n.length - 1; i++) {
+      if (n[i]! > 255) return true;
+      value = value * 256 + n[i]!;
+    }
+    if (n[n.length - 1]! >= 2 ** (8 * lastBytes)) return true;
+    value = value * 2 ** (8 * lastBytes) + n[n.length - 1]!;
+    v4 = [Math.floor(value / 2 ** 24) % 256, Math.floor(value / 2 ** 16) % 256, Math.floor(value / 256) % 256, value % 256];
   }
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip.replace(/^::ffff:/, ""));
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-  }
-  if (!ip.includes(":")) return false;
-  // Link-local is fe80::/10 (fe80 to febf).
-  return ip === "::1" || ip === "::" || ip.startsWith("fc") || ip.startsWith("fd") || /^fe[89ab]/.test(ip);
+  const [a, b, c] = v4 as [number, number, number, number];
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0 && c === 0) ||
+    (a === 192 && b === 88 && c === 99) ||
+    (a === 198 && (b === 18 || b === 19))
+  );
 }
 
 /** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or unreadable. */

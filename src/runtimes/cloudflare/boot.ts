@@ -17,8 +17,10 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
 import type { Logger } from "../../core/logger.js";
+import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import type { Env } from "./env.js";
@@ -31,6 +33,7 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
+  { name: "0008_erasure.sql", sql: erasureMigration },
   { name: "0012_inbox_state.sql", sql: inboxStateMigration },
 ];
 
@@ -96,7 +99,9 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   const hub = createDurableObjectHub(env, logger);
   // /sdk/* runs the Worker first (wrangler.toml) so cross-origin pages get CORS headers; the files stay assets.
   const fetchAsset = env.ASSETS ? (request: Request) => env.ASSETS!.fetch(request as never) as unknown as Promise<Response> : undefined;
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetchAsset });
+  // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
+  const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, fetchAsset });
   return { herald, hub };
 }
 

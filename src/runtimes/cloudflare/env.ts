@@ -12,7 +12,7 @@ export interface Namespace<T> {
 export interface Env {
   DB: D1Database;
   /** One object per subscriber: its live sockets and SSE streams. */
-  INBOX: Namespace<{ deliver(frames: StreamFrame[], options?: { report?: boolean }): Promise<{ sockets: number; delivered: number[] }>; claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean> }>;
+  INBOX: Namespace<{ deliver(frames: StreamFrame[], options?: { report?: boolean }): Promise<{ sockets: number; delivered: number[] }>; claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean>; disconnect(reason: string): Promise<number> }>;
   /** Relays that spread a large fan-out over many inbox objects. */
   FANOUT: Namespace<{ relay(batch: FrameBatch): Promise<number> }>;
   /** One object whose alarm wakes at the next due outbox job. */

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { eraseSubscriber } from "../../erasure.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonResponse, problems } from "../openapi.js";
 
@@ -45,7 +46,8 @@ export function demoRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         deps.caches.templates.invalidate(template.key);
       }
       const ids = await store.demo.subscriberIds(DEMO_PREFIX, SUBSCRIBERS_PER_CALL);
-      for (const id of ids) await store.subscribers.erase(id);
+      // Erased as DELETE /v1/subscribers/{id} erases: data, tokens and live connections.
+      for (const id of ids) await eraseSubscriber(deps, id);
       const rooms = await store.demo.removeRooms(DEMO_ROOMS);
       const remaining = (await store.demo.subscriberIds(DEMO_PREFIX, 1)).length;
       return c.json({ rules: rules.length, templates: templates.length, subscribers: ids.length, rooms, remaining }, 200);

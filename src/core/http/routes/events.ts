@@ -35,7 +35,13 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       if (input.type.startsWith("herald.")) {
         throw invalidRequest("event types starting with herald. are reserved", [{ path: "type", message: "choose a type outside the herald. namespace" }]);
       }
-      const id = input.id ?? headerKey ?? newId("evt");
+      // A signed request is named by its signature unless its (signed) body names it: an unsigned
+      // Idempotency-Key could otherwise turn one captured request into as many events as keys.
+      const signed = c.get("signedEventId");
+      if (signed !== undefined && headerKey !== undefined && input.id === undefined) {
+        throw invalidRequest("Idempotency-Key is not covered by X-Herald-Signature", [{ path: "Idempotency-Key", message: "put the id in the signed body (`id`) instead" }]);
+      }
+      const id = input.id ?? signed ?? headerKey ?? newId("evt");
       const { id: _ignored, ...body } = input;
       await deps.acceptEvent({ id, type: input.type, body, receivedAt: clock.now() });
       c.header("location", `/v1/events/${encodeURIComponent(id)}`);
