@@ -33,7 +33,7 @@ describe("the herald-sdk package", () => {
     const app = mkdtempSync(join(tmpdir(), "herald-sdk-app-"));
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "shop", private: true, type: "module" }));
     run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", tarball], app);
-    const imported = run(process.execPath, ["--input-type=module", "-e", "import { Herald, API_VERSION } from 'herald-sdk'; await import('herald-sdk/inbox'); console.log(JSON.stringify({ api: API_VERSION, herald: typeof Herald, list: typeof new Herald({ token: 't' }).notifications.list }))"], app);
+    const imported = run(process.execPath, ["--input-type=module", "-e", "import { Herald, API_VERSION } from 'herald-sdk'; await import('herald-sdk/inbox'); await import('herald-sdk/chat'); console.log(JSON.stringify({ api: API_VERSION, herald: typeof Herald, list: typeof new Herald({ token: 't' }).notifications.list }))"], app);
     expect(JSON.parse(imported)).toEqual({ api: SERVER_API, herald: "function", list: "function" });
 
     writeFileSync(
