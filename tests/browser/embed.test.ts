@@ -171,6 +171,39 @@ describe("<herald-inbox> on another origin", () => {
     }
   });
 
+  it("tells the page when Herald refuses its token and goes on with the one the page sets; says so when there is nothing yet", async () => {
+    const token = await subscriber(call, "renewal", "Alice");
+    // A token Herald does not accept (expired, or signed with a rotated key): the page renews it on the event.
+    pages["/renewal"] = shopPage(heraldOrigin, `${token.slice(0, -4)}AAAA`).replace(
+      "</body>",
+      `<script>document.addEventListener("herald-token-expired", (e) => { window.expired = (window.expired ?? 0) + 1; e.target.token = ${JSON.stringify(token)}; });</script></body>`,
+    );
+    const page = await browser.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${site.origin}/renewal`);
+    await expect.poll(() => state(page)).toBe("open");
+    expect(await page.evaluate(() => (window as any).expired)).toBeGreaterThanOrEqual(1);
+    await page.locator("herald-inbox .bell").click();
+    await expect.poll(async () => (await inboxView(page)).empty).toBe(true);
+    expect(await page.locator("herald-inbox .empty").textContent()).toBe("No notifications yet.");
+    expect(await axeViolations(page, "herald-inbox")).toEqual([]);
+    await notify("renewal", 1, "Your first order");
+    await expect.poll(async () => (await inboxView(page)).titles).toEqual(["Order 1"]);
+    expect((await inboxView(page)).empty).toBe(false);
+    expect(errors.filter((e) => !/401|Unauthorized|WebSocket/.test(e))).toEqual([]);
+    await page.close();
+
+    // No token attribute at all: the element asks the page's getToken whenever it needs one.
+    pages["/get-token"] = shopPage(heraldOrigin, "")
+      .replace(' token=""', "")
+      .replace("</body>", `<script>document.querySelector("herald-inbox").getToken = async () => (window.asked = (window.asked ?? 0) + 1, ${JSON.stringify(token)});</script></body>`);
+    const second = await browser.newPage();
+    await second.goto(`${site.origin}/get-token`);
+    await expect.poll(async () => (await inboxView(second)).badge).toBe(1);
+    expect(await second.evaluate(() => (window as any).asked)).toBeGreaterThanOrEqual(1);
+    await second.close();
+  });
+
   it("is refused on a site Herald does not list: the SDK does not load and the API answers no CORS", async () => {
     const other = await staticSite({ "/": shopPage(heraldOrigin, "x") });
     const page = await browser.newPage();
