@@ -24,6 +24,9 @@ export const realtimeChannel = defineChannel({
   // A failed append means Herald's own store failed, not a provider: retry within a minute so the
   // inbox catches up soon after it recovers; 128 sends still outlast an hour (61–122 min).
   retry: { baseMs: 1000, capMs: 60_000, maxAttempts: 128 },
+  // Data for the page to show as text (the SDK and <herald-inbox> never parse it as HTML): "Tom & Jerry"
+  // must not arrive as "Tom &amp; Jerry", nor a link's "&" as "&amp;". Nested actions included.
+  plainTextFields: ["title", "body", "url", "actions"],
   content: RealtimeContent,
   bodyField: "body",
   inboxItem,

@@ -204,6 +204,35 @@ describe("<herald-inbox> on another origin", () => {
     await second.close();
   });
 
+  it("shows what a notification says as text, never as markup, and opens only web links", async () => {
+    await call("PUT", "/v1/templates/embed-raw", {
+      channels: { realtime: { title: "{{data.title}}", body: "{{data.text}}", url: "{{data.link}}", actions: [{ action: "go", title: "Go", url: "{{data.link}}" }] } },
+    });
+    await call("PUT", "/v1/rules/embed-raw", { event: "embed.raw", steps: [{ channel: "realtime", template: "embed-raw" }] });
+    const { page, errors } = await shop("hostile", 0);
+    const title = `<img src=x onerror="window.pwned=1">Sale`;
+    const res = await call("POST", "/v1/events", {
+      id: "embed-hostile-1",
+      type: "embed.raw",
+      to: "hostile",
+      data: { title, text: `<script>window.pwned=2</script>`, link: "javascript:window.pwned=3" },
+    });
+    expect(res.status).toBe(202);
+    await page.locator("herald-inbox .bell").click();
+    await expect.poll(async () => (await inboxView(page)).titles).toEqual([title]);
+    // Herald passes the link on as the template made it; the element is what refuses to open it.
+    const [item] = (await api(herald.url, (await call("POST", "/v1/subscribers/hostile/tokens", {})).body.token)("GET", "/v1/me/notifications")).body.items;
+    expect([item.url, item.actions[0].url]).toEqual(["javascript:window.pwned=3", "javascript:window.pwned=3"]);
+    await page.locator("herald-inbox .item .open").click();
+    await page.locator("herald-inbox .item").getByRole("button", { name: "Go" }).click();
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => document.querySelector("herald-inbox")!.shadowRoot!.querySelectorAll("img, script").length)).toBe(0);
+    expect(new URL(page.url()).origin).toBe(site.origin);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("is refused on a site Herald does not list: the SDK does not load and the API answers no CORS", async () => {
     const other = await staticSite({ "/": shopPage(heraldOrigin, "x") });
     const page = await browser.newPage();
