@@ -41,8 +41,8 @@ async function notify(to: string, order: number, text = `Update ${order}`) {
 }
 
 /** The shop page for a new subscriber, with `count` notifications waiting. */
-async function shop(id: string, count: number, attributes = ""): Promise<{ page: Page; token: string; errors: string[]; me: ReturnType<typeof api> }> {
-  const token = await subscriber(call, id, "Alice");
+async function shop(id: string, count: number, attributes = "", locale = "en"): Promise<{ page: Page; token: string; errors: string[]; me: ReturnType<typeof api> }> {
+  const token = await subscriber(call, id, "Alice", locale);
   for (let n = 1; n <= count; n++) await notify(id, n);
   if (count > 0) await eventually(async () => (await api(herald.url, token)("GET", "/v1/me/unread-count")).body.notifications === count);
   pages[`/${id}`] = shopPage(heraldOrigin, token, attributes);
@@ -149,7 +149,7 @@ describe("<herald-inbox> on another origin", () => {
     await page.close();
   });
 
-  it("is accessible: axe finds no violations on the bell, the list or the preferences, in English and Russian", async () => {
+  it("is accessible: axe finds no violations on the bell, the list or the preferences, in English and Russian (by attribute or the subscriber's locale)", async () => {
     for (const [id, attributes] of [["axe-en", ""], ["axe-ru", 'locale="ru"']] as const) {
       const { page } = await shop(id, 3, attributes);
       await expect.poll(async () => (await inboxView(page)).badge).toBe(3);
@@ -169,6 +169,10 @@ describe("<herald-inbox> on another origin", () => {
       }
       await page.close();
     }
+    // No attribute: the subscriber's own locale, over the page's English.
+    const { page } = await shop("profile-ru", 1, "", "ru");
+    await expect.poll(() => page.locator("herald-inbox .bell").getAttribute("aria-label")).toBe("Уведомления, непрочитанных: 1");
+    await page.close();
   });
 
   it("tells the page when Herald refuses its token and goes on with the one the page sets; says so when there is nothing yet", async () => {
