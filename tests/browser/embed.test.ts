@@ -175,7 +175,7 @@ describe("<herald-inbox> on another origin", () => {
     await page.close();
   });
 
-  it("tells the page when Herald refuses its token and goes on with the one the page sets; says so when there is nothing yet", async () => {
+  it("tells the page when Herald refuses its token and goes on with the one the page sets; says so when there is nothing yet; takes the page's theme", async () => {
     const token = await subscriber(call, "renewal", "Alice");
     // A token Herald does not accept (expired, or signed with a rotated key): the page renews it on the event.
     pages["/renewal"] = shopPage(heraldOrigin, `${token.slice(0, -4)}AAAA`).replace(
@@ -205,6 +205,9 @@ describe("<herald-inbox> on another origin", () => {
     await second.goto(`${site.origin}/get-token`);
     await expect.poll(async () => (await inboxView(second)).badge).toBe(1);
     expect(await second.evaluate(() => (window as any).asked)).toBeGreaterThanOrEqual(1);
+    // Themed from the page's own stylesheet, through the shadow root.
+    await second.addStyleTag({ content: "herald-inbox { --herald-badge-bg: rgb(1, 2, 3); }" });
+    expect(await second.evaluate(() => getComputedStyle(document.querySelector("herald-inbox")!.shadowRoot!.querySelector(".badge")!).backgroundColor)).toBe("rgb(1, 2, 3)");
     await second.close();
   });
 
