@@ -86,8 +86,9 @@ describe("support chat through an outage", () => {
     await expect.poll(() => own(customer)).toEqual(["Hello read", "Are you there? read", "My order is late read"]);
     await screenshot(customer, "chat-outage-after-reload");
     console.log(`chat reconnect after restart: ${reconnectMs} ms`);
-    // Within a second of the server being back (the backoff is capped at 1 s), with room for a loaded machine.
-    expect(reconnectMs).toBeLessThan(1500);
+    // Open (not just trying) soon after the server is back: the backoff is capped at 1 s; the rest is
+    // the connection itself and this test's polling, with room for a loaded machine.
+    expect(reconnectMs).toBeLessThan(2000);
     expect(errors.filter((e) => !/net::ERR_CONNECTION_(REFUSED|RESET)|Failed to fetch|WebSocket/.test(e))).toEqual([]);
     await customer.close();
   });

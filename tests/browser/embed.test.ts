@@ -114,7 +114,7 @@ describe("<herald-inbox> on another origin", () => {
     await page.close();
   });
 
-  it("survives server restarts with nothing lost or repeated, reconnecting within a second of the server being back", async () => {
+  it("survives server restarts with nothing lost or repeated, reconnecting within a second of the server being back", { timeout: 180_000 }, async () => {
     const { page, errors } = await shop("restart", 3);
     await page.locator("herald-inbox .bell").click();
     await expect.poll(async () => (await inboxView(page)).ids.length).toBe(3);
@@ -122,8 +122,12 @@ describe("<herald-inbox> on another origin", () => {
     await page.evaluate(() => {
       const w = window as any;
       (document.querySelector("herald-inbox") as any).herald.on("state", (s: { state: string }) => s.state === "open" && (w.openedAt = Date.now()));
+      // When each connection attempt starts: the issue's measure is the first attempt after the server is back.
+      w.attempts = [];
+      w.WebSocket = new Proxy(WebSocket, { construct: (target, args) => (w.attempts.push(Date.now()), new target(...(args as [string]))) });
     });
     const reconnectMs: number[] = [];
+    const startMs: number[] = [];
     for (let round = 1; round <= 3; round++) {
       await herald.stop();
       await expect.poll(async () => (await inboxView(page)).status).toContain("Offline");
@@ -135,6 +139,8 @@ describe("<herald-inbox> on another origin", () => {
       await notify("restart", 3 + round, `After restart ${round}`);
       const opened = await eventually(() => page.evaluate(() => (window as any).openedAt as number | undefined), 10_000, 10);
       reconnectMs.push(opened - up);
+      // The attempt that connected (it may have started just before the ready line was read).
+      startMs.push((await page.evaluate((t) => (window as any).attempts.filter((at: number) => at <= t).at(-1) as number, opened)) - up);
       await expect.poll(async () => (await inboxView(page)).titles[0]).toBe(`Order ${3 + round}`);
     }
     const view = await inboxView(page);
@@ -142,8 +148,10 @@ describe("<herald-inbox> on another origin", () => {
     expect(new Set(view.ids).size).toBe(6);
     await expect.poll(async () => (await inboxView(page)).badge).toBe(6);
     expect(view.status).toBe("");
-    console.log(`reconnect after restart (ms from the server's ready line to the element's open state): ${reconnectMs.join(", ")}`);
-    for (const ms of reconnectMs) expect(ms).toBeLessThan(1500);
+    console.log(`after a restart, ms from the server's ready line to the start of the attempt that connected: ${startMs.join(", ")}; to the element's open state: ${reconnectMs.join(", ")}`);
+    // The attempt starts within a second (the backoff's cap); connected soon after, with room for a loaded machine.
+    for (const ms of startMs) expect(ms).toBeLessThan(1000);
+    for (const ms of reconnectMs) expect(ms).toBeLessThan(2000);
     // While Herald is down, the browser logs refused and reset connections: those are the outage itself.
     expect(errors.filter((e) => !/net::ERR_CONNECTION_(REFUSED|RESET)|Failed to fetch|WebSocket/.test(e))).toEqual([]);
     await page.close();
