@@ -114,7 +114,7 @@ export function deliveriesRepository(db: HeraldDb) {
         const rows = await db
           .select()
           .from(deliveries)
-          .where(and(eq(deliveries.channel, channel), inArray(deliveries.providerMessageId, part)))
+          .where(and(eq(deliveries.channel, channel), inJsonArray(deliveries.providerMessageId, part)))
           .all();
         for (const row of rows) out.set(row.providerMessageId!, row);
       }

@@ -1,7 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { SubscriberInput } from "../../core/schemas/subscriber.js";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { HeraldDb } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
 import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
@@ -24,8 +25,9 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
       return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
     },
     async getMany(ids: string[]): Promise<SubscriberRow[]> {
-      if (ids.length === 0) return [];
-      return db.select().from(subscribers).where(inArray(subscribers.id, ids)).all();
+      const rows: SubscriberRow[] = [];
+      for (const part of chunks(ids)) rows.push(...(await db.select().from(subscribers).where(inJsonArray(subscribers.id, part)).all()));
+      return rows;
     },
     async topicsOf(id: string): Promise<string[]> {
       const rows = await db.select({ topic: topicSubscribers.topic }).from(topicSubscribers).where(eq(topicSubscribers.subscriberId, id)).all();
