@@ -15,6 +15,7 @@ import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
+import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
 import { createPluginHandler } from "./plugin-handler.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
@@ -60,6 +61,11 @@ export interface HeraldOptions {
   /** Static files by URL path (`/sdk/herald.js`, `/demo/index.html`, …). */
   assets?: Record<string, { body: string; type: string }>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
+  /**
+   * Plan large audiences in bounded parts (core/plan-parts.ts) rather than whole in one job: what
+   * Workers need, where every invocation's work must stay bounded. Unset on Node and Deno.
+   */
+  planParts?: PlanPartOptions;
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
@@ -142,6 +148,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     sendContext,
   });
 
+  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules });
+  const parts = options.planParts;
   const outbox = createOutbox({
     store,
     clock,
@@ -150,7 +158,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     ...options.outbox,
     handlers: {
       deliver: { each: deliver },
-      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules }) },
+      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
+      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
     },
   });
@@ -161,7 +170,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     rules: caches.rules,
     pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
-    direct: createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules }),
+    direct,
     onCommitted: () => outbox.wake(),
   });
   const app = createApp({

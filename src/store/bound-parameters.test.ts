@@ -65,7 +65,7 @@ describe("the store within D1's 100 bound parameters", () => {
     const now = 1_000_000;
     const subscribers = ids("sub");
     for (const id of subscribers.slice(0, 3)) await store.subscribers.upsert(id, { name: id }, now);
-    await store.write(store.events.acceptStatements([{ id: "evt-big", type: "big", body: {}, receivedAt: now, plannedAt: null }]));
+    await store.write(store.events.acceptStatements([{ id: "evt-big", type: "big", body: { type: "big" }, receivedAt: now, plannedAt: null }]));
     const notifications = subscribers.map((s, i) => ({ id: `n-${String(i).padStart(5, "0")}`, eventId: "evt-big", ruleId: "r", subscriberId: s, createdAt: now }));
     const deliveries = notifications.map((n, i) => ({ id: `d-${i}`, notificationId: n.id, step: 0, channel: "realtime", template: "t", unlessSeen: false, status: "pending" as const, attempts: 0, createdAt: now, updatedAt: now, providerMessageId: `pm-${i}` }));
     const jobs = deliveries.map((d) => ({ id: `deliver:${d.id}`, kind: "deliver" as const, ref: d.id, runAt: now, createdAt: now }));

@@ -17,6 +17,7 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import jobQueueMigration from "../../store/migrations/0010_job_queue.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
+  { name: "0010_job_queue.sql", sql: jobQueueMigration },
 ];
 
 export interface WorkerHerald {

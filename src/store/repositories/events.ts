@@ -37,6 +37,15 @@ export function planJobId(eventId: string): string {
   return `plan:${eventId}`;
 }
 
+/**
+ * A part of an event's planning (core/plan-parts.ts): `plan:<event>#<rule>#<kind>#<start>`. `#` is
+ * not allowed in event or rule ids, so an event's parts are exactly the ids between
+ * `plan:<event>#` and `plan:<event>$`, whatever other events are called.
+ */
+export function planPartJobId(eventId: string, ruleId: string, kind: string, start: string): string {
+  return `${planJobId(eventId)}#${ruleId}#${kind}#${start}`;
+}
+
 export function eventsRepository(db: HeraldDb) {
   // The idempotency check of every group commit: built once.
   const existingQuery = db.select({ id: events.id }).from(events).where(inJsonArrayParam(events.id, "ids")).prepare();
