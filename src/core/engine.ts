@@ -3,6 +3,7 @@ import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
 import type { AnyChannel, PushTransport } from "./channels/define.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
+import { batchLoader } from "./batch-loader.js";
 import { createDeliveryHandler } from "./delivery.js";
 import { createMessageComposer } from "./message-composer.js";
 import { createDirectDelivery } from "./direct-delivery.js";
@@ -101,6 +102,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
+  // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
+  const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
+  const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -113,10 +117,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     },
     push: {
       vapid,
-      subscriptions: (subscriberId) => store.pushSubscriptions.of(subscriberId),
+      subscriptions: async (subscriberId) => (await pushTargets(subscriberId)) ?? [],
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
       succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
-      unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
+      unreadCount: async (subscriberId) => (await unreadCounts(subscriberId)) ?? 0,
       receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },

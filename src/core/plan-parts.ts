@@ -17,8 +17,8 @@ import { resolveAudience } from "./rules/recipients.js";
  * Planning in bounded parts, so that no job (on Workers: no invocation) does work that grows with
  * the audience. A rule's audience is planned `partSize` recipients at a time:
  *
- * - the event's plan job plans the first share itself (a small topic needs nothing more) and
- *   leaves the rest to a scan part;
+ * - the event's plan job plans an audience of at most `partSize` itself (a small topic needs
+ *   nothing more) and leaves a larger one to parts: a scan part for a topic, list parts for a list;
  * - a scan part (`S`) reads the ids of the next `partSize × scanParts` members in one query,
  *   keeping only every `partSize`-th, and turns them into range parts, plus the next scan part if
  *   the page was full: 10,000 members become one scan and 100 range parts;
@@ -65,23 +65,24 @@ function parseRef(text: string): PartRef | undefined {
 const source = (topic: string) => (topic === EVERYONE ? null : topic);
 
 /**
- * The share of an audience an event's plan job plans itself: a list or topic of at most `partSize`
- * whole; of a larger one, the first `partSize` and parts for the rest.
+ * What an event's plan job plans itself: an audience of at most `partSize` whole (a small topic, a
+ * short list: no part, no extra hop); a larger one, nothing, but the parts that plan it, each with
+ * the in-app deliveries it can make at once in its own commit.
  */
 export function planShare(store: Store, options: PlanPartOptions): NonNullable<PlanSources["share"]> {
   const { partSize } = options;
   return async (event, rule, audience, now) => {
     if ("subscribers" in audience) {
       const all = audience.subscribers;
+      if (all.length <= partSize) return { recipients: all, parts: [] };
       const parts: PlannedWork["jobs"] = [];
-      for (let from = partSize; from < all.length; from += partSize) parts.push(partJob({ e: event.id, r: rule.id, k: "L", i: [from, Math.min(from + partSize, all.length)] }, now));
-      return { recipients: all.slice(0, partSize), parts };
+      for (let from = 0; from < all.length; from += partSize) parts.push(partJob({ e: event.id, r: rule.id, k: "L", i: [from, Math.min(from + partSize, all.length)] }, now));
+      return { recipients: [], parts };
     }
-    // One more than a share tells a small topic from a large one in the same query.
+    // One more than a part tells a small topic from a large one in the same query.
     const first = await store.subscribers.audienceRange(source(audience.topic), "", undefined, partSize + 1);
     if (first.length <= partSize) return { recipients: first, parts: [] };
-    const recipients = first.slice(0, partSize);
-    return { recipients, parts: [partJob({ e: event.id, r: rule.id, k: "S", t: audience.topic, a: recipients.at(-1)! }, now)] };
+    return { recipients: [], parts: [partJob({ e: event.id, r: rule.id, k: "S", t: audience.topic, a: "" }, now)] };
   };
 }
 

@@ -86,6 +86,7 @@ describe("the store within D1's 100 bound parameters", () => {
     expect((await store.deliveries.contexts(deliveries.map((d) => d.id))).size).toBe(N);
     expect((await store.deliveries.recipients(subscribers)).size).toBe(3);
     expect((await store.deliveries.byProviderMessage("realtime", deliveries.map((d) => d.providerMessageId))).size).toBe(N);
+    expect((await store.deliveries.nextWaitingMany(notifications.map((n) => `${n.id}\u0000-1`))).size).toBe(0);
     await store.deliveries.markRealtimeDelivered(notifications.map((n) => n.id), now);
     expect((await store.deliveries.countsForEvents(ids("evt"))).size).toBe(N);
 
@@ -95,6 +96,7 @@ describe("the store within D1's 100 bound parameters", () => {
 
     const endpoints = subscribers.map((s) => `https://push.example/${s}`);
     await store.pushSubscriptions.succeeded(endpoints, now);
+    expect((await store.pushSubscriptions.ofMany(subscribers)).size).toBe(N);
     const entries = subscribers.map((s) => ({ address: `${s}@example.com`, reason: "bounced" }));
     await store.suppressions.add("email", entries, now);
     expect((await store.suppressions.list("email")).length).toBe(N);

@@ -108,7 +108,7 @@ export const jobs = sqliteTable(
   },
   (t) => [
     index("jobs_due").on(t.runAt),
-    // 0010_job_queue.sql: the Workers dispatcher's free jobs, and the cron's expired leases.
+    // 0010_workers.sql: the Workers dispatcher's free jobs, and the cron's expired leases.
     index("jobs_free").on(t.runAt).where(sql`lease_owner IS NULL`),
     index("jobs_leased").on(t.leaseUntil).where(sql`lease_owner IS NOT NULL`),
   ],
@@ -119,6 +119,16 @@ export const jobs = sqliteTable(
  * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
+/**
+ * Workers: subscribers with live connections, kept by their inbox objects (0010_workers.sql), so
+ * live frames go only to objects that have someone to send them to.
+ */
+export const liveConnections = sqliteTable("live_connections", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  connections: integer("connections").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
 /** `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts). */
 export type JobKind = "plan" | "plan-part" | "deliver" | "plugin";
 

@@ -17,10 +17,12 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
-import jobQueueMigration from "../../store/migrations/0010_job_queue.sql";
+import workersMigration from "../../store/migrations/0010_workers.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
+import { profileOf } from "./budget.js";
+import { meteredEnv, meteredFetch } from "./meter.js";
 import type { Env } from "./env.js";
 
 // Every file of src/store/migrations, in order (tests/runtime/migrations.test.ts checks none is missing).
@@ -31,12 +33,14 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
-  { name: "0010_job_queue.sql", sql: jobQueueMigration },
+  { name: "0010_workers.sql", sql: workersMigration },
 ];
 
 export interface WorkerHerald {
   herald: Herald;
   hub: DurableObjectHub;
+  /** Jobs were committed since this was last cleared (the engine woke its outbox): dispatch them. */
+  dispatchWanted: boolean;
 }
 
 function stringsOf(env: Env): Record<string, string | undefined> {
@@ -65,7 +69,7 @@ let objectStore: Store | undefined;
  * the repositories hold no in-flight promises, so sharing them crosses no request context.
  */
 export function sharedStore(env: Env): Store {
-  return (objectStore ??= d1Store(env));
+  return (objectStore ??= d1Store(meteredEnv(env)));
 }
 
 let migrated = false;
@@ -87,15 +91,28 @@ async function migrateOnce(env: Env): Promise<void> {
   migrated = true;
 }
 
-/** A Herald of its own (the jobs object keeps one for its lifetime). */
-export async function bootHerald(env: Env): Promise<WorkerHerald> {
+/**
+ * A Herald of its own, over the metered bindings (meter.ts): planning in bounded parts, outgoing
+ * calls counted, and its outbox's wake-ups (new jobs committed) noted for the dispatch that
+ * follows the invocation. Its outbox loop never runs here: queues deliver the jobs (consumer.ts).
+ */
+export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
+  const env = meteredEnv(rawEnv);
   if (!env.INBOX || !env.FANOUT || !env.JOBS) throw new Error("the Durable Object bindings INBOX, FANOUT and JOBS are missing: see [[durable_objects.bindings]] in wrangler.toml");
+  if (!env.JOB_QUEUE || !env.PLAN_QUEUE) throw new Error("the queue bindings JOB_QUEUE and PLAN_QUEUE are missing: see [[queues.producers]] in wrangler.toml and `wrangler queues create` in the README");
   const store = d1Store(env);
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub });
-  return { herald, hub };
+  const profile = profileOf(env);
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetch: meteredFetch, planParts: profile.planParts });
+  const worker: WorkerHerald = { herald, hub, dispatchWanted: false };
+  // The engine wakes its outbox whenever it commits jobs (ingest, provider reports); here that
+  // means "dispatch after this invocation". The outbox object is the one its callers hold.
+  herald.outbox.wake = () => {
+    worker.dispatchWanted = true;
+  };
+  return worker;
 }
 
 /**
@@ -110,7 +127,9 @@ const idle: WorkerHerald[] = [];
 const MAX_IDLE = 32;
 
 export async function acquireHerald(env: Env): Promise<WorkerHerald> {
-  return idle.pop() ?? bootHerald(env);
+  const worker = idle.pop() ?? (await bootHerald(env));
+  worker.dispatchWanted = false;
+  return worker;
 }
 
 export function releaseHerald(worker: WorkerHerald): void {

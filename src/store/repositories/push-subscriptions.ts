@@ -30,6 +30,14 @@ export function pushSubscriptionsRepository(db: HeraldDb) {
     async remove(endpoint: string): Promise<void> {
       await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, endpoint));
     },
+    /** The subscriptions of many subscribers in one query (each subscriber present, with none or more). */
+    async ofMany(subscriberIds: string[]): Promise<Map<string, PushSubscriptionRow[]>> {
+      const out = new Map<string, PushSubscriptionRow[]>(subscriberIds.map((id) => [id, []]));
+      for (const part of chunks(subscriberIds)) {
+        for (const row of await db.select().from(pushSubscriptions).where(inJsonArray(pushSubscriptions.subscriberId, part)).all()) out.get(row.subscriberId)?.push(row);
+      }
+      return out;
+    },
     of(subscriberId: string): Promise<PushSubscriptionRow[]> {
       return db.select().from(pushSubscriptions).where(eq(pushSubscriptions.subscriberId, subscriberId)).all();
     },

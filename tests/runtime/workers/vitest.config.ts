@@ -18,7 +18,25 @@ export default defineProject({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}wrangler.toml` },
-      miniflare: { bindings: { HERALD_API_KEY: WORKERS_TEST_API_KEY, HERALD_LOG_LEVEL: "error", HERALD_FANOUT_BATCH: "25", FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "5000" } },
+      miniflare: {
+        bindings: {
+          HERALD_API_KEY: WORKERS_TEST_API_KEY,
+          HERALD_LOG_LEVEL: "error",
+          // Relays of 25 inboxes, at most 8 relays an invocation: 1,000 members take a tree of relays.
+          HERALD_FANOUT_BATCH: "25",
+          HERALD_FANOUT_RELAYS: "8",
+          FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "5000",
+          BROADCAST_TEST_TRACE: process.env.HERALD_BROADCAST_TEST_TRACE ?? "",
+          BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_BROADCAST_TEST_SUBSCRIBERS ?? "10000",
+          // Every invocation's D1 queries and subrequests counted, kept for the tests, and refused past the budget.
+          HERALD_BUDGET_RECORD: "1",
+          HERALD_BUDGET_STRICT: "1",
+          // Jobs more than 3 s ahead wait for a shard alarm (12 h in production), so tests see both paths.
+          HERALD_QUEUE_MAX_DELAY_S: "3",
+          // The push-service peer listens on 127.0.0.1 (push-peer-setup.ts).
+          HERALD_ALLOW_PRIVATE_NETWORK: "1",
+        },
+      },
     }),
   ],
   test: {
@@ -27,6 +45,7 @@ export default defineProject({
     // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
     server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
     include: ["tests/runtime/workers/**/*.test.ts"],
+    globalSetup: ["tests/runtime/workers/push-peer-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
