@@ -22,10 +22,13 @@ export { FanoutObject } from "./objects/fanout-object.js";
 export { JobsObject } from "./objects/jobs-object.js";
 export type { Env } from "./env.js";
 
-/** After an invocation: live frames handed over, then the jobs it committed dispatched. */
-async function afterwards(env: Env, worker: WorkerHerald): Promise<void> {
+/**
+ * After an invocation: live frames handed over, then the jobs it committed dispatched (the engine
+ * woke its outbox, or the answer was a 202: work accepted, such as an admin retry).
+ */
+async function afterwards(env: Env, worker: WorkerHerald, accepted = false): Promise<void> {
   await worker.hub.idle();
-  if (!worker.dispatchWanted) return;
+  if (!worker.dispatchWanted && !accepted) return;
   worker.dispatchWanted = false;
   await dispatchDue({ env, store: worker.herald.store, profile: profileOf(env), logger: loggerFor(env), maxDelayS: queueMaxDelayS(env) });
 }
@@ -55,7 +58,7 @@ export default {
           throw error;
         }
         // The Herald goes back to the pool only when the work this request left is over.
-        const after = afterwards(env, worker).catch((error) => loggerFor(env).log("error", "dispatch after a request failed; the cron will", { error: errorMessage(error) }));
+        const after = afterwards(env, worker, response.status === 202).catch((error) => loggerFor(env).log("error", "dispatch after a request failed; the cron will", { error: errorMessage(error) }));
         ctx.waitUntil(
           after.finally(() => {
             releaseHerald(worker);

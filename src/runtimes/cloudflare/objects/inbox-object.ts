@@ -109,7 +109,12 @@ export class InboxObject extends DurableObject<Env> {
     return [...this.ctx.getWebSockets().map((ws) => this.socketConnection(ws)), ...this.sse];
   }
 
+  /** A new live connection (WebSocket or SSE) for this subscriber, handed over by the Worker. */
   async fetch(request: Request): Promise<Response> {
+    return metered(meteredEnv(this.env), "inbox", "connect", () => this.connect(request));
+  }
+
+  private async connect(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const subscriberId = request.headers.get("x-herald-subscriber");
     const after = Number(url.searchParams.get("after") ?? "0");
