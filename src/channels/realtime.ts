@@ -19,6 +19,9 @@ export const realtimeChannel = defineChannel({
   title: "In-app (real time)",
   config: {},
   limits: { bodyMaxLength: 4000 },
+  // A failed append means Herald's own store failed, not a provider: retry within a minute so the
+  // inbox catches up soon after it recovers; 128 sends still outlast an hour (61–122 min).
+  retry: { baseMs: 1000, capMs: 60_000, maxAttempts: 128 },
   content: RealtimeContent,
   bodyField: "body",
   inboxItem,

@@ -23,7 +23,8 @@ export interface DeliveryDeps {
   logger: Logger;
   channels: ChannelRegistry;
   sendContext: SendContext;
-  backoff: BackoffPolicy;
+  /** The retry schedule of a channel (its declaration with the operator's overrides). */
+  backoff: (channelId: string) => BackoffPolicy;
   metrics: Metrics;
   composer: MessageComposer;
 }
@@ -88,8 +89,9 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     }
 
     const error = `${result.code}: ${result.message}`;
-    if (result.retryable && attempt < backoff.maxAttempts) {
-      const wait = retryDelay(backoff, attempt, result.retryAfterMs);
+    const schedule = backoff(delivery.channel);
+    if (result.retryable && attempt < schedule.maxAttempts) {
+      const wait = retryDelay(schedule, attempt, result.retryAfterMs);
       logger.log("warn", "delivery will retry", { ...logFields, error, retryInMs: wait });
       metrics.deliveryAttemptFailed(delivery.channel);
       return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished)] };

@@ -13,7 +13,7 @@ import { createIngest } from "./ingest.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSendContext } from "./channels/send-context.js";
-import { type BackoffPolicy, defaultBackoff } from "./outbox/backoff.js";
+import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
 import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
@@ -54,6 +54,7 @@ export interface HeraldOptions {
    * check the addresses it connects to (Node's does; see OutboundOptions.resolveHost).
    */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Overrides every channel's retry schedule (after HERALD_RETRY_*). */
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];
   /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
@@ -85,12 +86,16 @@ export interface Herald {
   instanceId: string;
   realtime: Realtime;
   hub: RealtimeHub;
+  /** What `POST /v1/events` calls once the request is valid: resolves when the event is durable. */
+  acceptEvent: ReturnType<typeof createIngest>["accept"];
 }
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
   const clock = options.clock ?? systemClock;
+  // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
+  const retry = backoffFromEnv(env);
   const logger = options.logger ?? jsonLogger();
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
@@ -141,6 +146,13 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: caches.templates,
     unsubscribeUrl: (subscriberId, channel) => unsubscribeUrl(secrets.tokenKey, publicUrl(), subscriberId, channel, clock.now()),
   });
+  // Each channel's retry schedule: its declaration, then HERALD_RETRY_*, then options.backoff.
+  const schedules = new Map<string, BackoffPolicy>();
+  const backoff = (channelId: string) => {
+    let schedule = schedules.get(channelId);
+    if (!schedule) schedules.set(channelId, (schedule = resolveBackoff(channels.get(channelId)?.definition.retry, { ...retry.overrides, ...options.backoff }, retry.timeScale)));
+    return schedule;
+  };
   const deliver = createDeliveryHandler({
     composer,
     store,
@@ -148,7 +160,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     channels,
     metrics,
-    backoff: { ...defaultBackoff, ...backoffFromEnv(env), ...options.backoff },
+    backoff,
     sendContext,
   });
 
@@ -197,12 +209,5 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, housekeeping: createHousekeeping({ store, clock, logger }) };
-}
-
-/** Retry policy overrides: HERALD_RETRY_BASE_MS, HERALD_RETRY_CAP_MS, HERALD_RETRY_MAX_ATTEMPTS. */
-function backoffFromEnv(env: Record<string, string | undefined>): Partial<BackoffPolicy> {
-  const read = (name: string) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : undefined);
-  const policy: Partial<BackoffPolicy> = { baseMs: read("HERALD_RETRY_BASE_MS"), capMs: read("HERALD_RETRY_CAP_MS"), maxAttempts: read("HERALD_RETRY_MAX_ATTEMPTS") };
-  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

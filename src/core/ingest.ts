@@ -1,11 +1,12 @@
 import type { Store } from "../store/index.js";
-import { createGroupCommit } from "../store/group-commit.js";
+import { isRefusedData } from "../store/refused-data.js";
 import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
 import type { PlannedWork } from "../store/repositories/plans.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TtlCache } from "./cache.js";
 import type { DirectDelivery } from "./direct-delivery.js";
-import { errorMessage } from "./errors.js";
+import { errorMessage, ProblemError } from "./errors.js";
+import { createGroupCommit } from "./group-commit.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { emptyWork, planEvent } from "./planner.js";
@@ -23,6 +24,8 @@ interface Pending {
  * a topic, and waits until the event, its notifications and their delivery jobs are committed in
  * one transaction: then it is durable and the 202 can go out. Concurrent requests share commits
  * (group commit). An id seen before is dropped inside the commit, so a repeat changes nothing.
+ * A commit that fails is retried in halves (group-commit.ts), so an event the store refuses is
+ * refused alone; when its data is what the store refused, that is the client's 400.
  */
 export function createIngest(deps: {
   store: Store;
@@ -61,7 +64,9 @@ export function createIngest(deps: {
       if (deps.pluginEventTypes.has(type)) work.jobs.push({ id: pluginJobId(id), kind: "plugin", ref: id, runAt: receivedAt, createdAt: receivedAt });
       if (!item.work) continue;
       work.notifications.push(...item.work.notifications);
-      work.deliveries.push(...item.work.deliveries);
+      // Copies: in-app delivery marks the deliveries it makes as sent, and a failed commit is retried
+      // with fewer members, each of which must start again from its own plan.
+      for (const delivery of item.work.deliveries) work.deliveries.push({ ...delivery });
       work.jobs.push(...item.work.jobs);
     }
     const direct = await takeDirect(fresh.map((f) => f.event), work);
@@ -74,16 +79,29 @@ export function createIngest(deps: {
     if (work.jobs.length > 0 || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
   });
 
+  /** Commits one event; the store refusing its data (and only its, the commit being isolated) is a 400. */
+  async function submit(pending: Pending): Promise<void> {
+    try {
+      await commits.submit(pending);
+    } catch (error) {
+      if (!isRefusedData(error)) throw error;
+      logger.log("warn", "event refused by the store", { event: pending.event.id, type: pending.event.type, error: errorMessage(error) });
+      throw new ProblemError(400, "data-refused", "The data cannot be stored", "the database could not store this event's data as JSON (nested too deep or too large)", {
+        errors: [{ path: "data", message: "not storable as JSON (too deep or too large)" }],
+      });
+    }
+  }
+
   return {
     /** `defer`: always leave planning to a job (broadcasts, whose audience may be everyone). */
     async accept(input: NewEvent, options: { defer?: boolean } = {}): Promise<void> {
-      if (options.defer) return commits.submit({ event: { ...input, plannedAt: null } });
+      if (options.defer) return submit({ event: { ...input, plannedAt: null } });
       const rules = await deps.rules.get(input.type);
       const row: EventRow = { ...input, plannedAt: null };
       const work = rules.length === 0 ? emptyWork() : await planEvent(row, input.receivedAt, { rulesFor: async () => rules, logger });
       // No work means a rule reaches a topic: a job plans it after the 202.
-      if (!work) return commits.submit({ event: { ...input, plannedAt: null } });
-      return commits.submit({ event: { ...input, plannedAt: input.receivedAt }, work });
+      if (!work) return submit({ event: { ...input, plannedAt: null } });
+      return submit({ event: { ...input, plannedAt: input.receivedAt }, work });
     },
     flushed: () => commits.flushed(),
   };

@@ -18,7 +18,6 @@ import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
-export { createGroupCommit, type GroupCommit } from "./group-commit.js";
 
 /** All repositories over one database. Runtimes build the drizzle database; the engine gets this. */
 export function createStore(db: HeraldDb, runBatch: RunBatch) {

@@ -27,6 +27,10 @@ export interface MattermostPeer {
   script: { status?: number; retryAfter?: string; delayMs?: number }[];
   /** Answer every request with this status until cleared. */
   failWith?: number;
+  /** Sent as Retry-After with `failWith`. */
+  failRetryAfter?: string;
+  /** Posts answered 200 or a scripted failure, as they arrived: when, the status, which notification. */
+  requests: { at: number; status: number; notificationId?: string }[];
   /** Added to every answer, to keep deliveries in flight. */
   latencyMs: number;
   /** Counts of arrivals per Herald notification id. */
@@ -41,13 +45,24 @@ function mattermostError(id: string, message: string, status: number) {
 }
 
 export async function startMattermostPeer(): Promise<MattermostPeer> {
-  const peer = { received: [] as ReceivedPost[], script: [] as MattermostPeer["script"], failWith: undefined as number | undefined, latencyMs: 0 };
+  const peer = {
+    received: [] as ReceivedPost[],
+    script: [] as MattermostPeer["script"],
+    failWith: undefined as number | undefined,
+    failRetryAfter: undefined as string | undefined,
+    requests: [] as MattermostPeer["requests"],
+    latencyMs: 0,
+  };
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
+    const at = Date.now();
     const step = await nextStep(peer);
     const status = step?.status ?? peer.failWith;
+    const notificationId = req.headers["x-herald-notification-id"] as string | undefined;
     if (status && status !== 200) {
-      res.writeHead(status, { "content-type": "application/json", ...(step?.retryAfter ? { "retry-after": step.retryAfter } : {}) });
+      peer.requests.push({ at, status, notificationId });
+      const retryAfter = step?.status ? step.retryAfter : peer.failRetryAfter;
+      res.writeHead(status, { "content-type": "application/json", ...(retryAfter ? { "retry-after": retryAfter } : {}) });
       res.end(mattermostError("peer.scripted_failure", `scripted ${status}`, status));
       return;
     }
@@ -82,6 +97,7 @@ export async function startMattermostPeer(): Promise<MattermostPeer> {
       headers: req.headers,
       at: Date.now(),
     });
+    peer.requests.push({ at, status: 200, notificationId });
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("ok");
   });

@@ -21,6 +21,10 @@ export interface HeraldProcess {
   stop(): Promise<void>;
   /** `kill -9`: no chance to clean up. */
   crash(): Promise<void>;
+  /** Sends a signal to the process (and what it started) without waiting. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited, with its exit code (or the signal that ended it). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface StartOptions {
@@ -49,7 +53,8 @@ export async function freePort(): Promise<number> {
 /** How to start Herald on each runtime, and how to recognise that it is ready. */
 async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp }> {
   const readyLine = /\{"msg":"ready","url":"([^"]+)"/;
-  if (runtime === "deno") return { cmd: "npx", args: ["deno", "run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno/main.ts"], ready: readyLine };
+  // The deno binary itself (node_modules/.bin/deno is it), so signals and exit codes are Deno's own.
+  if (runtime === "deno") return { cmd: "node_modules/.bin/deno", args: ["run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno/main.ts"], ready: readyLine };
   if (runtime === "workerd") {
     // wrangler passes settings as --var; the local D1 lives in a fresh folder per server.
     const persist = mkdtempSync(join(tmpdir(), "herald-workerd-"));
@@ -104,12 +109,17 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
       reject(new Error(`Herald exited with ${code} before it was ready:\n${logs.join("")}`));
     });
   });
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+    else proc.once("exit", (code, signal) => resolve({ code, signal }));
+  });
   return {
     url,
     databaseUrl,
     proc,
     logs,
+    exited,
+    signal: (signal) => signalGroup(proc, signal),
     async stop() {
       if (proc.exitCode === null) signalGroup(proc, "SIGTERM");
       const timer = setTimeout(() => signalGroup(proc, "SIGKILL"), 10_000);

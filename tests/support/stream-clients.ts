@@ -37,13 +37,15 @@ function waiter<T>(events: T[]) {
   };
 }
 
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number }> {
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<LiveClient<SseEvent> & { status: number; ended: Promise<"ended" | "failed"> }> {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   const w = waiter(events);
+  let ended: Promise<"ended" | "failed"> = Promise.resolve("ended");
   if (response.ok && response.body) {
-    void (async () => {
+    // "ended": the server finished the stream; "failed": the connection broke (or the client aborted).
+    ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
       try {
@@ -66,11 +68,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           }
         }
       } catch {
-        /* aborted */
+        return "failed" as const;
       }
+      return "ended" as const;
     })();
   }
-  return { status: response.status, events, until: w.until, close: () => controller.abort() };
+  return { status: response.status, events, until: w.until, close: () => controller.abort(), ended };
 }
 
 export async function openWs(url: string): Promise<LiveClient<any> & { socket: WebSocket; send(frame: unknown): void; closed: Promise<{ code: number }> }> {

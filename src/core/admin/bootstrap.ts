@@ -1,4 +1,5 @@
 import type { Store } from "../../store/index.js";
+import { storeSecretOnce } from "../bootstrap.js";
 import { sha256Hex, timingSafeEqual } from "../encoding.js";
 import { generateAdminPassword, hashPassword, verifyPassword } from "./password.js";
 
@@ -11,7 +12,7 @@ export interface AdminSecrets {
 
 const SETTING = "admin_password_pbkdf2";
 
-/** Reads or creates the admin password, like the API key in ../bootstrap.ts. */
+/** Reads or creates the admin password, like the API key in ../bootstrap.ts: exactly one is made and shown. */
 export async function loadAdminSecrets(store: Store, env: Record<string, string | undefined>): Promise<AdminSecrets> {
   const fromEnv = env.HERALD_ADMIN_PASSWORD;
   if (fromEnv) {
@@ -20,12 +21,10 @@ export async function loadAdminSecrets(store: Store, env: Record<string, string 
     const expected = await sha256Hex(fromEnv);
     return { verify: async (password) => timingSafeEqual(await sha256Hex(password), expected) };
   }
-  const stored = await store.settings.getOrCreate(SETTING, () => "pending");
-  let generatedPassword: string | undefined;
-  if (stored.created || stored.value === "pending") {
-    generatedPassword = generateAdminPassword();
-    await store.settings.set(SETTING, await hashPassword(generatedPassword));
-  }
-  const hash = (await store.settings.get(SETTING))!;
-  return { verify: (password) => verifyPassword(password, hash), generatedPassword };
+  // Made once however many starts race; only the one whose insert won shows it (../bootstrap.ts).
+  const { digest, generated } = await storeSecretOnce(store, SETTING, async () => {
+    const secret = generateAdminPassword();
+    return { secret, digest: await hashPassword(secret) };
+  });
+  return { verify: (password) => verifyPassword(password, digest), generatedPassword: generated };
 }

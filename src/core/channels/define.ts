@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { OutboundFetch } from "../net/outbound.js";
+import type { RetrySchedule } from "../outbox/backoff.js";
 
 /** One configuration field of a channel, declared as data: it drives validation, docs and log masking. */
 export interface ConfigField {
@@ -192,6 +193,12 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
   title: string;
   config: S;
   limits: ChannelLimits;
+  /**
+   * When failed sends are retried (core/outbox/backoff.ts); fields left out come from the default
+   * schedule (10 s doubling to hourly, 32 sends over 11.7–23.4 h). HERALD_RETRY_* override every
+   * channel's. E.g. an in-app channel retries fast: `{ baseMs: 1000, capMs: 60_000 }`.
+   */
+  retry?: RetrySchedule;
   /** The template content this channel renders (a schema from core/schemas/template.ts). */
   content: z.ZodType<Content>;
   /** Which content fields hold text limited by `limits.bodyMaxLength`. */

@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../../store/index.js";
-import { createGroupCommit } from "../../store/group-commit.js";
+import { createGroupCommit } from "../group-commit.js";
 import type { ClaimedJob } from "../../store/repositories/outbox.js";
 import type { Clock } from "../clock.js";
 import { errorMessage } from "../errors.js";
@@ -41,7 +41,12 @@ export interface OutboxOptions {
 export interface Outbox {
   /** Starts the in-process loop (Node, Deno). */
   start(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops claiming, gives jobs in flight up to `graceMs` (default: as long as they take) to
+   * finish, hands the rest back (their leases freed, so the next start runs them at once) and
+   * waits for finished jobs' commits. Resolves with how many jobs were handed back.
+   */
+  stop(options?: { graceMs?: number }): Promise<{ handedBack: number }>;
   /** New work is waiting: stop sleeping. */
   wake(): void;
   /** Runs until nothing is due (tests, scripts). Returns jobs finished. */
@@ -70,6 +75,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   });
 
   let inflight = 0;
+  /** Jobs being handled now, by id: what a bounded stop hands back. */
+  const handling = new Set<string>();
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
@@ -105,8 +112,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   function launch(jobs: ClaimedJob[]) {
     inflight += jobs.length;
+    for (const job of jobs) handling.add(job.id);
     runJobs(jobs).finally(() => {
       inflight -= jobs.length;
+      for (const job of jobs) handling.delete(job.id);
       signal();
     });
   }
@@ -167,8 +176,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       // Busy: come back when a slot frees. Idle: sleep until woken or idleMs passes.
       if (claimed === 0 || inflight >= concurrency) await sleep(idleMs);
     }
-    while (inflight > 0) await sleep(50);
-    await acks.flushed();
+  }
+
+  /** Until nothing is in flight, or `graceMs` has passed. */
+  async function settle(graceMs: number) {
+    const deadline = Date.now() + graceMs;
+    while (inflight > 0 && Date.now() < deadline) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
   }
 
   return {
@@ -177,10 +190,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
       running = true;
       loop = run();
     },
-    async stop() {
+    async stop(options = {}) {
       running = false;
       signal();
       await loop;
+      await settle(options.graceMs ?? Number.POSITIVE_INFINITY);
+      let handedBack = 0;
+      if (handling.size > 0) {
+        // Still sending past the grace (a provider that hangs): free the leases, so a restart sends
+        // them at once rather than after leaseMs. A send that lands anyway is at-least-once, and a
+        // receiver drops the repeat by notification id; one whose outcome commits first is not repeated.
+        const ids = [...handling];
+        try {
+          handedBack = await store.outbox.release(ids, owner);
+          logger.log("warn", "outbox stopped with jobs in flight; handed them back", { jobs: handedBack });
+        } catch (error) {
+          logger.log("error", "could not hand jobs back; they run again when their lease ends", { jobs: ids.length, error: errorMessage(error) });
+        }
+      }
+      await acks.flushed();
+      return { handedBack };
     },
     wake: signal,
     run: runClaimed,

@@ -13,6 +13,7 @@ export interface VapidKeys {
 }
 
 const DEFAULT_SUBJECT = "mailto:herald@localhost.invalid";
+const VAPID_SETTING = "vapid_keys";
 
 /**
  * VAPID keys from `VAPID_PUBLIC_KEY` / `VAPID_PRIVATE_KEY` / `VAPID_SUBJECT`, or made on first start
@@ -29,10 +30,14 @@ export async function loadVapidKeys(store: Store, env: Record<string, string | u
     await checkKeyPair(keys);
     return keys;
   }
-  // Made outside getOrCreate's callback (which is synchronous); a racing start's pair wins for both.
-  const candidate = await generateVapidKeys();
-  const stored = await store.settings.getOrCreate("vapid_keys", () => JSON.stringify(candidate));
-  const { publicKey, privateKey } = JSON.parse(stored.value) as { publicKey: string; privateKey: string };
+  // Stored once however many starts race (INSERT … ON CONFLICT DO NOTHING, then read back): every
+  // racer signs with the winner's pair, so no browser subscribes to a key that was never kept.
+  let stored = await store.settings.get(VAPID_SETTING);
+  if (stored === undefined) {
+    const candidate = JSON.stringify(await generateVapidKeys());
+    stored = (await store.settings.getOrCreate(VAPID_SETTING, () => candidate)).value;
+  }
+  const { publicKey, privateKey } = JSON.parse(stored) as { publicKey: string; privateKey: string };
   return { publicKey, privateKey, subject };
 }
 

@@ -59,6 +59,9 @@ function appendedItem(item: Omit<InboxAppend, "subscriberId">): InboxItem {
 export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Clock; logger: Logger }) {
   const { store, hub, clock, logger } = deps;
   const typingGate = intervalGate(10_000);
+  // Live connections held by this process (Node, Deno), so a shutdown can end them.
+  const live = new Set<{ close(reason: string): void }>();
+  let closing: string | undefined;
 
   /** Unread counts of those of these subscribers who are connected (one query for all). */
   async function connectedUnread(subscriberIds: Iterable<string>): Promise<Map<string, number>> {
@@ -78,8 +81,10 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
 
   // Connections report what reached them; a fan-out to thousands is recorded in one statement.
   let deliveredPending: { subscriberId: string; seq: number }[] = [];
+  let flushing: Promise<void> | undefined;
   async function flushDelivered() {
     const pairs = deliveredPending;
+    if (pairs.length === 0) return;
     deliveredPending = [];
     try {
       const rows = await store.inbox.markDeliveredMany(pairs, clock.now());
@@ -166,9 +171,37 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       return rows.length;
     },
 
+    /**
+     * Holds a live connection of this process until it closes (the returned function). After
+     * `closeConnections` a new one is closed at once: the server is going away.
+     */
+    track(connection: { close(reason: string): void }): () => void {
+      if (closing) {
+        connection.close(closing);
+        return () => {};
+      }
+      live.add(connection);
+      return () => void live.delete(connection);
+    },
+
+    /**
+     * Ends every live connection of this process (shutdown): SSE streams end, WebSockets close
+     * with 4000, and clients resume from their cursor elsewhere or after the restart. Receipts
+     * of what already reached them are written before it resolves. Returns how many were closed.
+     */
+    async closeConnections(reason: string): Promise<number> {
+      closing = reason;
+      const all = [...live];
+      live.clear();
+      for (const connection of all) connection.close(reason);
+      await flushing;
+      if (deliveredPending.length > 0) await flushDelivered();
+      return all.length;
+    },
+
     /** Called when items reached a live connection: delivery indicators and receipts, batched. */
     delivered(subscriberId: string, seqs: number[]): void {
-      if (deliveredPending.length === 0) setTimeout(() => void flushDelivered(), DELIVERED_FLUSH_MS);
+      if (deliveredPending.length === 0) setTimeout(() => void (flushing = flushDelivered()), DELIVERED_FLUSH_MS);
       for (const seq of seqs) deliveredPending.push({ subscriberId, seq });
     },
 

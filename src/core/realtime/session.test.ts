@@ -93,4 +93,19 @@ describe("a live stream", () => {
     }
     expect(lost).toEqual([]);
   });
+
+  it("is ended by a shutdown, and one opened after it is closed at once", async () => {
+    const { store, hub, realtime, append } = await setup();
+    const open = [recorder(), recorder()];
+    for (const r of open) openStream({ store, hub, realtime }, "s", 0, r.out);
+    await append("a");
+    await settle();
+    expect(await realtime.closeConnections("server shutting down")).toBe(2);
+    for (const r of open) expect(r.closed()).toBe("server shutting down");
+    expect(hub.connections("s")).toBe(0);
+    const late = recorder();
+    openStream({ store, hub, realtime }, "s", 0, late.out);
+    expect(late.closed()).toBe("server shutting down");
+    expect(hub.connections("s")).toBe(0);
+  });
 });

@@ -35,6 +35,7 @@ class StreamConnection implements CursorConnection, CursorSource {
   ready = false;
   closed = false;
   unsubscribe: () => void = () => {};
+  untrack: () => void = () => {};
 
   constructor(
     readonly deps: StreamDeps,
@@ -57,6 +58,7 @@ class StreamConnection implements CursorConnection, CursorSource {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    this.untrack();
     this.out.close(reason);
   }
   async page(after: number, limit: number) {
@@ -77,6 +79,9 @@ class StreamConnection implements CursorConnection, CursorSource {
 export function openStream(deps: StreamDeps, subscriberId: string, after: number, out: StreamOutput): () => void {
   const conn = new StreamConnection(deps, subscriberId, after, out);
   conn.unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]));
+  // Held where a shutdown can end it (the client resumes from its cursor).
+  conn.untrack = deps.realtime.track(conn);
+  if (conn.closed) return () => {};
   void delivery.catchUp(conn);
   return () => conn.close("closed by client");
 }

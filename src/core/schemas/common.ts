@@ -9,8 +9,7 @@ export const ExternalId = z
 
 export const TopicKey = ExternalId.openapi({ example: "order:1234" });
 
-/** Free-form JSON object supplied by the caller (subscriber data, event data). */
-export const JsonObject = z.record(z.string(), z.unknown());
+export { JSON_LIMITS, JsonObject } from "./json.js";
 
 export const Duration = z
   .string()

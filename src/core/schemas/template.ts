@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Locale } from "./common.js";
+import { JsonObject, Locale } from "./common.js";
 
 const Text = (max: number) => z.string().max(max);
 const UrlText = Text(2048);
@@ -48,11 +48,11 @@ export const Template = TemplateInput.extend({ key: z.string(), version: z.numbe
 
 export const TemplatePreviewInput = z
   .strictObject({
-    data: z.record(z.string(), z.unknown()).optional(),
-    subscriber: z.record(z.string(), z.unknown()).optional(),
-    event: z.record(z.string(), z.unknown()).optional(),
+    data: JsonObject.optional(),
+    subscriber: JsonObject.optional(),
+    event: JsonObject.optional(),
     locale: Locale.optional(),
-    channels: z.array(z.string()).optional(),
+    channels: z.array(z.string().max(64)).max(20).optional(),
   })
   .openapi("TemplatePreviewInput");
 

@@ -9,25 +9,42 @@ import { HOUSEKEEPING_INTERVAL_MS } from "../../core/housekeeping.js";
 import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
+import { embeddedDatabasePath, lockDatabaseFile } from "../shared/database-lock.js";
+import { delay, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { createNodePushTransport } from "./push/transport.js";
 import { createNodeFetch } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
 import { nodeWebSockets } from "./websocket/upgrade.js";
 import { builtInPlugins } from "../../plugins/index.js";
+import { answerClientErrors } from "./client-error.js";
 
 export interface RunningNode {
   url: string;
+  /** How long `close` waits for requests and deliveries in flight (HERALD_SHUTDOWN_GRACE_MS). */
+  graceMs: number;
+  /**
+   * Stops cleanly: accepts nothing more, ends live streams (clients resume from their cursor),
+   * gives requests and deliveries in flight the grace, hands unfinished jobs back, closes the
+   * database and lets the next process take the database file.
+   */
   close(): Promise<void>;
 }
 
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<RunningNode> {
   const logger = jsonLogger({ minLevel: (env.HERALD_LOG_LEVEL as "info") ?? "info" });
   const databaseUrl = env.DATABASE_URL || "file:./data/herald.db";
+  const graceMs = shutdownGraceMs(env);
+  // One process per embedded file: a second start is refused here, before it touches anything.
+  const filePath = embeddedDatabasePath(databaseUrl);
+  const lock = filePath ? lockDatabaseFile(filePath) : undefined;
   const database = await openLibsqlStore(databaseUrl, {
     authToken: env.DATABASE_AUTH_TOKEN,
     synchronous: env.HERALD_SQLITE_SYNCHRONOUS,
     checkpointInBackground: true,
     onCheckpointerFailure: (error) => logger.log("error", "WAL checkpoint thread failed; checkpoints are back on the main thread", { error: error.message }),
+  }).catch((error) => {
+    lock?.release();
+    throw error;
   });
   const { store, embedded } = database;
   let listeningUrl = "";
@@ -35,6 +52,10 @@ export async function startNode(env: Record<string, string | undefined> = proces
   // leaves in one write (an item and its unread count, a backlog page).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, WebSocket: CoalescingWebSocket });
   const sockets = nodeWebSockets(wss);
+  // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
+  // encrypted in process and sent through fetch).
+  const pushTransport =
+    env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? undefined : createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger });
   const herald = await createHerald({
     store,
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
@@ -47,16 +68,15 @@ export async function startNode(env: Record<string, string | undefined> = proces
     logger,
     // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
     fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
-    // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
-    // encrypted in process and sent through fetch).
-    ...(env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? {} : { pushTransport: createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger }) }),
+    ...(pushTransport ? { pushTransport } : {}),
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
   });
   if (embedded) {
+    // The file lock makes this process the database's only user: any other lease is a dead process's.
     const released = await store.outbox.releaseForeignLeases(herald.instanceId);
     if (released > 0) logger.log("info", "resumed jobs left by a previous process", { jobs: released });
   }
-  // HERALD_OUTBOX=off runs an API-only process (another process on the same database drains the outbox).
+  // HERALD_OUTBOX=off: an API-only process on a shared libsql:// database whose outbox another process drains.
   if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
   // Expired admin sessions and old login attempts; never keeps the process alive by itself.
   const tidy = setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS);
@@ -64,6 +84,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
 
   const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
   sockets.attach(server as Server, herald.app.fetch as Parameters<typeof sockets.attach>[1]);
+  answerClientErrors(server as Server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
@@ -74,17 +95,35 @@ export async function startNode(env: Record<string, string | undefined> = proces
     console.log(`\n  Herald API key (shown once, store it now): ${herald.secrets.generatedApiKey}\n`);
   }
 
+  async function shutdown() {
+    const started = Date.now();
+    clearInterval(tidy);
+    // No new connections; idle keep-alive ones close now, busy ones as their request ends.
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const sweep = setInterval(() => (server as Server).closeIdleConnections(), 50);
+    // Live streams end (SSE: the response ends; WebSocket: close 4000); clients resume from their cursor.
+    const streams = await herald.realtime.closeConnections(SHUTDOWN_REASON);
+    // A WebSocket client that does not answer the close handshake within a second is cut.
+    const sockets = (async () => {
+      const deadline = Date.now() + Math.min(1000, graceMs);
+      while (wss.clients.size > 0 && Date.now() < deadline) await delay(20);
+      for (const client of wss.clients) client.terminate();
+    })();
+    // No new claims; sends in flight get the grace, then their jobs are handed back.
+    const outboxStopped = herald.outbox.stop({ graceMs });
+    // Requests in flight (an event waiting for its group commit) get the grace too.
+    await within(serverClosed, graceMs);
+    clearInterval(sweep);
+    (server as Server).closeAllConnections();
+    await sockets;
+    wss.close();
+    const { handedBack } = await outboxStopped;
+    await pushTransport?.close();
+    await database.close();
+    lock?.release();
+    logger.log("info", "herald stopped", { ms: Date.now() - started, streams, handedBack });
+  }
+
   let closing: Promise<void> | undefined;
-  return {
-    url,
-    close: () =>
-      (closing ??= (async () => {
-        clearInterval(tidy);
-        for (const client of wss.clients) client.terminate();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        wss.close();
-        await herald.outbox.stop();
-        await database.close();
-      })()),
-  };
+  return { url, graceMs, close: () => (closing ??= shutdown()) };
 }

@@ -66,6 +66,18 @@ export function outboxRepository(db: HeraldDb) {
       return db.insert(jobs).values(row).onConflictDoNothing();
     },
     /**
+     * Hands jobs back: frees this owner's leases on them so any worker (this process after a
+     * restart, another on a shared database) may claim them at once instead of after the lease.
+     */
+    async release(ids: string[], owner: string): Promise<number> {
+      let released = 0;
+      for (const part of chunks(ids)) {
+        const rows = await db.update(jobs).set({ leaseOwner: null, leaseUntil: null }).where(and(inJsonArray(jobs.id, part), eq(jobs.leaseOwner, owner))).returning({ id: jobs.id }).all();
+        released += rows.length;
+      }
+      return released;
+    },
+    /**
      * Frees leases held by other owners. Only safe when this process is the database's sole user
      * (the embedded file): then any other owner is a process that died, and its jobs can run now
      * instead of after the lease runs out.

@@ -1,9 +1,10 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { invalidRequest, ProblemError } from "../../errors.js";
 import { wsText } from "../../realtime/frames.js";
 import { openStream, type StreamOutput } from "../../realtime/session.js";
 import { MAX_UNSENT_BYTES, sseResponse } from "../../realtime/sse.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
+import { problems } from "../openapi.js";
 
 const WS_HEARTBEAT_MS = 30_000;
 
@@ -14,8 +15,33 @@ function cursor(query: string | undefined, lastEventId: string | undefined): num
   return Number(raw);
 }
 
+const Cursor = z.string().regex(/^\d{1,15}$/).optional();
+
+/** Both routes answer outside zod-openapi (a stream, an upgrade): documented here. */
+function documentStreams(app: OpenAPIHono<AppEnv>) {
+  const security = [{ subscriberToken: [] }];
+  const after = Cursor.openapi({ param: { name: "after", in: "query" }, description: "Resume after this seq (0: from the start)" });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/me/stream",
+    summary: "Your live stream as server-sent events (`event: notification`, `id: <seq>`); resumes from Last-Event-ID or ?after=",
+    security,
+    request: { query: z.object({ after }), headers: z.object({ "last-event-id": Cursor.openapi({ param: { name: "last-event-id", in: "header" } }) }) },
+    responses: { 200: { description: "The stream", content: { "text/event-stream": { schema: z.string() } } }, ...problems },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/me/ws",
+    summary: "Your live stream over WebSocket (JSON frames); resumes from ?after=",
+    security,
+    request: { query: z.object({ after }) },
+    responses: { 101: { description: "Switching to WebSocket" }, 426: problems[400], ...problems },
+  });
+}
+
 /** Live delivery of a subscriber's stream over SSE and WebSocket (docs/realtime.md). */
 export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
+  documentStreams(app);
   const open = deps.hub.open?.bind(deps.hub);
   if (open) {
     // Connections live in the hub (Workers: Durable Objects): hand it the authenticated request.

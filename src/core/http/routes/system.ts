@@ -40,6 +40,13 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     },
   );
 
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics: events accepted, deliveries by channel and status, outbox depth, delivery latency",
+    security: bearerSecurity,
+    responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } }, ...problems },
+  });
   app.get("/metrics", async (c) => {
     const now = clock.now();
     const depth = await store.outbox.depth(now);
