@@ -4,6 +4,7 @@ import type { AnyChannel, PushTransport } from "./channels/define.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
 import { batchLoader } from "./batch-loader.js";
+import { createGroupCommit } from "./group-commit.js";
 import { createDeliveryHandler } from "./delivery.js";
 import { createMessageComposer } from "./message-composer.js";
 import { createDirectDelivery } from "./direct-delivery.js";
@@ -110,6 +111,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
   const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
   const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
+  const pushSuccesses = createGroupCommit<string[]>(async (lists) => store.pushSubscriptions.succeeded(lists.flat(), clock.now()));
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -124,7 +126,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       vapid,
       subscriptions: async (subscriberId) => (await pushTargets(subscriberId)) ?? [],
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
-      succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
+      succeeded: (endpoints) => pushSuccesses.submit(endpoints),
       unreadCount: async (subscriberId) => (await unreadCounts(subscriberId)) ?? 0,
       receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),

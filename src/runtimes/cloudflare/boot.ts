@@ -82,11 +82,17 @@ async function migrateOnce(env: Env): Promise<void> {
       await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
     },
   };
+  // Files `wrangler d1 migrations apply` recorded count as applied: a fresh database's migrations are
+  // some 50 statements, past the free plan's 50 queries for one invocation (docs/workers.md).
+  const byWrangler = new Set<string>();
+  const table = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'").first<{ name: string }>();
+  if (table) for (const row of (await env.DB.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results) byWrangler.add(row.name);
+  const pending = MIGRATIONS.filter((m) => !byWrangler.has(m.name));
   try {
-    await migrate(target, MIGRATIONS);
+    await migrate(target, pending);
   } catch {
     // Concurrent cold starts may race on the same migration; the loser's batch rolls back and finds it applied.
-    await migrate(target, MIGRATIONS);
+    await migrate(target, pending);
   }
   migrated = true;
 }

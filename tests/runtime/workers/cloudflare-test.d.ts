@@ -21,5 +21,6 @@ declare module "cloudflare:test" {
   export function createScheduledController(options?: { scheduledTime?: Date; cron?: string }): unknown;
   export function waitOnExecutionContext(ctx: ExecutionContext): Promise<void>;
   export function createMessageBatch<Body = unknown>(queueName: string, messages: { id: string; timestamp: Date; attempts: number; body: Body }[]): MessageBatch<Body>;
+  export function applyD1Migrations(db: unknown, migrations: { name: string; queries: string[] }[], migrationsTableName?: string): Promise<void>;
   export function getQueueResult(batch: MessageBatch<unknown>, ctx: ExecutionContext): Promise<{ outcome: string; ackAll: boolean; explicitAcks: string[]; retryMessages: { msgId: string }[]; retryBatch: { retry: boolean } }>;
 }

@@ -14,7 +14,7 @@ import { WORKERS_TEST_API_KEY } from "./keys.js";
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 execFileSync(process.execPath, ["--import", "tsx", "scripts/build-worker-assets.mjs"], { cwd: root, stdio: "ignore" });
 
-export function workersProject(name: string, include: string[], bindings: Record<string, string> = {}) {
+export function workersProject(name: string, include: string[], bindings: Record<string, string> = {}, setupFiles: string[] = []) {
   return defineProject({
     plugins: [
       cloudflareTest({
@@ -26,7 +26,9 @@ export function workersProject(name: string, include: string[], bindings: Record
             // Relays of 25 inboxes, at most 8 relays an invocation: 1,000 members take a tree of relays.
             HERALD_FANOUT_BATCH: "25",
             HERALD_FANOUT_RELAYS: "8",
-            FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "5000",
+            FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "1000",
+            FANOUT_TEST_MEMBERS: process.env.HERALD_FANOUT_TEST_MEMBERS ?? "1000",
+            FANOUT_TEST_TRACE: process.env.HERALD_FANOUT_TEST_TRACE ?? "",
             BROADCAST_TEST_TRACE: process.env.HERALD_BROADCAST_TEST_TRACE ?? "",
             BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_BROADCAST_TEST_SUBSCRIBERS ?? "10000",
             // Every invocation's D1 queries and subrequests counted, kept for the tests, and refused past the budget.
@@ -48,6 +50,7 @@ export function workersProject(name: string, include: string[], bindings: Record
       server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
       include,
       globalSetup: ["tests/runtime/workers/push-peer-setup.ts"],
+      setupFiles,
       testTimeout: 120_000,
       hookTimeout: 120_000,
     },
