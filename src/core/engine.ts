@@ -32,7 +32,7 @@ import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping } from "./housekeeping.js";
-import { loadAdminSecrets } from "./admin/bootstrap.js";
+import { loadAdminSecrets, PROCESS_SECRET_HELP, type SecretHelp } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 
 export interface HeraldCaches {
@@ -72,6 +72,8 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /** Where this runtime shows a generated secret and how one sets one's own (the login page says it). */
+  secretHelp?: SecretHelp;
 }
 
 export interface Herald {
@@ -209,7 +211,11 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     publicUrl,
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
-    admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    admin: {
+      verifyPassword: adminSecrets.verify,
+      loginLimit: loginLimitFromEnv(env),
+      password: { from: adminSecrets.from, ...(options.secretHelp ?? PROCESS_SECRET_HELP) },
+    },
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

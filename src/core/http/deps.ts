@@ -40,8 +40,11 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
-  /** The admin UI's login: the password check and how many failed attempts are allowed. */
-  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
+  /**
+   * The admin UI's login: the password check, how many failed attempts are allowed, and where the
+   * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
+   */
+  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
 }
 
 /** Hono context variables set by middleware. */

@@ -23,6 +23,7 @@ import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import { profileOf } from "./budget.js";
 import { meteredEnv, meteredFetch } from "./meter.js";
+import { reportSecrets, WORKERS_SECRET_HELP } from "./secrets.js";
 import type { Env } from "./env.js";
 
 // Every file of src/store/migrations, in order (tests/runtime/migrations.test.ts checks none is missing).
@@ -111,7 +112,8 @@ export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
   const profile = profileOf(env);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetch: meteredFetch, planParts: profile.planParts });
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetch: meteredFetch, planParts: profile.planParts, secretHelp: WORKERS_SECRET_HELP });
+  reportSecrets(stringsOf(env), logger, herald.secrets.generatedApiKey);
   const worker: WorkerHerald = { herald, hub, dispatchWanted: false };
   // The engine wakes its outbox whenever it commits jobs (ingest, provider reports); here that
   // means "dispatch after this invocation". The outbox object is the one its callers hold.
