@@ -22,11 +22,12 @@ const CONNECTED = 200;
 const TOPIC = "bc:everyone";
 const ids = Array.from({ length: N }, (_, i) => `bc-${String(i).padStart(5, "0")}`);
 
-/** One row per kind: how many invocations, and the largest of each count. */
+/** One row per kind (queue batches per queue): how many invocations, and the largest of each count. */
 function summary(records: InvocationRecord[]) {
   const out: Record<string, { n: number; d1: number; sub: number; params: number; wallMs: number }> = {};
   for (const r of records) {
-    const s = (out[r.kind] ??= { n: 0, d1: 0, sub: 0, params: 0, wallMs: 0 });
+    const kind = r.kind === "queue" ? `queue ${r.label.split(" ")[0]}` : r.kind;
+    const s = (out[kind] ??= { n: 0, d1: 0, sub: 0, params: 0, wallMs: 0 });
     s.n++;
     s.d1 = Math.max(s.d1, r.d1Queries);
     s.sub = Math.max(s.sub, r.subrequests);
