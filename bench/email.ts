@@ -22,9 +22,10 @@ import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
 import { renderContent, type TemplateContext } from "../src/core/rendering.js";
 import { compileEmail } from "../src/channels/email-compile.js";
-import { smtpEmailChannel } from "../src/channels/email-smtp.js";
+import { createSmtpEmailChannel } from "../src/channels/email-smtp.js";
 import { htmlToText } from "../src/channels/email.js";
 import { withEmailLayout } from "../src/templates/email-layout.js";
+import { checkedLookup } from "../src/runtimes/shared/guarded-lookup.js";
 import { pool } from "./support/harness.js";
 
 const N = Number(process.env.BENCH_EMAIL_N ?? 2000);
@@ -82,7 +83,8 @@ async function main() {
     compileRuns.push(performance.now() - t);
   }
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
-  const channel = smtpEmailChannel;
+  // As the Node runtime registers it (socketChannels): connections under the guarded lookup.
+  const channel = createSmtpEmailChannel(checkedLookup);
   const email = createChannelRegistry([channel], { EMAIL_FROM: FROM, SMTP_URL: smtpUrl, SMTP_POOL_SIZE: String(CONCURRENCY) }).get("email")!.instance!;
   const ctx = createSendContext({ allowPrivateNetwork: true });
   const message = (i: number): ChannelMessage<unknown> => {

@@ -12,9 +12,8 @@
  * the lean encryption limit bench/push reports (one encryption, best of 10 batches, one core).
  */
 import { createECDH, randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { decodePushKeys, encryptPushMessage } from "../src/channels/push-encrypt.js";
+import { decodePushKeys, encryptPushMessage } from "../src/lib/push-encrypt.js";
+import { startThread } from "../src/runtimes/node/threads/start-thread.js";
 import { pool, spawnJsonPeer } from "./support/harness.js";
 
 const N = Number(process.env.BENCH_PUSH_N ?? 10_000);
@@ -48,11 +47,8 @@ for (let batch = 0; batch < 10; batch++) {
 }
 const limit = 1e6 / bestUs;
 
-// Node 20 does not hand tsx's loader to worker threads: each thread registers it and then loads its TypeScript.
-const THREAD_BOOT = `require("tsx/cjs/api").register(); require(${JSON.stringify(fileURLToPath(new URL("./support/push-ceiling-thread.ts", import.meta.url)))});`;
-
 async function measure(transport: "h2" | "h1", threads: number): Promise<string> {
-  const workers = Array.from({ length: threads }, () => new Worker(THREAD_BOOT, { eval: true, workerData: { ...peer.hello, transport, headers: HEADERS } }));
+  const workers = Array.from({ length: threads }, () => startThread(new URL("./support/push-ceiling-thread.ts", import.meta.url), { workerData: { ...peer.hello, transport, headers: HEADERS } }));
   for (const w of workers) w.on("error", (error) => console.error("sender thread failed:", error));
   const waiting = new Map<number, (status: number) => void>();
   for (const w of workers) w.on("message", (batch: { id: number; status: number }[]) => batch.forEach((a) => waiting.get(a.id)!(a.status)));

@@ -17,12 +17,12 @@ import { createECDH, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import webPush from "web-push";
 import { pushChannel } from "../src/channels/push.js";
-import { decodePushKeys, encryptPushMessage } from "../src/channels/push-encrypt.js";
+import { decodePushKeys, encryptPushMessage } from "../src/lib/push-encrypt.js";
 import { issueToken } from "../src/core/auth/subscriber-token.js";
 import type { ChannelMessage, PushTarget } from "../src/core/channels/define.js";
 import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { generateVapidKeys } from "../src/core/push/vapid.js";
-import { nodeFetch } from "../src/runtimes/node/net/fetch.js";
+import { createNodeFetch, nodeFetchOptions } from "../src/runtimes/node/net/fetch.js";
 import { createNodePushTransport } from "../src/runtimes/node/push/transport.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
 import { pool, spawnJsonPeer } from "./support/harness.js";
@@ -115,12 +115,12 @@ const instance = createChannelRegistry([pushChannel], {}, {
     unreadCount: async () => 2,
     receiptToken: (sub, ttl) => issueToken("bench-token-key", { sub, exp: Math.floor(Date.now() / 1000) + ttl }),
     // As the Node runtime builds it (node/server.ts): sender threads; BENCH_PUSH_TRANSPORT=0 encrypts on the event loop and sends through fetch.
-    ...(process.env.BENCH_PUSH_TRANSPORT === "0" || process.env.HERALD_PUSH_THREADS === "0" ? {} : { transport: createNodePushTransport({ allowPrivateNetwork: true, threads: Number(process.env.HERALD_PUSH_THREADS) || undefined }) }),
+    ...(process.env.BENCH_PUSH_TRANSPORT === "0" || process.env.HERALD_PUSH_THREADS === "0" ? {} : { transport: createNodePushTransport({ allowPrivateNetwork: true, rejectUnauthorized: false, threads: Number(process.env.HERALD_PUSH_THREADS) || undefined }) }),
   },
   links: { publicUrl: () => "http://127.0.0.1:1", webhook: (id) => `http://127.0.0.1:1/v1/channels/${id}/webhook` },
 }).get("push")!.instance!;
 // The outbound fetch as the Node runtime builds it (node/net/fetch.ts; BENCH_PUSH_GLOBAL_FETCH=1 for the global fetch).
-const ctx = createSendContext({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : nodeFetch });
+const ctx = createSendContext({ allowPrivateNetwork: true, fetch: process.env.BENCH_PUSH_GLOBAL_FETCH === "1" ? undefined : createNodeFetch({ allowPrivateNetwork: false }, nodeFetchOptions(process.env)) });
 const message = (i: number): ChannelMessage<any> => ({
   notificationId: `ntf_${i}`,
   deliveryId: `dlv_${i}`,

@@ -21,7 +21,7 @@ import { twilioSignatureVerifier } from "../src/channels/sms/twilio-signature.js
 import type { ChannelMessage } from "../src/core/channels/define.js";
 import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
-import { nodeFetch } from "../src/runtimes/node/net/fetch.js";
+import { createNodeFetch, nodeFetchOptions } from "../src/runtimes/node/net/fetch.js";
 import { startTwilioPeer, twilioSign } from "../tests/peers/twilio.js";
 import { pool, spawnJsonPeer } from "./support/harness.js";
 
@@ -94,6 +94,8 @@ async function main() {
     return response.status === 201 && typeof body.sid === "string";
   };
 
+  // As the Node runtime builds it (node/server.ts), with HERALD_HTTP2 and the like from this environment.
+  const nodeFetch = createNodeFetch({ allowPrivateNetwork: false }, nodeFetchOptions(process.env));
   const heraldNode = createSendContext({ allowPrivateNetwork: true, fetch: nodeFetch });
   const heraldGlobal = createSendContext({ allowPrivateNetwork: true });
   const senders: [string, (i: number) => Promise<boolean>][] = [

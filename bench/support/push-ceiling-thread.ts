@@ -7,7 +7,7 @@
 import http2 from "node:http2";
 import { parentPort, workerData } from "node:worker_threads";
 import { Pool } from "undici";
-import { encryptPushMessage } from "../../src/channels/push-encrypt.js";
+import { encryptPushMessage } from "../../src/lib/push-encrypt.js";
 import { threadMailbox } from "../../src/runtimes/node/net/thread-mailbox.js";
 
 interface Job {

@@ -4,7 +4,7 @@ import { blockedAddress, isPrivateAddress, OutboundError } from "../core/net/out
 import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./email-provider.js";
 import { createEmailChannel } from "./email.js";
 import { resultFromError } from "./http-result.js";
-import { guardedSmtpSocket } from "./smtp-socket.js";
+import { guardedSmtpSocket, type GuardedLookup } from "./smtp-socket.js";
 
 interface SmtpError extends Error {
   code?: string;
@@ -21,13 +21,13 @@ const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
 /**
  * SMTP through nodemailer (Node and Deno): a small pool of connections, each step under a timeout.
  * Lives apart from the channel so the Workers bundle never imports nodemailer; the Node and Deno
- * entrypoints pass `smtpProvider` to `createEmailChannel`.
- * `options.hosts`: fixed answers for host names, before DNS (tests; see ConnectPolicy.hosts).
+ * entrypoints register `createSmtpEmailChannel` (through `socketChannels`). `guardedLookup` is the
+ * runtime's DNS lookup under the SSRF guard, used for every connection the pool opens.
  *
  * @example
- * createEmailChannel({ smtp: smtpProvider })
+ * createEmailChannel({ smtp: (config) => smtpProvider(config, guardedLookup) })
  */
-export function smtpProvider(config: SmtpProviderConfig, options: { hosts?: Record<string, string> } = {}): EmailProvider {
+export function smtpProvider(config: SmtpProviderConfig, guardedLookup: GuardedLookup): EmailProvider {
   const url = new URL(config.url);
   if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error("SMTP_URL: must start with smtp:// or smtps://");
   // The engine's SSRF guard, taken from the send that needs the connection (sends share one
@@ -45,7 +45,7 @@ export function smtpProvider(config: SmtpProviderConfig, options: { hosts?: Reco
     socketTimeout: config.timeoutMs,
     dnsTimeout: config.timeoutMs,
     // Every connection's addresses pass the guard as it opens (nodemailer would resolve on its own).
-    getSocket: guardedSmtpSocket((address) => checkAddress(address), options.hosts),
+    getSocket: guardedSmtpSocket(guardedLookup((address) => checkAddress(address))),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   // A pooled connection that idles past socketTimeout is dropped; the pool reports it here instead of
   // crashing the process, and opens a new one for the next message.
@@ -87,10 +87,12 @@ export function smtpProvider(config: SmtpProviderConfig, options: { hosts?: Reco
 
 /**
  * The email channel with SMTP as well as the HTTP API: what the Node and Deno entrypoints register
- * in place of `emailChannel` (same id), e.g.
- * `builtInChannels.map((c) => (c.id === smtpEmailChannel.id ? smtpEmailChannel : c))`.
+ * in place of `emailChannel` (same id; see socket-channels.ts), its connections opened with the
+ * runtime's `guardedLookup`.
  */
-export const smtpEmailChannel = createEmailChannel({ smtp: smtpProvider });
+export function createSmtpEmailChannel(guardedLookup: GuardedLookup) {
+  return createEmailChannel({ smtp: (config) => smtpProvider(config, guardedLookup) });
+}
 
 /** 4xx replies and connection trouble are worth another try; 5xx replies are final. */
 export function smtpFailure(error: SmtpError): SendResult {

@@ -7,12 +7,14 @@ import { createChannelRegistry } from "../core/channels/registry.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { renderContent, type TemplateContext } from "../core/rendering.js";
 import { compileEmail } from "./email-compile.js";
-import { smtpProvider } from "./email-smtp.js";
-import { createEmailChannel, emailChannel } from "./email.js";
+import { checkedLookup } from "../runtimes/shared/guarded-lookup.js";
+import { createSmtpEmailChannel } from "./email-smtp.js";
+import { emailChannel } from "./email.js";
 import { createSendContext } from "../core/channels/send-context.js";
 import { scriptControls } from "../../tests/peers/scripted.js";
 
-const nodeEmail = createEmailChannel({ smtp: smtpProvider });
+/** Email as Node and Deno register it: SMTP too, with the runtime's guarded lookup. */
+const nodeEmail = createSmtpEmailChannel(checkedLookup);
 const FROM = "Shop <no-reply@shop.example>";
 const WEBHOOK_SECRET = `whsec_${Buffer.from("a-32-byte-signing-secret-for-tests").toString("base64")}`;
 

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
 import { defineChannel, type ChannelDefinition, type ConfigSchema } from "../core/channels/define.js";
-import { utf8 } from "../core/encoding.js";
+import { utf8 } from "../lib/encoding.js";
 import { HeraldError } from "../core/errors.js";
 import { EmailContent } from "../core/schemas/template.js";
 import { compileEmail, type CompiledEmail } from "./email-compile.js";

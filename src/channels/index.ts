@@ -7,6 +7,6 @@ import { emailChannel } from "./email.js";
 
 /**
  * Every channel plugin Herald ships. Email here speaks the HTTP API only (it runs on Workers); Node
- * and Deno swap in `smtpEmailChannel` (email-smtp.ts), which adds SMTP through nodemailer.
+ * and Deno register `socketChannels` (socket-channels.ts) instead, whose email adds SMTP through nodemailer.
  */
 export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, emailChannel, smsChannel, mattermostChannel];

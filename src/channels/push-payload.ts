@@ -1,11 +1,11 @@
-import { toBase64Url, utf8 } from "../core/encoding.js";
+import { toBase64Url, utf8 } from "../lib/encoding.js";
+import { MAX_PLAINTEXT_BYTES } from "../lib/push-encrypt.js";
 
 /**
  * The largest plaintext one aes128gcm record carries to a browser (RFC 8291): 4096 bytes less the
- * 86-byte header, the 16-byte tag and the 1-byte padding delimiter. Defined here rather than in
- * push-encrypt.ts (which imports it) so that shaping a payload does not load node:crypto.
+ * 86-byte header, the 16-byte tag and the 1-byte padding delimiter.
  */
-export const PUSH_PAYLOAD_MAX_BYTES = 4096 - 86 - 16 - 1;
+export const PUSH_PAYLOAD_MAX_BYTES = MAX_PLAINTEXT_BYTES;
 
 export interface PushPayload {
   title: string;

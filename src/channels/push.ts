@@ -2,7 +2,7 @@ import { defineChannel, type PushTarget, type SendContext, type SendResult } fro
 import { HeraldError } from "../core/errors.js";
 import { PushContent } from "../core/schemas/template.js";
 import { type HttpAnswer, resultFromAnswer, resultFromError } from "./http-result.js";
-import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "./push-encrypt.js";
+import { checkPushKeys, decodePushKeys, encryptPushMessage, PushEncryptionError, type PushKeys } from "../lib/push-encrypt.js";
 import { encodePayload, topicFromTag, type PushPayload } from "./push-payload.js";
 import { vapidHeaderCache } from "./push-vapid.js";
 
@@ -13,9 +13,9 @@ const URGENCIES = ["very-low", "low", "normal", "high"] as const;
 
 /**
  * Web push (RFC 8030/8291/8292) to every browser a subscriber registered. One code path for every
- * runtime: push-encrypt.ts encrypts with node:crypto primitives (aes128gcm, a fresh sender key and
- * salt per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node, Deno and
- * workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
+ * runtime: src/lib/push-encrypt.ts encrypts with node:crypto primitives (aes128gcm, a fresh sender
+ * key and salt per message) and the engine's fetch sends (timeouts, SSRF guard); it runs on Node,
+ * Deno and workerd with nodejs_compat. The VAPID JWT is signed once per push-service origin and reused.
  */
 export const pushChannel = defineChannel({
   id: "push",

@@ -8,6 +8,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpPeer, type SmtpPeer } from "../../tests/peers/smtp.js";
 import { createSendContext } from "../core/channels/send-context.js";
+import { checkedLookup } from "../runtimes/shared/guarded-lookup.js";
 import { smtpProvider } from "./email-smtp.js";
 import type { EmailProvider, OutgoingEmail } from "./email-provider.js";
 
@@ -49,7 +50,8 @@ afterAll(async () => {
 
 /** The SMTP provider where `names` resolve to loopback at connect time (a DNS that rebinds). */
 function provider(url: string, names: string[]): EmailProvider {
-  const made = smtpProvider({ url, poolSize: 1, timeoutMs: 3000 }, { hosts: Object.fromEntries(names.map((name) => [name, "127.0.0.1"])) });
+  const hosts = Object.fromEntries(names.map((name) => [name, "127.0.0.1"]));
+  const made = smtpProvider({ url, poolSize: 1, timeoutMs: 3000 }, (check) => checkedLookup(check, hosts));
   opened.push(made);
   return made;
 }

@@ -4,23 +4,28 @@
  * Why not nodemailer's own connect: it resolves the name itself (resolve4/resolve6, cached for five
  * minutes) and takes no `lookup`. nodemailer still does TLS over this socket (smtps, STARTTLS), and
  * verifies the certificate against the host name of SMTP_URL, not the address.
+ *
+ * The guarded lookup comes from the runtime (Node and Deno lend theirs through `socketChannels`),
+ * as Hono's serve-static receives file access: a channel imports no runtime.
  */
-import dns from "node:dns";
-import net from "node:net";
-import { guardedLookup } from "../runtimes/node/net/guarded-lookup.js";
+import net, { type LookupFunction } from "node:net";
+
+/**
+ * A `lookup` for `net.connect` that resolves a host name and calls `check` on every address before
+ * the connection opens; a check that throws or rejects fails the connection with that error.
+ */
+export type GuardedLookup = (check: (address: string, hostname: string) => void | Promise<void>) => LookupFunction;
 
 /** nodemailer's `getSocket`: a connected socket as `{ connection }`, or an error. */
 export type GetSocket = (options: { host?: string; port?: number; secure?: boolean; connectionTimeout?: number }, callback: (error: Error | null, socket?: { connection: net.Socket }) => void) => void;
 
 /**
- * @param check asked about every address the host resolves to; throws (or rejects) to refuse it.
- * @param hosts fixed answers for host names, before DNS (tests; see ConnectPolicy.hosts).
+ * @param lookup resolves each connection's host, refusing what the SSRF guard refuses.
  *
  * @example
- * nodemailer.createTransport({ url, pool: true, getSocket: guardedSmtpSocket((address) => ctx.checkHost(address)) })
+ * nodemailer.createTransport({ url, pool: true, getSocket: guardedSmtpSocket(guardedLookup((address) => ctx.checkHost(address))) })
  */
-export function guardedSmtpSocket(check: (address: string) => void | Promise<void>, hosts?: Record<string, string>): GetSocket {
-  const lookup = guardedLookup(dns.lookup, check, hosts);
+export function guardedSmtpSocket(lookup: LookupFunction): GetSocket {
   return (options, callback) => {
     const host = (options.host ?? "localhost").replace(/^\[|\]$/g, "");
     // nodemailer's defaults, which it no longer applies once it is handed a socket.

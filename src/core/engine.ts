@@ -34,6 +34,8 @@ import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping } from "./housekeeping.js";
 import { loadAdminSecrets, PROCESS_SECRET_HELP, type SecretHelp } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
+import type { GetConnInfo } from "hono/conninfo";
 
 export interface HeraldCaches {
   rules: TtlCache<RuleRecord[]>;
@@ -74,6 +76,11 @@ export interface HeraldOptions {
   publicUrl?: () => string;
   /** Where this runtime shows a generated secret and how one sets one's own (the login page says it). */
   secretHelp?: SecretHelp;
+  /**
+   * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
+   * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
+   */
+  getConnInfo?: GetConnInfo;
 }
 
 export interface Herald {
@@ -130,7 +137,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
       succeeded: (endpoints) => pushSuccesses.submit(endpoints),
       unreadCount: async (subscriberId) => (await unreadCounts(subscriberId)) ?? 0,
-      receiptToken: (subscriberId, ttlSeconds) => issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(clock.now() / 1000) + ttlSeconds, scope: "receipts" }),
+      receiptToken: (subscriberId, ttlSeconds) => {
+        const now = clock.now();
+        return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
+      },
       ...(options.pushTransport ? { transport: options.pushTransport } : {}),
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
@@ -216,6 +226,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       loginLimit: loginLimitFromEnv(env),
       password: { from: adminSecrets.from, ...(options.secretHelp ?? PROCESS_SECRET_HELP) },
     },
+    clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
 }

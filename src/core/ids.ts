@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { toHex, utf8 } from "./encoding.js";
+import { toHex, utf8 } from "../lib/encoding.js";
 
 /** A new random id with a readable prefix, e.g. `evt_3f2a…`. */
 export function newId(prefix: string): string {

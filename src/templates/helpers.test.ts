@@ -1,5 +1,5 @@
 import Handlebars from "handlebars";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { defaultHelpers } from "./helpers.js";
 import { renderTemplate } from "./renderer.js";
 
@@ -116,5 +116,24 @@ describe("registered on the official Handlebars", () => {
     const template = "{{formatDate at timeStyle='none'}} {{formatCurrency amount 'RUB'}} {{#if (and (gt n 1) (not muted))}}{{truncate (uppercase text) 5}}{{/if}}";
     const context = { at, amount: 99.9, n: 2, text: "hello world", ...ru };
     expect(hb.compile(template)(context)).toBe(renderTemplate(template, context, { helpers: defaultHelpers }));
+  });
+});
+
+describe("the built-in log helper", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("renders nothing and writes nothing, so event data cannot forge lines of the JSON log", () => {
+    const methods = ["log", "info", "warn", "error", "debug"] as const;
+    const spies = methods.map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+    const forged = `x\n{"time":"2026-01-01T00:00:00.000Z","level":"error","msg":"admin password reset","by":"attacker"}`;
+    const context = { data: { note: forged } };
+    for (const template of ['a{{log data.note level="error"}}b', "a{{log data.note}}b", "a{{#log data.note}}x{{/log}}b", 'a{{log "plain" level="warn"}}b']) {
+      expect(renderTemplate(template, context, { helpers: defaultHelpers })).toBe("ab");
+      expect(renderTemplate(template, context)).toBe("ab");
+    }
+    expect(spies.map((s) => s.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
+    // What it prevents: the official helper writes the argument to the console.
+    Handlebars.create().compile('{{log data.note level="error"}}')(context);
+    expect(spies[3]!.mock.calls.flat().join(" ")).toContain('"msg":"admin password reset"');
   });
 });

@@ -9,6 +9,9 @@
  * - renders are bounded (`RENDER_LIMITS`): partial nesting, statements
  *   executed, output size; Handlebars overflows the stack or runs on;
  * - denied prototype access is not logged to the console;
+ * - the built-in `{{log}}` renders nothing, as in Handlebars, but writes nothing either: its
+ *   arguments come from event data, and Handlebars writes them to the console, where they would
+ *   pass for lines of Herald's JSON log (a caller may still register a `log` helper of its own);
  * - `noEscape` is a render option and covers every partial of the render;
  * - each partial call gets its own `container`; Handlebars shares one per
  *   compiled partial, visible only to recursive partials that define inline
@@ -83,10 +86,15 @@ function renderState(options: RenderOptions): RenderState {
   return { helpers, helperMissing, blockHelperMissing, noEscape: !!options.noEscape, steps: 0, partialDepth: 0 };
 }
 
+/** Handlebars' `log` without the console: it renders nothing (see the divergences above). */
+function silentLog(): undefined {
+  return undefined;
+}
+
 /** `_setup`: built-ins, then the caller's helpers; `helperMissing`/`blockHelperMissing` become hooks. */
 function helperTable(own: RenderOptions["helpers"]): HelperTable {
   const helpers: Record<string, unknown> = Object.create(null);
-  for (const source of [officialEnv.helpers, own]) {
+  for (const source of [officialEnv.helpers, { log: silentLog }, own]) {
     if (source) for (const name of Object.keys(source)) helpers[name] = source[name];
   }
   const table: HelperTable = { helpers, helperMissing: undefined, blockHelperMissing: undefined };

@@ -22,7 +22,8 @@ afterAll(async () => {
 async function session(password = PASSWORD, headers: Record<string, string> = {}) {
   const res = await fetch(`${herald.url}/v1/admin/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ password }) });
   const body = await res.json();
-  const setCookie = res.headers.get("set-cookie") ?? "";
+  // The session cookie (a login also renews the device cookie: admin/login-limit.ts).
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("herald_admin=")) ?? "";
   const cookie = setCookie.split(";")[0]!;
   const send = async (method: string, path: string, json?: unknown, csrf: string | null = body.csrfToken) => {
     const r = await fetch(herald.url + path, {

@@ -11,6 +11,7 @@ import { loadSecrets, storeSecretOnce } from "../../src/core/bootstrap.js";
 import { createHerald } from "../../src/core/engine.js";
 import { loadVapidKeys } from "../../src/core/push/vapid.js";
 import { silentLogger } from "../../src/core/logger.js";
+import { checkedLookup } from "../../src/runtimes/shared/guarded-lookup.js";
 import { openLibsqlStore, type LibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { tempDatabaseUrl } from "../support/server.js";
 
@@ -76,7 +77,7 @@ describe("secrets made on first boot", () => {
     const dbs = await freshDatabase();
     const printed = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const heralds = await Promise.all(dbs.map((db) => createHerald({ store: db.store, env: {}, channels: socketChannels, logger: silentLogger })));
+      const heralds = await Promise.all(dbs.map((db) => createHerald({ store: db.store, env: {}, channels: socketChannels({ guardedLookup: checkedLookup }), logger: silentLogger })));
       expect(heralds.filter((h) => h.secrets.generatedApiKey).length).toBe(1);
       const passwords = printed.mock.calls.map((c) => String(c[0])).filter((line) => line.includes("admin password"));
       expect(passwords).toHaveLength(1);

@@ -3,7 +3,7 @@
  * address (this machine's own name, from /etc/hosts) is refused when private networks are not
  * allowed; the peer behind it never hears a thing, and the delivery fails at once (not retried).
  * Literal private addresses and names like `localhost` are covered by the channel conformance tests.
- * Node checks the address each connection opens to (node/net/guarded-lookup.ts), Deno resolves before
+ * Node checks the address each connection opens to (runtimes/shared/guarded-lookup.ts), Deno resolves before
  * each call (deno.ts). Not on workerd: Workers cannot reach private networks in production, and
  * wrangler dev's fetch would.
  */

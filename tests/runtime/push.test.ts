@@ -1,6 +1,6 @@
 /**
  * Web push on the other runtimes: the same channel code (RFC 8291 encryption on node:crypto in
- * src/channels/push-encrypt.ts, plus the runtime's fetch) encrypts and signs on Deno and on workerd, and the push-service peer verifies
+ * src/lib/push-encrypt.ts, plus the runtime's fetch) encrypts and signs on Deno and on workerd, and the push-service peer verifies
  * the VAPID JWT and decrypts what arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -17,6 +17,8 @@ export interface HeraldProcess {
   databaseUrl: string;
   proc: ChildProcess;
   logs: string[];
+  /** workerd: the folder wrangler keeps its local D1 and Durable Objects in (`--persist-to`). */
+  persistDir?: string;
   /** Graceful stop (SIGTERM) and wait. */
   stop(): Promise<void>;
   /** `kill -9`: no chance to clean up. */
@@ -51,7 +53,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** How to start Herald on each runtime, and how to recognise that it is ready. */
-async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp }> {
+async function command(runtime: Runtime, env: Record<string, string>): Promise<{ cmd: string; args: string[]; ready: RegExp; persistDir?: string }> {
   const readyLine = /\{"msg":"ready","url":"([^"]+)"/;
   // The deno binary itself (node_modules/.bin/deno is it), so signals and exit codes are Deno's own.
   if (runtime === "deno") return { cmd: "node_modules/.bin/deno", args: ["run", "-A", "--quiet", "--sloppy-imports", "src/runtimes/deno/main.ts"], ready: readyLine };
@@ -66,6 +68,7 @@ async function command(runtime: Runtime, env: Record<string, string>): Promise<{
       cmd: "npx",
       args: ["wrangler", "dev", "--port", port, "--ip", "127.0.0.1", "--persist-to", persist, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort()), ...vars],
       ready: /Ready on (http:\/\/[^\s]+)/,
+      persistDir: persist,
     };
   }
   return { cmd: process.execPath, args: ["--import", "tsx", "src/runtimes/node/main.ts"], ready: readyLine };
@@ -83,7 +86,7 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
     ...options.env,
   };
   const runtime = options.runtime ?? (process.env.HERALD_TEST_RUNTIME as Runtime | undefined) ?? "node";
-  const { cmd, args, ready: readyPattern } = await command(runtime, env);
+  const { cmd, args, ready: readyPattern, persistDir } = await command(runtime, env);
   const proc = spawn(cmd, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -118,6 +121,7 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
     databaseUrl,
     proc,
     logs,
+    persistDir,
     exited,
     signal: (signal) => signalGroup(proc, signal),
     async stop() {

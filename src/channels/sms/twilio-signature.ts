@@ -5,7 +5,7 @@
  *
  * WebCrypto only (no `node:crypto`, no twilio SDK) so it runs on Workers, Deno and Node alike.
  */
-import { fromBase64, timingSafeEqualBytes, toBase64, utf8 } from "../../core/encoding.js";
+import { fromBase64, timingSafeEqualBytes, toBase64, utf8 } from "../../lib/encoding.js";
 
 /** The signed string: URL, then the form parameters sorted by name (and by value for repeated names). */
 export function signedPayload(url: string, body: string): string {

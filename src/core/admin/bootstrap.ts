@@ -1,6 +1,6 @@
 import type { Store } from "../../store/index.js";
 import { storeSecretOnce } from "../bootstrap.js";
-import { sha256Hex, timingSafeEqual } from "../encoding.js";
+import { sha256Hex, timingSafeEqual } from "../../lib/encoding.js";
 import { generateAdminPassword, hashPassword, verifyPassword } from "./password.js";
 
 export interface AdminSecrets {

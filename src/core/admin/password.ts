@@ -1,4 +1,4 @@
-import { fromHex, randomBytes, timingSafeEqual, toBase64Url, toHex, utf8 } from "../encoding.js";
+import { fromHex, randomBytes, timingSafeEqual, toBase64Url, toHex, utf8 } from "../../lib/encoding.js";
 
 /** PBKDF2-SHA256 rounds: the most Cloudflare Workers' WebCrypto allows, so one hash works on every runtime. */
 export const PBKDF2_ITERATIONS = 100_000;

@@ -1,5 +1,5 @@
 import type { Store } from "../../store/index.js";
-import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../encoding.js";
+import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../../lib/encoding.js";
 
 /** The session cookie. Not `__Host-`: that prefix needs Secure, and Herald also runs on plain http://127.0.0.1. */
 export const SESSION_COOKIE = "herald_admin";

@@ -1,4 +1,4 @@
-import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../encoding.js";
+import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../../lib/encoding.js";
 
 /** A new server API key: 32 random bytes, prefixed so it is recognisable in a leaked-secrets scan. */
 export function generateApiKey(): string {

@@ -1,9 +1,9 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { toBase64Url, toHex, utf8 } from "../encoding.js";
+import { toBase64Url, toHex, utf8 } from "../../lib/encoding.js";
 import { apiKeyMatches, generateApiKey, hashApiKey } from "./api-key.js";
-import { signPayload, verifySignature } from "./signature.js";
+import { signedEventId, signPayload, verifySignature } from "./signature.js";
 import { generateTokenKey, issueToken, verifyToken } from "./subscriber-token.js";
 
 describe("webhook signatures", () => {
@@ -15,7 +15,7 @@ describe("webhook signatures", () => {
     // An independent HMAC (pure JavaScript, not WebCrypto) as the reference.
     const expected = toHex(hmac(sha256, utf8(secret), utf8(`${now}.${body}`)));
     expect(await signPayload(secret, body, now)).toBe(`t=${now},v1=${expected}`);
-    expect(await verifySignature(secret, `t=${now},v1=${expected}`, body, now + 10)).toEqual({ ok: true });
+    expect(await verifySignature(secret, `t=${now},v1=${expected}`, body, now + 10)).toEqual({ ok: true, mac: expected });
   });
 
   it("reject stale, future, tampered and malformed headers with a reason", async () => {
@@ -30,7 +30,19 @@ describe("webhook signatures", () => {
 
   it("accept any of several v1 values, for secret rotation", async () => {
     const good = (await signPayload(secret, body, now)).split("v1=")[1];
-    expect(await verifySignature(secret, `t=${now},v1=${"0".repeat(64)},v1=${good}`, body, now)).toEqual({ ok: true });
+    expect(await verifySignature(secret, `t=${now},v1=${"0".repeat(64)},v1=${good}`, body, now)).toEqual({ ok: true, mac: good });
+  });
+});
+
+describe("signed events without an id", () => {
+  it("are named by the MAC that matched, whatever else the header carries, and never by the MAC itself", async () => {
+    const body = '{"type":"t"}';
+    const header = await signPayload("s", body, 1_800_000_000);
+    const mac = header.split("v1=")[1]!;
+    const check = await verifySignature("s", `${header},v1=${"0".repeat(64)}`, body, 1_800_000_000);
+    expect(check.ok && signedEventId(check.mac)).toBe(signedEventId(mac));
+    expect(signedEventId(mac)).toMatch(/^sig_[0-9a-f]{32}$/);
+    expect(signedEventId(mac)).not.toContain(mac.slice(0, 8));
   });
 });
 

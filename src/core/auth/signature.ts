@@ -1,9 +1,11 @@
-import { fromHex, toHex, utf8 } from "../encoding.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { fromHex, toHex, utf8 } from "../../lib/encoding.js";
 
 /** Oldest signature accepted, and how far in the future a clock may be. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+/** `mac`: the hex value that matched, which names this signed request (signedEventId). */
+export type SignatureCheck = { ok: true; mac: string } | { ok: false; reason: string };
 
 async function hmacKey(secret: string, usage: KeyUsage): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
@@ -31,7 +33,18 @@ export async function verifySignature(secret: string, header: string, rawBody: s
   const data = utf8(`${t}.${rawBody}`);
   for (const mac of macs) {
     const bytes = fromHex(mac);
-    if (bytes && bytes.length === 32 && (await crypto.subtle.verify("HMAC", key, bytes, data))) return { ok: true };
+    if (bytes && bytes.length === 32 && (await crypto.subtle.verify("HMAC", key, bytes, data))) return { ok: true, mac: mac.toLowerCase() };
   }
   return { ok: false, reason: "the signature does not match the body" };
+}
+
+/**
+ * The event id of a signed `POST /v1/events` whose body names none: derived from the MAC that
+ * matched, so the same signed request sent again (a replay within the 5 minutes, or a retry) is the
+ * same event, which the id makes a repeat. A hash of the MAC rather than the MAC itself: event ids
+ * are shown to API clients. Two identical bodies signed in the same second are one event; a sender
+ * that means two gives each an `id`.
+ */
+export function signedEventId(mac: string): string {
+  return `sig_${toHex(sha256(utf8(`herald-signed-event\u0000${mac}`))).slice(0, 32)}`;
 }

@@ -1,6 +1,6 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url, utf8 } from "../encoding.js";
+import { fromBase64Url, randomBytes, timingSafeEqualBytes, toBase64Url, utf8 } from "../../lib/encoding.js";
 
 /**
  * Tokens the browser SDK presents: `<payload>.<mac>`, both base64url, the payload `{sub, exp}` and the
@@ -12,10 +12,17 @@ export interface TokenClaims {
   /**
    * Narrows what the token may do. `receipts`: only report seen/clicked and re-register push (the
    * service worker's token). `unsubscribe`: only turn channel `ch` off (the link in an email).
+   * `admin-device`: not a subscriber's at all; the admin login's device cookie (admin/login-limit.ts).
    */
-  scope?: "receipts" | "unsubscribe";
+  scope?: "receipts" | "unsubscribe" | "admin-device";
   /** The channel an `unsubscribe` token turns off. */
   ch?: string;
+  /**
+   * Issued at (epoch milliseconds). A token is valid only for the subscriber created at or before
+   * it (subscriber-access.ts): erasing a subscriber, or erasing and creating the same id again,
+   * ends every token issued before. Tokens made before Herald wrote `iat` have none.
+   */
+  iat?: number;
 }
 
 export function generateTokenKey(): string {
@@ -46,6 +53,7 @@ export async function verifyToken(secret: string, token: string, nowMs: number):
   try {
     const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as TokenClaims;
     if (typeof claims.sub !== "string" || typeof claims.exp !== "number" || claims.exp * 1000 <= nowMs) return undefined;
+    if (claims.iat !== undefined && typeof claims.iat !== "number") return undefined;
     return claims;
   } catch {
     return undefined;

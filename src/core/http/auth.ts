@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { csrfMatches, CSRF_HEADER, findSession, readCookie, SESSION_COOKIE } from "../admin/session.js";
 import { apiKeyMatches } from "../auth/api-key.js";
-import { verifySignature } from "../auth/signature.js";
-import { timingSafeEqual } from "../encoding.js";
+import { signedEventId, verifySignature } from "../auth/signature.js";
+import { timingSafeEqual } from "../../lib/encoding.js";
 import { ProblemError } from "../errors.js";
 import type { AppEnv, HttpDeps } from "./deps.js";
 import { unauthorized } from "./problem.js";
@@ -38,6 +38,8 @@ export function requireApiKey(deps: HttpDeps): MiddlewareHandler<AppEnv> {
       const raw = await c.req.text();
       const check = await verifySignature(deps.secrets.webhookSecret, signature, raw, Math.floor(deps.clock.now() / 1000));
       if (!check.ok) throw unauthorized(`X-Herald-Signature: ${check.reason}`);
+      // Replays of a signed request must not make new events: the route takes its id from the signature.
+      c.set("signedEventId", signedEventId(check.mac));
       return next();
     }
     const token = bearerToken(c.req.header("authorization"));

@@ -7,11 +7,13 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { HeraldCaches } from "../engine.js";
 import type { UpgradeWebSocket } from "hono/ws";
+import type { Context } from "hono";
 import type { RealtimeHub } from "../realtime/hub.js";
 import type { Realtime } from "../realtime/service.js";
 import type { PushEndpointPolicy } from "../push/subscription.js";
 import type { SendContext, WebhookResult } from "../channels/define.js";
 import type { LoginLimit } from "../admin/login-limit.js";
+import type { TokenClaims } from "../auth/subscriber-token.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -40,6 +42,8 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
+  /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
+  clientAddress(c: Context): string | undefined;
   /**
    * The admin UI's login: the password check, how many failed attempts are allowed, and where the
    * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
@@ -47,5 +51,8 @@ export interface HttpDeps {
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
 }
 
-/** Hono context variables set by middleware. */
-export type AppEnv = { Variables: { requestId: string; subscriberId: string } };
+/**
+ * Hono context variables set by middleware. `subscriberClaims`: the subscriber token's, on /v1/me/*.
+ * `signedEventId`: on a `POST /v1/events` authenticated by its signature, the id derived from it.
+ */
+export type AppEnv = { Variables: { requestId: string; subscriberId: string; subscriberClaims: TokenClaims; signedEventId: string | undefined } };

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { verifyToken } from "../auth/subscriber-token.js";
+import { authenticateSubscriber } from "../auth/subscriber-access.js";
 import { bearerToken } from "./auth.js";
 import type { AppEnv, HttpDeps } from "./deps.js";
 import { unauthorized } from "./problem.js";
@@ -17,13 +17,15 @@ export function requireSubscriber(deps: HttpDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("authorization")) ?? c.req.query("token");
     if (!token) throw unauthorized("send Authorization: Bearer <subscriber token> (or ?token=)");
-    const claims = await verifyToken(deps.secrets.tokenKey, token, deps.clock.now());
-    if (!claims) throw unauthorized("the subscriber token is not valid or has expired");
+    // Signed and unexpired, and its subscriber still the one it was issued for (not erased since).
+    const claims = await authenticateSubscriber(deps.store, deps.secrets.tokenKey, token, deps.clock.now());
+    if (!claims) throw unauthorized("the subscriber token is not valid, has expired, or its subscriber no longer exists");
     // Only full tokens reach everything; a scoped one (receipts, unsubscribe links) reaches its paths or nothing.
     if (claims.scope !== undefined && !(claims.scope === "receipts" && RECEIPT_PATHS.test(c.req.path))) {
       throw new ProblemError(403, "forbidden", "Not allowed with this token", "a receipt token may only report seen or clicked and register push subscriptions");
     }
     c.set("subscriberId", claims.sub);
+    c.set("subscriberClaims", claims);
     return next();
   };
 }

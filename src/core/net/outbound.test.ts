@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { resultFromError } from "../../channels/http-result.js";
 import { blockedAddress, createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
@@ -17,7 +18,94 @@ describe("outbound calls", () => {
     for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "febf::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:a00:1", "0:0:0:0:0:ffff:7f00:1", "::FFFF:C0A8:101"]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
-    for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:808:808", "fec0::1"]) expect(isPrivateAddress(a), a).toBe(false);
+    for (const a of ["8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:808:808"]) expect(isPrivateAddress(a), a).toBe(false);
+  });
+
+  // What each form reaches, and the verdict: embedded IPv4 judged by that address where a public
+  // service may really be reached that way (mapped, NAT64), refused outright where not.
+  it.each([
+    ["::7f00:1", true, "IPv4-compatible 127.0.0.1 (deprecated form): refused outright"],
+    ["::8.8.8.8", true, "IPv4-compatible, even of a public address"],
+    ["::ffff:0:7f00:1", true, "IPv4-translated 127.0.0.1 (SIIT)"],
+    ["::ffff:0:808:808", true, "IPv4-translated, even of a public address"],
+    ["64:ff9b::7f00:1", true, "NAT64 of 127.0.0.1"],
+    ["64:ff9b::10.0.0.1", true, "NAT64 of 10.0.0.1, dotted"],
+    ["64:ff9b::808:808", false, "NAT64 of 8.8.8.8: the public host"],
+    ["64:ff9b:1::808:808", true, "local-use NAT64 (RFC 8215)"],
+    ["2002:7f00:1::", true, "6to4 of 127.0.0.1"],
+    ["2002:808:808::1", true, "6to4, even of a public address"],
+    ["2001::1", true, "Teredo"],
+    ["2001:2::1", true, "benchmarking"],
+    ["fec0::1", true, "site-local (deprecated)"],
+    ["ff02::1", true, "multicast"],
+    ["100::1", true, "discard-only"],
+    ["4000::1", true, "outside 2000::/3: not global unicast"],
+    ["::ffff:198.18.0.1", true, "mapped benchmarking address"],
+    ["198.18.0.1", true, "benchmarking 198.18.0.0/15"],
+    ["198.19.255.255", true, "benchmarking, upper half"],
+    ["198.20.0.1", false, "just past it"],
+    ["224.0.0.1", true, "multicast"],
+    ["239.255.255.250", true, "multicast (SSDP)"],
+    ["240.0.0.1", true, "reserved"],
+    ["255.255.255.255", true, "broadcast"],
+    ["192.0.0.170", true, "IETF protocol assignments (NAT64 discovery)"],
+    ["192.88.99.1", true, "6to4 relay anycast"],
+    ["127.1", true, "inet_aton shorthand of 127.0.0.1"],
+    ["0x7f.0.0.1", true, "hex octet"],
+    ["0177.0.0.1", true, "octal octet"],
+    ["2130706433", true, "127.0.0.1 as one number"],
+    ["134744072", false, "8.8.8.8 as one number"],
+    ["[::1]", true, "bracketed as in a URL"],
+    ["fe80::1%eth0", true, "with a zone"],
+    ["1::2::3", true, "malformed IPv6: refused"],
+    ["2606:4700:4700::1111", false, "public IPv6"],
+    ["2001:db8::1", false, "documentation: never routed, left alone"],
+    ["203.0.113.7", false, "documentation: never routed, left alone"],
+    ["example.com", false, "a name, not an address (its answers are checked)"],
+  ])("judges %s as private: %s (%s)", (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it("agrees with ipaddr.js on thousands of addresses around every special range", () => {
+    const random = seeded(20261206);
+    const doc4 = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"].map((c) => ipaddr.IPv4.parseCIDR(c));
+    const oracle = (text: string): boolean => {
+      const ip = ipaddr.parse(text);
+      if (ip.kind() === "ipv4") {
+        const v4 = ip as ipaddr.IPv4;
+        const range = v4.range();
+        if (range === "unicast" || range === "as112" || range === "amt") return false;
+        return !(range === "reserved" && doc4.some((cidr) => v4.match(cidr)));
+      }
+      const v6 = ip as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress()) return oracle(v6.toIPv4Address().toString());
+      if (v6.match(ipaddr.IPv6.parseCIDR("64:ff9b::/96"))) return oracle(`${v6.parts[6]! >> 8}.${v6.parts[6]! & 255}.${v6.parts[7]! >> 8}.${v6.parts[7]! & 255}`);
+      if ((v6.parts[0]! & 0xe000) !== 0x2000) return true;
+      const range = v6.range();
+      if (range === "unicast" || range === "as112v6") return false;
+      return !(range === "reserved" && !v6.match(ipaddr.IPv6.parseCIDR("2001::/23")));
+    };
+    const v4Firsts = [0, 10, 100, 127, 169, 172, 192, 198, 203, 223, 224, 239, 240, 255];
+    const v6Prefixes = [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0xffff], [0, 0, 0, 0, 0xffff, 0], [0x64, 0xff9b, 0, 0, 0, 0], [0x64, 0xff9b, 1], [0x2002], [0x2001, 0], [0x2001, 0x1ff], [0x2001, 0x200], [0x2001, 0xdb8], [0xfe80], [0xfebf], [0xfec0], [0xfc00], [0xff00], [0x100, 0, 0, 0], [0x2606, 0x4700], [0x3fff], [0x1fff], [0x4000], [0x5f00]];
+    let checked = 0;
+    for (let i = 0; i < 4000; i++) {
+      const octets = [random() < 0.8 ? v4Firsts[Math.floor(random() * v4Firsts.length)]! : Math.floor(random() * 256), ...[0, 0, 0].map(() => (random() < 0.3 ? [0, 18, 19, 64, 88, 99, 168, 254, 255][Math.floor(random() * 9)]! : Math.floor(random() * 256)))];
+      const v4 = octets.join(".");
+      const prefix = v6Prefixes[Math.floor(random() * v6Prefixes.length)]!;
+      const groups = [...prefix, ...Array.from({ length: 8 - prefix.length }, () => (random() < 0.5 ? 0 : Math.floor(random() * 0x10000)))];
+      if (prefix.length >= 5 && random() < 0.7) [groups[6], groups[7]] = [(octets[0]! << 8) | octets[1]!, (octets[2]! << 8) | octets[3]!];
+      const v6 = new ipaddr.IPv6(groups);
+      const forms = [v4, `0x${octets[0]!.toString(16)}.${octets[1]}.${octets[2]}.${octets[3]}`, String(((octets[0]! << 24) >>> 0) + (octets[1]! << 16) + (octets[2]! << 8) + octets[3]!), v6.toString(), v6.toNormalizedString(), v6.toString().toUpperCase()];
+      if (prefix.length >= 5) forms.push(`${v6.toString().replace(/:[0-9a-f]+:[0-9a-f]+$/, "")}:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`.replace(/^:(?!:)/, "::"));
+      for (const form of forms) {
+        // ipaddr.js reads "::a.b.c.d" as IPv4-mapped; inet_pton (and the URL parser) read it as
+        // IPv4-compatible (::ac00:a853): the table above covers that form.
+        if (!ipaddr.isValid(form) || /^::\d+\.\d+\.\d+\.\d+$/.test(form)) continue;
+        expect([form, isPrivateAddress(form)]).toEqual([form, oracle(form)]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20_000);
   });
 
   it("refuse private targets unless allowed, before any request is made", async () => {
@@ -171,3 +259,14 @@ describe("outbound calls", () => {
     expect(parseRetryAfter(null, 0)).toBeUndefined();
   });
 });
+
+/** A small deterministic generator (mulberry32), so a failure names an address that fails again. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

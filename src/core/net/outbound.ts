@@ -1,8 +1,9 @@
+import ipaddr from "ipaddr.js";
 /**
  * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
  * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Here host names
  * and IP literals are checked as written. The addresses a name resolves to are checked by the
- * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/node/net/guarded-lookup.ts),
+ * runtime when it opens a connection (Node: a guarded `lookup`, src/runtimes/shared/guarded-lookup.ts),
  * because only the address actually connected counts: a lookup made here, before the call, is
  * beaten by a DNS answer that changes between the two (rebinding) and by pooled connections.
  */
@@ -124,8 +125,11 @@ export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
   };
 }
 
+/** An IP address as written: IPv6, or IPv4 in any form `inet_aton` reads (127.1, 0x7f.0.0.1, 2130706433). */
 function isIpLiteral(host: string): boolean {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":");
+  if (host.includes(":")) return true;
+  const parts = host.split(".");
+  return parts.length <= 4 && parts.every((p) => /^(0x[0-9a-f]*|\d+)$/i.test(p));
 }
 
 function isPrivateName(host: string): boolean {
@@ -134,27 +138,51 @@ function isPrivateName(host: string): boolean {
 }
 
 /**
- * Loopback, private (RFC 1918), CGNAT, link-local, unspecified, and their IPv6 forms.
- * Self-contained on purpose: node-http2.ts runs its source text on a worker thread, so it refers
- * to nothing outside itself and declares no inner functions.
+ * Whether an address must not be reached: anything but public unicast. IPv4: 0/8, 10/8, 100.64/10
+ * (CGNAT), 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.88.99/24 (6to4 relays), 192.168/16,
+ * 198.18/15 (benchmarking), 224/4 (multicast) and 240/4 (reserved, broadcast). Documentation ranges
+ * (192.0.2/24, 198.51.100/24, 203.0.113/24) are left alone: never routed, so they reach nothing.
+ * IPv6: everything outside 2000::/3 (the only global unicast block: this covers ::, ::1, fc00::/7,
+ * fe80::/10, fec0::/10, ff00::/8, 100::/64 and the forms below), and inside it 2001::/23 (Teredo,
+ * benchmarking, ORCHID) and 2002::/16 (6to4).
+ *
+ * Embedded IPv4: IPv4-mapped (::ffff:a.b.c.d, what a dual-stack socket connects to) and NAT64's
+ * 64:ff9b::/96 (what a DNS64 network answers for an IPv4-only host) are judged by the IPv4 address
+ * they reach, so public services stay reachable that way. IPv4-compatible (::a.b.c.d, deprecated),
+ * IPv4-translated (::ffff:0:a.b.c.d), 6to4, Teredo and local-use NAT64 (64:ff9b:1::/48) are refused
+ * outright: no public service needs them, and what they reach depends on tunnels configured on the host.
+ * Anything with a colon that does not parse as IPv6 is refused; IPv4 is read as `inet_aton` reads it
+ * (127.1, 0x7f.0.0.1, 2130706433), and a dotted number it cannot read is refused rather than resolved.
+ * ipaddr.js parses and matches; the policy (which ranges) is Herald's.
  */
 export function isPrivateAddress(address: string): boolean {
-  let ip = address.toLowerCase().replace(/^(?:0{1,4}:){5}ffff:/, "::ffff:");
-  // An IPv4-mapped address in hex is that IPv4 address: `new URL` writes [::ffff:127.0.0.1] as [::ffff:7f00:1].
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
-  if (mapped) {
-    const high = parseInt(mapped[1]!, 16);
-    const low = parseInt(mapped[2]!, 16);
-    ip = `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  let ip = address.trim().toLowerCase();
+  if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+  const zone = ip.indexOf("%");
+  if (zone >= 0) ip = ip.slice(0, zone);
+  if (!ip.includes(":")) {
+    if (!isIpLiteral(ip)) return false;
+    // "0x" alone is 0 to inet_aton; ipaddr.js wants a digit after it.
+    const text = ip.replace(/(^|\.)0x(?=\.|$)/g, "$10");
+    return !ipaddr.IPv4.isValid(text) || isPrivateV4(ipaddr.IPv4.parse(text));
   }
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip.replace(/^::ffff:/, ""));
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-  }
-  if (!ip.includes(":")) return false;
-  // Link-local is fe80::/10 (fe80 to febf).
-  return ip === "::1" || ip === "::" || ip.startsWith("fc") || ip.startsWith("fd") || /^fe[89ab]/.test(ip);
+  // ipaddr.js reads "::a.b.c.d" as IPv4-mapped; inet_pton and the URL parser read it as the
+  // deprecated IPv4-compatible form, which is refused.
+  if (/^::\d+\.\d+\.\d+\.\d+$/.test(ip) || !ipaddr.IPv6.isValid(ip)) return true;
+  const v6 = ipaddr.IPv6.parse(ip);
+  if (v6.isIPv4MappedAddress()) return isPrivateV4(v6.toIPv4Address());
+  if (v6.match(NAT64)) return isPrivateV4(new ipaddr.IPv4([v6.parts[6]! >> 8, v6.parts[6]! & 255, v6.parts[7]! >> 8, v6.parts[7]! & 255]));
+  return !v6.match(GLOBAL_UNICAST) || REFUSED_GLOBAL.some((range) => v6.match(range));
+}
+
+const NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
+/** Teredo, benchmarking and ORCHID (2001::/23) and 6to4 (2002::/16). */
+const REFUSED_GLOBAL = [ipaddr.IPv6.parseCIDR("2001::/23"), ipaddr.IPv6.parseCIDR("2002::/16")];
+const REFUSED_V4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3"].map((cidr) => ipaddr.IPv4.parseCIDR(cidr));
+
+function isPrivateV4(ip: ipaddr.IPv4): boolean {
+  return REFUSED_V4.some((range) => ip.match(range));
 }
 
 /** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or unreadable. */

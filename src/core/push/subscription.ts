@@ -1,4 +1,4 @@
-import { fromBase64Url } from "../encoding.js";
+import { fromBase64Url } from "../../lib/encoding.js";
 import type { FieldProblem } from "../errors.js";
 
 /** Where push subscriptions may point, read from `HERALD_PUSH_HOSTS` and `HERALD_ALLOW_PRIVATE_NETWORK`. */

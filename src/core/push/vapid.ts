@@ -1,5 +1,5 @@
 import type { Store } from "../../store/index.js";
-import { fromBase64Url, toBase64Url } from "../encoding.js";
+import { fromBase64Url, toBase64Url } from "../../lib/encoding.js";
 import { HeraldError } from "../errors.js";
 
 /** The server's VAPID identity (RFC 8292): base64url keys as browsers and `web-push` take them. */

@@ -8,8 +8,14 @@ export type FrameListener = (frame: StreamFrame) => void;
  * connection that misses one (not yet connected, dropped) finds it again by resuming from its seq.
  */
 export interface RealtimeHub {
-  subscribe(subscriberId: string, listener: FrameListener): () => void;
+  /** `onDisconnect`: how `disconnect` ends this connection. */
+  subscribe(subscriberId: string, listener: FrameListener, onDisconnect?: (reason: string) => void): () => void;
   publish(subscriberId: string, frame: StreamFrame): void;
+  /**
+   * Closes every live connection of a subscriber, wherever the hub holds them (the subscriber was
+   * erased: core/erasure.ts). Resolves once they are closed or the hub has handed the order on.
+   */
+  disconnect(subscriberId: string, reason: string): Promise<void>;
   /** Live connections here; a hub that cannot know (they live elsewhere) answers 1 so frames are always published. */
   connections(subscriberId: string): number;
   /**
@@ -27,15 +33,20 @@ export interface RealtimeHub {
 
 export function createLocalHub(): RealtimeHub {
   const listeners = new Map<string, Set<FrameListener>>();
+  const closers = new WeakMap<FrameListener, (reason: string) => void>();
   return {
-    subscribe(subscriberId, listener) {
+    subscribe(subscriberId, listener, onDisconnect) {
       let set = listeners.get(subscriberId);
       if (!set) listeners.set(subscriberId, (set = new Set()));
       set.add(listener);
+      if (onDisconnect) closers.set(listener, onDisconnect);
       return () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(subscriberId);
       };
+    },
+    async disconnect(subscriberId, reason) {
+      for (const listener of [...(listeners.get(subscriberId) ?? [])]) closers.get(listener)?.(reason);
     },
     publish(subscriberId, frame) {
       const set = listeners.get(subscriberId);

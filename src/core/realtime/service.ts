@@ -4,7 +4,7 @@ import type { DeliveredRow, InboxAppend, InboxRow, MemberCopies } from "../../st
 import type { InboxItem } from "./frames.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Clock } from "../clock.js";
-import { toHex, utf8 } from "../encoding.js";
+import { toHex, utf8 } from "../../lib/encoding.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { inboxItem, itemFrames } from "./frames.js";

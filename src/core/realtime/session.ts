@@ -75,13 +75,26 @@ class StreamConnection implements CursorConnection, CursorSource {
 /**
  * One live connection of a subscriber: first everything after the client's cursor, in order, then
  * live frames, with nothing lost in between and nothing sent twice (cursor-delivery.ts).
+ *
+ * `stillAuthorized` is asked once the connection is registered with the hub: an erasure that
+ * committed after the request was authenticated but before the registration would otherwise miss
+ * it (the erasure closes what the hub holds once it has committed; see core/erasure.ts).
  */
-export function openStream(deps: StreamDeps, subscriberId: string, after: number, out: StreamOutput): () => void {
+export function openStream(deps: StreamDeps, subscriberId: string, after: number, out: StreamOutput, stillAuthorized?: () => Promise<boolean>): () => void {
   const conn = new StreamConnection(deps, subscriberId, after, out);
-  conn.unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]));
+  conn.unsubscribe = deps.hub.subscribe(subscriberId, (frame) => delivery.deliver(conn, [frame]), (reason) => conn.close(reason));
   // Held where a shutdown can end it (the client resumes from its cursor).
   conn.untrack = deps.realtime.track(conn);
   if (conn.closed) return () => {};
-  void delivery.catchUp(conn);
+  if (!stillAuthorized) void delivery.catchUp(conn);
+  else {
+    void stillAuthorized().then(
+      (ok) => (ok ? delivery.catchUp(conn) : conn.close(ERASED_REASON)),
+      () => conn.close("could not check the token"),
+    );
+  }
   return () => conn.close("closed by client");
 }
+
+/** Why the connections of an erased subscriber end. */
+export const ERASED_REASON = "the subscriber was erased";

@@ -17,8 +17,10 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import workersMigration from "../../store/migrations/0010_workers.sql";
 import type { Logger } from "../../core/logger.js";
+import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import { profileOf } from "./budget.js";
@@ -34,6 +36,7 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
+  { name: "0008_erasure.sql", sql: erasureMigration },
   { name: "0010_workers.sql", sql: workersMigration },
 ];
 
@@ -112,7 +115,20 @@ export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
   const profile = profileOf(env);
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, fetch: meteredFetch, planParts: profile.planParts, secretHelp: WORKERS_SECRET_HELP });
+  // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
+  const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
+  const herald = await createHerald({
+    store,
+    env: stringsOf(env),
+    channels: builtInChannels,
+    plugins: builtInPlugins,
+    logger,
+    hub,
+    getConnInfo,
+    fetch: meteredFetch,
+    planParts: profile.planParts,
+    secretHelp: WORKERS_SECRET_HELP,
+  });
   reportSecrets(stringsOf(env), logger, herald.secrets.generatedApiKey);
   const worker: WorkerHerald = { herald, hub, dispatchWanted: false };
   // The engine wakes its outbox whenever it commits jobs (ingest, provider reports); here that

@@ -12,7 +12,11 @@ export interface Namespace<T> {
 export interface Env {
   DB: D1Database;
   /** One object per subscriber: its live sockets and SSE streams. */
-  INBOX: Namespace<{ deliver(frames: StreamFrame[], options?: { report?: boolean; listed?: string }): Promise<{ sockets: number; delivered: number[] }>; claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean> }>;
+  INBOX: Namespace<{
+    deliver(frames: StreamFrame[], options?: { report?: boolean; listed?: string }): Promise<{ sockets: number; delivered: number[] }>;
+    claimTyping(topic: string, now: number, intervalMs: number): Promise<boolean>;
+    disconnect(reason: string): Promise<number>;
+  }>;
   /** Relays that spread a large fan-out over many inbox objects. */
   FANOUT: Namespace<{ relay(batch: FrameBatch): Promise<number> }>;
   /** Alarm shards: each wakes when jobs too far ahead for a queue message come within reach. */

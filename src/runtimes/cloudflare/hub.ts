@@ -116,6 +116,10 @@ export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectH
     claimTyping: (topic, subscriberId, now, intervalMs) => withTimeout(inboxStub(env, subscriberId).claimTyping(topic, now, intervalMs), CALL_TIMEOUT_MS, `inbox ${subscriberId}`),
     // Sockets live in other objects: unknown here, so always publish (an object with none ignores it).
     connections: () => 1,
+    // An erasure: the subscriber's object closes its sockets and streams (core/erasure.ts).
+    async disconnect(subscriberId, reason) {
+      await withTimeout(inboxStub(env, subscriberId).disconnect(reason), CALL_TIMEOUT_MS, `inbox ${subscriberId}`);
+    },
     async open(request, subscriberId, after, transport) {
       const url = new URL("https://inbox.herald/connect");
       url.searchParams.set("after", String(after));

@@ -10,9 +10,10 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile, type DatabaseLock } from "../shared/database-lock.js";
+import { checkedLookup } from "../shared/guarded-lookup.js";
 import { SHUTDOWN_MARGIN_MS, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { builtInPlugins } from "../../plugins/index.js";
-import { upgradeWebSocket } from "hono/deno";
+import { getConnInfo, upgradeWebSocket } from "hono/deno";
 import { lookup } from "node:dns/promises";
 
 declare const Deno: {
@@ -42,7 +43,7 @@ const { store, embedded, close: closeDatabase } = await openLibsqlStore(database
 const herald = await createHerald({
   store,
   env,
-  channels: socketChannels,
+  channels: socketChannels({ guardedLookup: checkedLookup }),
   plugins: builtInPlugins,
   upgradeWebSocket,
   assets: readAssets(),
@@ -53,6 +54,8 @@ const herald = await createHerald({
   // than checking the name as written.
   resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
   outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+  // Deno.serve's remoteAddr names the client (login throttling); X-Forwarded-For only via HERALD_TRUSTED_PROXIES.
+  getConnInfo,
 });
 // The file lock makes this process the database's only user: any other lease is a dead process's.
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);

@@ -1,5 +1,6 @@
 /** Starts Herald on Node: one process, an embedded libSQL file (by default), the outbox drained in-process. */
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { WebSocketServer } from "ws";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,9 +11,10 @@ import { jsonLogger } from "../../core/logger.js";
 import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile } from "../shared/database-lock.js";
+import { checkedLookup } from "../shared/guarded-lookup.js";
 import { delay, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { createNodePushTransport } from "./push/transport.js";
-import { createNodeFetch } from "./net/fetch.js";
+import { createNodeFetch, nodeFetchOptions } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
 import { nodeWebSockets } from "./websocket/upgrade.js";
 import { builtInPlugins } from "../../plugins/index.js";
@@ -52,24 +54,31 @@ export async function startNode(env: Record<string, string | undefined> = proces
   // leaves in one write (an item and its unread count, a backlog page).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, WebSocket: CoalescingWebSocket });
   const sockets = nodeWebSockets(wss);
+  const allowPrivateNetwork = env.HERALD_ALLOW_PRIVATE_NETWORK === "1";
+  // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
+  const fetch = createNodeFetch({ allowPrivateNetwork }, nodeFetchOptions(env));
   // Web push encrypted and sent on sender threads over HTTP/2 (HERALD_PUSH_THREADS=0, or HTTP/2 off:
   // encrypted in process and sent through fetch).
   const pushTransport =
-    env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0" ? undefined : createNodePushTransport({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger });
+    env.HERALD_PUSH_THREADS === "0" || env.HERALD_HTTP2 === "0"
+      ? undefined
+      : createNodePushTransport({ allowPrivateNetwork, rejectUnauthorized: env.NODE_TLS_REJECT_UNAUTHORIZED !== "0", threads: Number(env.HERALD_PUSH_THREADS) || undefined, logger });
   const herald = await createHerald({
     store,
     // Links in messages use HERALD_PUBLIC_URL when set, else the address this process listens on.
     publicUrl: () => listeningUrl,
     env,
-    channels: socketChannels,
+    // SMTP connections open under the SSRF guard's lookup, lent to the channel.
+    channels: socketChannels({ guardedLookup: checkedLookup }),
     plugins: builtInPlugins,
     upgradeWebSocket: sockets.upgradeWebSocket,
     assets: readAssets(),
     logger,
-    // The SSRF guard checks each connection's DNS answers as it opens (no lookup per call).
-    fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }),
-    ...(pushTransport ? { pushTransport } : {}),
+    fetch,
+    pushTransport,
     outbox: { concurrency: Number(env.HERALD_OUTBOX_CONCURRENCY) || undefined },
+    // The socket's address names the client (login throttling); X-Forwarded-For only via HERALD_TRUSTED_PROXIES.
+    getConnInfo,
   });
   if (embedded) {
     // The file lock makes this process the database's only user: any other lease is a dead process's.
@@ -118,7 +127,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     await sockets;
     wss.close();
     const { handedBack } = await outboxStopped;
-    await pushTransport?.close();
+    await Promise.all([fetch.close(), pushTransport?.close()]);
     await database.close();
     lock?.release();
     logger.log("info", "herald stopped", { ms: Date.now() - started, streams, handedBack });

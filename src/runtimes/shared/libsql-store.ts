@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createStore, type HeraldDb, type RawStatement, type Store } from "../../store/index.js";
 import { migrate, type Migration } from "../../store/migrate.js";
 import * as schema from "../../store/schema.js";
-import { cachePreparedStatements } from "./statement-cache.js";
+import { openEmbeddedClient } from "./statement-cache.js";
 import { startWalCheckpointer } from "./wal-checkpointer.js";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../store/migrations");
@@ -38,8 +38,7 @@ export async function openLibsqlStore(
   const path = embedded ? url.slice("file:".length).replace(/^\/\//, "") : "";
   const onDisk = embedded && path !== "" && path !== ":memory:";
   if (onDisk) mkdirSync(dirname(path), { recursive: true });
-  if (embedded) cachePreparedStatements();
-  const client = createClient({ url, authToken: options.authToken });
+  const client = embedded ? openEmbeddedClient(path) : createClient({ url, authToken: options.authToken });
   if (embedded) {
     const synchronous = (options.synchronous ?? "NORMAL").toUpperCase();
     if (!["NORMAL", "FULL"].includes(synchronous)) throw new Error(`HERALD_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${options.synchronous}"`);

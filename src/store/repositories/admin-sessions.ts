@@ -48,6 +48,13 @@ export function adminSessionsRepository(db: HeraldDb) {
       await db.delete(adminSessions).where(lt(adminSessions.expiresAt, now));
       await db.delete(adminLoginAttempts).where(lt(adminLoginAttempts.windowStart, windowsEndedBefore));
     },
+    /** Takes one attempt back (a successful login, which is not a guess against the account). */
+    async refundAttempt(key: string): Promise<void> {
+      await db
+        .update(adminLoginAttempts)
+        .set({ failures: sql`MAX(${adminLoginAttempts.failures} - 1, 0)` })
+        .where(eq(adminLoginAttempts.key, key));
+    },
     /** A successful login forgets the client's earlier attempts. */
     async clearAttempts(key: string): Promise<void> {
       await db.delete(adminLoginAttempts).where(eq(adminLoginAttempts.key, key));

@@ -1,14 +1,14 @@
 import { and, asc, count, eq, gt, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { EventInput } from "../../core/schemas/event.js";
 import { chunks, type HeraldDb } from "../db.js";
+import type { EventDocument } from "../documents.js";
 import { inJsonArray, inJsonArrayParam, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
 
 export interface AcceptedEvent {
   id: string;
   type: string;
-  body: Omit<EventInput, "id">;
+  body: EventDocument;
   receivedAt: number;
   /** Set when the event was planned as it was accepted; null leaves it to a plan job. */
   plannedAt: number | null;

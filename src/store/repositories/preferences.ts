@@ -1,4 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { and, eq, inArray } from "drizzle-orm";
+import { toHex, utf8 } from "../../lib/encoding.js";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
 
@@ -25,6 +27,20 @@ export function preferencesRepository(db: HeraldDb) {
   };
 }
 
+/**
+ * How a suppression is kept once the person it belonged to is erased: `sha256:<hex>` of the address,
+ * trimmed and lower-cased. Keeping the suppression is a legitimate interest (GDPR art. 17(3)(b) and
+ * 21(3): an objection to marketing must be honoured after erasure, or the address is mailed again
+ * the day someone re-enters it). A hash keeps only what that needs: whoever holds an address can
+ * test it against the list, which is the list's purpose; no one can read addresses back from it. Not
+ * keyed: the only key Herald could use lives in the same database, so it would add nothing against a
+ * stolen copy of it. Hashed with @noble/hashes (synchronous, ~2 µs; WebCrypto's digest is async and
+ * costs a thread hop on Node) since every send with an address looks it up.
+ */
+export function suppressionKey(address: string): string {
+  return `sha256:${toHex(sha256(utf8(address.trim().toLowerCase())))}`;
+}
+
 /** Addresses a provider said can never be reached on a channel (hard bounces, complaints, opt-outs). */
 export function suppressionsRepository(db: HeraldDb) {
   return {
@@ -37,9 +53,13 @@ export function suppressionsRepository(db: HeraldDb) {
           .onConflictDoUpdate({ target: [suppressions.channel, suppressions.address], set: { reason: suppressions.reason } });
       }
     },
-    /** The suppression reason for this address, if it has one. */
+    /** The suppression reason for this address (as written, or hashed by an erasure), if it has one. */
     async reason(channel: string, address: string): Promise<string | undefined> {
-      const row = await db.select({ reason: suppressions.reason }).from(suppressions).where(and(eq(suppressions.channel, channel), eq(suppressions.address, address))).get();
+      const row = await db
+        .select({ reason: suppressions.reason })
+        .from(suppressions)
+        .where(and(eq(suppressions.channel, channel), inArray(suppressions.address, [address, suppressionKey(address)])))
+        .get();
       return row?.reason;
     },
     async list(channel?: string): Promise<(typeof suppressions.$inferSelect)[]> {

@@ -1,22 +1,22 @@
 import { and, asc, eq } from "drizzle-orm";
-import type { RuleInput } from "../../core/schemas/rule.js";
 import type { HeraldDb } from "../db.js";
+import type { RuleDocument } from "../documents.js";
 import { rules } from "../schema.js";
 
 export interface RuleRecord {
   id: string;
-  body: RuleInput;
+  body: RuleDocument;
   enabled: boolean;
   updatedAt: number;
 }
 
 function toRecord(row: typeof rules.$inferSelect): RuleRecord {
-  return { id: row.id, body: row.body as RuleInput, enabled: row.enabled, updatedAt: row.updatedAt };
+  return { id: row.id, body: row.body as RuleDocument, enabled: row.enabled, updatedAt: row.updatedAt };
 }
 
 export function rulesRepository(db: HeraldDb) {
   return {
-    async put(id: string, body: RuleInput, now: number): Promise<RuleRecord> {
+    async put(id: string, body: RuleDocument, now: number): Promise<RuleRecord> {
       const enabled = body.enabled ?? true;
       const row = await db
         .insert(rules)

@@ -1,16 +1,20 @@
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import type { SubscriberInput } from "../../core/schemas/subscriber.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
 import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
+import { copiesStatement, erasureStatements, MESSAGES_STATEMENT, wroteMessages } from "./erasure.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
+/** What an upsert may set: fields given overwrite, fields left out stay, `null` clears. */
+export type SubscriberFields = Partial<Pick<typeof subscribers.$inferInsert, "name" | "email" | "phone" | "locale" | "timezone" | "data">>;
 
-export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<unknown>) {
+export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">[]) => Promise<Record<string, unknown>[][]>) {
+  // Built once: it runs on every /v1/me call (core/auth/subscriber-access.ts).
+  const createdAtQuery = db.select({ createdAt: subscribers.createdAt }).from(subscribers).where(eq(subscribers.id, sql.placeholder("id"))).prepare();
   return {
     /** Creates or updates; fields absent from `input` keep their stored value, `null` clears them. */
-    async upsert(id: string, input: SubscriberInput, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
+    async upsert(id: string, input: SubscriberFields, now: number): Promise<{ row: SubscriberRow; created: boolean }> {
       const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
       const existing = await db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.id, id)).get();
       const row = await db
@@ -20,6 +24,10 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
         .returning()
         .get();
       return { row, created: !existing };
+    },
+    /** When the subscriber was created; undefined when there is none. Checked on every subscriber-token call. */
+    async createdAt(id: string): Promise<number | undefined> {
+      return (await createdAtQuery.get({ id }))?.createdAt;
     },
     get(id: string): Promise<SubscriberRow | undefined> {
       return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
@@ -34,27 +42,17 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
       return rows.map((r) => r.topic);
     },
     /**
-     * Erases a subscriber's personal data and memberships. Notifications and deliveries stay (ids only,
-     * no personal data) so delivery counts and event histories remain true.
+     * Erases a subscriber (erasure.ts lists what goes and what stays), in one atomic batch. Returns
+     * the erased row, or undefined when there was none.
      */
-    async erase(id: string): Promise<boolean> {
+    async erase(id: string, pseudonym: string, now: number): Promise<SubscriberRow | undefined> {
       const existing = await this.get(id);
-      if (!existing) return false;
-      await write([
-        db.delete(topicSubscribers).where(eq(topicSubscribers.subscriberId, id)),
-        db.delete(subscribers).where(eq(subscribers.id, id)),
-        // Pending work for someone who asked to be forgotten must not go out.
-        db
-          .update(deliveries)
-          .set({ status: "cancelled", lastError: "subscriber erased" })
-          .where(
-            and(
-              inArray(deliveries.status, ["pending", "waiting"]),
-              inArray(deliveries.notificationId, db.select({ id: notifications.id }).from(notifications).where(eq(notifications.subscriberId, id))),
-            ),
-          ),
-      ]);
-      return true;
+      if (!existing) return undefined;
+      const copies = await wroteMessages(db, id);
+      const results = await write(erasureStatements(db, existing, pseudonym, now, { copies }));
+      // A message posted between the look and the batch: its copies are renamed now.
+      if (!copies && (results[MESSAGES_STATEMENT]?.length ?? 0) > 0) await write([copiesStatement(db, id, pseudonym)]);
+      return existing;
     },
     async subscribe(topic: string, subscriberId: string, now: number): Promise<void> {
       await db.insert(topicSubscribers).values({ topic, subscriberId, createdAt: now }).onConflictDoNothing();

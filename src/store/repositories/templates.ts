@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { TemplateInput } from "../../core/schemas/template.js";
 import type { HeraldDb } from "../db.js";
+import type { TemplateDocument } from "../documents.js";
 import { templates, templateVersions } from "../schema.js";
 
 export interface TemplateRecord {
   key: string;
-  body: TemplateInput;
+  body: TemplateDocument;
   version: number;
   updatedAt: number;
 }
@@ -13,7 +13,7 @@ export interface TemplateRecord {
 export interface TemplateVersion {
   key: string;
   version: number;
-  body: TemplateInput;
+  body: TemplateDocument;
   createdAt: number;
 }
 
@@ -23,7 +23,7 @@ export function templatesRepository(db: HeraldDb) {
      * Saves a template; every save gets the next version number (renderers cache by key and version)
      * and is kept in `template_versions`, so an admin can restore an earlier one.
      */
-    async put(key: string, body: TemplateInput, now: number): Promise<TemplateRecord> {
+    async put(key: string, body: TemplateDocument, now: number): Promise<TemplateRecord> {
       const row = (await db
         .insert(templates)
         .values({ key, body, version: 1, updatedAt: now })

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { loginClientKey } from "../../admin/login-limit.js";
+import { admitLogin, deviceCookie, deviceOf } from "../../admin/login-limit.js";
 import { createSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, SESSION_TTL_MS } from "../../admin/session.js";
 import { ProblemError } from "../../errors.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -40,17 +40,23 @@ export function adminSessionRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { password } = c.req.valid("json");
       const now = clock.now();
-      const { attempts, windowMs } = deps.admin.loginLimit;
-      const client = loginClientKey((name) => c.req.header(name));
-      const counted = await store.adminSessions.countAttempt(client, now, windowMs);
-      if (counted.failures > attempts) {
-        const retryAfter = Math.max(1, Math.ceil((counted.windowStart + windowMs - now) / 1000));
-        throw new ProblemError(429, "too-many-logins", "Too many login attempts", `try again in ${retryAfter} s`, { headers: { "retry-after": String(retryAfter) } });
+      // Per client and per account, with an exemption for browsers that logged in before (admin/login-limit.ts).
+      const device = await deviceOf(deps.secrets.tokenKey, c.req.header("cookie"), now);
+      const admission = await admitLogin(store, deps.admin.loginLimit, { device, client: deps.clientAddress(c) }, now);
+      if (!admission.ok) {
+        const retryAfter = admission.retryAfterSeconds;
+        const detail =
+          admission.scope === "account"
+            ? `too many failed logins from many clients; log in from a browser that has logged in before, or try again in ${retryAfter} s`
+            : `try again in ${retryAfter} s`;
+        throw new ProblemError(429, "too-many-logins", "Too many login attempts", detail, { headers: { "retry-after": String(retryAfter) } });
       }
       if (!(await deps.admin.verifyPassword(password))) throw new ProblemError(401, "unauthorized", "Authentication required", "wrong password");
-      await store.adminSessions.clearAttempts(client);
+      await admission.succeeded();
       const { token, session } = await createSession(store, now);
-      c.header("set-cookie", sessionCookie(token, SESSION_TTL_MS / 1000, isHttps(c.req.url, c.req.header("x-forwarded-proto"))));
+      const secure = isHttps(c.req.url, c.req.header("x-forwarded-proto"));
+      c.header("set-cookie", sessionCookie(token, SESSION_TTL_MS / 1000, secure));
+      c.header("set-cookie", await deviceCookie(deps.secrets.tokenKey, device, now, secure), { append: true });
       c.header("cache-control", "no-store");
       return c.json({ csrfToken: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() }, 200);
     },

@@ -6,7 +6,7 @@ import { EventAccepted, EventInput, EventView } from "../../schemas/event.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { eventView } from "../views.js";
-import { fromBase64Url, toBase64Url, utf8 } from "../../encoding.js";
+import { fromBase64Url, toBase64Url, utf8 } from "../../../lib/encoding.js";
 import { type HistoryCursor, MAX_HISTORY_PAGE } from "../../../store/repositories/events.js";
 
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" } }) });
@@ -62,7 +62,13 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       if (input.type.startsWith("herald.")) {
         throw invalidRequest("event types starting with herald. are reserved", [{ path: "type", message: "choose a type outside the herald. namespace" }]);
       }
-      const id = input.id ?? headerKey ?? newId("evt");
+      // A signed request is named by its signature unless its (signed) body names it: an unsigned
+      // Idempotency-Key could otherwise turn one captured request into as many events as keys.
+      const signed = c.get("signedEventId");
+      if (signed !== undefined && headerKey !== undefined && input.id === undefined) {
+        throw invalidRequest("Idempotency-Key is not covered by X-Herald-Signature", [{ path: "Idempotency-Key", message: "put the id in the signed body (`id`) instead" }]);
+      }
+      const id = input.id ?? signed ?? headerKey ?? newId("evt");
       const { id: _ignored, ...body } = input;
       await deps.acceptEvent({ id, type: input.type, body, receivedAt: clock.now() });
       c.header("location", `/v1/events/${encodeURIComponent(id)}`);

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { verifyToken } from "../../auth/subscriber-token.js";
+import { tokenStillValid } from "../../auth/subscriber-access.js";
 import { notFound, ProblemError } from "../../errors.js";
 import { applyPreferencesPatch, Preferences, PreferencesPatch } from "../../preferences.js";
 import { ExternalId } from "../../schemas/common.js";
@@ -91,7 +92,7 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     if (!claims || claims.scope !== "unsubscribe" || !claims.ch) {
       throw new ProblemError(404, "unsubscribe-link-invalid", "Unknown unsubscribe link", "this unsubscribe link is not valid or has expired");
     }
-    return { subscriberId: claims.sub, channel: claims.ch };
+    return { subscriberId: claims.sub, channel: claims.ch, claims };
   };
 
   // GET only shows a confirmation: mail scanners fetch links, and must not unsubscribe anyone.
@@ -119,9 +120,10 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { token } = c.req.valid("param");
-      const { subscriberId, channel } = await verifyLink(token);
-      // An erased subscriber's link still answers 200: there is nothing left to send to.
-      if (await store.subscribers.get(subscriberId)) await patch(subscriberId, { channels: { [channel]: false } });
+      const { subscriberId, channel, claims } = await verifyLink(token);
+      // An erased subscriber's link still answers 200 (there is nothing left to send to) and changes
+      // nothing, not even for someone created later under the same id (auth/subscriber-access.ts).
+      if (await tokenStillValid(store, claims)) await patch(subscriberId, { channels: { [channel]: false } });
       deps.logger.log("info", "unsubscribed by link", { subscriber: subscriberId, channel });
       return c.html(page("Unsubscribed", `<p>You will no longer receive ${escapeHtml(channel)} messages from us, except those about your orders and account.</p>`), 200);
     },

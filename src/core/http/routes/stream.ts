@@ -1,7 +1,11 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { invalidRequest, ProblemError } from "../../errors.js";
 import { wsText } from "../../realtime/frames.js";
-import { openStream, type StreamOutput } from "../../realtime/session.js";
+import { ERASED_REASON, openStream, type StreamOutput } from "../../realtime/session.js";
+import { tokenStillValid } from "../../auth/subscriber-access.js";
+import type { TokenClaims } from "../../auth/subscriber-token.js";
+import type { Context } from "hono";
+import { unauthorized } from "../problem.js";
 import { MAX_UNSENT_BYTES, sseResponse } from "../../realtime/sse.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { problems } from "../openapi.js";
@@ -42,20 +46,30 @@ function documentStreams(app: OpenAPIHono<AppEnv>) {
 /** Live delivery of a subscriber's stream over SSE and WebSocket (docs/realtime.md). */
 export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   documentStreams(app);
+  // Asked again once a connection is registered: see openStream (and core/erasure.ts).
+  const stillAuthorized = (claims: TokenClaims) => () => tokenStillValid(deps.store, claims);
   const open = deps.hub.open?.bind(deps.hub);
   if (open) {
     // Connections live in the hub (Workers: Durable Objects): hand it the authenticated request.
-    app.get("/v1/me/stream", (c) => open(c.req.raw, c.get("subscriberId"), cursor(c.req.query("after"), c.req.header("last-event-id")), "sse"));
+    const openChecked = async (c: Context<AppEnv>, after: number, transport: "sse" | "ws") => {
+      const response = await open(c.req.raw, c.get("subscriberId"), after, transport);
+      if (await stillAuthorized(c.get("subscriberClaims"))()) return response;
+      await response.body?.cancel();
+      await deps.hub.disconnect(c.get("subscriberId"), ERASED_REASON);
+      throw unauthorized("the subscriber no longer exists");
+    };
+    app.get("/v1/me/stream", (c) => openChecked(c, cursor(c.req.query("after"), c.req.header("last-event-id")), "sse"));
     app.get("/v1/me/ws", (c) => {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ProblemError(426, "upgrade-required", "Upgrade required", "this endpoint speaks WebSocket: send Upgrade: websocket");
-      return open(c.req.raw, c.get("subscriberId"), cursor(c.req.query("after"), undefined), "ws");
+      return openChecked(c, cursor(c.req.query("after"), undefined), "ws");
     });
     return;
   }
   app.get("/v1/me/stream", (c) => {
     const after = cursor(c.req.query("after"), c.req.header("last-event-id"));
     const subscriberId = c.get("subscriberId");
-    return sseResponse((out) => openStream(deps, subscriberId, after, out));
+    const check = stillAuthorized(c.get("subscriberClaims"));
+    return sseResponse((out) => openStream(deps, subscriberId, after, out, check));
   });
 
   const upgrade = deps.upgradeWebSocket;
@@ -65,6 +79,7 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     upgrade((c) => {
       const after = cursor(c.req.query("after"), undefined);
       const subscriberId = c.get("subscriberId");
+      const check = stillAuthorized(c.get("subscriberClaims"));
       let stop: (() => void) | undefined;
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       return {
@@ -84,7 +99,7 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
             },
           };
           heartbeat = setInterval(() => (raw?.ping ? raw.ping() : ws.send('{"type":"heartbeat"}')), WS_HEARTBEAT_MS);
-          stop = openStream(deps, subscriberId, after, out);
+          stop = openStream(deps, subscriberId, after, out, check);
         },
         onMessage(event, ws) {
           let message: { type?: string; topic?: string };

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { issueToken } from "../../auth/subscriber-token.js";
 import { notFound } from "../../errors.js";
+import { eraseSubscriber } from "../../erasure.js";
 import { ExternalId, TopicKey } from "../../schemas/common.js";
 import { Subscriber, SubscriberInput } from "../../schemas/subscriber.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -61,14 +62,14 @@ export function subscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     createRoute({
       method: "delete",
       path: "/v1/subscribers/{id}",
-      summary: "Erase a subscriber's personal data (delivery counts are kept)",
+      summary: "Erase a subscriber: personal data, everything rendered for them, their tokens and live connections (delivery counts are kept)",
       security: bearerSecurity,
       request: { params: SubscriberParams },
       responses: { 204: { description: "Erased" }, ...problems },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await store.subscribers.erase(id))) throw notFound("subscriber", id);
+      if (!(await eraseSubscriber(deps, id))) throw notFound("subscriber", id);
       return c.body(null, 204);
     },
   );
@@ -117,10 +118,13 @@ export function subscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      // The time is taken before the subscriber is read: a token issued while an erasure commits is
+      // then older than the erasure, and so refused (auth/subscriber-access.ts).
+      const now = clock.now();
       await requireSubscriber(id);
       const ttl = c.req.valid("json")?.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-      const exp = Math.floor(clock.now() / 1000) + ttl;
-      const token = await issueToken(deps.secrets.tokenKey, { sub: id, exp });
+      const exp = Math.floor(now / 1000) + ttl;
+      const token = await issueToken(deps.secrets.tokenKey, { sub: id, exp, iat: now });
       return c.json({ token, expiresAt: new Date(exp * 1000).toISOString() }, 201);
     },
   );

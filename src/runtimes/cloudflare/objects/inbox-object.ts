@@ -185,6 +185,13 @@ export class InboxObject extends DurableObject<Env> {
     return { sockets: connections.length, delivered: [...new Set(reported)] };
   }
 
+  /** Closes every live connection of this inbox: its subscriber was erased (core/erasure.ts). */
+  async disconnect(reason: string): Promise<number> {
+    const connections = this.connections();
+    for (const conn of connections) conn.close(reason);
+    return connections.length;
+  }
+
   private readonly typingGate = intervalGate(1000);
 
   /** This subscriber may send a typing indicator to `topic` now (at most one per interval). Lost on eviction: harmless. */

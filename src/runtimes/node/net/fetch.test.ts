@@ -3,12 +3,20 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultFromError } from "../../../channels/http-result.js";
 import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
-import { createNodeFetch, nodeFetch } from "./fetch.js";
+import { createNodeFetch as create, type NodeFetch } from "./fetch.js";
 
 let server: Server;
 let url: string;
 let port: number;
 let connections = 0;
+const made: NodeFetch[] = [];
+const createNodeFetch = (...args: Parameters<typeof create>) => {
+  const fetch = create(...args);
+  made.push(fetch);
+  return fetch;
+};
+/** The Node fetch refusing private addresses, as Herald runs by default. */
+const nodeFetch = createNodeFetch({ allowPrivateNetwork: false });
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -24,12 +32,13 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
 });
-afterAll(() => {
+afterAll(async () => {
+  await Promise.all(made.map((fetch) => fetch.close()));
   server.closeAllConnections();
   server.close();
 });
 
-describe("nodeFetch", () => {
+describe("the Node fetch", () => {
   it("posts bytes with headers and returns status, headers and body as a Response", async () => {
     const response = await nodeFetch(`${url}/x`, { method: "POST", headers: { ttl: "60" }, body: new Uint8Array([1, 2, 255]) });
     expect(response.status).toBe(201);
@@ -54,7 +63,7 @@ describe("nodeFetch", () => {
   });
 });
 
-describe("nodeFetch's SSRF guard, at connect time", () => {
+describe("the Node fetch's SSRF guard, at connect time", () => {
   // rebind.test: a DNS that answered a public address when asked before the call (resolveHost,
   // what Node used to check) and answers loopback when the connection opens (the pinned host).
   const rebinding = { "rebind.test": "127.0.0.1" };

@@ -1,12 +1,12 @@
 /**
  * A `fetch` for outbound provider calls on Node: HTTP/2 to HTTPS origins that speak it (one
- * connection per origin, see node-http2.ts), else `node:http(s)` with keep-alive agents.
+ * connection per origin, see http2.ts), else `node:http(s)` with keep-alive agents.
  * Why not the global fetch: on Node 20 it costs about 700 µs of CPU per HTTPS request against
  * about 260 µs for `https.request` (measured by bench/push), and a push broadcast is thousands of
  * small POSTs. It covers what channels send (string or byte bodies, no redirects followed) and
- * hands anything else to the global fetch. `HERALD_HTTP2=0` turns HTTP/2 off.
+ * hands anything else to the global fetch.
  *
- * The SSRF guard is in each connection's DNS lookup (node/net/guarded-lookup.ts): a pooled connection
+ * The SSRF guard is in each connection's DNS lookup (shared/guarded-lookup.ts): a pooled connection
  * was checked when it was opened, so a call costs no lookup. The global fetch cannot take a lookup,
  * so calls handed to it are checked before the call instead (channels never make such calls).
  */
@@ -14,8 +14,8 @@ import type { LookupOptions } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { http2Request, prefersHttp1 } from "./http2.js";
-import { policyLookup, type ConnectPolicy } from "./guarded-lookup.js";
+import { createHttp2Requester } from "./http2.js";
+import { policyLookup, type ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { toFetchResponse } from "./response.js";
 
 /** Providers answer with a few hundred bytes; a peer that streams more is cut off, not buffered. */
@@ -23,21 +23,45 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 type Agents = Record<"http:" | "https:", http.Agent>;
 
+export interface NodeFetchOptions {
+  /** HTTP/2 to HTTPS origins that speak it (default true; HERALD_HTTP2=0 turns it off). */
+  http2?: boolean;
+  /** HTTP/2 connections on their own thread (default true; HERALD_HTTP2_THREAD=0 turns it off). */
+  http2Thread?: boolean;
+  /** Verify servers' certificates (default true; false where NODE_TLS_REJECT_UNAUTHORIZED=0). */
+  rejectUnauthorized?: boolean;
+}
+
+/** The settings above as the environment names them. */
+export function nodeFetchOptions(env: Record<string, string | undefined>): NodeFetchOptions {
+  return { http2: env.HERALD_HTTP2 !== "0", http2Thread: env.HERALD_HTTP2_THREAD !== "0", rejectUnauthorized: env.NODE_TLS_REJECT_UNAUTHORIZED !== "0" };
+}
+
+/** A fetch that owns connections (and an HTTP/2 thread): closed when its runtime shuts down. */
+export type NodeFetch = typeof fetch & {
+  close(): Promise<void>;
+  /** Whether its HTTP/2 connections live on their own thread (for tests and benches). */
+  http2OnOwnThread(): boolean;
+};
+
 /**
  * A fetch whose connections go only where `policy` allows: private addresses that a host name
  * resolves to are refused with `OutboundError("blocked_address")` unless `allowPrivateNetwork`.
  * IP literals are not looked up, so not checked here: `createOutboundFetch` checks those.
  *
  * @example
- * createHerald({ fetch: createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }), … })
+ * const fetch = createNodeFetch({ allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" }, nodeFetchOptions(env));
+ * createHerald({ fetch, … }); // and on shutdown: await fetch.close()
  */
-export function createNodeFetch(policy: ConnectPolicy): typeof fetch {
+export function createNodeFetch(policy: ConnectPolicy, options: NodeFetchOptions = {}): NodeFetch {
   const lookup = policyLookup(policy);
+  const rejectUnauthorized = options.rejectUnauthorized ?? true;
   const agents: Agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: 256, lookup }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: 256, lookup }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: 256, lookup, rejectUnauthorized }),
   };
-  return (input, init = {}) => {
+  const h2 = options.http2 === false ? undefined : createHttp2Requester({ onThread: options.http2Thread, rejectUnauthorized });
+  const nodeFetch = (input: Parameters<typeof fetch>[0], init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
     const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
     if (typeof input !== "string" || !simpleBody || init.redirect === "follow") return checkedGlobalFetch(input, init, lookup);
@@ -48,17 +72,22 @@ export function createNodeFetch(policy: ConnectPolicy): typeof fetch {
     if (given && !(given instanceof Headers) && !Array.isArray(given)) Object.assign(headers, given);
     else new Headers(given).forEach((value, name) => (headers[name] = value));
     const method = init.method ?? "GET";
-    if (url.protocol === "https:" && process.env.HERALD_HTTP2 !== "0" && !prefersHttp1(url.origin)) {
-      return http2Request(url, { method, headers, body: (body ?? undefined) as string | Uint8Array | undefined, signal: init.signal }, MAX_RESPONSE_BYTES, policy).then(
-        (response) => response ?? http1(agents, url, method, headers, body as string | Uint8Array | null | undefined, init.signal),
-      );
+    if (h2 && url.protocol === "https:" && !h2.prefersHttp1(url.origin)) {
+      return h2
+        .request(url, { method, headers, body: (body ?? undefined) as string | Uint8Array | undefined, signal: init.signal }, MAX_RESPONSE_BYTES, policy)
+        .then((response) => response ?? http1(agents, url, method, headers, body as string | Uint8Array | null | undefined, init.signal));
     }
     return http1(agents, url, method, headers, body as string | Uint8Array | null | undefined, init.signal);
   };
+  return Object.assign(nodeFetch, {
+    async close() {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+      await h2?.close();
+    },
+    http2OnOwnThread: () => h2?.onOwnThread() ?? false,
+  });
 }
-
-/** The Node fetch refusing private addresses; `createNodeFetch({ allowPrivateNetwork: true })` to allow them. */
-export const nodeFetch: typeof fetch = createNodeFetch({ allowPrivateNetwork: false });
 
 /** The global fetch after the guarded lookup passed the host: weaker (it resolves again), and rare. */
 async function checkedGlobalFetch(input: Parameters<typeof fetch>[0], init: RequestInit, lookup: ReturnType<typeof policyLookup>): Promise<Response> {

@@ -2,17 +2,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import { createServer as createHttpsServer, type Server } from "node:https";
-import dns from "node:dns";
-import http2 from "node:http2";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultFromError } from "../../../channels/http-result.js";
-import { createOutboundFetch, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
-import { createNodeFetch, nodeFetch } from "./fetch.js";
-import { guardedLookup } from "./guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient, type Exchange, http2OnOwnThread, type Outcome, type Route } from "./http2.js";
+import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
+import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./fetch.js";
+import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
+import { createHttp2Client, type Exchange, type Http2Client, type Outcome, type Route } from "./http2-client.js";
 
 let h2: Http2SecureServer;
 let h1: Server;
@@ -21,9 +19,21 @@ let h1Url: string;
 let h2Port: number;
 const h2Connections: number[] = [];
 
+/** Fetches and clients made by a test, closed after all. */
+const made: { close(): unknown }[] = [];
+/** A Node fetch that skips certificate checks (the servers' certificate is made here and trusted by nothing). */
+function nodeFetchWith(policy: ConnectPolicy, options: NodeFetchOptions = {}): NodeFetch {
+  const fetch = createNodeFetch(policy, { rejectUnauthorized: false, ...options });
+  made.push(fetch);
+  return fetch;
+}
+function client(outcomes: Outcome[]): Http2Client {
+  const c = createHttp2Client((o) => outcomes.push(o));
+  made.push(c);
+  return c;
+}
+
 beforeAll(async () => {
-  // The servers' certificate is made here and trusted by nothing: this worker skips verification.
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   const dir = mkdtempSync(join(tmpdir(), "herald-h2-"));
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
   const tls = { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) };
@@ -47,22 +57,21 @@ beforeAll(async () => {
   h2Url = `https://127.0.0.1:${h2Port}`;
   h1Url = `https://127.0.0.1:${(h1.address() as AddressInfo).port}`;
 });
-afterAll(() => {
+afterAll(async () => {
+  await Promise.all(made.map((m) => m.close()));
   h1.closeAllConnections();
   h1.close();
   h2.close();
 });
 
 describe.each([
-  ["on its own thread", "1"],
-  ["on the calling thread (HERALD_HTTP2_THREAD=0)", "0"],
-])("nodeFetch over HTTP/2 %s", (_, threadSetting) => {
+  ["on its own thread", true],
+  ["on the calling thread (HERALD_HTTP2_THREAD=0)", false],
+])("the Node fetch over HTTP/2 %s", (_, onThread) => {
+  let nodeFetch: NodeFetch;
   beforeAll(() => {
-    process.env.HERALD_HTTP2_THREAD = threadSetting;
+    nodeFetch = nodeFetchWith({ allowPrivateNetwork: false }, { http2Thread: onThread });
     h2Connections.length = 0;
-  });
-  afterAll(() => {
-    delete process.env.HERALD_HTTP2_THREAD;
   });
 
   it("sends HTTPS requests as streams of one connection per origin", async () => {
@@ -75,7 +84,7 @@ describe.each([
       expect(await response.json()).toEqual({ version: "2.0", method: "POST", ttl: "60", body: "0102ff" });
     }
     expect(h2Connections).toHaveLength(1);
-    expect(http2OnOwnThread()).toBe(threadSetting === "1");
+    expect(nodeFetch.http2OnOwnThread()).toBe(onThread);
     expect((await nodeFetch(`${h2Url}/empty`)).status).toBe(204);
     // A push service's usual answer: 201, a Location, no body (a null body, not an empty stream).
     const created = await nodeFetch(`${h2Url}/created`, { method: "POST", body: "x" });
@@ -106,14 +115,15 @@ describe.each([
   // A DNS that answered a public address when asked before the call (resolveHost, what Node used
   // to check) and answers loopback when the connection opens (the pinned host). A name per thread
   // setting: each describe must open its own connections.
-  const host = `rebind-${threadSetting}.test`;
+  const host = `rebind-${onThread ? "thread" : "local"}.test`;
   const rebinding = { [host]: "127.0.0.1" };
 
   it("refuses a host name that resolves to a private address when the connection opens", async () => {
     const before = h2Connections.length;
-    const out = createOutboundFetch({ allowPrivateNetwork: false, fetch: createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding }), resolveHost: async () => ["203.0.113.7"] });
+    const guarded = nodeFetchWith({ allowPrivateNetwork: false, hosts: rebinding }, { http2Thread: onThread });
+    const out = createOutboundFetch({ allowPrivateNetwork: false, fetch: guarded, resolveHost: async () => ["203.0.113.7"] });
     const error = await out(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" }).catch((e) => e);
-    expect(http2OnOwnThread()).toBe(threadSetting === "1");
+    expect(guarded.http2OnOwnThread()).toBe(onThread);
     expect(error).toBeInstanceOf(OutboundError);
     expect(error.message).toContain(`${host} (127.0.0.1)`);
     expect(resultFromError(error)).toMatchObject({ code: "blocked_address", retryable: false });
@@ -122,11 +132,47 @@ describe.each([
 
   it("reaches it when private networks are allowed, and never lends that connection to a guarded call", async () => {
     const before = h2Connections.length;
-    const open = createNodeFetch({ allowPrivateNetwork: true, hosts: rebinding });
+    const open = nodeFetchWith({ allowPrivateNetwork: true, hosts: rebinding }, { http2Thread: onThread });
     for (let i = 0; i < 3; i++) expect(await (await open(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" })).json()).toMatchObject({ version: "2.0" });
     expect(h2Connections.length - before).toBe(1);
-    const guarded = createNodeFetch({ allowPrivateNetwork: false, hosts: rebinding });
+    const guarded = nodeFetchWith({ allowPrivateNetwork: false, hosts: rebinding }, { http2Thread: onThread });
     await expect(guarded(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" })).rejects.toMatchObject({ code: "blocked_address" });
+  });
+});
+
+describe("the Node fetch's settings and lifetime", () => {
+  it("takes its settings from its options, never from process.env", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { HERALD_HTTP2: "0", HERALD_HTTP2_THREAD: "0" });
+    try {
+      // Verifying unless told not to: the servers' self-signed certificate is refused.
+      const verifying = createNodeFetch({ allowPrivateNetwork: true });
+      made.push(verifying);
+      await expect(verifying(`${h2Url}/push`, { method: "POST", body: "x" })).rejects.toThrow(/certificate/i);
+      // HTTP/2 on its own thread by default, whatever HERALD_HTTP2 and HERALD_HTTP2_THREAD say.
+      const fetch = nodeFetchWith({ allowPrivateNetwork: true });
+      expect(await (await fetch(`${h2Url}/push`, { method: "POST", body: "x" })).json()).toMatchObject({ version: "2.0" });
+      expect(fetch.http2OnOwnThread()).toBe(true);
+      // Off when its options say so.
+      const http1 = nodeFetchWith({ allowPrivateNetwork: true }, { http2: false });
+      expect(await (await http1(`${h2Url}/push`, { method: "POST", body: "x" })).json()).toMatchObject({ version: "1.1" });
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("fails what is in flight when closed, stops its connection thread, and leaves other fetches working", async () => {
+    const other = nodeFetchWith({ allowPrivateNetwork: true });
+    const closing = nodeFetchWith({ allowPrivateNetwork: true });
+    expect((await closing(`${h2Url}/created`, { method: "POST", body: "x" })).status).toBe(201);
+    expect(closing.http2OnOwnThread()).toBe(true);
+    const hanging = closing(`${h2Url}/hang`, { method: "POST", body: "x" }).catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await closing.close();
+    expect(await hanging).toMatchObject({ message: expect.stringMatching(/closed/) });
+    expect(closing.http2OnOwnThread()).toBe(false);
+    await expect(closing(`${h2Url}/created`, { method: "POST", body: "x" })).rejects.toThrow(/closed/);
+    expect((await other(`${h2Url}/created`, { method: "POST", body: "x" })).status).toBe(201);
   });
 });
 
@@ -137,11 +183,11 @@ describe("the HTTP/2 client against a server that never finishes the TLS handsha
     const origin = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       const outcomes: Outcome[] = [];
-      const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+      const h2 = client(outcomes);
       const exchange = (id: number): Exchange => ({ id, origin, headers: { ":method": "POST", ":path": "/push" }, body: "x", maxResponseBytes: 1024, rejectUnauthorized: false, allowPrivateNetwork: true, connectTimeoutMs: 300 });
-      client.request(exchange(1));
-      client.request(exchange(2));
-      client.cancel(2);
+      h2.request(exchange(1));
+      h2.request(exchange(2));
+      h2.cancel(2);
       await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(1);
       expect(outcomes[0]).toMatchObject({ id: 1, error: expect.stringContaining("could not connect within 300 ms") });
       await new Promise((r) => setTimeout(r, 200));
@@ -155,13 +201,13 @@ describe("the HTTP/2 client against a server that never finishes the TLS handsha
 describe("the HTTP/2 client sending on one route", () => {
   it("sends each request to its own path though the caller reuses one headers object, also while the connection opens", async () => {
     const outcomes: Outcome[] = [];
-    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    const h2 = client(outcomes);
     // A fresh origin (localhost, not 127.0.0.1): the first requests wait for the connection.
     const route: Route = { origin: `https://localhost:${h2Port}`, maxResponseBytes: 1024, rejectUnauthorized: false, allowPrivateNetwork: true };
     const headers: Record<string, string> = { ":method": "POST" };
     const send = (n: number) => {
       headers[":path"] = `/echo/${n}`;
-      client.send(route, n, headers, "x");
+      h2.send(route, n, headers, "x");
     };
     for (let n = 1; n <= 5; n++) send(n);
     await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(5);
@@ -172,9 +218,9 @@ describe("the HTTP/2 client sending on one route", () => {
 
   it("sends the body of a DELETE or a GET as of a POST (Node ends those methods at their headers unless told otherwise)", async () => {
     const outcomes: Outcome[] = [];
-    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    const h2 = client(outcomes);
     const route: Route = { origin: h2Url, maxResponseBytes: 4096, rejectUnauthorized: false, allowPrivateNetwork: true };
-    ["DELETE", "GET", "POST"].forEach((method, k) => client.send(route, k + 1, { ":method": method, ":path": "/" }, "ab"));
+    ["DELETE", "GET", "POST"].forEach((method, k) => h2.send(route, k + 1, { ":method": method, ":path": "/" }, "ab"));
     await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(3);
     for (const o of outcomes) {
       expect(o).toMatchObject({ status: 201 });
@@ -184,11 +230,11 @@ describe("the HTTP/2 client sending on one route", () => {
 
   it("never lends a connection opened without certificate checks to a call that wants them", async () => {
     const outcomes: Outcome[] = [];
-    const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, (o) => outcomes.push(o));
+    const h2 = client(outcomes);
     const route = (rejectUnauthorized: boolean): Route => ({ origin: h2Url, maxResponseBytes: 4096, rejectUnauthorized, allowPrivateNetwork: true });
-    client.send(route(false), 1, { ":method": "POST", ":path": "/created" }, "x");
+    h2.send(route(false), 1, { ":method": "POST", ":path": "/created" }, "x");
     await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(1);
-    client.send(route(true), 2, { ":method": "POST", ":path": "/created" }, "x");
+    h2.send(route(true), 2, { ":method": "POST", ":path": "/created" }, "x");
     await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(2);
     expect(outcomes[0]).toMatchObject({ id: 1, status: 201 });
     // The servers' certificate is self-signed: a verifying connection refuses it.

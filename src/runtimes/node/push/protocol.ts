@@ -9,7 +9,7 @@
  *   the whole batch, handed over rather than copied;
  * - answers are ids, statuses and Locations, with anything unusual posted whole.
  */
-import type { Outcome, Route } from "../net/http2.js";
+import type { Outcome, Route } from "../net/http2-client.js";
 
 /** A subscription's keys are fixed-size (RFC 8291): the P-256 point, then the auth secret. */
 export const P256DH_BYTES = 65;

@@ -1,19 +1,16 @@
 /**
  * A push sender thread (node/push/transport.ts starts them): takes batches of push messages with
- * their plaintext, encrypts each (RFC 8291, push-encrypt.ts) and sends it over node-http2.ts's
- * HTTP/2 client (sessions per origin, the SSRF guard in each connection's lookup), and answers in
- * batches with what the transport needs: status, Location, Retry-After, and the body of a refusal.
+ * their plaintext, encrypts each (RFC 8291, src/lib/push-encrypt.ts) and sends it over the HTTP/2
+ * client (net/http2-client.ts: sessions per origin, the SSRF guard in each connection's lookup),
+ * and answers in batches with what the transport needs: status, Location, Retry-After, and the
+ * body of a refusal.
  *
- * Both directions are packed (push-thread-protocol.ts): what messages to one push service share
- * crosses once as a route, and each message is an id, a path and bytes in one buffer per batch.
+ * Both directions are packed (protocol.ts): what messages to one push service share crosses once
+ * as a route, and each message is an id, a path and bytes in one buffer per batch.
  */
-import dns from "node:dns";
-import http2 from "node:http2";
 import { parentPort } from "node:worker_threads";
-import { encryptPushMessage, PushEncryptionError } from "../../../channels/push-encrypt.js";
-import { isPrivateAddress } from "../../../core/net/outbound.js";
-import { guardedLookup } from "../net/guarded-lookup.js";
-import { CLIENT_SOURCE, type CreateClient } from "../net/http2.js";
+import { encryptPushMessage, PushEncryptionError } from "../../../lib/push-encrypt.js";
+import { createHttp2Client } from "../net/http2-client.js";
 import { AUTH_BYTES, type AnswerBatch, P256DH_BYTES, packAnswers, type PushRoute, type SenderBatch, type ThreadOutcome } from "./protocol.js";
 import { threadMailbox } from "../net/thread-mailbox.js";
 
@@ -21,7 +18,7 @@ const port = parentPort!;
 // Answers go back once per turn of this thread, however many, packed.
 const answer = threadMailbox<ThreadOutcome>((batch) => port.postMessage(packAnswers(batch) satisfies AnswerBatch), Infinity).post;
 
-const client = (new Function(CLIENT_SOURCE)() as CreateClient)(http2, { lookup: dns.lookup, guardedLookup, isPrivateAddress }, answer);
+const client = createHttp2Client(answer);
 
 /** Routes this thread was given, by id; each keeps one headers object whose `:path` is set per message. */
 const routes = new Map<number, PushRoute>();

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPushService, type PushServicePeer } from "../../../../tests/peers/push-service.js";
 import { pushChannel } from "../../../channels/push.js";
-import { decodePushKeys } from "../../../channels/push-encrypt.js";
+import { decodePushKeys } from "../../../lib/push-encrypt.js";
 import { issueToken } from "../../../core/auth/subscriber-token.js";
 import type { ChannelMessage, PushTarget, PushTransport } from "../../../core/channels/define.js";
 import { createChannelRegistry } from "../../../core/channels/registry.js";
@@ -29,6 +29,8 @@ const devices = new Map<string, PushTarget[]>();
 const removed: string[] = [];
 
 const tlsSetting = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+/** The peer's certificate is made here and trusted by nothing: the threads skip verification. */
+const unverified = { rejectUnauthorized: false };
 /** Messages the transport handed back to fetch (none should be, to the HTTPS peer). */
 let handedToFetch = 0;
 const counted = (inner: PushTransport): PushTransport => ({
@@ -40,14 +42,14 @@ const counted = (inner: PushTransport): PushTransport => ({
 });
 
 beforeAll(async () => {
-  // The peer's certificate is made here and trusted by nothing: the threads skip verification.
+  // For the global fetch, which sends what the transport hands back (HTTP/1.1 origins).
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   const dir = mkdtempSync(join(tmpdir(), "herald-push-tls-"));
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
   tls = { key: readFileSync(join(dir, "k.pem"), "utf8"), cert: readFileSync(join(dir, "c.pem"), "utf8") };
   peer = await startPushService({ tls });
   vapid = { ...(await generateVapidKeys()), subject: "mailto:ops@shop.example" };
-  transport = createNodePushTransport({ allowPrivateNetwork: true, threads: 2 });
+  transport = createNodePushTransport({ ...unverified, allowPrivateNetwork: true, threads: 2 });
 });
 afterAll(async () => {
   await transport?.close();
@@ -56,8 +58,12 @@ afterAll(async () => {
   else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsSetting;
 });
 
-function channel(using: PushTransport = counted(transport)) {
-  return createChannelRegistry([pushChannel], { HERALD_PUSH_TIMEOUT_MS: "1000" }, {
+/**
+ * The push channel over `using`. Sends wait up to 10 s by default: a cold sender thread starts in
+ * ~0.4 s of CPU, over a second of wall time on a loaded 2-core machine.
+ */
+function channel(using: PushTransport = counted(transport), timeoutMs = 10_000) {
+  return createChannelRegistry([pushChannel], { HERALD_PUSH_TIMEOUT_MS: String(timeoutMs) }, {
     realtime: { deliverNotification: () => Promise.reject(new Error("unused")) },
     push: {
       vapid,
@@ -109,7 +115,7 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("sends every message of a broadcast burst to its own subscription while the thread's connection is still opening", async () => {
-    const fresh = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    const fresh = createNodePushTransport({ ...unverified, allowPrivateNetwork: true, threads: 1 });
     try {
       const push = channel(fresh);
       const before = peer.received.length;
@@ -127,7 +133,7 @@ describe("web push through Node's sender threads", () => {
   it("sends each message with its own headers while more routes come and go than a thread keeps", async () => {
     // One thread keeping 4 routes; each order's Topic makes a route of its own, so routes are dropped
     // while messages that use them are still in the same batch.
-    const one = createNodePushTransport({ allowPrivateNetwork: true, threads: 1, maxRoutes: 4 });
+    const one = createNodePushTransport({ ...unverified, allowPrivateNetwork: true, threads: 1, maxRoutes: 4 });
     try {
       const push = channel(one);
       const before = peer.received.length;
@@ -161,7 +167,7 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("times out a push service that does not answer, and refuses keys that are not on the curve without retrying", async () => {
-    const push = channel();
+    const push = channel(undefined, 1000);
     register("t-slow");
     peer.script.push({ delayMs: 3000 });
     expect(await push.send(message("t-slow", 2000), ctx())).toMatchObject({ ok: false, code: "timeout", retryable: true });
@@ -173,7 +179,7 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("refuses a push-service name that resolves to a private address (checked when the thread connects)", async () => {
-    const guarded = createNodePushTransport({ allowPrivateNetwork: false, hosts: { "push.example": "127.0.0.1" }, threads: 1 });
+    const guarded = createNodePushTransport({ ...unverified, allowPrivateNetwork: false, hosts: { "push.example": "127.0.0.1" }, threads: 1 });
     try {
       const target = register("t-private");
       devices.set("t-private", [{ ...target, endpoint: target.endpoint.replace("127.0.0.1", "push.example") }]);
@@ -187,7 +193,7 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("refuses a private IP literal itself (Node connects to literals without a lookup)", async () => {
-    const guarded = createNodePushTransport({ allowPrivateNetwork: false, threads: 1 });
+    const guarded = createNodePushTransport({ ...unverified, allowPrivateNetwork: false, threads: 1 });
     try {
       const before = peer.count;
       await expect(guarded.send({ endpoint: new URL(register("t-literal").endpoint), headers: {}, plaintext: new Uint8Array(1), keys: { p256dh: new Uint8Array(65), auth: new Uint8Array(16) }, timeoutMs: 1000 })).rejects.toMatchObject({ code: "blocked_address" });
@@ -233,21 +239,21 @@ describe("web push through Node's sender threads", () => {
     }
   });
 
-  it("verifies the push service's certificate unless told not to", async () => {
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "1";
+  it("verifies the push service's certificate unless told not to, whatever NODE_TLS_REJECT_UNAUTHORIZED says", async () => {
+    // Set to "0" for this file (above): the transport takes its setting from its options only.
     const verifying = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
     try {
       const target = register("t-cert");
-      const error = await verifying.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 2000 }).catch((e) => e);
+      // A fresh transport: its thread starts cold (over 2 s on a loaded machine); the refusal itself is immediate.
+      const error = await verifying.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 10_000 }).catch((e) => e);
       expect(error).toMatchObject({ code: "network", message: expect.stringMatching(/certificate/i) });
     } finally {
-      process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
       await verifying.close();
     }
   });
 
   it("fails what a stopped thread held as a retryable network error at once, and hands later messages to fetch", async () => {
-    const stopping = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    const stopping = createNodePushTransport({ ...unverified, allowPrivateNetwork: true, threads: 1 });
     try {
       const target = register("t-stop");
       const send = (timeoutMs: number) => stopping.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs });

@@ -6,17 +6,16 @@
  * connection per push-service origin. `HERALD_PUSH_THREADS` sets how many (default 2; 0: none,
  * the channel then encrypts in process and sends through fetch, as it does on Deno and Workers).
  */
-import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { checkPushKeys, PushEncryptionError } from "../../../channels/push-encrypt.js";
+import type { Worker } from "node:worker_threads";
 import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/channels/define.js";
 import type { Logger } from "../../../core/logger.js";
 import { blockedAddress, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
-import type { ConnectPolicy } from "../net/guarded-lookup.js";
+import { checkPushKeys, PushEncryptionError } from "../../../lib/push-encrypt.js";
+import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./protocol.js";
 import { threadMailbox } from "../net/thread-mailbox.js";
+import { startThread } from "../threads/start-thread.js";
 
 /** Push services answer 201 with a few headers; a refusal's body is a short reason. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -25,15 +24,6 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * is one route; order updates each have their own Topic header, so routes come and go.
  */
 const MAX_ROUTES = 256;
-
-/**
- * Threads run TypeScript: tsx (what `npm start` runs) registered in each, then the thread's module.
- * Both by absolute path: an eval'd thread resolves bare names from the working directory.
- */
-function threadBoot(): string {
-  const tsx = createRequire(import.meta.url).resolve("tsx/cjs/api");
-  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(new URL("./thread.ts", import.meta.url)))});`;
-}
 
 interface Waiting {
   resolve(answer: PushAnswer | undefined): void;
@@ -53,8 +43,19 @@ interface Sender {
   online: boolean;
 }
 
-export function createNodePushTransport(options: ConnectPolicy & { threads?: number; logger?: Logger; maxRoutes?: number }): PushTransport & { close(): Promise<void> } {
+export interface NodePushTransportOptions extends ConnectPolicy {
+  /** Sender threads (default 2; HERALD_PUSH_THREADS). */
+  threads?: number;
+  /** Verify push services' certificates (default true; false where NODE_TLS_REJECT_UNAUTHORIZED=0). */
+  rejectUnauthorized?: boolean;
+  logger?: Logger;
+  /** Routes each thread keeps (default 256). */
+  maxRoutes?: number;
+}
+
+export function createNodePushTransport(options: NodePushTransportOptions): PushTransport & { close(): Promise<void> } {
   const count = Math.max(1, options.threads ?? 2);
+  const rejectUnauthorized = options.rejectUnauthorized ?? true;
   const maxRoutes = Math.max(1, options.maxRoutes ?? MAX_ROUTES);
   const waiting = new Map<number, Waiting>();
   /** Origins that answered ALPN without h2: sent through fetch (HTTP/1.1) from now on. */
@@ -95,18 +96,11 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
   }
 
   function start(): Sender[] | undefined {
-    let boot: string;
-    try {
-      boot = threadBoot();
-    } catch (error) {
-      options.logger?.log("warn", "push sender threads cannot start; push is encrypted on the event loop", { error: (error as Error).message });
-      return undefined;
-    }
     const started: Sender[] = [];
     for (let i = 0; i < count; i++) {
       let worker: Worker;
       try {
-        worker = new Worker(boot, { eval: true });
+        worker = startThread(new URL("./thread.ts", import.meta.url));
       } catch (error) {
         options.logger?.log("warn", "a push sender thread could not start", { error: (error as Error).message });
         continue;
@@ -161,7 +155,6 @@ export function createNodePushTransport(options: ConnectPolicy & { threads?: num
 
   /** The number of this route on this thread, posting it first if the thread does not have it. */
   function routeOn(sender: Sender, origin: string, headers: Record<string, string>): number {
-    const rejectUnauthorized = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== "0";
     let key = `${rejectUnauthorized ? "verified" : "unverified"} ${origin}`;
     for (const name in headers) {
       const value = headers[name]!;

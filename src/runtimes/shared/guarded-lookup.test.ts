@@ -1,7 +1,7 @@
 import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { describe, expect, it } from "vitest";
-import { OutboundError } from "../../../core/net/outbound.js";
+import { OutboundError } from "../../core/net/outbound.js";
 import { guardedLookup, policyLookup, type Resolve } from "./guarded-lookup.js";
 
 /** A DNS that answers `answers` for every name, counting the questions. */

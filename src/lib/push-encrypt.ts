@@ -9,15 +9,14 @@
  */
 import { Buffer } from "node:buffer";
 import { createCipheriv, createECDH, createHmac, randomFillSync, type ECDH } from "node:crypto";
-import { PUSH_PAYLOAD_MAX_BYTES } from "./push-payload.js";
 
 /** The record size announced in the header: one record of at most 4096 bytes (RFC 8291 §4). */
 const RECORD_SIZE = 4096;
 /** Salt (16) + record size (4) + key id length (1) + the sender's public key (65). */
 export const AES128GCM_HEADER_BYTES = 86;
 const TAG_BYTES = 16;
-/** The largest plaintext one record carries (defined in push-payload.ts, which fits payloads to it). */
-export const MAX_PLAINTEXT_BYTES = PUSH_PAYLOAD_MAX_BYTES;
+/** The largest plaintext one record carries: the record less the header, the tag and the padding delimiter. */
+export const MAX_PLAINTEXT_BYTES = RECORD_SIZE - AES128GCM_HEADER_BYTES - TAG_BYTES - 1;
 
 const KEY_INFO_PREFIX = Buffer.from("WebPush: info\0", "latin1");
 const CEK_INFO = Buffer.from("Content-Encoding: aes128gcm\0\x01", "latin1");

@@ -1,6 +1,6 @@
 /**
- * The SSRF guard on Node, where a DNS answer cannot get past it: in the `lookup` of the connection
- * itself. Node's sockets (net, tls, http(s).Agent, http2.connect) take a `lookup`; this one resolves
+ * The SSRF guard on Node (and Deno's `node:net`), where a DNS answer cannot get past it: in the
+ * `lookup` of the connection itself. Node's sockets (net, tls, http(s).Agent, http2.connect) take a `lookup`; this one resolves
  * as dns.lookup does and fails the connection when an answer is refused, so the address checked is
  * the address connected (a DNS that changes its answer between a check and the call cannot win),
  * once per connection: pooled connections are not looked up again, and calls pay nothing.
@@ -9,7 +9,7 @@
  */
 import dns from "node:dns";
 import type { LookupFunction } from "node:net";
-import { blockedAddress, isPrivateAddress } from "../../../core/net/outbound.js";
+import { blockedAddress, isPrivateAddress } from "../../core/net/outbound.js";
 
 /** Where a Node connection may go. */
 export interface ConnectPolicy {
@@ -27,8 +27,7 @@ export type Resolve = (hostname: string, options: dns.LookupAllOptions, callback
 /**
  * A `lookup` that resolves `hostname` (from `hosts` first, else `resolve`) and calls `check` on
  * every address before answering; a check that throws or rejects fails the connection with that
- * error. Self-contained on purpose: node-http2.ts runs its source text on the connection thread,
- * so it uses nothing but its arguments.
+ * error.
  *
  * @example
  * net.connect({ host, port, lookup: guardedLookup(dns.lookup, (address) => refuseIfPrivate(address)) })
@@ -55,6 +54,17 @@ export function guardedLookup(resolve: Resolve, check: (address: string, hostnam
     // Answered later, as DNS would be: net expects its lookup callback after connect() returned.
     process.nextTick(answer, null, [{ address: pinned, family: pinned.includes(":") ? 6 : 4 }]);
   };
+}
+
+/**
+ * The system resolver's lookup with every answer passing `check`: what Node and Deno lend the SMTP
+ * channel for its connections (channels/smtp-socket.ts). `hosts` as in `ConnectPolicy`.
+ *
+ * @example
+ * socketChannels({ guardedLookup: checkedLookup })
+ */
+export function checkedLookup(check: (address: string, hostname: string) => void | Promise<void>, hosts?: Record<string, string>): LookupFunction {
+  return guardedLookup(dns.lookup, check, hosts);
 }
 
 /**
