@@ -154,7 +154,15 @@ async function broadcast(base: string) {
 
 async function onWorkerd(sql: string, peerEnv: Record<string, string>) {
   const persist = mkdtempSync(join(tmpdir(), "herald-bench-workers-"));
+  // Migrated and seeded before wrangler dev starts: a second process writing the local D1 file
+  // under a running workerd cuts its next requests. Herald counts wrangler's d1_migrations as applied.
+  const file = join(persist, "seed.sql");
+  writeFileSync(file, sql);
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "herald", "--local", "--persist-to", persist], { stdio: "ignore", env: { ...process.env, CI: "1" } });
+  execFileSync("npx", ["wrangler", "d1", "execute", "herald", "--local", "--persist-to", persist, "--file", file], { stdio: "ignore" });
   const invocations: (Invocation & { at: number })[] = [];
+  let readyAt = Date.now();
+  let restartedAt = 0;
   const port = String(await freePort());
   const vars = { HERALD_API_KEY: KEY, HERALD_ALLOW_PRIVATE_NETWORK: "1", HERALD_LOG_LEVEL: "error", HERALD_BUDGET_LOG: "1", ...peerEnv };
   const { proc, match } = await start(
@@ -163,16 +171,18 @@ async function onWorkerd(sql: string, peerEnv: Record<string, string>) {
     {},
     /Ready on (http:\/\/\S+)/,
     (line) => {
+      if (line.includes("restarting build")) restartedAt = Date.now();
+      if (/Ready on /.test(line)) readyAt = Date.now();
       const at = line.indexOf('{"msg":"invocation"');
       if (at >= 0) invocations.push({ ...(JSON.parse(line.slice(at)) as Invocation), at: Date.now() });
     },
   );
   try {
     const base = match[1]!;
-    await api(base)("GET", "/healthz"); // migrates the local D1
-    const file = join(persist, "seed.sql");
-    writeFileSync(file, sql);
-    execFileSync("npx", ["wrangler", "d1", "execute", "herald", "--local", "--persist-to", persist, "--file", file], { stdio: "ignore" });
+    // wrangler 4.86's watcher may report `src` changed right after start and rebuild once; a request
+    // in flight then is cut. Start once it has been ready for 3 s since the last rebuild.
+    while (restartedAt > readyAt || Date.now() - Math.max(readyAt, restartedAt) < 3000) await new Promise((r) => setTimeout(r, 250));
+    await api(base)("GET", "/healthz");
     const from = Date.now();
     const result = await broadcast(base);
     await new Promise((r) => setTimeout(r, 2000));

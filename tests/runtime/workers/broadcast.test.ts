@@ -109,7 +109,7 @@ it(`broadcasts to ${N} subscribers (in-app, and web push for ${Math.floor(N / 10
 
   // Every invocation within the profile's budget, and planning in bounded parts (~N/partSize of them).
   await new Promise((r) => setTimeout(r, 200));
-  const records = invocationRecords();
+  const records = [...invocationRecords()];
   const over = records.filter((r) => r.over.length > 0 || r.maxBoundParameters > 100 || r.d1Queries > profile.budget.d1Queries || r.subrequests > profile.budget.subrequests);
   expect(over).toEqual([]);
   const queueBatches = records.filter((r) => r.kind === "queue");
@@ -119,6 +119,27 @@ it(`broadcasts to ${N} subscribers (in-app, and web push for ${Math.floor(N / 10
     for (const r of [...records].sort((a, b) => b.wallMs - a.wallMs).slice(0, 8)) console.log("top wall", JSON.stringify(r));
     for (const r of records.filter((r) => r.kind === "queue")) console.log("queue", r.label, r.d1Queries, r.d1Calls, r.subrequests, r.wallMs);
   }
+  // GET /v1/events/{id} on D1 for the broadcast's N notifications: 200 in pages of at most 1,000
+  // (oldest first, `next` cursor, `notificationCount` for all), each request within budget.
+  clearInvocationRecords();
+  const seen = new Set<string>();
+  let after: string | null = null;
+  let pages = 0;
+  do {
+    const page = await call("GET", `/v1/events/${posted.body.id}?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    expect(page.status).toBe(200);
+    expect(page.body.notificationCount).toBe(N);
+    expect(page.body.notifications.length).toBeLessThanOrEqual(1000);
+    for (const n of page.body.notifications as { id: string; deliveries: unknown[] }[]) {
+      expect(n.deliveries).toHaveLength(2);
+      seen.add(n.id);
+    }
+    after = page.body.next;
+    pages++;
+  } while (after);
+  expect(seen.size).toBe(N);
+  expect(pages).toBe(Math.ceil(N / 1000));
+  expect(invocationRecords().filter((r) => r.over.length > 0 || r.maxBoundParameters > 100)).toEqual([]);
   console.log(JSON.stringify({ subscribers: N, deliveries: 2 * N, elapsedMs, deliveriesPerSecond: Math.round((2 * N * 1000) / elapsedMs), invocations: records.length, byKind: summary(records) }));
   for (const s of sockets) s.ws.close();
 }, 400_000);
