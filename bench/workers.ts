@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import WebSocket from "ws";
-import { startPushService } from "../tests/peers/push-service.js";
+import { startPushService } from "../src/channels/push/push-service.peer.js";
 import { freePort } from "../tests/support/server.js";
 
 const N = Number(process.env.BENCH_WORKERS_N ?? 10_000);

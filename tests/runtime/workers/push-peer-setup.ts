@@ -1,5 +1,5 @@
 /**
- * Global setup of the workerd tests (runs in Node): the push-service peer (tests/peers/push-service.ts,
+ * Global setup of the workerd tests (runs in Node): the push-service peer (src/channels/push/push-service.peer.ts,
  * which checks each VAPID JWT and decrypts each message with http_ece) and fake browser
  * subscriptions on it, handed to the tests with `provide`. Tests inside workerd read what the peer
  * received from its /stats endpoint, since they cannot see this process's memory.
@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { startPushService } from "../../peers/push-service.js";
+import { startPushService } from "../../../src/channels/push/push-service.peer.js";
 
 /** Fake browsers subscribed on the peer, for the broadcast test's push share. */
 const SUBSCRIPTIONS = Number(process.env.HERALD_BROADCAST_TEST_PUSH ?? 1000);
