@@ -103,7 +103,7 @@ describe("discord message", () => {
     expect(links.sent!.components).toEqual([]);
     expect(links.sent!.embeds).toEqual([{ description: `[Track \\[fast\\]](https://track.example/a%281%29)\n[Receipt](${longUrl})` }]);
     const mixed = await send({ text: "Shipped", actions });
-    expect(mixed.sent!.components[0].components).toHaveLength(1);
+    expect(mixed.sent!.components[0]!.components).toHaveLength(1);
     expect(mixed.sent!.embeds).toEqual([{ description: `[Receipt](${longUrl})` }]);
   });
 

@@ -95,7 +95,7 @@ describe("slack with a discord fallback, over HTTP", () => {
       const message = await eventually(() => discord.received.find((m) => m.content?.includes("503")));
       expect(message.content).toBe("Ticket 503 escalated: @everyone it's down");
       expect(message.pinged).toEqual([]);
-      expect(message.components[0].components[0]).toEqual({ type: 2, style: 5, label: "Open ticket 503", url: "https://help.example/t/503?from=chat&x=1" });
+      expect(message.components[0]!.components[0]).toEqual({ type: 2, style: 5, label: "Open ticket 503", url: "https://help.example/t/503?from=chat&x=1" });
       const list = await eventually(async () => {
         const all = await deliveries("sd-3");
         return all.find((d) => d.channel === "discord" && d.status === "sent") ? all : undefined;
