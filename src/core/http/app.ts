@@ -36,7 +36,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === "json" ? undefined : result.target;
-        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where));
+        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where, (result as { data?: unknown }).data));
       }
     },
   });
