@@ -22,6 +22,7 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
+import { referenceRoutes } from "./routes/reference.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -95,7 +96,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     `Errors are RFC 9457 application/problem+json. Request bodies: at most ${Math.round(deps.maxBodyBytes / 1024)} KiB (413 past it). ` +
     `Free-form JSON (JsonObject: event, broadcast, subscriber and message data, preview samples): at most ${JSON_LIMITS.maxDepth} levels deep, ` +
     `${JSON_LIMITS.maxKeys} keys in all and ${JSON_LIMITS.maxBytes / 1024} KiB as JSON (400 past them).`;
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: `Notification engine API. ${limits}` } });
+  // Public: anything outside /v1 but the metrics, and the /v1 paths that take no API key.
+  const isPublic = (path: string) => (path.startsWith("/v1/") ? PUBLIC_V1.some((p) => p.test(path)) : path !== "/metrics");
+  referenceRoutes(app, deps, { description: `Notification engine API. ${limits}`, isPublic });
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
