@@ -18,9 +18,9 @@ export async function broadcastsView() {
   const body = h("textarea#bc-body");
   const url = input("bc-url", "url");
   const image = input("bc-image", "url");
-  const actionRows = [0, 1].map((i) => h("div.actions-row", input(`bc-action-title-${i}`, "text", { placeholder: t("bc.actionTitle") }), input(`bc-action-url-${i}`, "url", { placeholder: t("bc.actionUrl") })));
-  const templatePart = h("div#bc-template-part", h("label", t("common.template")), template, h("label", t("bc.data")), data);
-  const adHocPart = h("div#bc-adhoc-part", { hidden: true }, h("label", t("bc.titleField")), title, h("label", t("bc.body")), body, h("label", t("bc.url")), url, h("label", t("bc.image")), image, h("label", t("bc.actions")), actionRows);
+  const actionRows = [0, 1].map((i) => h("div.actions-row", input(`bc-action-title-${i}`, "text", { placeholder: t("bc.actionTitle"), "aria-label": `${t("bc.actionTitle")} ${i + 1}` }), input(`bc-action-url-${i}`, "url", { placeholder: t("bc.actionUrl"), "aria-label": `${t("bc.actionUrl")} ${i + 1}` })));
+  const templatePart = h("div#bc-template-part", h("label", { htmlFor: "bc-template" }, t("common.template")), template, h("label", { htmlFor: "bc-data" }, t("bc.data")), data);
+  const adHocPart = h("div#bc-adhoc-part", { hidden: true }, h("label", { htmlFor: "bc-title" }, t("bc.titleField")), title, h("label", { htmlFor: "bc-body" }, t("bc.body")), body, h("label", { htmlFor: "bc-url" }, t("bc.url")), url, h("label", { htmlFor: "bc-image" }, t("bc.image")), image, h("label", t("bc.actions")), actionRows);
   let source = templates.length ? "template" : "adhoc";
   const setSource = (s) => {
     source = s;
@@ -29,9 +29,9 @@ export async function broadcastsView() {
   };
 
   // Audience.
-  const topic = input("bc-topic", "text", { placeholder: "newsletter" });
-  const field = input("bc-field", "text", { placeholder: "data.city" });
-  const fieldValue = input("bc-field-value", "text");
+  const topic = input("bc-topic", "text", { placeholder: "newsletter", "aria-label": t("bc.topic") });
+  const field = input("bc-field", "text", { placeholder: "data.city", "aria-label": t("bc.fieldName") });
+  const fieldValue = input("bc-field-value", "text", { "aria-label": t("bc.fieldValue") });
   let audience = "topic";
   const audienceParts = { topic: h("div", topic), all: h("div"), field: h("div.row", h("div.grow", field), h("div.grow", fieldValue)) };
   const setAudience = (a) => {
@@ -41,7 +41,7 @@ export async function broadcastsView() {
 
   const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), c.id));
   const category = input("bc-category", "text", { placeholder: "broadcasts" });
-  const at = input("bc-at", "datetime-local", { hidden: true });
+  const at = input("bc-at", "datetime-local", { hidden: true, "aria-label": t("bc.at") });
   let when = "now";
 
   const errors = h("div#bc-errors");
@@ -102,7 +102,7 @@ export async function broadcastsView() {
     // Only one broadcast is followed: the previous one's polling stops here.
     timers.forEach(clearTimeout);
     timers.clear();
-    const bar = h("div.progress#bc-bar", { role: "progressbar", "aria-valuemin": 0 });
+    const bar = h("div.progress#bc-bar", { role: "progressbar", "aria-valuemin": 0, "aria-label": `${t("bc.progress")} · ${id}` });
     const text = h("div#bc-progress-text", { style: { marginTop: "6px" } });
     const report = h("div#bc-report", { style: { marginTop: "8px", fontWeight: 600 } });
     mount(progressBox, h("h2", `${t("bc.progress")} · ${id}`), bar, text, report);
@@ -135,7 +135,7 @@ export async function broadcastsView() {
     mount(
       recent,
       h(
-        "div.table-wrap",
+        "div.table-wrap", { tabIndex: 0 },
         h(
           "table#bc-table",
           h("thead", h("tr", h("th", t("common.time")), h("th", t("bc.source")), h("th", t("bc.audience")), h("th.hide-phone", t("bc.channels")), h("th", t("common.status")), h("th", `${t("bc.sent")} / ${t("bc.failed")} / Σ`))),
@@ -176,7 +176,7 @@ export async function broadcastsView() {
     Object.values(audienceParts),
     h("label", t("bc.channels")),
     h("div#bc-channels", channelBoxes),
-    h("label", t("bc.category")),
+    h("label", { htmlFor: "bc-category" }, t("bc.category")),
     category,
     h("label", t("bc.when")),
     h("div.row", radio("when", "now", t("bc.now"), true, () => ((when = "now"), (at.hidden = true))), radio("when", "at", t("bc.at"), false, () => ((when = "at"), (at.hidden = false))), at),

@@ -92,7 +92,7 @@ export async function dashboardView() {
       failures,
       h("h2", t("dash.failures")),
       h(
-        "div.table-wrap",
+        "div.table-wrap", { tabIndex: 0 },
         h(
           "table#failure-table",
           h("thead", h("tr", h("th", t("common.time")), h("th", t("common.channel")), h("th", t("common.subscriber")), h("th", t("common.status")), h("th", t("common.reason")), h("th"))),

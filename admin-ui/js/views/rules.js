@@ -17,7 +17,7 @@ export async function rulesView() {
     mount(
       list,
       h(
-        "div.table-wrap",
+        "div.table-wrap", { tabIndex: 0 },
         h(
           "table#rule-table",
           h("thead", h("tr", h("th", "id"), h("th", t("common.event")), h("th.hide-phone", t("rules.steps")), h("th", t("common.status")), h("th"))),
@@ -57,9 +57,9 @@ export async function rulesView() {
     mount(
       editor,
       h("h2", t("rules.edit")),
-      h("label", "id"),
+      h("label", { htmlFor: "rule-id" }, "id"),
       id,
-      h("label", t("rules.json")),
+      h("label", { htmlFor: "rule-json" }, t("rules.json")),
       json,
       errors,
       h(
@@ -102,7 +102,7 @@ export async function rulesView() {
   }
 
   function drawDryRun() {
-    const event = h("textarea.tall#dry-run-event", { spellcheck: false }, JSON.stringify({ type: "order.status_changed", to: "customer-42", data: { order: 1234, status: "courier" } }, null, 2));
+    const event = h("textarea.tall#dry-run-event", { spellcheck: false, "aria-label": t("rules.dryRunEvent") }, JSON.stringify({ type: "order.status_changed", to: "customer-42", data: { order: 1234, status: "courier" } }, null, 2));
     const results = h("div#dry-run-results");
     mount(
       dryRunBox,

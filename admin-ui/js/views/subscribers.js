@@ -7,7 +7,7 @@ const PAGE = 50;
 /** Search by id, name, email or phone; a page of results at a time. */
 export async function subscribersView() {
   const lang = currentLang();
-  const q = h("input#subscriber-q", { type: "search", placeholder: t("subs.placeholder") });
+  const q = h("input#subscriber-q", { type: "search", placeholder: t("subs.placeholder"), "aria-label": t("subs.placeholder") });
   const results = h("div#subscriber-results");
   const count = h("p.muted#subscriber-count");
   let offset = 0;
@@ -32,7 +32,7 @@ export async function subscribersView() {
     if (reset) {
       mount(
         results,
-        h("div.table-wrap", h("table#subscriber-table", h("thead", h("tr", h("th", "id"), h("th", t("subs.name")), h("th.hide-phone", t("subs.email")), h("th.hide-phone", t("subs.phone")), h("th", t("subs.locale")))), h("tbody", rows))),
+        h("div.table-wrap", { tabIndex: 0 }, h("table#subscriber-table", h("thead", h("tr", h("th", "id"), h("th", t("subs.name")), h("th.hide-phone", t("subs.email")), h("th.hide-phone", t("subs.phone")), h("th", t("subs.locale")))), h("tbody", rows))),
         more,
       );
     } else {
@@ -111,7 +111,7 @@ export async function subscriberView(id) {
       "div.panel",
       h("h2", t("subs.inbox")),
       d.inbox.length
-        ? h("div.table-wrap", h("table#inbox", h("tbody", d.inbox.map((i) => h("tr", h("td", String(i.seq)), h("td", h("strong", i.title ?? ""), h("div", i.body ?? "")), h("td", fmtTime(i.createdAt, lang)), h("td", i.readAt ? "✓✓" : i.seenAt ? "✓" : ""))))))
+        ? h("div.table-wrap", { tabIndex: 0 }, h("table#inbox", h("tbody", d.inbox.map((i) => h("tr", h("td", String(i.seq)), h("td", h("strong", i.title ?? ""), h("div", i.body ?? "")), h("td", fmtTime(i.createdAt, lang)), h("td", i.readAt ? "✓✓" : i.seenAt ? "✓" : ""))))))
         : h("p.muted", t("common.none")),
     ),
     h(
@@ -119,7 +119,7 @@ export async function subscriberView(id) {
       h("h2", t("subs.history")),
       d.deliveries.length
         ? h(
-            "div.table-wrap",
+            "div.table-wrap", { tabIndex: 0 },
             h(
               "table#history",
               h("thead", h("tr", h("th", t("common.time")), h("th", t("common.event")), h("th", t("common.channel")), h("th.hide-phone", t("common.template")), h("th", t("common.status")), h("th", t("common.reason")))),

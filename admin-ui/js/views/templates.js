@@ -17,7 +17,7 @@ const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "h
 export async function templatesView() {
   const lang = currentLang();
   const { items } = await api("GET", "/v1/admin/templates");
-  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+\\-]*", required: true });
+  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), "aria-label": t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+\\-]*", required: true });
   const el = h(
     "section#templates",
     h("h1", t("tpl.title")),
@@ -26,7 +26,7 @@ export async function templatesView() {
       items.length === 0
         ? h("p.muted", t("tpl.empty"))
         : h(
-            "div.table-wrap",
+            "div.table-wrap", { tabIndex: 0 },
             h(
               "table#template-table",
               h("thead", h("tr", h("th", "key"), h("th", t("common.channel")), h("th.hide-phone", t("tpl.locale")), h("th", "v"), h("th.hide-phone", t("common.time")))),
@@ -76,7 +76,7 @@ export async function templateEditor(key) {
   const errorsBox = h("div#template-errors");
   const previewBox = h("div#preview", { "aria-live": "polite" });
   const versionsBox = h("div#versions");
-  const sampleData = h("textarea#sample-data", { spellcheck: false }, JSON.stringify(DEFAULT_DATA, null, 2));
+  const sampleData = h("textarea#sample-data", { spellcheck: false, }, JSON.stringify(DEFAULT_DATA, null, 2));
   const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify({ name: "Alice" }, null, 2));
   const description = h("input#template-description", { type: "text", value: body.description ?? "", oninput: () => (description.value ? (body.description = description.value) : delete body.description) });
   const saveButton = h("button.primary#save", { onclick: save }, t("common.save"));
@@ -111,7 +111,7 @@ export async function templateEditor(key) {
     );
     const present = Object.keys(channelsOf());
     const missing = Object.keys(CHANNEL_FIELDS).filter((c) => !present.includes(c));
-    const add = h("select#add-channel", { onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
+    const add = h("select#add-channel", { "aria-label": t("tpl.addChannel"), onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
     mount(
       channelTabs,
       present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, c)),
@@ -159,7 +159,7 @@ export async function templateEditor(key) {
           },
         };
         const input = kind === "text" ? h("input", { type: "text", value, ...attrs }) : h(`textarea${kind === "tall" ? ".tall" : ""}`, { ...attrs, placeholder: kind === "json" ? '[{"action": "track", "title": "Track", "url": "…"}]' : "" }, value);
-        return h("div.field", h("label", name), input);
+        return (input.id = `field-${path.replaceAll(".", "-")}`, h("div.field", h("label", { htmlFor: input.id }, name), input));
       }),
       h("button.danger", { style: { marginTop: "10px" }, onclick: () => (delete channelsOf()[channel], pickChannel(), drawAll(), schedulePreview()) }, t("tpl.removeChannel")),
     );
@@ -275,13 +275,13 @@ export async function templateEditor(key) {
       "div.split",
       h(
         "div",
-        h("div.panel", h("label", t("tpl.description")), description, h("h3", t("tpl.locale")), localeTabs, channelTabs, errorsBox, fields, h("div.row", { style: { marginTop: "14px" } }, saveButton)),
+        h("div.panel", h("label", { htmlFor: "template-description" }, t("tpl.description")), description, h("h3", t("tpl.locale")), localeTabs, channelTabs, errorsBox, fields, h("div.row", { style: { marginTop: "14px" } }, saveButton)),
         h("div.panel", h("h2", t("tpl.versions")), versionsBox),
       ),
       h(
         "div",
         h("div.panel", h("h2", t("tpl.preview")), previewBox),
-        h("div.panel", h("h2", t("tpl.sample")), h("label", t("tpl.sampleData")), sampleData, h("label", t("tpl.sampleSubscriber")), sampleSubscriber),
+        h("div.panel", h("h2", t("tpl.sample")), h("label", { htmlFor: "sample-data" }, t("tpl.sampleData")), sampleData, h("label", { htmlFor: "sample-subscriber" }, t("tpl.sampleSubscriber")), sampleSubscriber),
       ),
     ),
   );
