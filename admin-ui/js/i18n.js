@@ -323,6 +323,14 @@ export function setLang(next) {
   document.documentElement.lang = lang;
 }
 
+/** Adds a feature's own strings (English and Russian), so each view module can keep its words beside it. */
+export function extend(more) {
+  for (const [name, strings] of Object.entries(more)) Object.assign(dictionaries[name], strings);
+}
+
+/** The BCP 47 tag Intl formats numbers, dates and times with in this UI language (one for tables and charts alike). */
+export const intlLocale = () => (lang === "ru" ? "ru-RU" : "en-GB");
+
 export function t(key, vars = {}) {
   const text = dictionaries[lang][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] === undefined ? `{${name}}` : String(vars[name])));

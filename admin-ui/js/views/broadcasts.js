@@ -1,11 +1,13 @@
 import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, parseJson, problemBox } from "../dom.js";
+import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 
 /** Compose a broadcast (template or ad hoc), follow its progress, and see the recent ones. */
 export async function broadcastsView() {
   const lang = currentLang();
   const [{ items: templates }, stats] = await Promise.all([api("GET", "/v1/admin/templates"), api("GET", "/v1/stats")]);
+  rememberChannels(stats.configured);
   const timers = new Set();
 
   const radio = (name, value, label, checked, onchange) => h("label.inline", h("input", { type: "radio", name, value, checked, onchange }), label);
@@ -39,7 +41,7 @@ export async function broadcastsView() {
     for (const [k, el] of Object.entries(audienceParts)) el.hidden = k !== a;
   };
 
-  const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), c.id));
+  const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), channelName(c.id)));
   const category = input("bc-category", "text", { placeholder: "broadcasts" });
   const at = input("bc-at", "datetime-local", { hidden: true, "aria-label": t("bc.at") });
   let when = "now";
@@ -148,7 +150,7 @@ export async function broadcastsView() {
                 h("td", fmtTime(b.createdAt, lang)),
                 h("td", b.summary.template ?? `“${b.summary.title}”`),
                 h("td", audienceText(b.summary.audience)),
-                h("td.hide-phone", b.summary.channels.join(", ")),
+                h("td.hide-phone", b.summary.channels.map(channelName).join(", ")),
                 h("td", h(`span.badge${b.status === "done" ? ".ok" : ""}`, t(`bc.status.${b.status}`))),
                 h("td", `${b.sent} / ${b.failed} / ${b.total}`),
               ),

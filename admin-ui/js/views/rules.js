@@ -1,5 +1,6 @@
 import { api, ApiError } from "../api.js";
 import { h, mount, parseJson, problemBox, toast } from "../dom.js";
+import { channelName } from "../format.js";
 import { t } from "../i18n.js";
 
 const EXAMPLE_RULE = { event: "order.status_changed", if: { "data.status": { in: ["courier", "delivered"] } }, steps: [{ channel: "realtime", template: "order-status" }] };
@@ -29,7 +30,7 @@ export async function rulesView() {
                 { dataset: { id: r.id } },
                 h("td", h("a", { href: "#/rules", onclick: (e) => (e.preventDefault(), edit(r)) }, r.id), r.description ? h("div.muted", r.description) : null),
                 h("td", r.event),
-                h("td.hide-phone", r.steps.map((s) => `${s.channel}:${s.template}`).join(" → ")),
+                h("td.hide-phone", r.steps.map((s) => `${channelName(s.channel)} (${s.template})`).join(" → ")),
                 h("td", h(`span.badge.${r.enabled ? "ok" : "warn"}`, r.enabled ? t("common.enabled") : t("common.disabled"))),
                 h("td", h("button.toggle", { onclick: () => toggle(r) }, r.enabled ? t("rules.disable") : t("rules.enable"))),
               ),

@@ -1,5 +1,6 @@
 import { api } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
+import { channelName, statusBadge } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 
 const PAGE = 50;
@@ -63,7 +64,6 @@ export async function subscriberView(id) {
   const d = await api("GET", `/v1/admin/subscribers/${encodeURIComponent(id)}`);
   const s = d.subscriber;
   const kv = (pairs) => h("dl.kv", pairs.flatMap(([k, v]) => [h("dt", k), h("dd", v ?? "—")]));
-  const statusBadge = (status) => h(`span.badge${["sent", "delivered"].includes(status) ? ".ok" : ["failed", "dead"].includes(status) ? ".bad" : ""}`, status);
   const erase = h(
     "button.danger#erase",
     {
@@ -123,7 +123,7 @@ export async function subscriberView(id) {
             h(
               "table#history",
               h("thead", h("tr", h("th", t("common.time")), h("th", t("common.event")), h("th", t("common.channel")), h("th.hide-phone", t("common.template")), h("th", t("common.status")), h("th", t("common.reason")))),
-              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", x.eventType ?? x.eventId), h("td", x.channel), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
+              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", x.eventType ?? x.eventId), h("td", channelName(x.channel)), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
             ),
           )
         : h("p.muted", t("common.none")),

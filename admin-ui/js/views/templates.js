@@ -1,5 +1,6 @@
 import { api, ApiError } from "../api.js";
 import { debounce, fmtTime, h, mount, parseJson, problemBox, toast } from "../dom.js";
+import { channelName } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 import { renderPreview } from "./preview.js";
 
@@ -37,7 +38,7 @@ export async function templatesView() {
                     "tr.clickable",
                     { dataset: { key: tpl.key }, onclick: () => (location.hash = `#/templates/${encodeURIComponent(tpl.key)}`) },
                     h("td", h("a", { href: `#/templates/${encodeURIComponent(tpl.key)}` }, tpl.key), tpl.description ? h("div.muted", tpl.description) : null),
-                    h("td", Object.keys(tpl.channels).join(", ")),
+                    h("td", Object.keys(tpl.channels).map(channelName).join(", ")),
                     h("td.hide-phone", Object.keys(tpl.locales ?? {}).join(", ")),
                     h("td", String(tpl.version)),
                     h("td.hide-phone", fmtTime(tpl.updatedAt, lang)),
