@@ -13,6 +13,10 @@ const nav = document.getElementById("nav");
 let loggedIn = false;
 /** Set by the current view: called before the next one mounts (stops its timers). */
 let cleanup = () => {};
+/** Set by a view with edits of its own: false while they are unsaved, so leaving asks first. */
+let canLeave = () => true;
+/** The hash the current view was drawn for, to go back to when leaving is refused. */
+let shownHash = location.hash;
 
 const routes = [
   [/^dashboard$/, () => dashboardView()],
@@ -36,6 +40,13 @@ function renderNav(active) {
 }
 
 async function route() {
+  if (location.hash !== shownHash && !canLeave() && !confirm(t("common.unsaved"))) {
+    // Stay: put the address back without drawing again (the next hashchange sees the same hash).
+    history.replaceState(null, "", shownHash || "#/dashboard");
+    return;
+  }
+  shownHash = location.hash;
+  canLeave = () => true;
   cleanup();
   cleanup = () => {};
   if (!loggedIn) return showLogin();
@@ -49,6 +60,7 @@ async function route() {
     const result = await found[1](path.match(found[0]));
     mount(view, result.el);
     cleanup = result.cleanup ?? (() => {});
+    canLeave = result.canLeave ?? (() => true);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
     mount(view, h("div.errors", `${t("common.error")}: ${error.message}`));
@@ -119,6 +131,10 @@ document.getElementById("logout").addEventListener("click", async () => {
   route();
 });
 window.addEventListener("hashchange", route);
+// Closing the tab or reloading with unsaved edits: the browser's own question.
+window.addEventListener("beforeunload", (e) => {
+  if (loggedIn && !canLeave()) e.preventDefault();
+});
 
 loggedIn = await resume();
 route();

@@ -2,6 +2,7 @@ import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, parseJson, problemBox } from "../dom.js";
 import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
+import { confirmBroadcast } from "./broadcast-confirm.js";
 
 /** Compose a broadcast (template or ad hoc), follow its progress, and see the recent ones. */
 export async function broadcastsView() {
@@ -88,6 +89,7 @@ export async function broadcastsView() {
     }
     send.disabled = true;
     try {
+      if (!(await confirmBroadcast(payload, audienceText))) return;
       const { id } = await api("POST", "/v1/broadcasts", payload);
       follow(id);
       loadRecent();

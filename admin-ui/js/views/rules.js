@@ -90,6 +90,8 @@ export async function rulesView() {
               "button.danger",
               {
                 onclick: async () => {
+                  // Deleting cannot be undone: name what goes.
+                  if (!confirm(t("rules.deleteConfirm", { id: rule.id, event: rule.event }))) return;
                   await api("DELETE", `/v1/rules/${encodeURIComponent(rule.id)}`);
                   edit(null);
                   await load();

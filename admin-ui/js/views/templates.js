@@ -68,6 +68,8 @@ export async function templateEditor(key) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}) } : { channels: {} };
+  // What the server has, to tell unsaved edits (leaving asks while they differ).
+  let clean = JSON.stringify(body);
   let locale = ""; // "" is the default channels
   let channel = Object.keys(body.channels)[0] ?? "realtime";
 
@@ -218,6 +220,7 @@ export async function templateEditor(key) {
     saveButton.disabled = true;
     try {
       saved = await api("PUT", `/v1/templates/${encodeURIComponent(key)}`, body);
+      clean = JSON.stringify(body);
       showErrors(null);
       toast(`${t("common.saved")} · ${t("tpl.version", { v: saved.version })}`);
       await drawVersions();
@@ -250,6 +253,7 @@ export async function templateEditor(key) {
                     onclick: async () => {
                       const restored = await api("POST", `/v1/admin/templates/${encodeURIComponent(key)}/versions/${v.version}/restore`);
                       toast(t("tpl.restored", { v: v.version, n: restored.version }));
+                      clean = JSON.stringify(body); // the restored version replaces the edits on purpose
                       dispatchEvent(new HashChangeEvent("hashchange"));
                     },
                   },
@@ -286,5 +290,5 @@ export async function templateEditor(key) {
       ),
     ),
   );
-  return { el };
+  return { el, canLeave: () => JSON.stringify(body) === clean };
 }

@@ -15,6 +15,7 @@ import { templateRoutes } from "./routes/templates.js";
 import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
+import { broadcastAudienceRoutes } from "./routes/broadcast-audience.js";
 import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
 import { pushRoutes } from "./routes/push.js";
@@ -82,6 +83,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
+  broadcastAudienceRoutes(app, deps);
   broadcastRoutes(app, deps);
   subscriberRoutes(app, deps);
   templateRoutes(app, deps);
