@@ -12,6 +12,8 @@ extend({
     "status.failed": "failed",
     "status.dead": "gave up",
     "status.cancelled": "cancelled",
+    "subscriber.erased": "erased subscriber",
+    "subscriber.gone": "This subscriber was erased or does not exist. Deliveries to them stay counted, under a pseudonym.",
   },
   ru: {
     "status.pending": "в очереди",
@@ -21,6 +23,8 @@ extend({
     "status.failed": "ошибка",
     "status.dead": "не доставлено",
     "status.cancelled": "отменено",
+    "subscriber.erased": "удалённый подписчик",
+    "subscriber.gone": "Этот подписчик удалён или не существовал. Доставки ему остаются в счётчиках под псевдонимом.",
     "channel.push": "Веб-push",
     "channel.realtime": "В приложении (в реальном времени)",
     "channel.email": "Email",
@@ -70,4 +74,13 @@ export function statusBadge(status) {
   const cls = STATUS_CLASS[status] ? `.${STATUS_CLASS[status]}` : "";
   const text = t(`status.${status}`);
   return h(`span.badge${cls}`, { dataset: { status } }, text === `status.${status}` ? status : text);
+}
+
+/** Erased subscribers keep their history under a pseudonym (erasure.ts); it has no page to open. */
+const ERASED = "~erased-";
+
+/** A link to a subscriber's page, or a plain "erased subscriber" where there is no page any more. */
+export function subscriberLink(id) {
+  if (id.startsWith(ERASED)) return h("span.muted", { title: id, dataset: { erased: "true" } }, t("subscriber.erased"));
+  return h("a", { href: `#/subscribers/${encodeURIComponent(id)}` }, id);
 }

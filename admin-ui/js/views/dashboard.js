@@ -1,7 +1,8 @@
 import { api } from "../api.js";
-import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
-import { channelName, rememberChannels, statusBadge } from "../format.js";
+import { fmtNumber, fmtTime, h, mount } from "../dom.js";
+import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
+import { drawFailures } from "./failures.js";
 
 const SERIES = [
   ["sent", "#3b5bdb"],
@@ -53,7 +54,7 @@ export async function dashboardView() {
       h("div.row", stats.configured.map((c) => h(`span.badge.${c.configured ? "ok" : "warn"}`, { title: c.configured ? t("dash.configured") : t("dash.notConfigured", { missing: c.missing.join(", ") }) }, channelName(c.id)))),
     );
     drawCharts(series);
-    drawFailures(latest.items);
+    drawFailures(failures, latest, lang, refresh);
   }
 
   function drawCharts(series) {
@@ -87,50 +88,6 @@ export async function dashboardView() {
         ),
       );
     }
-  }
-
-  function drawFailures(items) {
-    if (items.length === 0) return mount(failures, h("h2", t("dash.failures")), h("p.muted", t("dash.noFailures")));
-    mount(
-      failures,
-      h("h2", t("dash.failures")),
-      h(
-        "div.table-wrap", { tabIndex: 0 },
-        h(
-          "table#failure-table",
-          h("thead", h("tr", h("th", t("common.time")), h("th", t("common.channel")), h("th", t("common.subscriber")), h("th", t("common.status")), h("th", t("common.reason")), h("th"))),
-          h(
-            "tbody",
-            items.map((f) =>
-              h(
-                "tr",
-                { dataset: { delivery: f.id } },
-                h("td", fmtTime(f.updatedAt, lang)),
-                h("td", channelName(f.channel)),
-                h("td", h("a", { href: `#/subscribers/${encodeURIComponent(f.subscriberId)}` }, f.subscriberId)),
-                h("td", statusBadge(f.status)),
-                h("td", f.lastError ?? ""),
-                h(
-                  "td",
-                  h(
-                    "button.retry",
-                    {
-                      onclick: async (e) => {
-                        e.target.disabled = true;
-                        await api("POST", `/v1/admin/deliveries/${encodeURIComponent(f.id)}/retry`);
-                        toast(t("dash.retried"));
-                        refresh();
-                      },
-                    },
-                    t("dash.retry"),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
   }
 
   await refresh();

@@ -1,4 +1,4 @@
-import { api } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
 import { channelName, statusBadge } from "../format.js";
 import { currentLang, t } from "../i18n.js";
@@ -61,7 +61,14 @@ export async function subscribersView() {
 /** One subscriber: profile, topics, push devices, preferences, inbox, delivery history; erase. */
 export async function subscriberView(id) {
   const lang = currentLang();
-  const d = await api("GET", `/v1/admin/subscribers/${encodeURIComponent(id)}`);
+  let d;
+  try {
+    d = await api("GET", `/v1/admin/subscribers/${encodeURIComponent(id)}`);
+  } catch (error) {
+    // An old link (a failure row, a bookmark) to someone erased since: say so, not an error page.
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    return { el: h("section#subscriber-gone", h("h1", id), h("div.panel", h("p", t("subscriber.gone")), h("a", { href: "#/subscribers" }, `← ${t("common.back")}`))) };
+  }
   const s = d.subscriber;
   const kv = (pairs) => h("dl.kv", pairs.flatMap(([k, v]) => [h("dt", k), h("dd", v ?? "—")]));
   const erase = h(

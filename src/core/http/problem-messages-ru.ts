@@ -94,6 +94,8 @@ export const MESSAGES_RU: Record<string, string> = {
   "that version no longer compiles": "эта версия больше не компилируется",
   "fix the fields named in errors": "исправьте поля, перечисленные в errors",
   'rules {rules} use template "{key}"': "шаблон «{key}» используется правилами {rules}",
+  "the recipient cannot receive on this channel; a retry would fail again": "получатель не может принять сообщение по этому каналу; повтор снова не удастся",
+  "the channel or template is still not set up; a retry would fail again": "канал или шаблон всё ещё не настроен; повтор снова не удастся",
   'delivery "{id}" is {status}, not failed or dead': "доставка «{id}» в статусе {status}, а не failed или dead",
   "the push subscription cannot be used": "эту push-подписку нельзя использовать",
   "the cursor is not a sequence number": "курсор не является порядковым номером",
