@@ -6,6 +6,7 @@ import { subscribersView, subscriberView } from "./views/subscribers.js";
 import { templatesView, templateEditor } from "./views/templates.js";
 import { rulesView } from "./views/rules.js";
 import { broadcastsView } from "./views/broadcasts.js";
+import { eventStory, eventsView } from "./views/events.js";
 
 const view = document.getElementById("view");
 const top = document.getElementById("top");
@@ -26,12 +27,14 @@ const routes = [
   [/^templates\/(.+)$/, (m) => templateEditor(decodeURIComponent(m[1]))],
   [/^rules$/, () => rulesView()],
   [/^broadcasts$/, () => broadcastsView()],
+  [/^events$/, () => eventsView()],
+  [/^events\/(.+)$/, (m) => eventStory(decodeURIComponent(m[1]))],
 ];
 
 function renderNav(active) {
   mount(
     nav,
-    ["dashboard", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
+    ["dashboard", "events", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
       h("a", { href: `#/${name}`, className: active.startsWith(name) ? "active" : "", dataset: { nav: name } }, t(`nav.${name}`)),
     ),
   );

@@ -29,6 +29,8 @@ const VIEWS: [string, string, (page: Page) => Promise<unknown>][] = [
   ["subscriber", "#/subscribers/member-1", (p) => expect.poll(() => p.locator("#history tbody tr").count()).toBeGreaterThan(0)],
   ["templates", "#/templates", (p) => expect.poll(() => p.locator("#template-table tbody tr").count()).toBeGreaterThan(0)],
   ["template editor", "#/templates/order-status", (p) => expect.poll(() => p.locator("#preview [data-channel=sms]").count()).toBe(1)],
+  ["events", "#/events", (p) => expect.poll(() => p.locator("#event-table tbody tr").count()).toBeGreaterThan(0)],
+  ["event story", "#/events/ops-1", (p) => expect.poll(() => p.locator("#event-story tr[data-delivery]").count()).toBe(1)],
   ["rules", "#/rules", (p) => expect.poll(() => p.locator("#rule-table tbody tr").count()).toBeGreaterThan(0)],
   [
     "broadcasts",

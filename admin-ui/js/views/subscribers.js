@@ -130,7 +130,7 @@ export async function subscriberView(id) {
             h(
               "table#history",
               h("thead", h("tr", h("th", t("common.time")), h("th", t("common.event")), h("th", t("common.channel")), h("th.hide-phone", t("common.template")), h("th", t("common.status")), h("th", t("common.reason")))),
-              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", x.eventType ?? x.eventId), h("td", channelName(x.channel)), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
+              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", h("a", { href: `#/events/${encodeURIComponent(x.eventId)}` }, x.eventType ?? x.eventId)), h("td", channelName(x.channel)), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
             ),
           )
         : h("p.muted", t("common.none")),

@@ -15,6 +15,7 @@ import { templateRoutes } from "./routes/templates.js";
 import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
+import { adminEventRoutes } from "./routes/admin-events.js";
 import { broadcastAudienceRoutes } from "./routes/broadcast-audience.js";
 import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
@@ -90,6 +91,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
   adminRoutes(app, deps);
+  adminEventRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });
