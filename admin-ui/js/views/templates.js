@@ -3,6 +3,7 @@ import { debounce, fmtTime, h, mount, parseJson, problemBox, toast } from "../do
 import { channelName } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 import { renderPreview } from "./preview.js";
+import { initialSample } from "./template-sample.js";
 
 /** Fields per channel: [name, kind, required]. `json` fields are edited as JSON text. */
 export const CHANNEL_FIELDS = {
@@ -12,7 +13,6 @@ export const CHANNEL_FIELDS = {
   sms: [["text", "area", true]],
   mattermost: [["text", "area", true]],
 };
-const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "https://shop.example/orders/1234" };
 
 /** All templates, and a way to start a new one. */
 export async function templatesView() {
@@ -67,7 +67,9 @@ export async function templateEditor(key) {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
-  const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}) } : { channels: {} };
+  const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}), ...(saved.sample ? { sample: saved.sample } : {}) } : { channels: {} };
+  const sample = initialSample(saved, body);
+  body.sample = sample;
   // What the server has, to tell unsaved edits (leaving asks while they differ).
   let clean = JSON.stringify(body);
   let locale = ""; // "" is the default channels
@@ -79,8 +81,8 @@ export async function templateEditor(key) {
   const errorsBox = h("div#template-errors");
   const previewBox = h("div#preview", { "aria-live": "polite" });
   const versionsBox = h("div#versions");
-  const sampleData = h("textarea#sample-data", { spellcheck: false, }, JSON.stringify(DEFAULT_DATA, null, 2));
-  const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify({ name: "Alice" }, null, 2));
+  const sampleData = h("textarea#sample-data", { spellcheck: false }, JSON.stringify(sample.data, null, 2));
+  const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify(sample.subscriber, null, 2));
   const description = h("input#template-description", { type: "text", value: body.description ?? "", oninput: () => (description.value ? (body.description = description.value) : delete body.description) });
   const saveButton = h("button.primary#save", { onclick: save }, t("common.save"));
 
@@ -201,15 +203,19 @@ export async function templateEditor(key) {
     const data = parseJson(sampleData.value);
     const subscriber = parseJson(sampleSubscriber.value);
     if (data.error || subscriber.error) return mount(previewBox, h("div.error", data.error ?? subscriber.error));
+    body.sample = { data: data.value, subscriber: subscriber.value }; // saved with the template
     try {
       const result = await api("POST", "/v1/admin/templates/preview", { template: body, data: data.value, subscriber: subscriber.value, ...(locale ? { locale } : {}) });
       if (seq !== previewSeq) return;
       showErrors(null);
+      previewBox.classList.remove("stale");
       mount(previewBox, renderPreview(result));
     } catch (error) {
       if (seq !== previewSeq || !(error instanceof ApiError)) return;
       showErrors(error);
+      // The last good render stays, marked as out of date.
       previewBox.classList.add("stale");
+      if (!previewBox.querySelector("#preview-stale")) previewBox.prepend(h("div.errors#preview-stale", t("tpl.stale")));
     }
   }
   const schedulePreview = debounce(preview, 250);

@@ -41,6 +41,8 @@ export const TemplateInput = z
     /** Per-locale overrides; a subscriber whose locale is missing here gets `channels`. */
     locales: z.record(Locale, z.strictObject({ channels: TemplateChannels })).optional(),
     description: z.string().max(500).optional(),
+    /** What the admin previews this template with (kept with it, not used when sending). */
+    sample: z.strictObject({ data: JsonObject.optional(), subscriber: JsonObject.optional() }).optional(),
   })
   .openapi("TemplateInput");
 
