@@ -6,7 +6,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SmsGatewayPeer, startSmsGatewayPeer } from "../peers/sms-gateway.js";
+import { type SmsGatewayPeer, startSmsGatewayPeer } from "../../src/channels/sms/gateway.peer.js";
 import { type api, eventually, type HeraldProcess } from "../support/server.js";
 import { adminPage, axeViolations, ok, PHONE, startShop } from "./admin-fixture.js";
 import { launchBrowser } from "./support.js";

@@ -50,7 +50,7 @@ describe("template editor", () => {
     await page.locator("#sample-data").fill(JSON.stringify({ order: 1234, courier: "Almaz" }));
     const sms = "Order 1234: courier Almaz is on the way";
     await expect.poll(() => page.locator("#preview [data-channel=sms] .preview-sms").textContent()).toBe(sms);
-    expect(await page.locator("#sms-segments").textContent()).toBe(`${sms.length} characters, GSM-7, 1 segment(s)`);
+    expect(await page.locator("#preview [data-channel=sms] .preview-details").textContent()).toBe(`${sms.length} characters, GSM-7, 1 segment(s)`);
     await page.locator("#channel-tabs [data-channel=realtime]").click();
     await page.locator('[data-path="channels.realtime.title"]').fill("Order {{data.order");
     await expect.poll(() => page.locator("#preview-stale").count()).toBe(1);

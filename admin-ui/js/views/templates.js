@@ -5,14 +5,16 @@ import { currentLang, t } from "../i18n.js";
 import { renderPreview } from "./preview.js";
 import { initialSample } from "./template-sample.js";
 
-/** Fields per channel: [name, kind, required]. `json` fields are edited as JSON text. */
-export const CHANNEL_FIELDS = {
-  push: [["title", "text", true], ["body", "area", true], ["url", "text"], ["icon", "text"], ["image", "text"], ["tag", "text"], ["actions", "json"]],
-  realtime: [["title", "text", true], ["body", "area", true], ["url", "text"]],
-  email: [["subject", "text", true], ["mjml", "tall", true]],
-  sms: [["text", "area", true]],
-  mattermost: [["text", "area", true]],
-};
+/**
+ * The registered channels and their content fields ({name, kind, required, label, maxLength?,
+ * initial?, placeholder?}), from the channels' declarations: the form has no code per channel.
+ * Structured fields (kinds `actions`, `json`) are edited as JSON text.
+ */
+async function channelDescriptors() {
+  const { items } = await api("GET", "/v1/admin/channels");
+  return items;
+}
+const isJsonKind = (kind) => kind === "json" || kind === "actions";
 
 /** All templates, and a way to start a new one. */
 export async function templatesView() {
@@ -73,7 +75,9 @@ export async function templateEditor(key) {
   // What the server has, to tell unsaved edits (leaving asks while they differ).
   let clean = JSON.stringify(body);
   let locale = ""; // "" is the default channels
-  let channel = Object.keys(body.channels)[0] ?? "realtime";
+  const descriptors = await channelDescriptors();
+  const fieldsOf = (id) => descriptors.find((d) => d.id === id)?.fields ?? [];
+  let channel = Object.keys(body.channels)[0] ?? descriptors[0]?.id;
 
   const localeTabs = h("div.tabs#locale-tabs");
   const channelTabs = h("div.tabs#channel-tabs");
@@ -115,7 +119,7 @@ export async function templateEditor(key) {
       ),
     );
     const present = Object.keys(channelsOf());
-    const missing = Object.keys(CHANNEL_FIELDS).filter((c) => !present.includes(c));
+    const missing = descriptors.map((d) => d.id).filter((c) => !present.includes(c));
     const add = h("select#add-channel", { "aria-label": t("tpl.addChannel"), onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
     mount(
       channelTabs,
@@ -131,8 +135,7 @@ export async function templateEditor(key) {
 
   function addChannel(name) {
     if (!name) return;
-    const blank = Object.fromEntries(CHANNEL_FIELDS[name].filter(([, , required]) => required).map(([f]) => [f, ""]));
-    if (name === "email") blank.mjml = "<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text>Hello {{subscriber.name}}</mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>";
+    const blank = Object.fromEntries(fieldsOf(name).filter((f) => f.required || f.initial !== undefined).map((f) => [f.name, f.initial ?? ""]));
     channelsOf()[name] = blank;
     channel = name;
     drawAll();
@@ -144,27 +147,31 @@ export async function templateEditor(key) {
     if (!content) return mount(fields, h("p.muted", t("common.none")));
     mount(
       fields,
-      CHANNEL_FIELDS[channel].map(([name, kind]) => {
+      fieldsOf(channel).map(({ name, kind, required, label, maxLength, placeholder }) => {
         const path = `${pathPrefix()}.${name}`;
-        const value = kind === "json" ? (content[name] === undefined ? "" : JSON.stringify(content[name], null, 2)) : (content[name] ?? "");
+        const value = isJsonKind(kind) ? (content[name] === undefined ? "" : JSON.stringify(content[name], null, 2)) : (content[name] ?? "");
         const attrs = {
           dataset: { path, field: name },
-          spellcheck: kind !== "json" && kind !== "tall",
+          spellcheck: !isJsonKind(kind) && kind !== "mjml" && kind !== "url",
           oninput: (e) => {
             const text = e.target.value;
             clearFieldError(e.target);
-            if (kind === "json") {
+            if (isJsonKind(kind)) {
               const parsed = parseJson(text, undefined);
               if (parsed.error) return showFieldError(e.target, parsed.error);
               if (parsed.value === undefined) delete content[name];
               else content[name] = parsed.value;
-            } else if (text === "" && !CHANNEL_FIELDS[channel].find(([f]) => f === name)[2]) delete content[name];
+            } else if (text === "" && !required) delete content[name];
             else content[name] = text;
             schedulePreview();
           },
         };
-        const input = kind === "text" ? h("input", { type: "text", value, ...attrs }) : h(`textarea${kind === "tall" ? ".tall" : ""}`, { ...attrs, placeholder: kind === "json" ? '[{"action": "track", "title": "Track", "url": "…"}]' : "" }, value);
-        return (input.id = `field-${path.replaceAll(".", "-")}`, h("div.field", h("label", { htmlFor: input.id }, name), input));
+        const limits = maxLength !== undefined && !isJsonKind(kind) ? { maxLength } : {};
+        const input =
+          kind === "text" || kind === "url"
+            ? h("input", { type: "text", value, placeholder: placeholder ?? "", ...limits, ...attrs })
+            : h(`textarea${kind === "mjml" ? ".tall" : ""}`, { ...attrs, ...limits, placeholder: placeholder ?? "" }, value);
+        return (input.id = `field-${path.replaceAll(".", "-")}`, h("div.field", h("label", { htmlFor: input.id }, label), input));
       }),
       h("button.danger", { style: { marginTop: "10px" }, onclick: () => (delete channelsOf()[channel], pickChannel(), drawAll(), schedulePreview()) }, t("tpl.removeChannel")),
     );
@@ -209,7 +216,7 @@ export async function templateEditor(key) {
       if (seq !== previewSeq) return;
       showErrors(null);
       previewBox.classList.remove("stale");
-      mount(previewBox, renderPreview(result));
+      mount(previewBox, renderPreview(result, descriptors));
     } catch (error) {
       if (seq !== previewSeq || !(error instanceof ApiError)) return;
       showErrors(error);
