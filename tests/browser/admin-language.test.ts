@@ -41,6 +41,12 @@ describe("admin in the reader's language", () => {
     expect(await failed.locator(".badge[data-status]").textContent()).toMatch(/^(ошибка|не доставлено)$/);
     expect(await page.locator("#channel-config .badge").allTextContents()).toContain("Веб-push");
 
+    // A search says what it found, not how many there are in all.
+    await page.goto(`${herald.url}/admin/#/subscribers`);
+    await page.locator("#subscriber-q").fill("member-150");
+    await page.locator("#subscriber-q").press("Enter");
+    await expect.poll(() => page.locator("#subscriber-count").textContent()).toBe("Найдено: 1");
+
     await page.goto(`${herald.url}/admin/#/subscribers/member-1`);
     await expect.poll(() => page.locator("#history tbody tr").count()).toBe(3);
     for (const badge of await page.locator("#history .badge").allTextContents()) expect(["отправлено", "доставлено"]).toContain(badge);

@@ -16,7 +16,8 @@ export async function subscribersView() {
   async function search(reset = true) {
     if (reset) offset = 0;
     const page = await api("GET", `/v1/admin/subscribers?q=${encodeURIComponent(q.value)}&limit=${PAGE}&offset=${offset}`);
-    count.textContent = t("subs.count", { n: fmtNumber(page.total, lang) });
+    // What the search found, not the whole base ("34 subscribers in all" for one match misled).
+    count.textContent = q.value.trim() ? t("subs.found", { n: fmtNumber(page.total, lang) }) : t("subs.count", { n: fmtNumber(page.total, lang) });
     if (page.items.length === 0 && reset) return mount(results, h("p.muted", t("subs.empty")));
     const rows = page.items.map((s) =>
       h(

@@ -120,10 +120,10 @@ export async function templateEditor(key) {
     );
     const present = Object.keys(channelsOf());
     const missing = descriptors.map((d) => d.id).filter((c) => !present.includes(c));
-    const add = h("select#add-channel", { "aria-label": t("tpl.addChannel"), onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
+    const add = h("select#add-channel", { "aria-label": t("tpl.addChannel"), onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, channelName(c))));
     mount(
       channelTabs,
-      present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, c)),
+      present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, channelName(c))),
       missing.length ? add : null,
     );
   }
