@@ -83,6 +83,7 @@ describe("admin guards", () => {
     const { page, context, errors } = await adminPage(browser, herald.url);
     await page.goto(`${herald.url}/admin/#/templates/order-status`);
     await expect.poll(() => page.locator("#preview [data-channel=push]").count()).toBe(1);
+    await page.locator("#channel-tabs [data-channel=push]").click();
     await page.locator('[data-path="channels.push.title"]').fill("Changed {{data.order}}");
     const asked: string[] = [];
     page.once("dialog", (d) => (asked.push(d.message()), d.dismiss()));
