@@ -39,9 +39,9 @@ export async function startShop(env: Record<string, string> = {}): Promise<{ her
     }),
   );
   await ok(call("PUT", "/v1/rules/order-courier", { event: "order.status_changed", if: { "data.status": "courier" }, steps: [{ channel: "realtime", template: "order-status" }] }));
-  for (let i = 0; i < 200; i += 25) {
+  for (let i = 0; i < 200; i += 20) {
     await Promise.all(
-      Array.from({ length: 25 }, async (_, k) => {
+      Array.from({ length: 20 }, async (_, k) => {
         const id = `member-${i + k}`;
         await ok(call("PUT", `/v1/subscribers/${id}`, { name: `Member ${i + k}`, email: `m${i + k}@example.com`, locale: (i + k) % 2 ? "ru" : "en" }));
         await ok(call("PUT", `/v1/topics/newsletter/subscribers/${id}`));
