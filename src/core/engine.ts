@@ -29,7 +29,7 @@ import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
-import { createHousekeeping } from "./housekeeping.js";
+import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
@@ -67,6 +67,8 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
+  housekeeping?: Partial<HousekeepingBudget>;
   /**
    * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
    * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
@@ -75,8 +77,8 @@ export interface HeraldOptions {
 }
 
 export interface Herald {
-  /** Deletes expired sessions and similar leftovers: the Worker cron and an hourly timer on Node and Deno call it. */
-  housekeeping(): Promise<void>;
+  /** Deletes expired sessions and, past the retention age, old rows: the Worker cron and a timer on Node and Deno call it every minute. */
+  housekeeping(): Promise<HousekeepingReport>;
   app: ReturnType<typeof createApp>;
   outbox: Outbox;
   store: Store;
@@ -95,8 +97,9 @@ export interface Herald {
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
   const clock = options.clock ?? systemClock;
-  // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
+  // Read first: a malformed HERALD_RETRY_* or retention setting stops the start before anything is written.
   const retry = backoffFromEnv(env);
+  const retention = retentionFromEnv(env);
   // Filled once the channels are configured: their secret fields by name and by value.
   const channelSecrets: KnownSecrets = { names: [], values: [] };
   const logger = maskingLogger(options.logger ?? jsonLogger(), channelSecrets);
@@ -211,5 +214,6 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
     clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }) };
+  const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping };
 }

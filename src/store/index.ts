@@ -17,6 +17,7 @@ import { adminSessionsRepository } from "./repositories/admin-sessions.js";
 import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
+import { retentionRepository } from "./repositories/retention.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -45,6 +46,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
     eventSearch: eventSearchRepository(db),
+    retention: retentionRepository(db, write),
   };
 }
 

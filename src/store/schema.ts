@@ -172,6 +172,12 @@ export const topicMessages = sqliteTable(
 
 export type InboxItemType = "notification" | "message";
 
+/** The last seq retention deleted from a subscriber's stream: appends go on after it (0007_retention.sql). */
+export const inboxSeqFloor = sqliteTable("inbox_seq_floor", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  seq: integer("seq").notNull(),
+});
+
 export const pushSubscriptions = sqliteTable(
   "push_subscriptions",
   {

@@ -17,6 +17,7 @@ import pushMigration from "../../store/migrations/0003_push.sql";
 import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
+import retentionMigration from "../../store/migrations/0007_retention.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   { name: "0004_preferences.sql", sql: preferencesMigration },
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
+  { name: "0007_retention.sql", sql: retentionMigration },
   { name: "0008_erasure.sql", sql: erasureMigration },
 ];
 
@@ -97,7 +99,9 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   const hub = createDurableObjectHub(env, logger);
   // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
   const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo });
+  // Housekeeping runs on the cron beside the outbox drain: two batches per table keep a run under
+  // 40 D1 queries (at most 2,000 rows of each table a minute).
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
   return { herald, hub };
 }
 

@@ -9,4 +9,7 @@ declare module "cloudflare:test" {
   export function runInDurableObject<R>(stub: unknown, callback: (instance: Record<string, unknown>, state: State) => R | Promise<R>): Promise<R>;
   export function evictDurableObject(stub: unknown, options?: { webSockets?: "close" | "hibernate" }): Promise<void>;
   export function listDurableObjectIds(namespace: unknown): Promise<unknown[]>;
+  export function createExecutionContext(): import("@cloudflare/workers-types").ExecutionContext;
+  export function waitOnExecutionContext(ctx: import("@cloudflare/workers-types").ExecutionContext): Promise<void>;
+  export function createScheduledController(options?: { scheduledTime?: number; cron?: string }): import("@cloudflare/workers-types").ScheduledController;
 }
