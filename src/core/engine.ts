@@ -32,6 +32,7 @@ import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
 import { loadAdminSecrets } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
 import type { GetConnInfo } from "hono/conninfo";
 
@@ -63,6 +64,8 @@ export interface HeraldOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files by URL path (`/sdk/herald.js`, `/demo/index.html`, …). */
   assets?: Record<string, { body: string; type: string }>;
+  /** Static files kept outside the process (Workers assets), for the paths the app serves itself (`/sdk/*`). */
+  fetchAsset?: (request: Request) => Promise<Response>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
@@ -100,6 +103,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   // Read first: a malformed HERALD_RETRY_* or retention setting stops the start before anything is written.
   const retry = backoffFromEnv(env);
   const retention = retentionFromEnv(env);
+  const allowedOrigins = parseAllowedOrigins(env.HERALD_ALLOWED_ORIGINS);
   // Filled once the channels are configured: their secret fields by name and by value.
   const channelSecrets: KnownSecrets = { names: [], values: [] };
   const logger = maskingLogger(options.logger ?? jsonLogger(), channelSecrets);
@@ -207,6 +211,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     hub,
     upgradeWebSocket: options.upgradeWebSocket,
     assets: options.assets ?? {},
+    fetchAsset: options.fetchAsset,
+    allowedOrigins,
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
     publicUrl,
     sendContext,

@@ -10,6 +10,8 @@ import { settingsRepository } from "./repositories/settings.js";
 import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
 import { inboxRepository } from "./repositories/inbox.js";
+import { inboxStateRepository } from "./repositories/inbox-state.js";
+import { demoRepository } from "./repositories/demo.js";
 import { topicsRepository } from "./repositories/topics.js";
 import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
 import { preferencesRepository, suppressionsRepository } from "./repositories/preferences.js";
@@ -37,6 +39,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     outbox: outboxRepository(db),
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
+    inboxState: inboxStateRepository(db),
+    demo: demoRepository(db),
     topics: topicsRepository(db),
     pushSubscriptions: pushSubscriptionsRepository(db),
     preferences: preferencesRepository(db),

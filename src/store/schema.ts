@@ -178,6 +178,24 @@ export const inboxSeqFloor = sqliteTable("inbox_seq_floor", {
   seq: integer("seq").notNull(),
 });
 
+/** Items a subscriber archived (0012_inbox_state.sql); deleted with their inbox row by a trigger. */
+export const inboxArchive = sqliteTable(
+  "inbox_archive",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    id: text("id").notNull(),
+    archivedAt: integer("archived_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.id] })],
+);
+
+/** How far a room message got with the other members: first delivery, first read (0012_inbox_state.sql). */
+export const topicMessageReceipts = sqliteTable("topic_message_receipts", {
+  id: text("id").primaryKey(),
+  deliveredAt: integer("delivered_at"),
+  readAt: integer("read_at"),
+});
+
 export const pushSubscriptions = sqliteTable(
   "push_subscriptions",
   {

@@ -25,6 +25,10 @@ import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
 import { referenceRoutes } from "./routes/reference.js";
+import { subscriberOrigins } from "./cors.js";
+import { meInboxRoutes } from "./routes/me-inbox.js";
+import { meProfileRoutes } from "./routes/me-profile.js";
+import { demoRoutes } from "./routes/demo.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -53,6 +57,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     deps.logger.log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
 
+  // Before everything that can refuse a request, so refusals carry CORS headers the page can read.
+  app.use("*", subscriberOrigins(deps.allowedOrigins, deps.publicUrl));
+
   const tooLarge = () => {
     // The rest of the body is never read, so the connection cannot be reused: say so.
     throw new ProblemError(413, "payload-too-large", "Request body too large", `the body is larger than ${deps.maxBodyBytes} bytes`, {
@@ -79,8 +86,10 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   assetRoutes(app, deps);
   systemRoutes(app, deps);
   meRoutes(app, deps);
+  meInboxRoutes(app, deps);
   pushRoutes(app, deps);
   preferenceRoutes(app, deps);
+  meProfileRoutes(app, deps);
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
@@ -92,6 +101,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   eventRoutes(app, deps);
   adminRoutes(app, deps);
   adminEventRoutes(app, deps);
+  demoRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });

@@ -34,6 +34,10 @@ export interface HttpDeps {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files served as they are: `/sdk/herald.js`, `/demo/…`. */
   assets: Record<string, { body: string; type: string }>;
+  /** Where static files live outside the process (Workers assets): asked for paths `assets` lacks. */
+  fetchAsset?: (request: Request) => Promise<Response>;
+  /** Origins whose pages may use the subscriber-facing API and the SDK (HERALD_ALLOWED_ORIGINS). */
+  allowedOrigins: readonly string[];
   /** The VAPID public key browsers subscribe with, and where subscriptions may point. */
   push: { publicKey: string; policy: PushEndpointPolicy };
   /** Herald's public base URL: what providers and mail clients call back. */

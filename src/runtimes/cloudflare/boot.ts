@@ -19,6 +19,7 @@ import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import retentionMigration from "../../store/migrations/0007_retention.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
+import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
   { name: "0007_retention.sql", sql: retentionMigration },
   { name: "0008_erasure.sql", sql: erasureMigration },
+  { name: "0012_inbox_state.sql", sql: inboxStateMigration },
 ];
 
 export interface WorkerHerald {
@@ -97,11 +99,13 @@ export async function bootHerald(env: Env): Promise<WorkerHerald> {
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
+  // /sdk/* runs the Worker first (wrangler.toml) so cross-origin pages get CORS headers; the files stay assets.
+  const fetchAsset = env.ASSETS ? (request: Request) => env.ASSETS!.fetch(request as never) as unknown as Promise<Response> : undefined;
   // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
   const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
   // Housekeeping runs on the cron beside the outbox drain: two batches per table keep a run under
   // 40 D1 queries (at most 2,000 rows of each table a minute).
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
+  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, fetchAsset, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
   return { herald, hub };
 }
 

@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { API_VERSION } from "../api-version.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { finishDocument } from "../openapi.js";
 import { assetServer } from "./assets.js";
@@ -26,7 +27,7 @@ export function referenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps, option
   app.get("/openapi.json", (c) => {
     // The routes are all registered before the first request: generate once.
     document ??= finishDocument(
-      app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: options.description } }) as unknown as Record<string, unknown>,
+      app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Herald", version: API_VERSION, description: options.description } }) as unknown as Record<string, unknown>,
       { serverUrl: deps.publicUrl(), isPublic: options.isPublic },
     );
     return c.json(document);
