@@ -22,8 +22,9 @@ export default defineConfig({
         test: { name: "workerd", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "workerd" }, testNamePattern: /^(?!.*refuses to start).*$/ },
       },
       { extends: true, test: { name: "deno", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "deno" } } },
-      // Inside workerd: the Durable Objects themselves (hibernation, fan-out, alarms).
+      // Inside workerd: Durable Objects, queues and the budget of every invocation; the broadcast again on the free-plan profile.
       "tests/runtime/workers/vitest.config.ts",
+      "tests/runtime/workers/vitest.free.config.ts",
     ],
   },
 });
