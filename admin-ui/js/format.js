@@ -46,6 +46,11 @@ export function fmtTime(value, _lang) {
   return formatter("time", { dateStyle: "short", timeStyle: "short" }).format(new Date(value));
 }
 
+/** A time of day to the second (attempts seconds apart), in the UI's language. */
+export function fmtSeconds(value) {
+  return formatter("seconds", { timeStyle: "medium" }).format(new Date(value));
+}
+
 /** A time of day alone (chart ticks within one day), in the same style as fmtTime's time part. */
 export function fmtClock(value) {
   return formatter("clock", { timeStyle: "short" }).format(new Date(value));

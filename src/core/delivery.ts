@@ -2,7 +2,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../store/index.js";
 import type { DeliveryContext } from "../store/repositories/deliveries.js";
 import type { ClaimedJob } from "../store/repositories/outbox.js";
-import type { DeliveryStatus } from "../store/schema.js";
+import type { AttemptOutcome, DeliveryStatus } from "../store/schema.js";
 import type { SendContext, SendResult } from "./channels/define.js";
 import type { ChannelRegistry } from "./channels/registry.js";
 import type { Clock } from "./clock.js";
@@ -77,6 +77,15 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const finished = clock.now();
     const attempt = delivery.attempts + 1;
     const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
+    // The timeline's record of this send, in the same batch as its outcome.
+    const attemptRecord = (outcome: AttemptOutcome) =>
+      store.deliveries.attemptStatement(delivery.id, {
+        outcome,
+        provider: result.provider ?? delivery.channel,
+        ...(result.ok ? { providerMessageId: result.providerMessageId ?? null } : { code: result.code, answer: result.message }),
+        startedAt: started,
+        finishedAt: finished,
+      });
 
     if (result.ok) {
       metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
@@ -84,7 +93,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
-        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished)],
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), attemptRecord("sent")],
       };
     }
 
@@ -94,10 +103,10 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       const wait = retryDelay(schedule, attempt, result.retryAfterMs);
       logger.log("warn", "delivery will retry", { ...logFields, error, retryInMs: wait });
       metrics.deliveryAttemptFailed(delivery.channel);
-      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished)] };
+      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished), attemptRecord("retry")] };
     }
 
-    const status: DeliveryStatus = result.retryable ? "dead" : "failed";
+    const status: DeliveryStatus & AttemptOutcome = result.retryable ? "dead" : "failed";
     // The provider said this address can never be reached (Twilio 21610 "unsubscribed", SMTP 550): never try it again.
     if (result.undeliverable && "message" in prepared && prepared.address) {
       await store.suppressions.add(delivery.channel, [{ address: prepared.address, reason: error }], finished);
@@ -107,6 +116,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     return {
       done: [
         store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
+        // A setup gap (no address, channel not configured) sent nothing: the delivery's error tells it, not an attempt.
+        ...("failure" in prepared ? [] : [attemptRecord(status)]),
         ...(await startFallback(ctx, finished)),
       ],
     };

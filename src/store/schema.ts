@@ -94,6 +94,29 @@ export const deliveries = sqliteTable(
   (t) => [uniqueIndex("deliveries_by_notification_step").on(t.notificationId, t.step), index("deliveries_by_status").on(t.status, t.channel)],
 );
 
+/**
+ * Each send of a delivery (0014_delivery_attempts.sql): `n` counts from 1; the newest 40 are kept and
+ * they go with their delivery (triggers). `outcome` is what the attempt decided: `sent`, `retry`
+ * (another attempt is scheduled), `failed` or `dead` (attempts used up).
+ */
+export const deliveryAttempts = sqliteTable(
+  "delivery_attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    n: integer("n").notNull(),
+    at: integer("at").notNull(),
+    outcome: text("outcome").notNull().$type<AttemptOutcome>(),
+    code: text("code"),
+    answer: text("answer"),
+    provider: text("provider").notNull(),
+    providerMessageId: text("provider_message_id"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.n] })],
+);
+
+export type AttemptOutcome = "sent" | "retry" | "failed" | "dead";
+
 export const jobs = sqliteTable(
   "jobs",
   {

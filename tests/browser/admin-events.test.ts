@@ -1,7 +1,7 @@
 /**
- * The event timeline: after a provider outage (the SMS gateway answers 503 twice, then takes the
+ * The event timeline: after a provider outage (the SMS gateway answers 500 twice, then takes the
  * message) one event's story shows the matched rule, the notification and the delivery's three
- * attempts with the provider's id; events are found by id, type or subscriber, and the story is
+ * attempts, each with its time, outcome, code, provider answer and duration, and the provider's id; events are found by id, type or subscriber, and the story is
  * reachable from a dashboard failure row and from a subscriber's history.
  */
 import type { Browser } from "playwright-core";
@@ -22,7 +22,7 @@ beforeAll(async () => {
   [{ herald, call }, browser] = await Promise.all([startShop(gateway.env({ HERALD_RETRY_TIME_SCALE: "0.01" })), launchBrowser()]);
   await ok(call("PUT", "/v1/rules/sms-alert", { event: "sms.alert", steps: [{ channel: "sms", template: "order-status" }] }));
   await ok(call("PUT", "/v1/subscribers/with-phone", { name: "Phone", phone: "+15550100" }));
-  gateway.script.push({ status: 503 }, { status: 503 });
+  gateway.script.push({ status: 500 }, { status: 500 });
   await ok(call("POST", "/v1/events", { id: "outage-1", type: "sms.alert", to: "with-phone", data: { order: 7, courier: "Ivan" } }));
   await eventually(async () => ((await call("GET", "/v1/events/outage-1")).body.notifications?.[0]?.deliveries?.[0]?.status === "sent" ? true : undefined), 30_000);
 });
@@ -48,6 +48,17 @@ describe("admin event timeline", () => {
     expect(await sms.getAttribute("data-status")).toBe("sent");
     expect(await sms.locator(".attempts").textContent()).toBe("3");
     expect(await sms.locator(".provider-id").textContent()).toContain(gateway.received[0]!.messageId);
+    // Each send of the delivery: the two failed ones with the gateway's answer, then the success.
+    const log = page.locator("tr.attempt-log li");
+    expect(await log.evaluateAll((items) => items.map((li) => [(li as HTMLElement).dataset.n, (li as HTMLElement).dataset.outcome, (li as HTMLElement).dataset.code]))).toEqual([
+      ["1", "retry", "http_500"],
+      ["2", "retry", "http_500"],
+      ["3", "sent", ""],
+    ]);
+    expect(await log.nth(0).locator(".answer").textContent()).toContain("scripted 500");
+    expect(await log.nth(2).textContent()).toContain(gateway.received[0]!.messageId);
+    for (const text of await log.locator(".duration").allTextContents()) expect(text).toMatch(/^\d[\d\s,.]* ms$/);
+    expect(await log.locator(".provider").allTextContents()).toEqual(["sms", "sms", "sms"]);
     expect(await page.locator("#event-received pre").textContent()).toContain('"courier": "Ivan"');
     expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);

@@ -3,7 +3,7 @@
 // timings and whether it was seen and read.
 import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount } from "../dom.js";
-import { channelName, statusBadge, subscriberLink } from "../format.js";
+import { channelName, fmtSeconds, statusBadge, subscriberLink } from "../format.js";
 import { extend, t } from "../i18n.js";
 
 extend({
@@ -29,6 +29,13 @@ extend({
     "ev.updated": "Last change",
     "ev.data": "Event data",
     "ev.missing": "No event with this id (events are kept for a limited time).",
+    "ev.clicked": "clicked",
+    "ev.attemptLog": "Attempts of this delivery",
+    "ev.outcome.sent": "sent",
+    "ev.outcome.retry": "failed, will retry",
+    "ev.outcome.failed": "failed",
+    "ev.outcome.dead": "failed, gave up",
+    "ev.ms": "{n} ms",
   },
   ru: {
     "nav.events": "События",
@@ -52,6 +59,13 @@ extend({
     "ev.updated": "Последнее изменение",
     "ev.data": "Данные события",
     "ev.missing": "Нет события с таким id (события хранятся ограниченное время).",
+    "ev.clicked": "нажато",
+    "ev.attemptLog": "Попытки этой доставки",
+    "ev.outcome.sent": "отправлено",
+    "ev.outcome.retry": "ошибка, повтор запланирован",
+    "ev.outcome.failed": "ошибка",
+    "ev.outcome.dead": "ошибка, попытки исчерпаны",
+    "ev.ms": "{n} мс",
   },
 });
 
@@ -100,7 +114,29 @@ export async function eventStory(id) {
   }
   const rules = [...new Set(ev.notifications.map((n) => n.ruleId))];
   const when = (label, value) => (value ? h("span.when", { dataset: { what: label } }, `${t(`ev.${label}`)} ${fmtTime(value)}`) : null);
-  const delivery = (d) =>
+  // Each send: when, what came of it, the provider's code and answer, who answered and how long it took.
+  const attempt = (a) =>
+    h(
+      "li",
+      { dataset: { n: String(a.n), outcome: a.outcome, code: a.code ?? "" } },
+      h("span.n", `#${a.n}`),
+      " ",
+      h("time", { dateTime: a.at }, fmtSeconds(a.at)),
+      " · ",
+      h("span.outcome", t(`ev.outcome.${a.outcome}`)),
+      a.code ? [" · ", h("code", a.code)] : null,
+      " · ",
+      h("span.provider", a.provider),
+      " · ",
+      h("span.duration", t("ev.ms", { n: fmtNumber(a.durationMs) })),
+      a.answer ? h("div.answer.small", a.answer) : null,
+      a.providerMessageId ? h("div.muted.small", t("ev.providerId", { id: a.providerMessageId })) : null,
+    );
+  const attemptLog = (d) =>
+    d.attemptLog?.length
+      ? h("tr.attempt-log", { dataset: { delivery: d.id } }, h("td", { colSpan: 6 }, h("ol.plain.attempts-list", { "aria-label": t("ev.attemptLog") }, d.attemptLog.map(attempt))))
+      : null;
+  const delivery = (d) => [
     h(
       "tr",
       { dataset: { delivery: d.id, channel: d.channel, status: d.status } },
@@ -110,12 +146,14 @@ export async function eventStory(id) {
       h("td.attempts", fmtNumber(d.attempts)),
       h("td", d.lastError ? h("div.answer", d.lastError) : null, d.providerMessageId ? h("div.muted.small.provider-id", t("ev.providerId", { id: d.providerMessageId })) : null),
       h("td", fmtTime(d.updatedAt)),
-    );
+    ),
+    attemptLog(d),
+  ];
   const notification = (n) =>
     h(
       "li.panel.notification",
       { dataset: { notification: n.id, subscriber: n.subscriberId, rule: n.ruleId } },
-      h("div.row", h("strong", `${t("ev.to")}:`), subscriberLink(n.subscriberId), h("span.badge", n.ruleId), when("created", n.createdAt), when("seen", n.seenAt), when("read", n.readAt)),
+      h("div.row", h("strong", `${t("ev.to")}:`), subscriberLink(n.subscriberId), h("span.badge", n.ruleId), when("created", n.createdAt), when("seen", n.seenAt), when("read", n.readAt), when("clicked", n.clickedAt)),
       h(
         "div.table-wrap",
         { tabIndex: 0 },

@@ -116,6 +116,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     },
     create(values) {
       const provider = chooseProvider(values, options);
+      const providerName = values.provider ?? (values.smtpUrl ? "smtp" : "resend");
       const from = singleLine(values.from);
       const replyTo = values.replyTo ? singleLine(values.replyTo) : undefined;
       return {
@@ -125,7 +126,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
           if (!isDeliverableAddress(to)) return { ok: false, code: "invalid_address", message: "the email address is not a plain user@domain address", retryable: false, undeliverable: true };
           // Stored as {subject, mjml}; `compile` turned it into {subject, html}, which the engine rendered.
           const { html } = message.content as unknown as CompiledEmail;
-          return provider.send(
+          const result = await provider.send(
             {
               from,
               to,
@@ -139,6 +140,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
             },
             ctx,
           );
+          return { ...result, provider: providerName };
         },
         webhook: (request, ctx) => resendWebhook(request, values.webhookSecret, ctx),
         // Not in the contract (it has no shutdown hook): tests and the bench end the SMTP pool with it.

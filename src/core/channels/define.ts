@@ -38,7 +38,7 @@ export interface ChannelMessage<Content> {
   unsubscribeUrl?: string;
 }
 
-export type SendResult =
+export type SendResult = (
   | { ok: true; providerMessageId?: string }
   | {
       ok: false;
@@ -50,7 +50,11 @@ export type SendResult =
       retryAfterMs?: number;
       /** The recipient can never be reached this way (e.g. push subscription gone): try the fallback. */
       undeliverable?: boolean;
-    };
+    }
+) & {
+  /** Which provider answered, when a channel has several (email: `smtp` or `resend`); the event timeline shows it. */
+  provider?: string;
+};
 
 export interface SendContext {
   fetch: OutboundFetch;

@@ -1,4 +1,4 @@
-import type { DeliveryRow, EventRow, NotificationRow } from "../../store/repositories/events.js";
+import type { HistoryPage, EventRow } from "../../store/repositories/events.js";
 import type { RuleRecord } from "../../store/repositories/rules.js";
 import type { SubscriberRow } from "../../store/repositories/subscribers.js";
 import type { TemplateRecord } from "../../store/repositories/templates.js";
@@ -35,7 +35,7 @@ export function ruleView(record: RuleRecord): Rule {
   return { ...record.body, id: record.id, enabled: record.enabled, updatedAt: iso(record.updatedAt) };
 }
 
-export function eventView(row: EventRow, history: { notification: NotificationRow; deliveries: DeliveryRow[] }[]): EventView {
+export function eventView(row: EventRow, history: HistoryPage["items"]): EventView {
   const body = row.body as Omit<EventView, "id" | "type" | "receivedAt" | "status" | "notifications">;
   return {
     id: row.id,
@@ -45,13 +45,15 @@ export function eventView(row: EventRow, history: { notification: NotificationRo
     ...(body.data !== undefined ? { data: body.data } : {}),
     receivedAt: iso(row.receivedAt),
     status: row.plannedAt === null ? "accepted" : "planned",
-    notifications: history.map(({ notification: n, deliveries }) => ({
+    notifications: history.map(({ notification: n, click, deliveries }) => ({
       id: n.id,
       ruleId: n.ruleId,
       subscriberId: n.subscriberId,
       createdAt: iso(n.createdAt),
       seenAt: isoOrNull(n.seenAt),
       readAt: isoOrNull(n.readAt),
+      clickedAt: isoOrNull(click?.clickedAt ?? null),
+      clickAction: click?.action ?? null,
       deliveries: deliveries.map((d) => ({
         id: d.id,
         step: d.step,
@@ -62,6 +64,16 @@ export function eventView(row: EventRow, history: { notification: NotificationRo
         lastError: d.lastError,
         providerMessageId: d.providerMessageId,
         updatedAt: iso(d.updatedAt),
+        attemptLog: d.attemptLog.map((a) => ({
+          n: a.n,
+          at: iso(a.at),
+          outcome: a.outcome,
+          code: a.code,
+          answer: a.answer,
+          provider: a.provider,
+          providerMessageId: a.providerMessageId,
+          durationMs: a.durationMs,
+        })),
       })),
     })),
   };

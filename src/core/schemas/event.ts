@@ -13,6 +13,19 @@ export const EventInput = z
 
 export const EventAccepted = z.object({ id: z.string() }).openapi("EventAccepted");
 
+export const AttemptView = z
+  .object({
+    n: z.number().int().openapi({ description: "Counts from 1; a Retry from the admin UI goes on counting" }),
+    at: z.string().openapi({ description: "When the provider answered (or the call gave up)" }),
+    outcome: z.enum(["sent", "retry", "failed", "dead"]).openapi({ description: "`retry`: another attempt was scheduled; `dead`: attempts used up" }),
+    code: z.string().nullable().openapi({ description: "The failure's code (`http_500`, `timeout`, …); null when sent" }),
+    answer: z.string().nullable().openapi({ description: "The provider's answer, up to 500 characters; null when sent" }),
+    provider: z.string().openapi({ description: "Who answered: the channel, or its provider when it has several (`smtp`, `resend`)" }),
+    providerMessageId: z.string().nullable(),
+    durationMs: z.number().int(),
+  })
+  .openapi("DeliveryAttempt");
+
 export const DeliveryView = z.object({
   id: z.string(),
   step: z.number().int(),
@@ -23,6 +36,8 @@ export const DeliveryView = z.object({
   lastError: z.string().nullable(),
   providerMessageId: z.string().nullable(),
   updatedAt: z.string(),
+  /** Each send, oldest first (the newest 40 are kept). */
+  attemptLog: z.array(AttemptView),
 });
 
 export const NotificationView = z.object({
@@ -32,6 +47,9 @@ export const NotificationView = z.object({
   createdAt: z.string(),
   seenAt: z.string().nullable(),
   readAt: z.string().nullable(),
+  /** When the subscriber first clicked the notification (push, inbox), and which action. */
+  clickedAt: z.string().nullable(),
+  clickAction: z.string().nullable(),
   deliveries: z.array(DeliveryView),
 });
 

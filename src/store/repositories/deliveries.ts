@@ -2,9 +2,23 @@ import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, inJsonArrayParam } from "../bulk.js";
-import { deliveries, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
+import { type AttemptOutcome, deliveries, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/** One send as the event timeline shows it (`delivery_attempts`). */
+export interface Attempt {
+  outcome: AttemptOutcome;
+  code?: string | null;
+  answer?: string | null;
+  provider: string;
+  providerMessageId?: string | null;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** Longest provider answer kept per attempt: enough for an error line, not a provider's whole page. */
+export const ATTEMPT_ANSWER_MAX = 500;
 
 export interface DeliveryContext {
   delivery: DeliveryRow;
@@ -77,6 +91,16 @@ export function deliveriesRepository(db: HeraldDb) {
           updatedAt: now,
         })
         .where(eq(deliveries.id, id));
+    },
+    /**
+     * Records one send, for the same batch as its `outcomeStatement`. Numbered after the delivery's
+     * last recorded attempt (a primary-key lookup); the migration's trigger keeps the newest 40.
+     */
+    attemptStatement(deliveryId: string, attempt: Attempt): BatchItem<"sqlite"> {
+      const answer = attempt.answer ? [...attempt.answer].slice(0, ATTEMPT_ANSWER_MAX).join("") : null;
+      return db.run(sql`INSERT INTO delivery_attempts (delivery_id, n, at, outcome, code, answer, provider, provider_message_id, duration_ms)
+        VALUES (${deliveryId}, COALESCE((SELECT MAX(n) FROM delivery_attempts WHERE delivery_id = ${deliveryId}), 0) + 1, ${attempt.finishedAt}, ${attempt.outcome},
+          ${attempt.code ?? null}, ${answer}, ${attempt.provider}, ${attempt.providerMessageId ?? null}, ${Math.max(0, Math.round(attempt.finishedAt - attempt.startedAt))})`);
     },
     /**
      * Copies seen/read from the inbox to the notification, and cancels its pending escalations

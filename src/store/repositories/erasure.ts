@@ -70,6 +70,8 @@ export function erasureStatements(
         last_error = CASE WHEN status IN ('pending', 'waiting') THEN 'subscriber erased' ELSE NULL END,
         provider_message_id = NULL, updated_at = ${now}
       WHERE notification_id IN (${theirNotifications})`),
+    // Their deliveries' sends keep their times and outcomes; provider answers may quote an address.
+    db.run(sql`UPDATE delivery_attempts SET answer = NULL, provider_message_id = NULL WHERE delivery_id IN (${theirDeliveries})`),
     db.run(sql`UPDATE notification_clicks SET subscriber_id = ${pseudonym} WHERE subscriber_id = ${id}`),
     db.run(sql`UPDATE notifications SET subscriber_id = ${pseudonym} WHERE subscriber_id = ${id}`),
     // Their own stream (the triggers bring the unread count to 0; the row goes too).

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import type { EventDocument } from "../documents.js";
 import { inJsonArray, inJsonArrayParam, insertJsonRows } from "../bulk.js";
-import { deliveries, events, jobs, notifications } from "../schema.js";
+import { deliveries, deliveryAttempts, events, jobs, notificationClicks, notifications } from "../schema.js";
 
 export interface AcceptedEvent {
   id: string;
@@ -17,6 +17,8 @@ export interface AcceptedEvent {
 export type EventRow = typeof events.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
+export type AttemptRow = typeof deliveryAttempts.$inferSelect;
+export type ClickRow = typeof notificationClicks.$inferSelect;
 
 /** Most notifications `history` returns at once: an event with more is read page by page. */
 export const MAX_HISTORY_PAGE = 1000;
@@ -28,7 +30,7 @@ export interface HistoryCursor {
 }
 
 export interface HistoryPage {
-  items: { notification: NotificationRow; deliveries: DeliveryRow[] }[];
+  items: { notification: NotificationRow; click: ClickRow | null; deliveries: (DeliveryRow & { attemptLog: AttemptRow[] })[] }[];
   /** Where the next page starts; null on the last page. */
   next: HistoryCursor | null;
 }
@@ -89,9 +91,10 @@ export function eventsRepository(db: HeraldDb) {
     async history(eventId: string, page: { limit?: number; after?: HistoryCursor } = {}): Promise<HistoryPage> {
       const limit = page.limit ?? MAX_HISTORY_PAGE;
       const after = page.after;
-      const ns = await db
-        .select()
+      const rows = await db
+        .select({ notification: notifications, click: notificationClicks })
         .from(notifications)
+        .leftJoin(notificationClicks, eq(notificationClicks.notificationId, notifications.id))
         .where(
           and(
             eq(notifications.eventId, eventId),
@@ -101,22 +104,31 @@ export function eventsRepository(db: HeraldDb) {
         .orderBy(asc(notifications.createdAt), asc(notifications.id))
         .limit(limit + 1)
         .all();
-      const more = ns.length > limit;
-      if (more) ns.length = limit;
-      const last = ns.at(-1);
+      const more = rows.length > limit;
+      if (more) rows.length = limit;
+      const last = rows.at(-1)?.notification;
       const next = more && last ? { createdAt: last.createdAt, id: last.id } : null;
-      if (ns.length === 0) return { items: [], next };
+      if (rows.length === 0) return { items: [], next };
       const ds: DeliveryRow[] = [];
-      for (const part of chunks(ns.map((n) => n.id))) {
+      for (const part of chunks(rows.map((r) => r.notification.id))) {
         ds.push(...(await db.select().from(deliveries).where(inJsonArray(deliveries.notificationId, part)).orderBy(asc(deliveries.step)).all()));
       }
-      const byNotification = new Map<string, DeliveryRow[]>();
+      // Each delivery's sends (the timeline): one more query a page, by the attempts' primary key.
+      const attempts = new Map<string, AttemptRow[]>();
+      for (const part of chunks(ds.map((d) => d.id))) {
+        for (const a of await db.select().from(deliveryAttempts).where(inJsonArray(deliveryAttempts.deliveryId, part)).orderBy(asc(deliveryAttempts.deliveryId), asc(deliveryAttempts.n)).all()) {
+          let list = attempts.get(a.deliveryId);
+          if (!list) attempts.set(a.deliveryId, (list = []));
+          list.push(a);
+        }
+      }
+      const byNotification = new Map<string, (DeliveryRow & { attemptLog: AttemptRow[] })[]>();
       for (const d of ds) {
         let list = byNotification.get(d.notificationId);
         if (!list) byNotification.set(d.notificationId, (list = []));
-        list.push(d);
+        list.push({ ...d, attemptLog: attempts.get(d.id) ?? [] });
       }
-      return { items: ns.map((notification) => ({ notification, deliveries: byNotification.get(notification.id) ?? [] })), next };
+      return { items: rows.map(({ notification, click }) => ({ notification, click, deliveries: byNotification.get(notification.id) ?? [] })), next };
     },
     /** How many notifications the event has (all pages). */
     async notificationCount(eventId: string): Promise<number> {
