@@ -56,6 +56,7 @@ describe("admin in the reader's language", () => {
     await page.goto(`${herald.url}/admin/#/rules`);
     await page.locator("#rule-table tr[data-id=order-courier] a").click();
     await expect.poll(() => page.locator("#rule-id").inputValue()).toBe("order-courier");
+    await page.locator("#rule-tab-json").click();
     const edited = JSON.parse(await page.locator("#rule-json").inputValue());
     edited.steps[0].template = "nope";
     await page.locator("#rule-json").fill(JSON.stringify(edited));

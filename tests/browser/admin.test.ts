@@ -182,6 +182,7 @@ describe("admin UI", () => {
     // Editing: the API's field errors come back next to the rule.
     await page.locator("#rule-table tr[data-id=order-courier] a").click();
     await expect.poll(() => page.locator("#rule-id").inputValue()).toBe("order-courier");
+    await page.locator("#rule-tab-json").click();
     const edited = JSON.parse(await page.locator("#rule-json").inputValue());
     edited.steps[0].template = "no-such-template";
     await page.locator("#rule-json").fill(JSON.stringify(edited, null, 2));

@@ -2,6 +2,7 @@ import { api, ApiError } from "../api.js";
 import { h, mount, parseJson, problemBox, toast } from "../dom.js";
 import { channelName } from "../format.js";
 import { t } from "../i18n.js";
+import { ruleForm } from "./rule-form.js";
 
 const EXAMPLE_RULE = { event: "order.status_changed", if: { "data.status": { in: ["courier", "delivered"] } }, steps: [{ channel: "realtime", template: "order-status" }] };
 
@@ -55,13 +56,38 @@ export async function rulesView() {
     const id = h("input#rule-id", { type: "text", value: rule?.id ?? "", placeholder: t("rules.new"), readOnly: Boolean(rule) });
     const json = h("textarea.tall#rule-json", { spellcheck: false }, JSON.stringify(rule ? bodyOf(rule) : EXAMPLE_RULE, null, 2));
     const errors = h("div#rule-errors");
+    // Two views of one document: the form (default) and the JSON for power users; switching carries it over.
+    const formBox = h("div#rule-form");
+    const jsonBox = h("div#rule-json-box", { hidden: true }, h("label", { htmlFor: "rule-json" }, t("rules.json")), json);
+    let form = ruleForm(formBox, rule ? bodyOf(rule) : EXAMPLE_RULE, channels);
+    let view = "form";
+    const tab = (name) =>
+      h(`button.tab#rule-tab-${name}`, { type: "button", "aria-pressed": String(view === name), onclick: () => show(name) }, t(`rf.${name}`));
+    const tabs = h("div.row.tabs");
+    function show(name) {
+      if (name === view) return;
+      if (name === "json") json.value = JSON.stringify(form.read(), null, 2);
+      else {
+        const parsed = parseJson(json.value);
+        if (parsed.error) return mount(errors, h("div.errors", parsed.error));
+        form = ruleForm(formBox, parsed.value, channels);
+      }
+      view = name;
+      mount(errors);
+      formBox.hidden = name !== "form";
+      jsonBox.hidden = name !== "json";
+      mount(tabs, tab("form"), tab("json"));
+    }
+    mount(tabs, tab("form"), tab("json"));
+    const current = () => (view === "form" ? { value: form.read() } : parseJson(json.value));
     mount(
       editor,
       h("h2", t("rules.edit")),
       h("label", { htmlFor: "rule-id" }, "id"),
       id,
-      h("label", { htmlFor: "rule-json" }, t("rules.json")),
-      json,
+      tabs,
+      formBox,
+      jsonBox,
       errors,
       h(
         "div.row",
@@ -70,16 +96,18 @@ export async function rulesView() {
           "button.primary#rule-save",
           {
             onclick: async () => {
-              const parsed = parseJson(json.value);
+              const parsed = current();
               if (parsed.error) return mount(errors, h("div.errors", parsed.error));
               try {
                 await api("PUT", `/v1/rules/${encodeURIComponent(id.value.trim())}`, parsed.value);
                 mount(errors);
+                form.mark([]);
                 toast(t("common.saved"));
                 await load();
               } catch (error) {
                 if (!(error instanceof ApiError)) throw error;
                 mount(errors, problemBox(error));
+                if (view === "form") form.mark(error.errors);
               }
             },
           },
@@ -162,6 +190,8 @@ export async function rulesView() {
 
   const summary = (c) => [c.title ?? c.subject ?? "", c.body ?? c.text ?? ""].filter(Boolean).join(" — ");
 
+  // The channels a step may name: every one Herald has, configured or not.
+  const channels = ((await api("GET", "/v1/stats")).configured ?? []).map((c) => c.id);
   await load();
   edit(null);
   drawDryRun();
