@@ -65,6 +65,14 @@ describe("admin event timeline", () => {
     await context.close();
   });
 
+  it("opens the dashboard on the last hour when all traffic is that fresh, so it is not a spike at the edge", async () => {
+    const { page, context, errors } = await adminPage(browser, herald.url);
+    await expect.poll(() => page.locator("#period").inputValue()).toBe("1h");
+    await expect.poll(() => page.locator("#charts .chart").count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("opens the story from a dashboard failure row and from a subscriber's history, on a phone", async () => {
     const { page, context, errors } = await adminPage(browser, herald.url, PHONE);
     // The nav wraps on a phone: every section, Broadcasts last, is on screen.

@@ -13,17 +13,36 @@ const SERIES = [
 ];
 const PERIODS = { "1h": [1, 30], "24h": [24, 48], "7d": [168, 84] };
 
+/** True when the series has traffic and all of it falls in its last hour (the last two half-hour buckets). */
+function onlyLastHour(series) {
+  let any = false;
+  for (const counts of Object.values(series.channels)) {
+    for (const values of Object.values(counts)) {
+      if (!Array.isArray(values)) continue;
+      for (let i = 0; i < values.length; i++) {
+        if (!values[i]) continue;
+        if (series.times[i] < series.times.at(-1) + series.bucketMs - 60 * 60_000) return false;
+        any = true;
+      }
+    }
+  }
+  return any;
+}
+
 /** Counters, per-channel charts (uPlot) and the latest failures with retry; refreshes every 10 s. */
 export async function dashboardView() {
   const lang = currentLang();
   let period = "24h";
+  // Until the admin picks a period: a fresh install's traffic is all in the last hour, which 24 h
+  // would draw as one spike at the right edge; the first look then opens on the last hour.
+  let picked = false;
   const counters = h("div.cards#counters");
   const charts = h("div.grid#charts");
   const failures = h("div#failures");
   const channelsBox = h("div#channel-config");
   const select = h(
     "select#period",
-    { onchange: () => ((period = select.value), refresh()) },
+    { onchange: () => ((picked = true), (period = select.value), refresh()) },
     Object.keys(PERIODS).map((p) => h("option", { value: p }, t(`dash.${p}`))),
   );
   select.value = period;
@@ -36,6 +55,12 @@ export async function dashboardView() {
       api("GET", `/v1/admin/stats/timeseries?hours=${hours}&buckets=${buckets}`),
       api("GET", "/v1/admin/deliveries?status=failed,dead&limit=20"),
     ]);
+    if (!picked && period === "24h" && onlyLastHour(series)) {
+      picked = true;
+      period = select.value = "1h";
+      return refresh();
+    }
+    picked = true;
     rememberChannels(stats.configured);
     const total = (s) => stats.totals[s] ?? 0;
     mount(
