@@ -66,5 +66,5 @@ it(`fans a room message out to ${MEMBERS * TABS} sockets across relay shards, on
   expect(own?.delivered_at).toBeNull();
   expect((await listDurableObjectIds(env.FANOUT)).length).toBeGreaterThanOrEqual(MEMBERS / BATCH);
   console.log(JSON.stringify({ sockets: sockets.length, members: MEMBERS, relays: MEMBERS / BATCH, openMs, fanOutMs }));
-  for (const s of sockets) s.ws.close();
+  await Promise.all(sockets.map((s) => s.close()));
 });
