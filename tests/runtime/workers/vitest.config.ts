@@ -18,7 +18,7 @@ export default defineProject({
     }),
   ],
   test: {
-    name: "workers",
+    name: "inside-workerd",
     root,
     // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
     server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
