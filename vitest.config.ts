@@ -18,8 +18,10 @@ export default defineConfig({
       // one runtime cannot do is skipped inside the test, with the reason beside it.
       { extends: true, test: { name: "portable-workerd", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "workerd" } } },
       { extends: true, test: { name: "deno", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "deno" } } },
-      // inside-workerd: tests running in workerd itself, on the Durable Objects (hibernation, fan-out, alarms).
+      // inside-workerd: tests running in workerd itself (Durable Objects, queues, the budget of every invocation);
+      // inside-workerd-free: the broadcast again on the free-plan profile.
       "tests/runtime/workers/vitest.config.ts",
+      "tests/runtime/workers/vitest.free.config.ts",
     ],
   },
 });
