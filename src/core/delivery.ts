@@ -16,6 +16,7 @@ import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
 import type { MessageComposer } from "./message-composer.js";
+import { createStepGates } from "./rules/step-gates.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -36,6 +37,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   const loadContext = batchLoader((ids: string[]) => store.deliveries.contexts(ids));
   // Each channel's `limits.concurrency`: sends in flight at once on that channel.
   const limiters = new Map<string, ReturnType<typeof semaphore>>();
+  const gate = createStepGates(store);
   const limiterFor = (id: string, limit: number | undefined) => {
     let run = limiters.get(id);
     if (!run) limiters.set(id, (run = semaphore(limit && limit > 0 ? limit : Number.POSITIVE_INFINITY)));
@@ -68,7 +70,10 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       }
     }
 
-    const prepared = await deps.composer.compose(ctx, policy);
+    // The step's `if`, `digest` and the rule's `throttle` (core/rules/step-gates.ts).
+    const gated = await gate(ctx, policy, now);
+    if ("outcome" in gated) return gated.outcome;
+    const prepared = await deps.composer.compose(ctx, policy, gated.digest);
     const started = clock.now();
     const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(() => limiterFor(prepared.channel.definition.id, prepared.channel.definition.limits.concurrency)(() => prepared.channel.instance.send(prepared.message, deps.sendContext)));
     const finished = clock.now();
