@@ -124,6 +124,12 @@ export const topics = sqliteTable("topics", {
   updatedAt: integer("updated_at").notNull(),
 });
 
+/** Unread inbox items per subscriber, kept by triggers (0006_unread_counts.sql); queries only read it. */
+export const inboxUnreadCounts = sqliteTable("inbox_unread_counts", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  n: integer("n").notNull(),
+});
+
 export const inbox = sqliteTable(
   "inbox",
   {

@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 /**
  * Every outgoing HTTP call goes through here: a timeout on each, and a refusal to reach loopback,
  * link-local and private addresses (SSRF) unless HERALD_ALLOW_PRIVATE_NETWORK=1. Here host names
@@ -150,81 +151,38 @@ function isPrivateName(host: string): boolean {
  * they reach, so public services stay reachable that way. IPv4-compatible (::a.b.c.d, deprecated),
  * IPv4-translated (::ffff:0:a.b.c.d), 6to4, Teredo and local-use NAT64 (64:ff9b:1::/48) are refused
  * outright: no public service needs them, and what they reach depends on tunnels configured on the host.
- * Anything with a colon that does not parse as IPv6 is refused; IPv4 is read as `inet_aton` reads it.
- *
- * Hand-written rather than ipaddr.js (which runs on every runtime, and which the tests use as the
- * reference): node/net/http2.ts runs this function's source text on a worker thread, so it refers
- * to nothing outside itself and declares no inner functions.
+ * Anything with a colon that does not parse as IPv6 is refused; IPv4 is read as `inet_aton` reads it
+ * (127.1, 0x7f.0.0.1, 2130706433), and a dotted number it cannot read is refused rather than resolved.
+ * ipaddr.js parses and matches; the policy (which ranges) is Herald's.
  */
 export function isPrivateAddress(address: string): boolean {
   let ip = address.trim().toLowerCase();
   if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
   const zone = ip.indexOf("%");
   if (zone >= 0) ip = ip.slice(0, zone);
-  let v4: number[];
-  if (ip.includes(":")) {
-    let text = ip;
-    const lastColon = text.lastIndexOf(":");
-    const tail = text.slice(lastColon + 1);
-    if (tail.includes(".")) {
-      const o = tail.split(".");
-      if (o.length !== 4 || !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(tail)) return true;
-      const n = [Number(o[0]), Number(o[1]), Number(o[2]), Number(o[3])];
-      if (n[0]! > 255 || n[1]! > 255 || n[2]! > 255 || n[3]! > 255) return true;
-      text = `${text.slice(0, lastColon + 1)}${((n[0]! << 8) | n[1]!).toString(16)}:${((n[2]! << 8) | n[3]!).toString(16)}`;
-    }
-    const halves = text.split("::");
-    if (halves.length > 2) return true;
-    const head = halves[0] === "" ? [] : halves[0]!.split(":");
-    const rest = halves.length === 2 && halves[1] !== "" ? halves[1]!.split(":") : [];
-    const missing = 8 - head.length - rest.length;
-    if (halves.length === 1 ? missing !== 0 : missing < 1) return true;
-    const parts = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest];
-    const g: number[] = [];
-    for (const part of parts) {
-      if (!/^[0-9a-f]{1,4}$/.test(part)) return true;
-      g.push(parseInt(part, 16));
-    }
-    const mapped = g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
-    const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0;
-    if (!mapped && !nat64) return (g[0]! & 0xe000) !== 0x2000 || g[0] === 0x2002 || (g[0] === 0x2001 && g[1]! < 0x200);
-    v4 = [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255];
-  } else {
-    // inet_aton: 1 to 4 parts, decimal, 0x hex or 0 octal; the last part fills the remaining bytes.
-    const parts = ip.split(".");
-    if (parts.length > 4) return false;
-    const n: number[] = [];
-    for (const p of parts) {
-      if (!/^(0x[0-9a-f]*|\d+)$/.test(p)) return false;
-      // "09" is not octal: inet_aton refuses it, so it names no address to reach.
-      const x = p.startsWith("0x") ? parseInt(p.slice(2) || "0", 16) : p.length > 1 && p.startsWith("0") ? (/^[0-7]+$/.test(p) ? parseInt(p, 8) : NaN) : Number(p);
-      if (Number.isNaN(x)) return true;
-      n.push(x);
-    }
-    const lastBytes = 5 - n.length;
-    let value = 0;
-    for (let i = 0; i < n.length - 1; i++) {
-      if (n[i]! > 255) return true;
-      value = value * 256 + n[i]!;
-    }
-    if (n[n.length - 1]! >= 2 ** (8 * lastBytes)) return true;
-    value = value * 2 ** (8 * lastBytes) + n[n.length - 1]!;
-    v4 = [Math.floor(value / 2 ** 24) % 256, Math.floor(value / 2 ** 16) % 256, Math.floor(value / 256) % 256, value % 256];
+  if (!ip.includes(":")) {
+    if (!isIpLiteral(ip)) return false;
+    // "0x" alone is 0 to inet_aton; ipaddr.js wants a digit after it.
+    const text = ip.replace(/(^|\.)0x(?=\.|$)/g, "$10");
+    return !ipaddr.IPv4.isValid(text) || isPrivateV4(ipaddr.IPv4.parse(text));
   }
-  const [a, b, c] = v4 as [number, number, number, number];
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    a >= 224 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0 && c === 0) ||
-    (a === 192 && b === 88 && c === 99) ||
-    (a === 198 && (b === 18 || b === 19))
-  );
+  // ipaddr.js reads "::a.b.c.d" as IPv4-mapped; inet_pton and the URL parser read it as the
+  // deprecated IPv4-compatible form, which is refused.
+  if (/^::\d+\.\d+\.\d+\.\d+$/.test(ip) || !ipaddr.IPv6.isValid(ip)) return true;
+  const v6 = ipaddr.IPv6.parse(ip);
+  if (v6.isIPv4MappedAddress()) return isPrivateV4(v6.toIPv4Address());
+  if (v6.match(NAT64)) return isPrivateV4(new ipaddr.IPv4([v6.parts[6]! >> 8, v6.parts[6]! & 255, v6.parts[7]! >> 8, v6.parts[7]! & 255]));
+  return !v6.match(GLOBAL_UNICAST) || REFUSED_GLOBAL.some((range) => v6.match(range));
+}
+
+const NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
+/** Teredo, benchmarking and ORCHID (2001::/23) and 6to4 (2002::/16). */
+const REFUSED_GLOBAL = [ipaddr.IPv6.parseCIDR("2001::/23"), ipaddr.IPv6.parseCIDR("2002::/16")];
+const REFUSED_V4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3"].map((cidr) => ipaddr.IPv4.parseCIDR(cidr));
+
+function isPrivateV4(ip: ipaddr.IPv4): boolean {
+  return REFUSED_V4.some((range) => ip.match(range));
 }
 
 /** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or unreadable. */

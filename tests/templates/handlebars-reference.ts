@@ -5,7 +5,7 @@
  */
 import Handlebars from "handlebars";
 import type { CorpusCase } from "./corpus-types.js";
-import { compileTemplate } from "./renderer.js";
+import { compileTemplate } from "../../src/templates/renderer.js";
 
 export type Outcome = { ok: true; output: string } | { ok: false; error: unknown };
 

@@ -1,6 +1,6 @@
 /** Corpus: partials, partial blocks, inline partials, dynamic names, indentation. */
 import { type CorpusCase, tc } from "./corpus-types.js";
-import type { HelperFn } from "./types.js";
+import type { HelperFn } from "../../src/templates/types.js";
 
 const tree = { name: "root", children: [{ name: "a", children: [{ name: "a1", children: [] }] }, { name: "b", children: [] }] };
 const pick: Record<string, HelperFn> = { pick: (name: unknown) => name, concat: (...a: unknown[]) => a.slice(0, -1).join("") };

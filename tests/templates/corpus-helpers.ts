@@ -1,8 +1,8 @@
 /** Corpus: custom helpers (hash, subexpressions, block helpers, private data) and Herald's defaults. */
 import Handlebars from "handlebars";
 import { type CorpusCase, frame, tc } from "./corpus-types.js";
-import { defaultHelpers } from "./helpers.js";
-import type { HelperFn, HelperOptions } from "./types.js";
+import { defaultHelpers } from "../../src/templates/helpers.js";
+import type { HelperFn, HelperOptions } from "../../src/templates/types.js";
 
 type Block = HelperOptions & { fn: (context?: unknown, options?: object) => string; inverse: (context?: unknown) => string };
 

@@ -3,8 +3,8 @@
  * contexts from a small grammar of the constructs the renderer supports.
  */
 import { frame } from "./corpus-types.js";
-import { defaultHelpers } from "./helpers.js";
-import type { HelperFn, HelperOptions } from "./types.js";
+import { defaultHelpers } from "../../src/templates/helpers.js";
+import type { HelperFn, HelperOptions } from "../../src/templates/types.js";
 
 /** mulberry32: small, fast, deterministic. */
 export function prng(seed: number): () => number {

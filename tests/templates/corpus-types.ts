@@ -1,4 +1,4 @@
-import type { HelperFn } from "./types.js";
+import type { HelperFn } from "../../src/templates/types.js";
 
 /** One differential case: both engines must render `template` identically. */
 export interface CorpusCase {
