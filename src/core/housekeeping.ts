@@ -17,6 +17,8 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
     const now = deps.clock.now();
     try {
       await deps.store.adminSessions.deleteStale(now, now - ATTEMPTS_KEPT_MS);
+      // Throttle slots past their window; digests sent a week ago (core/rules/digest.ts).
+      await deps.store.workflow.deleteExpired(now);
     } catch (error) {
       // Tidying is never worth failing the cron or the process for; it runs again next time.
       deps.logger.log("warn", "housekeeping failed", { error: (error as Error).message });

@@ -4,6 +4,7 @@
  * however many sends run at once; the in-app steps of the same rule are not capped; critical rules
  * are exempt; an hour later the cap has room again.
  */
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manualClock } from "../../src/core/clock.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
@@ -98,5 +99,15 @@ describe("throttle", () => {
     for (let i = 0; i < 5; i++) await call("POST", "/v1/events", { id: `alarm-${i}`, type: "alarm", to: "oncall", data: { text: `a${i}` } });
     await herald.outbox.drain();
     expect(pushesTo(endpoint)).toBe(5);
+  });
+
+  it("forgets slots past their window (housekeeping) and an erased subscriber's at once", async () => {
+    const slots = async () => ((await herald.store.db.all(sql`SELECT subscriber_id AS s FROM throttle_slots`)) as { s: string }[]).map((r) => r.s);
+    expect(new Set(await slots())).toEqual(new Set(["busy", "burst"]));
+    expect((await call("DELETE", "/v1/subscribers/burst")).status).toBe(204);
+    expect(new Set(await slots())).toEqual(new Set(["busy"]));
+    clock.advance(2 * 60 * 60_000);
+    await herald.housekeeping();
+    expect(await slots()).toEqual([]);
   });
 });
