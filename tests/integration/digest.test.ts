@@ -157,4 +157,16 @@ describe("digest", () => {
     expect(mails[0]!.mail.text).toContain("[reply 4]");
     expect(mails[0]!.mail.text).not.toContain("[reply 3]");
   });
+
+  it("the dry run and the template preview show a digest", async () => {
+    const dry = await call("POST", "/v1/admin/rules/dry-run", { event: { type: "room.message", to: "ann", data: { room: "77", text: "hello" } } });
+    expect(dry.status).toBe(200);
+    const room = dry.body.rules.find((r: any) => r.id === "room");
+    expect(room.steps[1]).toMatchObject({ channel: "email", digest: { window: "10m", key: "77", max: 10 } });
+    expect(room.messages.find((m: any) => m.channel === "email").content.subject).toBe("1 new messages in room 77");
+    const preview = await call("POST", "/v1/templates/room/preview", { data: { room: "77" }, channels: ["email"], digest: { events: [{ text: "a" }, { text: "b" }, { text: "c" }] } });
+    expect(preview.status).toBe(200);
+    expect(preview.body.channels.email.subject).toBe("3 new messages in room 77");
+    expect(preview.body.channels.email.html).toContain("first: a; last: c");
+  });
 });

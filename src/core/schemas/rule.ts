@@ -37,22 +37,19 @@ export const StepCondition = combinable(combinable(combinable(Condition)))
  */
 export const Digest = z
   .strictObject({
-    window: Duration,
-    /** `{{path}}` placeholders filled from the event, e.g. `"{{data.ticketId}}"`; one digest per key. */
-    key: z.string().min(1).max(200).optional(),
-    /** How many events the template sees in `digest.events` (the newest); `digest.count` counts all. */
-    max: z.number().int().min(1).max(100).optional(),
-    /** `"seen"`: events the subscriber has seen or read leave the digest; none left, none sent. */
-    until: z.literal("seen").optional(),
+    window: Duration.openapi({ description: "Fixed window: opens with the first event, the digest is sent when it ends (1s to 30d)." }),
+    key: z.string().min(1).max(200).optional().openapi({ description: "One digest per key; `{{path}}` placeholders are filled from the event, e.g. `{{data.ticketId}}`." }),
+    max: z.number().int().min(1).max(100).optional().openapi({ description: "How many events (the newest) the template sees in `digest.events` (default 50); `digest.count` counts all." }),
+    until: z.literal("seen").optional().openapi({ description: "Events seen or read by the end of the window leave the digest; none left, nothing is sent." }),
   })
   .openapi("Digest");
 
 /** At most `limit` messages per subscriber and category (or rule) per `window`, on `channel` or on each channel. */
 export const Throttle = z
   .strictObject({
-    limit: z.number().int().min(1).max(10_000),
-    window: Duration,
-    channel: z.string().min(1).max(64).optional(),
+    limit: z.number().int().min(1).max(10_000).openapi({ description: "Messages let through per subscriber and category (or rule) per window." }),
+    window: Duration.openapi({ description: "Sliding window (1s to 30d)." }),
+    channel: z.string().min(1).max(64).optional().openapi({ description: "Only this channel's steps are capped; without it, each channel is capped on its own." }),
   })
   .openapi("Throttle");
 
@@ -70,8 +67,8 @@ export const Step = z
     after: Duration.optional(),
     unlessSeen: z.boolean().optional(),
     fallback: z.boolean().optional(),
-    if: StepCondition.optional(),
-    digest: Digest.optional(),
+    if: StepCondition.optional().openapi({ description: "Evaluated when the step runs; false ends the step `cancelled` (`condition not met`)." }),
+    digest: Digest.optional().openapi({ description: "Collect this subscriber's events for this step and key; one message per window." }),
   })
   .openapi("Step");
 
@@ -83,7 +80,7 @@ export const RuleInput = z
     steps: z.array(Step).min(1).max(10),
     critical: z.boolean().optional(),
     /** Frequency cap; critical rules are exempt. Over the cap a message is cancelled (`throttled`). */
-    throttle: Throttle.optional(),
+    throttle: Throttle.optional().openapi({ description: "Frequency cap; over it a delivery ends `cancelled` (`throttled: …`). Critical rules are exempt." }),
     enabled: z.boolean().optional(),
     category: z.string().max(64).optional(),
     description: z.string().max(500).optional(),
