@@ -13,7 +13,7 @@
  */
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
-import { startMattermostPeer } from "../tests/peers/mattermost.js";
+import { startMattermostPeer } from "../src/channels/mattermost/mattermost.peer.js";
 import { api, startHerald, TEST_API_KEY } from "../tests/support/server.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);

@@ -16,7 +16,7 @@
 import { createECDH, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import webPush from "web-push";
-import { pushChannel } from "../src/channels/push.js";
+import { pushChannel } from "../src/channels/push/push.js";
 import { decodePushKeys, encryptPushMessage } from "../src/lib/push-encrypt.js";
 import { issueToken } from "../src/core/auth/subscriber-token.js";
 import type { ChannelMessage, PushTarget } from "../src/core/channels/define.js";

@@ -1,6 +1,6 @@
 /**
  * bench/sms: SMS messages per second through Herald's sms channel (Twilio provider) to the local
- * Twilio Messages API peer (tests/peers/twilio.ts, in its own process), side by side in one run with a
+ * Twilio Messages API peer (src/channels/sms/twilio.peer.ts, in its own process), side by side in one run with a
  * naive sender: a plain `fetch` loop posting the same form (To, From, Body, StatusCallback) with the
  * same Basic auth and concurrency. The official `twilio` SDK is not installed here, so it is not compared.
  * Then the throughput of segment counting and of X-Twilio-Signature verification (WebCrypto).
@@ -15,14 +15,14 @@
  * outbox and store are not in the loop, so this is the channel's ceiling, not the end-to-end rate.
  */
 import { createInterface } from "node:readline";
-import { smsChannel } from "../src/channels/sms.js";
+import { smsChannel } from "../src/channels/sms/sms.js";
 import { countSegments } from "../src/channels/sms/segments.js";
 import { twilioSignatureVerifier } from "../src/channels/sms/twilio-signature.js";
 import type { ChannelMessage } from "../src/core/channels/define.js";
 import { createChannelRegistry } from "../src/core/channels/registry.js";
 import { createSendContext } from "../src/core/channels/send-context.js";
 import { createNodeFetch, nodeFetchOptions } from "../src/runtimes/node/net/fetch.js";
-import { startTwilioPeer, twilioSign } from "../tests/peers/twilio.js";
+import { startTwilioPeer, twilioSign } from "../src/channels/sms/twilio.peer.js";
 import { pool, spawnJsonPeer } from "./support/harness.js";
 
 // The peer runs in a child process (this same file with --peer) so its work is not billed to the sender.

@@ -7,7 +7,7 @@
  * per request is taken from the senders. By default it is lean: HTTP/2 streams handled on Node's
  * core API at `url` (what Herald speaks), and HTTP/1.1 keep-alive on a plain HTTPS server at
  * `http1Url` (what `web-push`'s https.request speaks), each answering 201 with a Location.
- * `BENCH_PUSH_PEER=compat` serves both from the tests' peer (tests/peers/push-service.ts, Node's
+ * `BENCH_PUSH_PEER=compat` serves both from the tests' peer (src/channels/push/push-service.peer.ts, Node's
  * HTTP/2 compatibility API), as the figures before 2026-11-22 were taken.
  */
 import { execFileSync } from "node:child_process";
@@ -17,7 +17,7 @@ import { createSecureServer, constants, type ServerHttp2Stream } from "node:http
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPushService } from "../../tests/peers/push-service.js";
+import { startPushService } from "../../src/channels/push/push-service.peer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "herald-push-bench-"));
 execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });

@@ -1,9 +1,9 @@
 import type { AnyChannel } from "../core/channels/define.js";
-import { mattermostChannel } from "./mattermost.js";
-import { realtimeChannel } from "./realtime.js";
-import { pushChannel } from "./push.js";
-import { smsChannel } from "./sms.js";
-import { emailChannel } from "./email.js";
+import { mattermostChannel } from "./mattermost/mattermost.js";
+import { realtimeChannel } from "./realtime/realtime.js";
+import { pushChannel } from "./push/push.js";
+import { smsChannel } from "./sms/sms.js";
+import { emailChannel } from "./email/email.js";
 
 /**
  * Every channel plugin Herald ships. Email here speaks the HTTP API only (it runs on Workers); Node

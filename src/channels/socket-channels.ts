@@ -1,7 +1,7 @@
 import type { AnyChannel } from "../core/channels/define.js";
-import { createSmtpEmailChannel } from "./email-smtp.js";
+import { createSmtpEmailChannel } from "./email/smtp.js";
 import { builtInChannels } from "./index.js";
-import type { GuardedLookup } from "./smtp-socket.js";
+import type { GuardedLookup } from "./email/smtp-socket.js";
 
 /** What a runtime with TCP sockets lends the channels that open them. */
 export interface SocketIo {

@@ -3,6 +3,7 @@ import type { EventRow } from "../store/repositories/events.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import { JsonObject, TopicKey } from "./schemas/common.js";
 import type { TemplateChannels } from "./schemas/template.js";
+import type { AnyChannel } from "./channels/define.js";
 
 /** Broadcasts are events of this reserved type; `POST /v1/events` refuses the `herald.` prefix. */
 export const BROADCAST_EVENT = "herald.broadcast";
@@ -111,36 +112,18 @@ export function broadcastProgress(plannedAt: number | null, counts: { status: st
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** Ad hoc content as template channels, one shape per channel that can carry it. */
-export function adHocTemplate(content: AdHocContent, channels: string[]): TemplateChannels {
+/** Ad hoc content in the shape of each chosen channel (its declaration's `broadcast.content`). */
+export function adHocTemplate(content: AdHocContent, channels: string[], channelById: (id: string) => AnyChannel | undefined): TemplateChannels {
   const out: TemplateChannels = {};
-  const link = content.url ? `\n${content.url}` : "";
-  for (const channel of channels) {
-    if (channel === "realtime") out.realtime = { title: content.title, body: content.body, ...(content.url ? { url: content.url } : {}) };
-    if (channel === "push")
-      out.push = {
-        title: content.title,
-        body: content.body,
-        ...(content.url ? { url: content.url } : {}),
-        ...(content.image ? { image: content.image } : {}),
-        ...(content.actions ? { actions: content.actions } : {}),
-      };
-    if (channel === "mattermost") out.mattermost = { text: `**${content.title}**\n\n${content.body}${link}` };
-    if (channel === "sms") out.sms = { text: `${content.title}: ${content.body}${link}` };
-    if (channel === "email") {
-      // Admin text is text, not markup: escaped here, while {{ }} placeholders still work.
-      const image = content.image ? `<mj-image src="${escapeHtml(content.image)}" />` : "";
-      const button = content.url ? `<mj-button href="${escapeHtml(content.url)}">${escapeHtml(content.actions?.[0]?.title ?? "Open")}</mj-button>` : "";
-      out.email = {
-        subject: content.title,
-        mjml: `<mjml><mj-body><mj-section><mj-column><mj-text font-size="20px" font-weight="bold">${escapeHtml(content.title)}</mj-text>${image}<mj-text>${escapeHtml(content.body)}</mj-text>${button}</mj-column></mj-section></mj-body></mjml>`,
-      };
-    }
+  for (const id of channels) {
+    const shape = channelById(id)?.broadcast?.content;
+    if (shape) out[id] = shape(content) as TemplateChannels[string];
   }
   return out;
 }
 
-/** Channels ad hoc content can be sent on. */
-export const AD_HOC_CHANNELS = ["realtime", "push", "email", "sms", "mattermost"];
+/** Channels ad hoc content can be sent on, and those it goes to when a broadcast names none. */
+export function adHocChannels(definitions: readonly AnyChannel[]): { available: string[]; byDefault: string[] } {
+  const able = definitions.filter((d) => d.broadcast);
+  return { available: able.map((d) => d.id), byDefault: able.filter((d) => d.broadcast!.byDefault).map((d) => d.id) };
+}

@@ -1,6 +1,7 @@
 import type { Store } from "../store/index.js";
 import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
-import type { AnyChannel, PushTransport } from "./channels/define.js";
+import type { AnyChannel } from "./channels/define.js";
+import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeliveryHandler } from "./delivery.js";
@@ -9,7 +10,7 @@ import { createDirectDelivery } from "./direct-delivery.js";
 import { createApp } from "./http/app.js";
 import { newId } from "./ids.js";
 import { createIngest } from "./ingest.js";
-import { jsonLogger, type Logger } from "./logger.js";
+import { jsonLogger, type KnownSecrets, type Logger, maskingLogger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
@@ -96,7 +97,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const clock = options.clock ?? systemClock;
   // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
   const retry = backoffFromEnv(env);
-  const logger = options.logger ?? jsonLogger();
+  // Filled once the channels are configured: their secret fields by name and by value.
+  const channelSecrets: KnownSecrets = { names: [], values: [] };
+  const logger = maskingLogger(options.logger ?? jsonLogger(), channelSecrets);
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
   const realtime = createRealtime({ store, hub, clock, logger });
@@ -131,6 +134,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     },
     links: { publicUrl, webhook: (channelId) => `${publicUrl()}/v1/channels/${channelId}/webhook` },
   });
+  Object.assign(channelSecrets, channels.secrets());
   const plugins = options.plugins ?? [];
   const instanceId = newId("inst");
   // Rules and templates are read for every event; they change rarely. See cache.ts for staleness.

@@ -73,3 +73,39 @@ export function jsonLogger(options: { write?: (line: string) => void; minLevel?:
 }
 
 export const silentLogger: Logger = { log() {} };
+
+/** Secret configuration the logger masks: field names, and the values themselves wherever they appear. */
+export interface KnownSecrets {
+  names: readonly string[];
+  values: readonly string[];
+}
+
+// Shorter values are not replaced inside text: a 3-character "secret" would mangle every line that
+// happens to contain it, and no real key or hook URL is that short.
+const MIN_SECRET_LENGTH = 8;
+
+function replaceKnown(value: unknown, values: readonly string[], depth: number): unknown {
+  if (typeof value === "string") {
+    let out = value;
+    for (const secret of values) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  }
+  if (depth >= 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => replaceKnown(v, values, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceKnown(v, values, depth + 1)]));
+}
+
+/**
+ * A logger that also masks the secrets the channel declarations name (`secret: true` fields: their
+ * names as fields, their configured values inside any text), before `inner` applies its own masking.
+ * `secrets` is read on every line, so it can be filled once the channels are configured.
+ */
+export function maskingLogger(inner: Logger, secrets: KnownSecrets): Logger {
+  return {
+    log(level, msg, fields = {}) {
+      const values = secrets.values.filter((v) => v.length >= MIN_SECRET_LENGTH);
+      const named = maskSecrets(fields, secrets.names);
+      inner.log(level, replaceKnown(msg, values, 0) as string, values.length > 0 ? (replaceKnown(named, values, 0) as LogFields) : named);
+    },
+  };
+}

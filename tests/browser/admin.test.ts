@@ -114,11 +114,13 @@ describe("admin UI", () => {
     await expect.poll(() => pushTitle.textContent()).toBe("Order #1234");
     expect(await page.locator("#preview [data-channel=push] .actions span").allTextContents()).toEqual(["Track courier", "Reorder"]);
     expect(await page.locator("#preview [data-channel=sms] .preview-sms").textContent()).toBe("Order 1234: courier Almaz is on the way");
-    expect(await page.locator("#sms-segments").textContent()).toMatch(/1 segment/);
+    expect(await page.locator("#preview [data-channel=sms] .preview-details").textContent()).toMatch(/1 segment/);
     // The email goes into a frame that may not run scripts (sandbox without allow-scripts).
     const frame = page.locator("#preview [data-channel=email] iframe");
     expect(await frame.getAttribute("sandbox")).toBe("");
     expect(await frame.getAttribute("srcdoc")).toContain("Courier Almaz");
+    // Content is kept in registration order (realtime first): open the push tab.
+    await page.locator("#channel-tabs [data-channel=push]").click();
     await page.locator('[data-path="channels.push.title"]').fill("Your order {{data.order}} is coming");
     await expect.poll(() => pushTitle.textContent()).toBe("Your order 1234 is coming");
     await page.locator('[data-path="channels.push.body"]').fill("Courier {{data.courier} broken");

@@ -9,7 +9,7 @@ import { createClient } from "@libsql/client";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVapidKeys } from "../../src/core/push/vapid.js";
-import { startPushService, type PushServicePeer } from "../peers/push-service.js";
+import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
 import { api, eventually, type HeraldProcess, startHerald } from "../support/server.js";
 import { launchBrowser, pageErrors, subscriber } from "./support.js";
 

@@ -5,9 +5,10 @@
  * failures, Retry-After, timeouts, unreachable hosts, the SSRF guard, and the notification id.
  */
 import { describe, expect, it } from "vitest";
-import type { AnyChannel, ChannelMessage, ChannelServices, SendContext, SendResult } from "../../src/core/channels/define.js";
+import type { AnyChannel, ChannelMessage, EngineServices, SendContext, SendResult } from "../../src/core/channels/define.js";
 import { createChannelRegistry } from "../../src/core/channels/registry.js";
 import { createSendContext } from "../../src/core/channels/send-context.js";
+import { channelDescriptor } from "../../src/core/channels/descriptor.js";
 
 export interface ConformancePeer {
   /** Environment that configures the channel against this peer. */
@@ -35,7 +36,7 @@ export interface ConformanceOptions {
   /** Env key of a config field holding a short timeout, so the hang test is quick. */
   timeoutEnv: string;
   /** Engine services for channels that use them (push reads subscriptions); given the env the channel is built with. */
-  services?: (env: Record<string, string>) => ChannelServices;
+  services?: (env: Record<string, string>) => EngineServices;
 }
 
 let counter = 0;
@@ -134,6 +135,46 @@ export function channelConformance(options: ConformanceOptions) {
     it("refuses private addresses unless allowed", async () => {
       const { result } = await send(options.peer().env, false);
       expect(result).toMatchObject({ ok: false, retryable: false, code: "blocked_address" });
+    });
+  });
+}
+
+/**
+ * What every registered channel's declaration must satisfy, whatever it delivers through; run for
+ * each channel of the registry by tests/channels/every-channel.test.ts. The template API, the
+ * OpenAPI document, the admin editor and ad-hoc broadcasts are all derived from these parts.
+ */
+export function declarationConformance(channel: AnyChannel) {
+  describe(`channel declaration: ${channel.id}`, () => {
+    it("has a kebab-case id, a title and documented config fields with environment variables", () => {
+      expect(channel.id).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(channel.title.length).toBeGreaterThan(0);
+      for (const [name, field] of Object.entries(channel.config)) {
+        expect(field.description.length, name).toBeGreaterThan(0);
+        expect(field.env, name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      }
+    });
+
+    it("declares its content as an object schema whose fields the admin form can draw", () => {
+      const descriptor = channelDescriptor(channel, false);
+      expect(descriptor.fields.length).toBeGreaterThan(0);
+      expect(descriptor.fields.some((f) => f.required)).toBe(true);
+      // Unknown fields are refused, so a typo in a template is an error, not silently dropped.
+      const sample = Object.fromEntries(descriptor.fields.filter((f) => f.required).map((f) => [f.name, f.kind === "json" || f.kind === "actions" ? [] : "x"]));
+      expect(channel.content.safeParse({ ...sample, "not-a-field": "x" }).success).toBe(false);
+    });
+
+    it("names only real content fields in its admin hints", () => {
+      const fields = new Set(channelDescriptor(channel, false).fields.map((f) => f.name));
+      for (const name of Object.keys(channel.ui?.fields ?? {})) expect(fields, name).toContain(name);
+      for (const name of Object.values(channel.ui?.preview?.parts ?? {})) expect(fields, name).toContain(name);
+      if (channel.bodyField) expect(fields).toContain(channel.bodyField);
+    });
+
+    it("shapes ad-hoc broadcast content into valid content, when it takes any", () => {
+      if (!channel.broadcast) return;
+      const content = channel.broadcast.content({ title: "Sale <b>", body: "Hi {{subscriber.name}}", url: "https://shop.example/s", image: "https://shop.example/i.png", actions: [{ action: "go", title: "Go", url: "https://shop.example/go" }] });
+      expect(channel.content.safeParse(content).success).toBe(true);
     });
   });
 }

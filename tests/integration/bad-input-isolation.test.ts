@@ -3,7 +3,7 @@
  * valid event that shared its moment (and so its group commit) is accepted, stored and delivered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 const VALID = 1000;

@@ -9,7 +9,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { StreamFrame } from "../../src/core/realtime/frames.js";
 import { builtInChannels } from "../../src/channels/index.js";
-import { realtimeChannel } from "../../src/channels/realtime.js";
+import { realtimeChannel } from "../../src/channels/realtime/realtime.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";

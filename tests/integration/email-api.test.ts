@@ -5,8 +5,8 @@
  * bounce webhook suppressing the address so the next email goes to the fallback step instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
-import { signWebhook, startResendPeer, type ResendPeer } from "../peers/resend.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
+import { signWebhook, startResendPeer, type ResendPeer } from "../../src/channels/email/resend.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 const WEBHOOK_SECRET = `whsec_${Buffer.from("integration-email-api-webhook-secret").toString("base64")}`;

@@ -5,9 +5,9 @@
  * suppressing the address and starting the fallback, a signed complaint webhook suppressing another.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
-import { signWebhook } from "../peers/resend.js";
-import { startSmtpPeer, type SmtpPeer } from "../peers/smtp.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
+import { signWebhook } from "../../src/channels/email/resend.peer.js";
+import { startSmtpPeer, type SmtpPeer } from "../../src/channels/email/smtp.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 const WEBHOOK_SECRET = `whsec_${Buffer.from("integration-email-webhook-secret").toString("base64")}`;

@@ -6,7 +6,7 @@
  */
 import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook, startResendPeer, type ResendPeer } from "../peers/resend.js";
+import { signWebhook, startResendPeer, type ResendPeer } from "../../src/channels/email/resend.peer.js";
 import { allRows, cellsContaining } from "../support/database.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 import { openSse, openWs } from "../support/stream-clients.js";

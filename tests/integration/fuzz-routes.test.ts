@@ -12,7 +12,7 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { svixSignature } from "../../src/channels/email-resend.js";
+import { svixSignature } from "../../src/channels/email/resend.js";
 import { signedPayload } from "../../src/channels/sms/twilio-signature.js";
 import {
   freeFormPlaces,

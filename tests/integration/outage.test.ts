@@ -7,7 +7,7 @@
  * is never scaled: the 429 case waits out the seconds the peer really asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 const SCALE = 0.001;

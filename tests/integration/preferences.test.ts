@@ -3,7 +3,7 @@
  * channel is muted, quiet hours, escalation cancelled by `seen`, and one-click unsubscribe links.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 let herald: HeraldProcess;

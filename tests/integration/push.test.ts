@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVapidKeys } from "../../src/core/push/vapid.js";
-import { startPushService, type PushServicePeer } from "../peers/push-service.js";
+import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 let herald: HeraldProcess;

@@ -4,7 +4,7 @@
  */
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook, startResendPeer, type ResendPeer } from "../peers/resend.js";
+import { signWebhook, startResendPeer, type ResendPeer } from "../../src/channels/email/resend.peer.js";
 import { api, eventually, startHerald, TEST_API_KEY, TEST_WEBHOOK_SECRET, type HeraldProcess } from "../support/server.js";
 import { openSse, openWs } from "../support/stream-clients.js";
 

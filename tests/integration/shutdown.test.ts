@@ -6,7 +6,7 @@
  */
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, tempDatabaseUrl, type HeraldProcess, type Runtime } from "../support/server.js";
 import { openSse, openWs } from "../support/stream-clients.js";
 

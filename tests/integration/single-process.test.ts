@@ -4,7 +4,7 @@
  * live clients miss nothing. A holder that stops, or is killed with -9, leaves no stale lock.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, tempDatabaseUrl, type HeraldProcess, type Runtime } from "../support/server.js";
 import { openSse } from "../support/stream-clients.js";
 

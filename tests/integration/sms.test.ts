@@ -4,8 +4,8 @@
  * `POST /v1/channels/sms/webhook`, the fallback step it starts, and suppression of a dead number.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
-import { startTwilioPeer, twilioSign, type TwilioPeer } from "../peers/twilio.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
+import { startTwilioPeer, twilioSign, type TwilioPeer } from "../../src/channels/sms/twilio.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 let herald: HeraldProcess;

@@ -11,7 +11,7 @@ import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPrivateAddress } from "../../src/core/net/outbound.js";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 
 const name = hostname();

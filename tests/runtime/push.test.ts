@@ -4,7 +4,7 @@
  * the VAPID JWT and decrypts what arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPushService, type PushServicePeer } from "../peers/push-service.js";
+import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
 import { api, eventually, startHerald, type HeraldProcess, type Runtime } from "../support/server.js";
 
 const runtimes: Runtime[] = ["deno", "workerd"];

@@ -3,7 +3,7 @@
  * event, read it back, and see it delivered through a rule to the Mattermost peer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMattermostPeer, type MattermostPeer } from "../peers/mattermost.js";
+import { startMattermostPeer, type MattermostPeer } from "../../src/channels/mattermost/mattermost.peer.js";
 import { api, eventually, startHerald, type HeraldProcess, type Runtime } from "../support/server.js";
 
 const runtimes: Runtime[] = ["deno", "workerd"];

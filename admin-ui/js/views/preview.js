@@ -1,34 +1,58 @@
 import { h } from "../dom.js";
-import { t } from "../i18n.js";
+import { currentLang, t } from "../i18n.js";
 
-/** Rendered content per channel, shown roughly as the subscriber would see it. */
-export function renderPreview(result) {
-  const blocks = [];
+/**
+ * Rendered content per channel, shown roughly as the subscriber would see it. How a channel looks
+ * comes from its descriptor (GET /v1/admin/channels, `preview`: a layout and which fields fill it);
+ * a channel without one is shown as JSON. No channel is named here.
+ */
+export function renderPreview(result, descriptors = []) {
   const { channels, details } = result;
-  if (channels.push) {
-    const p = channels.push;
-    blocks.push(
-      block("push", h("div.preview-push", p.title ? h("div.t", p.title) : null, h("div.b", p.body), p.image ? h("img", { src: p.image, alt: "" }) : null, p.actions?.length ? h("div.actions", p.actions.map((a) => h("span", { dataset: { action: a.action } }, a.title))) : null, p.url ? h("div.u", p.url) : null)),
-    );
-  }
-  if (channels.realtime) blocks.push(block("realtime", h("div.preview-inapp", h("div.t", channels.realtime.title), h("div.b", channels.realtime.body))));
-  if (channels.email) {
-    // No allow-scripts: the email's HTML cannot run code; srcdoc inherits this page's CSP as well.
-    const frame = h("iframe.email", { sandbox: "", title: "email", referrerPolicy: "no-referrer" });
-    frame.srcdoc = channels.email.html ?? channels.email.mjml ?? "";
-    blocks.push(block("email", h("div", h("div", h("strong", channels.email.subject ?? "")), frame)));
-  }
-  if (channels.sms) {
-    const d = details?.sms;
-    blocks.push(block("sms", h("div", h("div.preview-sms", channels.sms.text), d ? h("div.muted#sms-segments", { style: { fontSize: "13px", marginTop: "4px" } }, t("tpl.segments", d)) : null)));
-  }
-  if (channels.mattermost) blocks.push(block("mattermost", h("div.preview-mm", channels.mattermost.text)));
-  for (const [name, content] of Object.entries(channels)) {
-    if (!["push", "realtime", "email", "sms", "mattermost"].includes(name)) blocks.push(block(name, h("pre.json", JSON.stringify(content, null, 2))));
-  }
+  const byId = new Map(descriptors.map((d) => [d.id, d]));
+  const blocks = Object.entries(channels).map(([id, content]) => {
+    const hint = byId.get(id)?.preview;
+    const layout = hint && LAYOUTS[hint.layout];
+    const shown = layout ? layout(partsOf(content, hint.parts)) : h("pre.json", JSON.stringify(content, null, 2));
+    return block(id, shown, detailsLine(details?.[id], hint));
+  });
   return blocks.length ? blocks : h("p.muted", t("common.none"));
 }
 
-function block(name, content) {
-  return h("div.preview-block", { dataset: { channel: name } }, h("div.cap", name), content);
+/** The layout's parts (title, body, image, actions, url, html) from the content, renamed where the hint says. */
+function partsOf(content, rename = {}) {
+  const part = (name) => content?.[rename[name] ?? name];
+  return { title: part("title"), body: part("body"), image: part("image"), actions: part("actions"), url: part("url"), html: part("html") };
+}
+
+const LAYOUTS = {
+  notification: (p) =>
+    h(
+      "div.preview-push",
+      p.title ? h("div.t", p.title) : null,
+      h("div.b", p.body ?? ""),
+      p.image ? h("img", { src: p.image, alt: "" }) : null,
+      Array.isArray(p.actions) && p.actions.length ? h("div.actions", p.actions.map((a) => h("span", { dataset: { action: a.action } }, a.title))) : null,
+      p.url ? h("div.u", p.url) : null,
+    ),
+  inbox: (p) => h("div.preview-inapp", h("div.t", p.title ?? ""), h("div.b", p.body ?? "")),
+  bubble: (p) => h("div.preview-sms", p.body ?? ""),
+  message: (p) => h("div.preview-mm", p.body ?? ""),
+  email: (p) => {
+    // No allow-scripts: the email's HTML cannot run code; srcdoc inherits this page's CSP as well.
+    const frame = h("iframe.email", { sandbox: "", title: "email", referrerPolicy: "no-referrer" });
+    frame.srcdoc = p.html ?? "";
+    return h("div", h("div", h("strong", p.title ?? "")), frame);
+  },
+};
+
+/** Facts about the rendered content (SMS: encoding and segments), in the descriptor's words where it has them. */
+function detailsLine(facts, hint) {
+  if (!facts || Object.keys(facts).length === 0) return null;
+  const words = hint?.details?.[currentLang()] ?? hint?.details?.en;
+  const text = words ? words.replace(/\{(\w+)\}/g, (_, k) => String(facts[k] ?? "")) : Object.entries(facts).map(([k, v]) => `${k}: ${v}`).join(", ");
+  return h("div.muted.preview-details", { style: { fontSize: "13px", marginTop: "4px" } }, text);
+}
+
+function block(name, content, details) {
+  return h("div.preview-block", { dataset: { channel: name } }, h("div.cap", name), h("div", content, details));
 }

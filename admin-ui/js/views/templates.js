@@ -3,14 +3,16 @@ import { debounce, fmtTime, h, mount, parseJson, problemBox, toast } from "../do
 import { currentLang, t } from "../i18n.js";
 import { renderPreview } from "./preview.js";
 
-/** Fields per channel: [name, kind, required]. `json` fields are edited as JSON text. */
-export const CHANNEL_FIELDS = {
-  push: [["title", "text", true], ["body", "area", true], ["url", "text"], ["icon", "text"], ["image", "text"], ["tag", "text"], ["actions", "json"]],
-  realtime: [["title", "text", true], ["body", "area", true], ["url", "text"]],
-  email: [["subject", "text", true], ["mjml", "tall", true]],
-  sms: [["text", "area", true]],
-  mattermost: [["text", "area", true]],
-};
+/**
+ * The registered channels and their content fields ({name, kind, required, label, maxLength?,
+ * initial?, placeholder?}), from the channels' declarations: the form has no code per channel.
+ * Structured fields (kinds `actions`, `json`) are edited as JSON text.
+ */
+async function channelDescriptors() {
+  const { items } = await api("GET", "/v1/admin/channels");
+  return items;
+}
+const isJsonKind = (kind) => kind === "json" || kind === "actions";
 const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "https://shop.example/orders/1234" };
 
 /** All templates, and a way to start a new one. */
@@ -68,7 +70,9 @@ export async function templateEditor(key) {
   }
   const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}) } : { channels: {} };
   let locale = ""; // "" is the default channels
-  let channel = Object.keys(body.channels)[0] ?? "realtime";
+  const descriptors = await channelDescriptors();
+  const fieldsOf = (id) => descriptors.find((d) => d.id === id)?.fields ?? [];
+  let channel = Object.keys(body.channels)[0] ?? descriptors[0]?.id;
 
   const localeTabs = h("div.tabs#locale-tabs");
   const channelTabs = h("div.tabs#channel-tabs");
@@ -110,7 +114,7 @@ export async function templateEditor(key) {
       ),
     );
     const present = Object.keys(channelsOf());
-    const missing = Object.keys(CHANNEL_FIELDS).filter((c) => !present.includes(c));
+    const missing = descriptors.map((d) => d.id).filter((c) => !present.includes(c));
     const add = h("select#add-channel", { onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
     mount(
       channelTabs,
@@ -126,8 +130,7 @@ export async function templateEditor(key) {
 
   function addChannel(name) {
     if (!name) return;
-    const blank = Object.fromEntries(CHANNEL_FIELDS[name].filter(([, , required]) => required).map(([f]) => [f, ""]));
-    if (name === "email") blank.mjml = "<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text>Hello {{subscriber.name}}</mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>";
+    const blank = Object.fromEntries(fieldsOf(name).filter((f) => f.required || f.initial !== undefined).map((f) => [f.name, f.initial ?? ""]));
     channelsOf()[name] = blank;
     channel = name;
     drawAll();
@@ -139,27 +142,31 @@ export async function templateEditor(key) {
     if (!content) return mount(fields, h("p.muted", t("common.none")));
     mount(
       fields,
-      CHANNEL_FIELDS[channel].map(([name, kind]) => {
+      fieldsOf(channel).map(({ name, kind, required, label, maxLength, placeholder }) => {
         const path = `${pathPrefix()}.${name}`;
-        const value = kind === "json" ? (content[name] === undefined ? "" : JSON.stringify(content[name], null, 2)) : (content[name] ?? "");
+        const value = isJsonKind(kind) ? (content[name] === undefined ? "" : JSON.stringify(content[name], null, 2)) : (content[name] ?? "");
         const attrs = {
           dataset: { path, field: name },
-          spellcheck: kind !== "json" && kind !== "tall",
+          spellcheck: !isJsonKind(kind) && kind !== "mjml" && kind !== "url",
           oninput: (e) => {
             const text = e.target.value;
             clearFieldError(e.target);
-            if (kind === "json") {
+            if (isJsonKind(kind)) {
               const parsed = parseJson(text, undefined);
               if (parsed.error) return showFieldError(e.target, parsed.error);
               if (parsed.value === undefined) delete content[name];
               else content[name] = parsed.value;
-            } else if (text === "" && !CHANNEL_FIELDS[channel].find(([f]) => f === name)[2]) delete content[name];
+            } else if (text === "" && !required) delete content[name];
             else content[name] = text;
             schedulePreview();
           },
         };
-        const input = kind === "text" ? h("input", { type: "text", value, ...attrs }) : h(`textarea${kind === "tall" ? ".tall" : ""}`, { ...attrs, placeholder: kind === "json" ? '[{"action": "track", "title": "Track", "url": "…"}]' : "" }, value);
-        return h("div.field", h("label", name), input);
+        const limits = maxLength !== undefined && !isJsonKind(kind) ? { maxLength } : {};
+        const input =
+          kind === "text" || kind === "url"
+            ? h("input", { type: "text", value, placeholder: placeholder ?? "", ...limits, ...attrs })
+            : h(`textarea${kind === "mjml" ? ".tall" : ""}`, { ...attrs, ...limits, placeholder: placeholder ?? "" }, value);
+        return h("div.field", h("label", label), input);
       }),
       h("button.danger", { style: { marginTop: "10px" }, onclick: () => (delete channelsOf()[channel], pickChannel(), drawAll(), schedulePreview()) }, t("tpl.removeChannel")),
     );
@@ -202,7 +209,7 @@ export async function templateEditor(key) {
       const result = await api("POST", "/v1/admin/templates/preview", { template: body, data: data.value, subscriber: subscriber.value, ...(locale ? { locale } : {}) });
       if (seq !== previewSeq) return;
       showErrors(null);
-      mount(previewBox, renderPreview(result));
+      mount(previewBox, renderPreview(result, descriptors));
     } catch (error) {
       if (seq !== previewSeq || !(error instanceof ApiError)) return;
       showErrors(error);

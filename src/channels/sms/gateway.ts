@@ -13,19 +13,19 @@
  */
 import { HeraldError } from "../../core/errors.js";
 import { compileTemplate, type CompiledTemplate } from "../../templates/index.js";
-import { resultFromError, resultFromResponse } from "../http-result.js";
+import { resultFromError, resultFromResponse } from "../shared/http-result.js";
 import type { SmsProvider } from "./provider.js";
 
 export interface GatewayOptions {
   url: string;
   /** Default POST. */
-  method: string;
+  method: "GET" | "POST" | "PUT" | "PATCH";
   /** JSON object of header names to values (may carry an API key). */
   headers?: string;
   /** JSON template of the fields; see the module comment. */
   body: string;
   /** `json` (default) or `form`; ignored for GET, which sends the fields as query parameters. */
-  format: string;
+  format: "json" | "form";
   /** Dotted path of the provider's message id in a JSON answer, e.g. `data.messageId` or `messages.0.id`. */
   idPath?: string;
   timeoutMs: number;
@@ -46,10 +46,8 @@ interface Fields {
 
 export function createGatewayProvider(options: GatewayOptions): SmsProvider {
   const bad = (why: string) => new HeraldError("bad_config", why, { pluginId: "sms" });
-  const method = options.method.toUpperCase();
-  if (!/^(GET|POST|PUT|PATCH)$/.test(method)) throw bad(`SMS_GATEWAY_METHOD: use GET, POST, PUT or PATCH`);
+  const method = options.method;
   const format = method === "GET" ? "query" : options.format;
-  if (format !== "json" && format !== "form" && format !== "query") throw bad(`SMS_GATEWAY_FORMAT: use json or form`);
   const headers = parseHeaders(options.headers, bad);
   const shape = compileShape(parseJson(options.body, "SMS_GATEWAY_BODY", bad), bad);
   if (format !== "json" && (typeof shape !== "object" || shape === null || Array.isArray(shape) || isTemplate(shape) || Object.values(shape).some((v) => typeof v === "object" && v !== null && !isTemplate(v)))) {

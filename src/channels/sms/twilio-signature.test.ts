@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { twilioSign } from "../../../tests/peers/twilio.js";
+import { twilioSign } from "./twilio.peer.js";
 import { signedPayload, twilioSignatureVerifier, urlVariants } from "./twilio-signature.js";
 
 // The worked example of Twilio's webhook security documentation (auth token 12345).

@@ -6,7 +6,7 @@
  */
 import type { SendResult, WebhookResult } from "../../core/channels/define.js";
 import { parseRetryAfter } from "../../core/net/outbound.js";
-import { resultFromError } from "../http-result.js";
+import { resultFromError } from "../shared/http-result.js";
 import type { SmsProvider } from "./provider.js";
 import { twilioSignatureVerifier } from "./twilio-signature.js";
 

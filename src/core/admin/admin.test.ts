@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { adHocTemplate, broadcastProgress, broadcastRule, BROADCAST_EVENT } from "../broadcasts.js";
+import { builtInChannels } from "../../channels/index.js";
+import { adHocChannels, adHocTemplate, broadcastProgress, broadcastRule, BROADCAST_EVENT } from "../broadcasts.js";
 import { loginLimitFromEnv } from "./login-limit.js";
 import { generateAdminPassword, hashPassword, verifyPassword } from "./password.js";
 import { csrfMatches, readCookie, sessionCookie } from "./session.js";
@@ -71,11 +72,15 @@ describe("broadcasts", () => {
   });
 
   it("turns ad hoc content into each channel's shape, escaping text inside MJML", () => {
-    const channels = adHocTemplate({ title: "Sale <b>", body: "Hi {{subscriber.name}}", url: "https://x.example", actions: [{ action: "go", title: "Go" }] }, ["push", "email", "sms"]);
+    const channels = adHocTemplate({ title: "Sale <b>", body: "Hi {{subscriber.name}}", url: "https://x.example", actions: [{ action: "go", title: "Go" }] }, ["push", "email", "sms"], (id) => builtInChannels.find((c) => c.id === id));
     expect(channels.push).toEqual({ title: "Sale <b>", body: "Hi {{subscriber.name}}", url: "https://x.example", actions: [{ action: "go", title: "Go" }] });
     expect(channels.email!.mjml).toContain("Sale &lt;b&gt;");
     expect(channels.email!.mjml).toContain('<mj-button href="https://x.example">Go</mj-button>');
     expect(channels.sms).toEqual({ text: "Sale <b>: Hi {{subscriber.name}}\nhttps://x.example" });
     expect(channels.realtime).toBeUndefined();
+  });
+
+  it("takes ad hoc channels from the declarations: in-app and push by default", () => {
+    expect(adHocChannels(builtInChannels)).toEqual({ available: ["realtime", "push", "email", "sms", "mattermost"], byDefault: ["realtime", "push"] });
   });
 });

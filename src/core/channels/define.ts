@@ -3,22 +3,14 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { OutboundFetch } from "../net/outbound.js";
 import type { RetrySchedule } from "../outbox/backoff.js";
+import type { AdHocContent } from "../broadcasts.js";
+import type { ConfigSchema, ConfigValues } from "./config.js";
+import type { ChannelServices, InboxNotification, ServiceName } from "./services.js";
+import type { ChannelUi } from "./ui.js";
 
-/** One configuration field of a channel, declared as data: it drives validation, docs and log masking. */
-export interface ConfigField {
-  type: "string" | "url" | "number" | "boolean";
-  required?: boolean;
-  /** Never logged, never shown back; masked wherever config is displayed. */
-  secret?: boolean;
-  default?: string | number | boolean;
-  /** Environment variable the Node, Deno and Workers entrypoints read it from. */
-  env?: string;
-  description: string;
-}
-
-export type ConfigSchema = Record<string, ConfigField>;
-export type ConfigValues<S extends ConfigSchema> = { [K in keyof S]: S[K]["required"] extends true ? ResolvedType<S[K]> : ResolvedType<S[K]> | undefined };
-type ResolvedType<F extends ConfigField> = F["type"] extends "number" ? number : F["type"] extends "boolean" ? boolean : string;
+export type { ConfigField, ConfigSchema, ConfigValues } from "./config.js";
+export type { BaseServices, ChannelServices, EngineServices, InboxNotification, PushTarget, ServiceName } from "./services.js";
+export type { ChannelUi, FieldHint, PreviewHint } from "./ui.js";
 
 export interface ChannelLimits {
   /** Longest body the provider accepts; the base truncates by code points before `send`. */
@@ -104,91 +96,8 @@ export interface ContentProblem {
 
 export type CompileResult = { ok: true; content: Record<string, unknown> } | { ok: false; problems: ContentProblem[] };
 
-/** A notification as it goes into a subscriber's stream (the in-app inbox). */
-export interface InboxNotification {
-  id: string;
-  title: string;
-  body: string;
-  url?: string | null;
-  data?: Record<string, unknown> | null;
-  createdAt: number;
-}
-
-/** What the engine offers channels that deliver inside Herald itself. */
-export interface ChannelServices {
-  realtime: {
-    /** Appends a notification to a subscriber's stream and pushes it to their live connections. */
-    deliverNotification(subscriberId: string, item: InboxNotification): Promise<{ seq: number }>;
-  };
-  push: PushServices;
-  links: {
-    /** Herald's public base URL (`HERALD_PUBLIC_URL`, else the listening address), without a trailing slash. */
-    publicUrl(): string;
-    /** Where a provider calls this channel back: `<public url>/v1/channels/<id>/webhook`. */
-    webhook(channelId: string): string;
-  };
-}
-
-/** A browser's push subscription as the push channel sends to it. */
-export interface PushTarget {
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-}
-
-/** Subscriptions and the server's VAPID identity, for the web push channel. */
-export interface PushServices {
-  vapid: { publicKey: string; privateKey: string; subject: string };
-  subscriptions(subscriberId: string): Promise<PushTarget[]>;
-  /** The push service said the subscription is gone (404/410): forget it at once. */
-  remove(endpoint: string): Promise<void>;
-  succeeded(endpoints: string[]): Promise<void>;
-  /** Unread inbox items, so the service worker can keep the app badge in step. */
-  unreadCount(subscriberId: string): Promise<number>;
-  /** A short-lived token, scoped to receipts, the service worker uses to report seen and clicked. */
-  receiptToken(subscriberId: string, ttlSeconds: number): Promise<string>;
-  /**
-   * Optional, given by a runtime that can encrypt and send off the event loop (Node: sender
-   * threads, node/push/transport.ts). Without it the channel encrypts and sends through the
-   * engine's fetch, the one path every runtime has.
-   */
-  transport?: PushTransport;
-}
-
-/** One encrypted push message to send: the channel shapes it, the transport encrypts and POSTs it. */
-export interface PushDispatch {
-  /** The subscription's endpoint, parsed. */
-  endpoint: URL;
-  /** Lower-case request headers (TTL, Urgency, Topic, Authorization, Content-Encoding…). */
-  headers: Record<string, string>;
-  plaintext: Uint8Array;
-  /** The subscription's keys, decoded: the 65-byte P-256 point and the 16-byte secret. */
-  keys: { p256dh: Uint8Array; auth: Uint8Array };
-  timeoutMs: number;
-}
-
-/** What a push service answered (the body only matters when it refused). */
-export interface PushAnswer {
-  status: number;
-  location: string | null;
-  retryAfter: string | null;
-  body: string;
-}
-
-/**
- * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Refuses private
- * addresses (literals, and what names resolve to) unless private networks are allowed. Rejects
- * with an `OutboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
- * cannot encrypt for); resolves undefined when it cannot serve this endpoint (plain HTTP, an
- * origin without HTTP/2, threads that could not start, a closed transport), and the channel then
- * sends it through fetch.
- */
-export interface PushTransport {
-  send(message: PushDispatch): Promise<PushAnswer | undefined>;
-}
-
-export interface ChannelDefinition<S extends ConfigSchema, Content> {
-  /** Stable kebab-case id; rule steps name it in `channel`. */
+export interface ChannelDefinition<S extends ConfigSchema, Content, N extends ServiceName = never> {
+  /** Stable kebab-case id; rule steps name it in `channel`, templates key their content by it. */
   id: string;
   title: string;
   config: S;
@@ -199,7 +108,11 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
    * channel's. E.g. an in-app channel retries fast: `{ baseMs: 1000, capMs: 60_000 }`.
    */
   retry?: RetrySchedule;
-  /** The template content this channel renders (a schema from core/schemas/template.ts). */
+  /**
+   * The template content this channel renders: an object schema (`z.strictObject`) whose keys are
+   * the fields. It is `channels.<id>` of the template API (validation and OpenAPI), and the admin
+   * form is derived from it.
+   */
   content: z.ZodType<Content>;
   /** Which content fields hold text limited by `limits.bodyMaxLength`. */
   bodyField?: keyof Content & string;
@@ -209,6 +122,14 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
    * template default holds and `{{x}}` is escaped.
    */
   plainTextFields?: string[];
+  /** Hints for the admin template form and preview (core/channels/ui.ts); the form works without them. */
+  ui?: ChannelUi;
+  /**
+   * Content written for one broadcast (`POST /v1/broadcasts` with `content`: title, body, url,
+   * image, actions) in this channel's shape. Without it ad hoc broadcasts cannot use the channel.
+   * `byDefault`: used when the broadcast names no channels.
+   */
+  broadcast?: { content(adHoc: AdHocContent): NoInfer<Content>; byDefault?: boolean };
   /**
    * Turns stored template content into what is rendered per message, e.g. MJML into HTML that still
    * holds its Handlebars placeholders. Runs once per template version (the engine caches it), so slow
@@ -236,13 +157,27 @@ export interface ChannelDefinition<S extends ConfigSchema, Content> {
    * delayed steps and retries.
    */
   inboxItem?(message: ChannelMessage<Content>, now: number): InboxNotification;
-  create(config: ConfigValues<S>, services: ChannelServices): ChannelInstance<Content>;
+  /** Engine services beyond `links` this channel uses (services.ts): `create` receives these and no others. */
+  needs?: readonly N[];
+  create(config: ConfigValues<S>, services: ChannelServices<N>): ChannelInstance<Content>;
 }
 
-export type AnyChannel = ChannelDefinition<ConfigSchema, any>;
+export type AnyChannel = ChannelDefinition<ConfigSchema, any, ServiceName>;
 
-/** Declares a channel plugin. An identity function that keeps the types tight. */
-export function defineChannel<S extends ConfigSchema, Content>(definition: ChannelDefinition<S, Content>): ChannelDefinition<S, Content> {
+/**
+ * Declares a channel plugin: an identity function that keeps the types tight (choices become
+ * unions, `services` holds only what `needs` names).
+ *
+ * @example
+ * export const echoChannel = defineChannel({
+ *   id: "echo", title: "Echo", config: {}, limits: {},
+ *   content: z.strictObject({ text: z.string().max(100) }),
+ *   create: () => ({ send: async () => ({ ok: true }) }),
+ * });
+ */
+export function defineChannel<const S extends ConfigSchema, Content, const N extends ServiceName = never>(
+  definition: ChannelDefinition<S, Content, N>,
+): ChannelDefinition<S, Content, N> {
   if (!/^[a-z][a-z0-9-]*$/.test(definition.id)) throw new Error(`channel id "${definition.id}" must be kebab-case`);
   return definition;
 }

@@ -1,5 +1,7 @@
 import { HeraldError } from "../errors.js";
-import type { AnyChannel, ChannelInstance, ChannelServices, ConfigSchema, ConfigValues } from "./define.js";
+import { resolveConfig, type ConfigSchema, type ConfigValues } from "./config.js";
+import type { AnyChannel, ChannelInstance } from "./define.js";
+import type { EngineServices } from "./services.js";
 
 export interface RegisteredChannel {
   definition: AnyChannel;
@@ -11,6 +13,13 @@ export interface RegisteredChannel {
 export interface ChannelRegistry {
   get(id: string): RegisteredChannel | undefined;
   ids(): string[];
+  /** Every registered declaration, configured or not, in registration order. */
+  definitions(): AnyChannel[];
+  /**
+   * The secret configuration as set (values of `secret` fields), and the names it goes by (field
+   * and variable names), for the logger to mask wherever they appear.
+   */
+  secrets(): { names: string[]; values: string[] };
   /** Configuration as safe to show: secrets masked. */
   describe(): { id: string; title: string; configured: boolean; missing: string[]; config: Record<string, unknown> }[];
 }
@@ -20,19 +29,33 @@ export interface ChannelRegistry {
  * configured instances. Malformed values throw at start-up (fail early); a channel with required
  * values simply absent is registered as not configured, so rules can still name it.
  */
-export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>, services?: ChannelServices): ChannelRegistry {
+export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>, services: Partial<EngineServices> = {}): ChannelRegistry {
+  const offered: EngineServices = { ...noServices, ...services };
   const channels = new Map<string, RegisteredChannel & { values: Record<string, unknown> }>();
   for (const definition of definitions) {
     if (channels.has(definition.id)) throw new HeraldError("duplicate_channel", `channel "${definition.id}" is registered twice`);
     const resolved = resolveConfig(definition.id, definition.config, env);
     const { values } = resolved;
     const missing = resolved.missing.length > 0 ? resolved.missing : (definition.missing?.(values as ConfigValues<ConfigSchema>) ?? []);
-    const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>, services ?? noServices) : undefined;
+    const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>, servicesFor(definition, offered)) : undefined;
     channels.set(definition.id, { definition, instance, missing, values });
   }
   return {
     get: (id) => channels.get(id),
     ids: () => [...channels.keys()],
+    definitions: () => [...channels.values()].map((c) => c.definition),
+    secrets: () => {
+      const names: string[] = [];
+      const values: string[] = [];
+      for (const c of channels.values()) {
+        for (const [name, field] of Object.entries(c.definition.config)) {
+          if (!field.secret) continue;
+          names.push(name, ...(field.env ? [field.env] : []));
+          if (typeof c.values[name] === "string") values.push(c.values[name]);
+        }
+      }
+      return { names: [...new Set(names)], values: [...new Set(values)] };
+    },
     describe: () =>
       [...channels.values()].map((c) => ({
         id: c.definition.id,
@@ -46,49 +69,14 @@ export function createChannelRegistry(definitions: AnyChannel[], env: Record<str
   };
 }
 
-function resolveConfig(channelId: string, schema: ConfigSchema, env: Record<string, string | undefined>) {
-  const values: Record<string, unknown> = {};
-  const missing: string[] = [];
-  for (const [name, field] of Object.entries(schema)) {
-    const raw = field.env ? env[field.env] : undefined;
-    if (raw === undefined || raw === "") {
-      if (field.default !== undefined) values[name] = field.default;
-      else if (field.required) missing.push(field.env ?? name);
-      continue;
-    }
-    values[name] = parseField(channelId, name, field.type, raw, field.env);
-  }
-  return { values, missing };
+/** `links` for every channel; the services it names in `needs`; nothing else, even by accident. */
+function servicesFor(definition: AnyChannel, offered: EngineServices) {
+  const given: Record<string, unknown> = { links: offered.links };
+  for (const name of definition.needs ?? []) given[name] = offered[name];
+  return given as unknown as EngineServices;
 }
 
-function parseField(channelId: string, name: string, type: string, raw: string, envName?: string): unknown {
-  const where = envName ?? `${channelId}.${name}`;
-  const bad = (why: string) => new HeraldError("bad_config", `${where}: ${why}`, { pluginId: channelId });
-  switch (type) {
-    case "number": {
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw bad("must be a number");
-      return n;
-    }
-    case "boolean":
-      if (!["1", "0", "true", "false"].includes(raw)) throw bad("must be true/false or 1/0");
-      return raw === "1" || raw === "true";
-    case "url":
-      try {
-        const url = new URL(raw);
-        if (url.protocol !== "https:" && url.protocol !== "http:") throw bad("must be an http(s) URL");
-        return raw;
-      } catch (error) {
-        if (error instanceof HeraldError) throw error;
-        // Never echo the value: webhook URLs carry their secret in the path.
-        throw bad("is not a valid URL");
-      }
-    default:
-      return raw;
-  }
-}
-
-const noServices: ChannelServices = {
+const noServices: EngineServices = {
   realtime: {
     deliverNotification: () => Promise.reject(new Error("the real-time inbox is not available here")),
   },

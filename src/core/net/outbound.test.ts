@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { resultFromError } from "../../channels/http-result.js";
+import { resultFromError } from "../../channels/shared/http-result.js";
 import { blockedAddress, createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
 
 /** An outbound fetch over a fake provider answering `body`, with the signals it was given. */

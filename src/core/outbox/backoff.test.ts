@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { realtimeChannel } from "../../channels/realtime.js";
+import { realtimeChannel } from "../../channels/realtime/realtime.js";
 import { backoffFromEnv, defaultBackoff, describeSchedule, resolveBackoff, retryDelay, type BackoffPolicy } from "./backoff.js";
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openLibsqlStore } from "../../runtimes/shared/libsql-store.js";
-import { fitPayload, topicFromTag, type PushPayload } from "../../channels/push-payload.js";
+import { fitPayload, topicFromTag, type PushPayload } from "../../channels/push/payload.js";
 import { checkPushSubscription, pushEndpointPolicy } from "./subscription.js";
 import { generateVapidKeys, loadVapidKeys } from "./vapid.js";
 

@@ -1,50 +1,22 @@
 import { z } from "@hono/zod-openapi";
 import { JsonObject, Locale } from "./common.js";
 
-const Text = (max: number) => z.string().max(max);
-const UrlText = Text(2048);
+/**
+ * Template schemas. Which channels a template may hold, and each one's content, come from the
+ * registered channel declarations (`templateSchemas`, core/channels/template-schemas.ts); the shapes
+ * here are the channel-independent part and the types the engine works with.
+ */
 
-export const PushContent = z.strictObject({
-  title: Text(500),
-  body: Text(4000),
-  url: UrlText.optional(),
-  icon: UrlText.optional(),
-  badge: UrlText.optional(),
-  image: UrlText.optional(),
-  tag: Text(200).optional(),
-  actions: z.array(z.strictObject({ action: Text(64), title: Text(200), url: UrlText.optional() })).max(4).optional(),
+/** Channel content of a template, keyed by channel id (each value checked by that channel's `content`). */
+export const TemplateChannelsShape = z.record(z.string(), JsonObject);
+
+/** A template as the engine handles it: the derived schema narrows `channels` to the registered ones. */
+export const TemplateInputShape = z.strictObject({
+  channels: TemplateChannelsShape,
+  /** Per-locale overrides; a subscriber whose locale is missing here gets `channels`. */
+  locales: z.record(Locale, z.strictObject({ channels: TemplateChannelsShape })).optional(),
+  description: z.string().max(500).optional(),
 });
-export const RealtimeContent = z.strictObject({ title: Text(500), body: Text(4000), url: UrlText.optional() });
-export const EmailContent = z.strictObject({ subject: Text(998), mjml: Text(500_000) });
-export const SmsContent = z.strictObject({ text: Text(2000) });
-export const MattermostContent = z.strictObject({
-  text: Text(16_383),
-  username: Text(64).optional(),
-  icon_url: UrlText.optional(),
-  channel: Text(64).optional(),
-});
-
-/** Channel content of a template: one entry per channel the template can be sent on. */
-export const TemplateChannels = z
-  .strictObject({
-    push: PushContent.optional(),
-    realtime: RealtimeContent.optional(),
-    email: EmailContent.optional(),
-    sms: SmsContent.optional(),
-    mattermost: MattermostContent.optional(),
-  })
-  .openapi("TemplateChannels");
-
-export const TemplateInput = z
-  .strictObject({
-    channels: TemplateChannels,
-    /** Per-locale overrides; a subscriber whose locale is missing here gets `channels`. */
-    locales: z.record(Locale, z.strictObject({ channels: TemplateChannels })).optional(),
-    description: z.string().max(500).optional(),
-  })
-  .openapi("TemplateInput");
-
-export const Template = TemplateInput.extend({ key: z.string(), version: z.number().int(), updatedAt: z.string() }).openapi("Template");
 
 export const TemplatePreviewInput = z
   .strictObject({
@@ -58,7 +30,6 @@ export const TemplatePreviewInput = z
   })
   .openapi("TemplatePreviewInput");
 
-export type TemplateChannels = z.infer<typeof TemplateChannels>;
-export type TemplateInput = z.infer<typeof TemplateInput>;
-export type Template = z.infer<typeof Template>;
-export type ChannelName = keyof TemplateChannels;
+export type TemplateChannels = z.infer<typeof TemplateChannelsShape>;
+export type TemplateInput = z.infer<typeof TemplateInputShape>;
+export type Template = TemplateInput & { key: string; version: number; updatedAt: string };

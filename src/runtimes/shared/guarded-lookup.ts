@@ -58,7 +58,7 @@ export function guardedLookup(resolve: Resolve, check: (address: string, hostnam
 
 /**
  * The system resolver's lookup with every answer passing `check`: what Node and Deno lend the SMTP
- * channel for its connections (channels/smtp-socket.ts). `hosts` as in `ConnectPolicy`.
+ * channel for its connections (channels/email/smtp-socket.ts). `hosts` as in `ConnectPolicy`.
  *
  * @example
  * socketChannels({ guardedLookup: checkedLookup })

@@ -4,7 +4,7 @@
  * counting, and the gateway's body templates, all without node: modules.
  */
 import { describe, expect, it } from "vitest";
-import { smsChannel } from "../../../src/channels/sms.js";
+import { smsChannel } from "../../../src/channels/sms/sms.js";
 import { twilioSignatureVerifier } from "../../../src/channels/sms/twilio-signature.js";
 import { createChannelRegistry } from "../../../src/core/channels/registry.js";
 import { createSendContext } from "../../../src/core/channels/send-context.js";

@@ -4,7 +4,9 @@ import { AD_HOC_TEMPLATE_PREFIX } from "../../broadcasts.js";
 import { templateBodyProblems } from "../../channels/content.js";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
 import { ExternalId } from "../../schemas/common.js";
-import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
+import type { TemplateInput } from "../../schemas/template.js";
+import { templateSchemasOf } from "../../channels/template-schemas.js";
+import { channelDescriptors } from "../../channels/descriptor.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { templateView } from "../views.js";
@@ -12,12 +14,37 @@ import { templateView } from "../views.js";
 const Loose = z.record(z.string(), z.unknown());
 const KeyParams = z.object({ key: ExternalId.openapi({ param: { name: "key", in: "path" } }) });
 const VersionParams = KeyParams.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) });
-const DraftPreviewInput = TemplatePreviewInput.extend({ template: TemplateInput }).openapi("TemplateDraftPreviewInput");
 
 /** Template list, version history and restore, and previews of unsaved edits. */
 export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;
+  const { Template, DraftPreviewInput } = templateSchemasOf(deps.channels);
   const compileProblems = (body: TemplateInput) => templateBodyProblems(body, (id) => deps.channels.get(id)?.definition);
+
+  const FieldDescriptor = z.object({
+    name: z.string(),
+    kind: z.enum(["text", "textarea", "url", "mjml", "actions", "json"]),
+    required: z.boolean(),
+    label: z.string(),
+    maxLength: z.number().int().optional(),
+    initial: z.string().optional(),
+    placeholder: z.string().optional(),
+  });
+  const ChannelDescriptor = z
+    .object({ id: z.string(), title: z.string(), configured: z.boolean(), fields: z.array(FieldDescriptor), preview: Loose.optional() })
+    .openapi("ChannelDescriptor");
+  // The same for every request: the declarations do not change while the process runs.
+  let descriptors: ReturnType<typeof channelDescriptors> | undefined;
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/admin/channels",
+      summary: "Registered channels as the template editor draws them: content fields and preview layout, from each channel's declaration",
+      security: bearerSecurity,
+      responses: { 200: jsonResponse(z.object({ items: z.array(ChannelDescriptor) }), "In registration order"), ...problems },
+    }),
+    (c) => c.json({ items: (descriptors ??= channelDescriptors(deps.channels)) }, 200),
+  );
 
   app.openapi(
     createRoute({

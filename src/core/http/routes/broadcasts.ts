@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EventRow } from "../../../store/repositories/events.js";
 import {
-  AD_HOC_CHANNELS,
+  adHocChannels,
   AD_HOC_TEMPLATE_PREFIX,
   adHocTemplate,
   BROADCAST_EVENT,
@@ -56,16 +56,16 @@ export function broadcastRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       available = [...templateChannels(template.body)];
     } else {
       key = AD_HOC_TEMPLATE_PREFIX + id;
-      available = AD_HOC_CHANNELS;
+      available = adHocChannels(channels.definitions()).available;
     }
-    const chosen = input.channels ?? (input.template !== undefined ? available : ["realtime", "push"].filter((c) => channels.get(c)));
+    const chosen = input.channels ?? (input.template !== undefined ? available : adHocChannels(channels.definitions()).byDefault);
     chosen.forEach((channel, i) => {
       if (!channels.get(channel)) found.push({ path: `channels.${i}`, message: `unknown channel "${channel}"` });
       else if (!available.includes(channel)) found.push({ path: `channels.${i}`, message: input.template ? `template "${input.template}" has no ${channel} content` : `ad hoc content cannot go to ${channel}` });
     });
     if (found.length > 0) throw invalidRequest("the broadcast names channels it cannot use", found);
     if (input.content) {
-      adHoc = { channels: adHocTemplate(input.content, chosen), description: "ad hoc broadcast content" };
+      adHoc = { channels: adHocTemplate(input.content, chosen, (c) => channels.get(c)?.definition), description: "ad hoc broadcast content" };
       const broken = await templateBodyProblems(adHoc, (c) => channels.get(c)?.definition);
       if (broken.length > 0) throw invalidRequest("the content does not compile", broken.map((p) => ({ path: `content (${p.path})`, message: p.message })));
     }

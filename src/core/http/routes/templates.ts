@@ -3,7 +3,8 @@ import { invalidRequest, notFound, ProblemError } from "../../errors.js";
 import { templateBodyProblems } from "../../channels/content.js";
 import { previewRenderError, previewTemplate } from "../../preview.js";
 import { ExternalId } from "../../schemas/common.js";
-import { Template, TemplateInput, TemplatePreviewInput } from "../../schemas/template.js";
+import { TemplatePreviewInput } from "../../schemas/template.js";
+import { templateSchemasOf } from "../../channels/template-schemas.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { templateView } from "../views.js";
@@ -20,6 +21,8 @@ const Preview = z
 
 export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;
+  // Accepted channels and their content: the registered declarations.
+  const { Template, TemplateInput } = templateSchemasOf(deps.channels);
 
   app.openapi(
     createRoute({

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resultFromError } from "../../../channels/http-result.js";
+import { resultFromError } from "../../../channels/shared/http-result.js";
 import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
 import { createNodeFetch as create, type NodeFetch } from "./fetch.js";
 

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resultFromError } from "../../../channels/http-result.js";
+import { resultFromError } from "../../../channels/shared/http-result.js";
 import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
 import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./fetch.js";
 import type { ConnectPolicy } from "../../shared/guarded-lookup.js";

@@ -8,7 +8,7 @@
  */
 import { isIP } from "node:net";
 import type { Worker } from "node:worker_threads";
-import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/channels/define.js";
+import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/channels/services.js";
 import type { Logger } from "../../../core/logger.js";
 import { blockedAddress, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
 import { checkPushKeys, PushEncryptionError } from "../../../lib/push-encrypt.js";
