@@ -13,7 +13,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import { socketChannels } from "../../src/channels/socket-channels.js";
 import { checkedLookup } from "../../src/runtimes/shared/guarded-lookup.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
-import { startSmtpPeer, type SmtpPeer } from "../peers/smtp.js";
+import { startSmtpPeer, type SmtpPeer } from "../../src/channels/email/smtp.peer.js";
 import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 

@@ -11,8 +11,8 @@ import { silentLogger } from "../../src/core/logger.js";
 import { generateVapidKeys } from "../../src/core/push/vapid.js";
 import { builtInChannels } from "../../src/channels/index.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
-import { startPushService, type PushServicePeer } from "../peers/push-service.js";
-import { startTwilioPeer, type TwilioPeer } from "../peers/twilio.js";
+import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
+import { startTwilioPeer, type TwilioPeer } from "../../src/channels/sms/twilio.peer.js";
 import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
 
