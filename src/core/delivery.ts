@@ -80,13 +80,15 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const attempt = delivery.attempts + 1;
     const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
 
+    // A channel with failover names the provider that answered (core/channels/failover.ts).
+    const provider = result.provider ? [store.workflow.providerStatement(delivery.id, result.provider, finished)] : [];
     if (result.ok) {
       metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
       const segments = "facts" in prepared ? prepared.facts()?.segments : undefined;
       if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
-        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished)],
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), ...provider],
       };
     }
 
@@ -96,7 +98,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       const wait = retryDelay(schedule, attempt, result.retryAfterMs);
       logger.log("warn", "delivery will retry", { ...logFields, error, retryInMs: wait });
       metrics.deliveryAttemptFailed(delivery.channel);
-      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished)] };
+      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished), ...provider] };
     }
 
     const status: DeliveryStatus = result.retryable ? "dead" : "failed";
@@ -109,6 +111,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     return {
       done: [
         store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
+        ...provider,
         ...(await startFallback(ctx, finished)),
       ],
     };

@@ -284,3 +284,10 @@ export const digestEvents = sqliteTable(
   },
   (t) => [index("digest_events_by_digest").on(t.digestId, t.addedAt)],
 );
+
+/** The provider that answered a delivery's last attempt, for channels with failover (migration 0015). */
+export const deliveryProviders = sqliteTable("delivery_providers", {
+  deliveryId: text("delivery_id").primaryKey(),
+  provider: text("provider").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -39,9 +39,16 @@ export interface ChannelMessage<Content> {
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId?: string }
+  | {
+      ok: true;
+      providerMessageId?: string;
+      /** Which of the channel's providers sent it, for a channel with several (core/channels/failover.ts). */
+      provider?: string;
+    }
   | {
       ok: false;
+      /** Which provider answered last, for a channel with several. */
+      provider?: string;
       /** Stable, machine-readable: `timeout`, `network`, `http_429`, `http_500`, `not_configured`, … */
       code: string;
       message: string;

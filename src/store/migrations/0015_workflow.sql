@@ -34,3 +34,9 @@ CREATE TABLE IF NOT EXISTS digest_events (
   added_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS digest_events_by_digest ON digest_events (digest_id, added_at);
+-- Which provider of a channel with several (EMAIL_PROVIDERS, SMS_PROVIDERS) answered a delivery's last attempt.
+CREATE TABLE IF NOT EXISTS delivery_providers (
+  delivery_id TEXT PRIMARY KEY NOT NULL,
+  provider TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);

@@ -1,7 +1,9 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
-import { deliveries, digestEvents, digests, events, notifications, throttleSlots } from "../schema.js";
+import { deliveries, deliveryProviders, digestEvents, digests, events, notifications, throttleSlots } from "../schema.js";
+import { inJsonArray } from "../bulk.js";
+import { chunks } from "../db.js";
 
 /** Finished digests and their rows are kept this long after sending: a member job re-run after a crash still finds its digest. */
 const DIGESTS_KEPT_MS = 7 * 24 * 60 * 60_000;
@@ -92,6 +94,20 @@ export function workflowRepository(db: HeraldDb, write: (items: BatchItem<"sqlit
       const first = await base().orderBy(asc(events.receivedAt), asc(digestEvents.deliveryId)).limit(1).get();
       const newest = await base().orderBy(desc(events.receivedAt), desc(digestEvents.deliveryId)).limit(options.max).all();
       return { count: n, first, events: newest.reverse() };
+    },
+
+    /** Records which provider answered a delivery's attempt (channels with failover). */
+    providerStatement(deliveryId: string, provider: string, now: number): BatchItem<"sqlite"> {
+      return db.insert(deliveryProviders).values({ deliveryId, provider, updatedAt: now }).onConflictDoUpdate({ target: deliveryProviders.deliveryId, set: { provider, updatedAt: now } });
+    },
+
+    /** The recorded provider of each of these deliveries that has one. */
+    async providersOf(deliveryIds: string[]): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      for (const part of chunks(deliveryIds)) {
+        for (const row of await db.select().from(deliveryProviders).where(inJsonArray(deliveryProviders.deliveryId, part)).all()) out.set(row.deliveryId, row.provider);
+      }
+      return out;
     },
 
     /** Expired throttle slots, and digests sent more than a week ago with their events. */

@@ -62,7 +62,9 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const { id } = c.req.valid("param");
       const row = await store.events.get(id);
       if (!row) throw notFound("event", id);
-      return c.json(eventView(row, await store.events.history(id)), 200);
+      const history = await store.events.history(id);
+      const providers = await store.workflow.providersOf(history.flatMap((h) => h.deliveries.map((d) => d.id)));
+      return c.json(eventView(row, history, providers), 200);
     },
   );
 }
