@@ -15,7 +15,8 @@ import { batchLoader } from "./batch-loader.js";
 import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
-import type { MessageComposer } from "./message-composer.js";
+import type { ComposedChannel, MessageComposer } from "./message-composer.js";
+import { createRateLimiter, type RateLimiter } from "./outbox/rate-limit.js";
 import { createStepGates } from "./rules/step-gates.js";
 
 export interface DeliveryDeps {
@@ -38,6 +39,15 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   // Each channel's `limits.concurrency`: sends in flight at once on that channel.
   const limiters = new Map<string, ReturnType<typeof semaphore>>();
   const gate = createStepGates(store);
+  const rates = new Map<string, RateLimiter | undefined>();
+  const rateFor = (channel: ComposedChannel) => {
+    const id = channel.definition.id;
+    if (!rates.has(id)) {
+      const rate = channel.instance.ratePerSecond ?? channel.definition.limits.ratePerSecond;
+      rates.set(id, rate && rate > 0 ? createRateLimiter(rate) : undefined);
+    }
+    return rates.get(id);
+  };
   const limiterFor = (id: string, limit: number | undefined) => {
     let run = limiters.get(id);
     if (!run) limiters.set(id, (run = semaphore(limit && limit > 0 ? limit : Number.POSITIVE_INFINITY)));
@@ -74,6 +84,12 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const gated = await gate(ctx, policy, now);
     if ("outcome" in gated) return gated.outcome;
     const prepared = await deps.composer.compose(ctx, policy, gated.digest);
+    if (!("failure" in prepared)) {
+      // The provider account's cap (limits.ratePerSecond): wait briefly for a turn, or come back for it.
+      const turn = rateFor(prepared.channel)?.reserve(clock.now());
+      if (turn && "retryAt" in turn) return { retryAt: turn.retryAt, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error: "rate limited: waiting for the channel's turn", countAttempt: false }, now)] };
+      if (turn && turn.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, turn.waitMs));
+    }
     const started = clock.now();
     const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(() => limiterFor(prepared.channel.definition.id, prepared.channel.definition.limits.concurrency)(() => prepared.channel.instance.send(prepared.message, deps.sendContext)));
     const finished = clock.now();

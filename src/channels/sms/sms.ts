@@ -68,6 +68,7 @@ export const smsChannel = defineChannel({
       env: "SMS_OVER_LIMIT",
       description: "For a text over SMS_MAX_SEGMENTS or SMS_MAX_CHARACTERS: refuse it (final failure too_long) or truncate it",
     },
+    ratePerSecond: { type: "integer", min: 1, env: "SMS_RATE_PER_SECOND", description: "The provider account's cap in messages per second: sends are spaced to it (per process)" },
     timeoutMs: { type: "integer", min: 1, default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout, in milliseconds" },
   },
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
@@ -136,6 +137,7 @@ export const smsChannel = defineChannel({
         return provider.send({ to, text: limited.text, notificationId: message.notificationId }, ctx);
       },
       ...(webhook ? { webhook } : {}),
+      ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}),
     };
   },
 });

@@ -17,6 +17,12 @@ export interface ChannelLimits {
   bodyMaxLength?: number;
   /** Sends in flight at once for this channel. */
   concurrency?: number;
+  /**
+   * Sends per second the provider account allows (an SMS gateway's cap): the outbox spaces this
+   * channel's sends to it (core/outbox/rate-limit.ts). An instance's `ratePerSecond` (from its
+   * configuration) overrides it.
+   */
+  ratePerSecond?: number;
 }
 
 /** What a channel receives: already rendered, with the ids receivers use to de-duplicate. */
@@ -74,6 +80,8 @@ export interface ChannelInstance<Content> {
    * without the API key: the channel verifies the caller itself (e.g. `X-Twilio-Signature`).
    */
   webhook?(request: WebhookRequest, ctx: SendContext): Promise<WebhookResult>;
+  /** This configuration's account cap, in sends per second; overrides the declaration's `limits.ratePerSecond`. */
+  ratePerSecond?: number;
 }
 
 export interface WebhookRequest {
