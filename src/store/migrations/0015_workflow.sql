@@ -40,3 +40,5 @@ CREATE TABLE IF NOT EXISTS delivery_providers (
   provider TEXT NOT NULL,
   updated_at INTEGER NOT NULL
 );
+-- A delivery deleted by retention takes its provider record with it.
+CREATE TRIGGER IF NOT EXISTS delivery_providers_follow AFTER DELETE ON deliveries BEGIN DELETE FROM delivery_providers WHERE delivery_id = OLD.id; END;
