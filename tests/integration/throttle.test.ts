@@ -64,6 +64,8 @@ describe("throttle", () => {
     const endpoint = await browserOf("busy");
     for (let i = 1; i <= 4; i++) {
       expect((await call("POST", "/v1/events", { id: `chat-${i}`, type: "room.message", to: "busy", data: { text: `m${i}` } })).status).toBe(202);
+      // The cap is on push: the in-app step is still appended in the commit that accepts the event.
+      expect((await deliveriesOf(`chat-${i}`)).map((d) => d.status)).toEqual(["sent", "pending"]);
       await herald.outbox.drain();
       clock.advance(60_000);
     }

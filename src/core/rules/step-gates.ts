@@ -23,7 +23,10 @@ export function ruleStep(rule: unknown, step: number, channel: string): { rule: 
 export function hasGates(rule: unknown, step: number): boolean {
   const body = rule as RuleInput | undefined;
   const s = body?.steps?.[step];
-  return s?.if !== undefined || s?.digest !== undefined || body?.throttle !== undefined;
+  const throttle = body?.throttle;
+  // A throttle on another channel leaves this step alone (a chat rule capping push keeps in-app direct).
+  const capped = throttle !== undefined && (throttle.channel === undefined || throttle.channel === s?.channel);
+  return s?.if !== undefined || s?.digest !== undefined || capped;
 }
 
 /**
