@@ -109,6 +109,8 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
     };
     try {
       await store.adminSessions.deleteStale(now, now - ATTEMPTS_KEPT_MS);
+      // Throttle slots past their window; digests sent a week ago (core/rules/digest.ts).
+      await store.workflow.deleteExpired(now);
       if (retention.keepMs !== null) {
         const contentBefore = now - retention.keepMs;
         const eventsBefore = now - Math.max(retention.keepMs, retention.idempotencyMs);

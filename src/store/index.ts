@@ -20,6 +20,7 @@ import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
 import { retentionRepository } from "./repositories/retention.js";
+import { workflowRepository } from "./repositories/workflow.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -51,6 +52,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     subscriberSearch: subscriberSearchRepository(db),
     eventSearch: eventSearchRepository(db),
     retention: retentionRepository(db, write),
+    workflow: workflowRepository(db, write),
   };
 }
 

@@ -17,6 +17,12 @@ export interface ChannelLimits {
   bodyMaxLength?: number;
   /** Sends in flight at once for this channel. */
   concurrency?: number;
+  /**
+   * Sends per second the provider account allows (an SMS gateway's cap): the outbox spaces this
+   * channel's sends to it (core/outbox/rate-limit.ts). An instance's `ratePerSecond` (from its
+   * configuration) overrides it.
+   */
+  ratePerSecond?: number;
 }
 
 /** What a channel receives: already rendered, with the ids receivers use to de-duplicate. */
@@ -39,9 +45,16 @@ export interface ChannelMessage<Content> {
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId?: string }
+  | {
+      ok: true;
+      providerMessageId?: string;
+      /** Which of the channel's providers sent it, for a channel with several (core/channels/failover.ts). */
+      provider?: string;
+    }
   | {
       ok: false;
+      /** Which provider answered last, for a channel with several. */
+      provider?: string;
       /** Stable, machine-readable: `timeout`, `network`, `http_429`, `http_500`, `not_configured`, … */
       code: string;
       message: string;
@@ -67,6 +80,8 @@ export interface ChannelInstance<Content> {
    * without the API key: the channel verifies the caller itself (e.g. `X-Twilio-Signature`).
    */
   webhook?(request: WebhookRequest, ctx: SendContext): Promise<WebhookResult>;
+  /** This configuration's account cap, in sends per second; overrides the declaration's `limits.ratePerSecond`. */
+  ratePerSecond?: number;
 }
 
 export interface WebhookRequest {

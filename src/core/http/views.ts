@@ -35,7 +35,7 @@ export function ruleView(record: RuleRecord): Rule {
   return { ...record.body, id: record.id, enabled: record.enabled, updatedAt: iso(record.updatedAt) };
 }
 
-export function eventView(row: EventRow, history: { notification: NotificationRow; deliveries: DeliveryRow[] }[]): EventView {
+export function eventView(row: EventRow, history: { notification: NotificationRow; deliveries: DeliveryRow[] }[], providers: Map<string, string> = new Map()): EventView {
   const body = row.body as Omit<EventView, "id" | "type" | "receivedAt" | "status" | "notifications">;
   return {
     id: row.id,
@@ -61,6 +61,7 @@ export function eventView(row: EventRow, history: { notification: NotificationRo
         attempts: d.attempts,
         lastError: d.lastError,
         providerMessageId: d.providerMessageId,
+        ...(providers.has(d.id) ? { provider: providers.get(d.id)! } : {}),
         updatedAt: iso(d.updatedAt),
       })),
     })),

@@ -79,6 +79,10 @@ export function erasureStatements(
     db.run(sql`DELETE FROM push_subscriptions WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM subscriber_preferences WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM topic_subscribers WHERE subscriber_id = ${id}`),
+    // Frequency-cap slots and digests name them (migration 0015); their pending sends were cancelled above.
+    db.run(sql`DELETE FROM throttle_slots WHERE subscriber_id = ${id}`),
+    db.run(sql`DELETE FROM digest_events WHERE digest_id IN (SELECT id FROM digests WHERE subscriber_id = ${id})`),
+    db.run(sql`DELETE FROM digests WHERE subscriber_id = ${id}`),
     // Suppressions of their addresses stay (see suppressionKey), as a hash; the reason loses the address.
     ...addresses.flatMap((address) => [
       db.run(sql`INSERT OR IGNORE INTO suppressions (channel, address, reason, created_at)
