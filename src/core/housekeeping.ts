@@ -8,7 +8,8 @@ export const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 const ATTEMPTS_KEPT_MS = 24 * 60 * 60_000;
 
 /**
- * Deletes what has stopped meaning anything: expired admin sessions and old login-attempt windows.
+ * Deletes what has stopped meaning anything: expired admin sessions, old login-attempt windows and
+ * expired address links.
  * Events, notifications and deliveries are kept (idempotency and history); there is no retention
  * policy for them yet.
  */
@@ -17,6 +18,7 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
     const now = deps.clock.now();
     try {
       await deps.store.adminSessions.deleteStale(now, now - ATTEMPTS_KEPT_MS);
+      await deps.store.subscriberAddresses.deleteExpiredLinks(now);
     } catch (error) {
       // Tidying is never worth failing the cron or the process for; it runs again next time.
       deps.logger.log("warn", "housekeeping failed", { error: (error as Error).message });

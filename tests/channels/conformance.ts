@@ -30,6 +30,8 @@ export interface ConformanceOptions {
   /** A valid, already-rendered content for this channel. */
   content: unknown;
   subscriber?: Partial<ChannelMessage<unknown>["subscriber"]>;
+  /** The recipient's address as the engine passes it (`message.address`), for channels that declare one (`addressField`). */
+  address?: string;
   peer: () => ConformancePeer;
   /** False for protocols without Retry-After (SMTP): the 429 case does not apply and is not declared. */
   retryAfter?: boolean;
@@ -40,7 +42,7 @@ export interface ConformanceOptions {
 }
 
 let counter = 0;
-function message(content: unknown, subscriber: ConformanceOptions["subscriber"]): ChannelMessage<unknown> {
+function message(content: unknown, subscriber: ConformanceOptions["subscriber"], address?: string): ChannelMessage<unknown> {
   counter++;
   return {
     notificationId: `ntf_conformance_${counter}_${Date.now()}`,
@@ -49,6 +51,7 @@ function message(content: unknown, subscriber: ConformanceOptions["subscriber"])
     subscriber: { id: "sub-1", name: "Conformance", email: "c@example.com", phone: "+15005550006", locale: "en", ...subscriber },
     content,
     data: { order: counter },
+    ...(address !== undefined ? { address } : {}),
     critical: false,
     category: "conformance",
     unsubscribeUrl: "http://127.0.0.1:1/v1/unsubscribe/conformance",
@@ -63,7 +66,7 @@ export function channelConformance(options: ConformanceOptions) {
   const { channel } = options;
   const build = (env: Record<string, string>) => createChannelRegistry([channel], env, options.services?.(env)).get(channel.id)!;
   const send = async (env: Record<string, string>, allowPrivate = true): Promise<{ result: SendResult; id: string }> => {
-    const m = message(options.content, options.subscriber);
+    const m = message(options.content, options.subscriber, options.address);
     return { result: await build(env).instance!.send(m, context(allowPrivate)), id: m.notificationId };
   };
 

@@ -18,6 +18,7 @@ import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
+import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
   { name: "0008_erasure.sql", sql: erasureMigration },
+  { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
 ];
 
 export interface WorkerHerald {
