@@ -85,7 +85,8 @@ export const telegramChannel = defineChannel({
   needs: ["addresses"],
   ui: {
     fields: { actions: { kind: "actions", placeholder: '[{"action": "track", "title": "Track", "url": "https://…"}]' } },
-    preview: { layout: "message", parts: { body: "text", actions: "actions" } },
+    // The notification layout draws the buttons under the text; details count what Telegram counts.
+    preview: { layout: "notification", parts: { body: "text" }, details: { en: "{characters} characters, {messages} message(s)", ru: "символов: {characters}, сообщений: {messages}" } },
   },
   broadcast: {
     content: (c) => ({
