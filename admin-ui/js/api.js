@@ -36,11 +36,20 @@ export async function api(method, path, body) {
   return parsed;
 }
 
+/** Without a session: where the password comes from ({from, shownIn, setWith}), for the login page. */
+let passwordSetup = null;
+
 /** Whether a session exists (after a reload): picks up its CSRF token. */
 export async function resume() {
   const session = await api("GET", "/v1/admin/session");
   csrf = session.authenticated ? session.csrfToken : null;
+  passwordSetup = session.authenticated ? null : (session.password ?? null);
   return session.authenticated;
+}
+
+/** What the server said about the admin password when no HERALD_ADMIN_PASSWORD is set (else null). */
+export function generatedPasswordSetup() {
+  return passwordSetup?.from === "generated" ? passwordSetup : null;
 }
 
 export async function login(password) {

@@ -1,4 +1,4 @@
-import { login, logout, resume, setLoggedOutHandler, ApiError } from "./api.js";
+import { generatedPasswordSetup, login, logout, resume, setLoggedOutHandler, ApiError } from "./api.js";
 import { h, mount } from "./dom.js";
 import { currentLang, setLang, t } from "./i18n.js";
 import { dashboardView } from "./views/dashboard.js";
@@ -61,6 +61,8 @@ function showLogin() {
   const password = h("input#password", { type: "password", autocomplete: "current-password", required: true, autofocus: true });
   const message = h("div.error#login-error", { role: "alert" });
   const submit = h("button.primary#login-submit", { type: "submit" }, t("login.submit"));
+  // No HERALD_ADMIN_PASSWORD: the generated one was shown once; say where, and how to set one instead.
+  const setup = generatedPasswordSetup();
   const form = h(
     "form.panel.login#login",
     {
@@ -83,6 +85,7 @@ function showLogin() {
       },
     },
     h("h1", t("login.title")),
+    setup ? h("div.errors#login-setup", { role: "status" }, t("login.generated", { shownIn: setup.shownIn, setWith: setup.setWith })) : null,
     h("label", { htmlFor: "password" }, t("login.password")),
     password,
     message,

@@ -9,6 +9,8 @@ import { settingsRepository } from "./repositories/settings.js";
 import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
 import { inboxRepository } from "./repositories/inbox.js";
+import { inboxStateRepository } from "./repositories/inbox-state.js";
+import { demoRepository } from "./repositories/demo.js";
 import { topicsRepository } from "./repositories/topics.js";
 import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
 import { preferencesRepository, suppressionsRepository } from "./repositories/preferences.js";
@@ -17,6 +19,7 @@ import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
 import { subscriberAddressesRepository } from "./repositories/subscriber-addresses.js";
+import { retentionRepository } from "./repositories/retention.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -36,6 +39,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     outbox: outboxRepository(db),
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
+    inboxState: inboxStateRepository(db),
+    demo: demoRepository(db),
     topics: topicsRepository(db),
     pushSubscriptions: pushSubscriptionsRepository(db),
     preferences: preferencesRepository(db),
@@ -45,6 +50,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
     subscriberAddresses: subscriberAddressesRepository(db),
+    retention: retentionRepository(db, write),
   };
 }
 

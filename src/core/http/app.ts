@@ -22,6 +22,11 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
+import { API_VERSION } from "./api-version.js";
+import { subscriberOrigins } from "./cors.js";
+import { meInboxRoutes } from "./routes/me-inbox.js";
+import { meProfileRoutes } from "./routes/me-profile.js";
+import { demoRoutes } from "./routes/demo.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -50,6 +55,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     deps.logger.log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
 
+  // Before everything that can refuse a request, so refusals carry CORS headers the page can read.
+  app.use("*", subscriberOrigins(deps.allowedOrigins, deps.publicUrl));
+
   const tooLarge = () => {
     // The rest of the body is never read, so the connection cannot be reused: say so.
     throw new ProblemError(413, "payload-too-large", "Request body too large", `the body is larger than ${deps.maxBodyBytes} bytes`, {
@@ -76,8 +84,10 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   assetRoutes(app, deps);
   systemRoutes(app, deps);
   meRoutes(app, deps);
+  meInboxRoutes(app, deps);
   pushRoutes(app, deps);
   preferenceRoutes(app, deps);
+  meProfileRoutes(app, deps);
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
@@ -87,6 +97,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
   adminRoutes(app, deps);
+  demoRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });
@@ -95,7 +106,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     `Errors are RFC 9457 application/problem+json. Request bodies: at most ${Math.round(deps.maxBodyBytes / 1024)} KiB (413 past it). ` +
     `Free-form JSON (JsonObject: event, broadcast, subscriber and message data, preview samples): at most ${JSON_LIMITS.maxDepth} levels deep, ` +
     `${JSON_LIMITS.maxKeys} keys in all and ${JSON_LIMITS.maxBytes / 1024} KiB as JSON (400 past them).`;
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: `Notification engine API. ${limits}` } });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: API_VERSION, description: `Notification engine API. ${limits}` } });
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

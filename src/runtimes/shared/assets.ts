@@ -30,8 +30,9 @@ function walk(dir: string): string[] {
 
 /**
  * The browser files Herald serves, read once at start: the SDK (`src/client/herald.js` →
- * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`), the demo (`src/demo/**`), the
- * admin UI (`admin-ui/**` → `/admin/**`, `/admin/` itself answered with `/admin/index.html`) and
+ * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`), the demo (`src/demo/**`,
+ * its welcome page also at `/`), the admin UI (`admin-ui/**` → `/admin/**`, `/admin/` itself
+ * answered with `/admin/index.html`) and
  * uPlot's dist files for it (`/admin/vendor/uplot.iife.min.js`, `/admin/vendor/uplot.min.css`).
  * Tests beside them (`*.test.*`) are not served.
  */
@@ -46,6 +47,8 @@ export function readAssets(): Record<string, { body: string; type: string }> {
     add(name === "sw.js" ? "/sw.js" : `/sdk/${name}`, file);
   }
   for (const file of walk(join(SRC, "demo"))) add(`/demo/${relative(join(SRC, "demo"), file)}`, file);
+  // The welcome page answers at / (on Workers as the assets' index.html).
+  if (assets["/demo/welcome.html"]) assets["/index.html"] = assets["/demo/welcome.html"];
   for (const file of walk(join(ROOT, "admin-ui"))) add(`/admin/${relative(join(ROOT, "admin-ui"), file).split("\\").join("/")}`, file);
   for (const [url, name] of Object.entries(UPLOT)) add(url, join(ROOT, "node_modules", "uplot", "dist", name));
   return assets;
