@@ -1,5 +1,7 @@
 // The admin UI talks to the ordinary /v1 API with its session cookie; state changes carry the
 // session's CSRF token, which lives only in this module's memory (never in a cookie or storage).
+import { currentLang } from "./i18n.js";
+
 let csrf = null;
 let onLoggedOut = () => {};
 
@@ -17,7 +19,8 @@ export function setLoggedOutHandler(fn) {
 }
 
 export async function api(method, path, body) {
-  const headers = { accept: "application/json" };
+  // Problem details come back in the UI's language (title, detail and each field error).
+  const headers = { accept: "application/json", "accept-language": currentLang() };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrf) headers["x-herald-csrf"] = csrf;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
