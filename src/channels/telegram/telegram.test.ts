@@ -122,7 +122,8 @@ describe("telegram long texts", () => {
     expect(await send({ text: "🙂".repeat(2049) }, { TELEGRAM_OVER_LIMIT: "refuse" })).toMatchObject({ ok: false, code: "too_long" });
     const before = peer.received.length;
     expect(await send({ text: "🙂".repeat(2049) })).toMatchObject({ ok: true });
-    expect(peer.received.slice(before).map((p) => p.visible.length)).toEqual([4096, 2]);
+    // Only this chat: a conformance send the peer held on purpose may land meanwhile.
+    expect(peer.received.slice(before).filter((p) => p.chat_id === "1001").map((p) => p.visible.length)).toEqual([4096, 2]);
   });
 });
 
