@@ -49,8 +49,8 @@ export function createMessageComposer(deps: {
     if (digest) context.digest = digest;
     const subscriber = { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null };
     let address: string | undefined;
-    if (definition.address) {
-      address = definition.address(subscriber) ?? undefined;
+    if (definition.address || definition.addressField) {
+      address = (definition.addressField ? ctx.addresses?.[definition.addressField.field] : definition.address?.(subscriber)) ?? undefined;
       if (!address) return fail("no_address", `the subscriber has no ${delivery.channel} address`, true);
       const suppressed = await store.suppressions.reason(delivery.channel, address);
       if (suppressed !== undefined) return fail("suppressed", `the ${delivery.channel} address is suppressed: ${suppressed}`, true);

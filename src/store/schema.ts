@@ -250,6 +250,30 @@ export const suppressions = sqliteTable(
   (t) => [primaryKey({ columns: [t.channel, t.address] })],
 );
 
+/** Addresses declared by channels (`address: {field}`), e.g. a Telegram chat id: one per subscriber and field. */
+export const subscriberAddresses = sqliteTable(
+  "subscriber_addresses",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    field: text("field").notNull(),
+    address: text("address").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.field] }), index("subscriber_addresses_by_address").on(t.field, t.address)],
+);
+
+/** Outstanding address links (a deep link's signed start token): one per subscriber and channel, single use. */
+export const addressLinks = sqliteTable(
+  "address_links",
+  {
+    nonce: text("nonce").primaryKey(),
+    channel: text("channel").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("address_links_by_subscriber").on(t.subscriberId, t.channel), index("address_links_by_expiry").on(t.expiresAt)],
+);
+
 /** Admin UI sessions, by the SHA-256 of the cookie value; `csrf` is the session's synchronizer token. */
 export const adminSessions = sqliteTable("admin_sessions", {
   idHash: text("id_hash").primaryKey(),
