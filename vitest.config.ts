@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /** The integration tests that only talk HTTP to a base URL: the same files run against each runtime. */
-const PORTABLE = ["api", "events", "realtime", "push", "broadcasts", "admin", "email-api", "ssrf", "erasure", "security", "login-throttle"].map((name) => `tests/integration/${name}.test.ts`);
+const PORTABLE = ["api", "events", "realtime", "push", "broadcasts", "admin", "email-api", "ssrf", "erasure", "security", "login-throttle", "status-webhooks"].map((name) => `tests/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {

@@ -16,6 +16,8 @@ import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
 import type { MessageComposer } from "./message-composer.js";
+import type { StatusEvents } from "./status-webhooks/emitter.js";
+import { deliveryStatusEvent } from "./status-webhooks/events.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -27,6 +29,8 @@ export interface DeliveryDeps {
   backoff: (channelId: string) => BackoffPolicy;
   metrics: Metrics;
   composer: MessageComposer;
+  /** Delivery outcomes queue status webhooks in the same commit. */
+  statusEvents?: StatusEvents;
 }
 
 /** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
@@ -74,6 +78,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const finished = clock.now();
     const attempt = delivery.attempts + 1;
     const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
+    const facts = { deliveryId: delivery.id, notificationId: notification.id, eventId: ctx.event.id, subscriberId: notification.subscriberId, channel: delivery.channel };
+    const statusStatements = async (status: "sent" | "failed" | "dead", error?: string) => (await deps.statusEvents?.statements([deliveryStatusEvent(facts, status, finished, error)])) ?? [];
 
     if (result.ok) {
       metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
@@ -81,7 +87,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
-        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished)],
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), ...(await statusStatements("sent"))],
       };
     }
 
@@ -104,6 +110,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     return {
       done: [
         store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
+        ...(await statusStatements(status === "dead" ? "dead" : "failed", error)),
         ...(await startFallback(ctx, finished)),
       ],
     };

@@ -16,6 +16,7 @@ import { adminSessionsRepository } from "./repositories/admin-sessions.js";
 import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
+import { webhookEndpointsRepository } from "./repositories/webhook-endpoints.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -43,6 +44,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     stats: statsRepository(db, write),
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
+    webhookEndpoints: webhookEndpointsRepository(db, write),
   };
 }
 

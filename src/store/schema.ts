@@ -114,7 +114,8 @@ export const jobs = sqliteTable(
  * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
-export type JobKind = "plan" | "deliver" | "plugin";
+/** `webhook`: one delivery-status message to one registered endpoint (ref `<endpoint id>:<message id>`). */
+export type JobKind = "plan" | "deliver" | "plugin" | "webhook";
 
 export const topics = sqliteTable("topics", {
   key: text("key").primaryKey(),
@@ -244,3 +245,31 @@ export const broadcasts = sqliteTable(
   },
   (t) => [index("broadcasts_by_time").on(t.createdAt)],
 );
+
+/** Delivery-status webhook endpoints (0017_webhook_endpoints.sql); `secret` is encrypted at rest. */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+  secret: text("secret").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One status event to one endpoint: the body every attempt sends, and where it stands. */
+export const webhookMessages = sqliteTable(
+  "webhook_messages",
+  {
+    id: text("id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status").notNull().$type<WebhookMessageStatus>(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.endpointId] }), index("webhook_messages_by_status").on(t.status, t.updatedAt), index("webhook_messages_by_endpoint").on(t.endpointId)],
+);
+
+export type WebhookMessageStatus = "pending" | "sent" | "dead";

@@ -31,12 +31,14 @@ export interface WebhookPeer {
   script: ScriptStep[];
   /** Answer every request with this status until cleared (a receiver down for a while). */
   failWith?: number;
+  /** Trust this secret from now on (a status webhook endpoint's secret is known only once it is registered). */
+  trust(secret: string): void;
   close(): Promise<void>;
 }
 
-/** Starts a receiver that trusts `secret` (`whsec_…`). */
-export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
-  const verifier = new Webhook(secret);
+/** Starts a receiver that trusts `secret` (`whsec_…`); without one it refuses everything until `trust` is called. */
+export async function startWebhookPeer(secret?: string): Promise<WebhookPeer> {
+  let verifier: Webhook | undefined = secret ? new Webhook(secret) : undefined;
   const peer = {
     received: [] as ReceivedWebhook[],
     requests: [] as WebhookPeer["requests"],
@@ -56,6 +58,7 @@ export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
     };
     let body: unknown;
     try {
+      if (!verifier) throw new Error("no secret trusted yet");
       body = verifier.verify(raw, headers);
     } catch (error) {
       const reason = (error as Error).message;
@@ -86,6 +89,7 @@ export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(peer, {
     url,
+    trust: (next: string) => void (verifier = new Webhook(next)),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   });
 }

@@ -18,6 +18,7 @@ import preferencesMigration from "../../store/migrations/0004_preferences.sql";
 import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
+import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   { name: "0005_admin.sql", sql: adminMigration },
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
   { name: "0008_erasure.sql", sql: erasureMigration },
+  { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
 ];
 
 export interface WorkerHerald {

@@ -70,10 +70,12 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
           const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
           if (!marked) throw notFound("inbox item", id);
           await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
+          await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "push");
           const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
           return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt) }, 200);
         }
         const item = inboxItem(row);
+        if (row.type === "notification") await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "realtime");
         return c.json({ id: item.id, seenAt: item.seenAt, readAt: item.readAt }, 200);
       },
     );
