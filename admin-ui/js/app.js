@@ -6,6 +6,7 @@ import { subscribersView, subscriberView } from "./views/subscribers.js";
 import { templatesView, templateEditor } from "./views/templates.js";
 import { rulesView } from "./views/rules.js";
 import { broadcastsView } from "./views/broadcasts.js";
+import { webhooksView } from "./views/webhooks.js";
 
 const view = document.getElementById("view");
 const top = document.getElementById("top");
@@ -22,12 +23,13 @@ const routes = [
   [/^templates\/(.+)$/, (m) => templateEditor(decodeURIComponent(m[1]))],
   [/^rules$/, () => rulesView()],
   [/^broadcasts$/, () => broadcastsView()],
+  [/^webhooks$/, () => webhooksView()],
 ];
 
 function renderNav(active) {
   mount(
     nav,
-    ["dashboard", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
+    ["dashboard", "subscribers", "templates", "rules", "broadcasts", "webhooks"].map((name) =>
       h("a", { href: `#/${name}`, className: active.startsWith(name) ? "active" : "", dataset: { nav: name } }, t(`nav.${name}`)),
     ),
   );
