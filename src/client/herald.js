@@ -1,86 +1,49 @@
 /**
  * Herald browser SDK (protocol: docs/realtime.md; types and docs: herald.d.ts). Dependency-free:
- * Herald serves this very file at /sdk/herald.js (and ./push.js beside it), with no bundler in between.
+ * Herald serves this very file at /sdk/herald.js (and the modules beside it), with no bundler in
+ * between; the npm package `herald-sdk` ships the same files.
  * @example
- *   const herald = new Herald({ url: "", token }).connect();
+ *   const herald = new Herald({ url: "https://notify.shop.example", token }).connect();
  *   herald.on("unread", (count) => (badge.textContent = count));
  */
 
+import { advance, backoff, createDedup, findMessage, subjectOf, upsertMessage } from "./helpers.js";
 import { keyBytes, webPush } from "./push.js";
+import { NotificationList, preferencesApi, profile, roomsApi } from "./resources.js";
+import { sending } from "./sending.js";
 
-export { keyBytes };
+export { advance, backoff, createDedup, findMessage, keyBytes, upsertMessage };
 
-/** Full-jitter backoff: a random delay in [0, min(cap, base·2^attempt)). */
-export const backoff = (attempt, base = 1000, cap = 30000, random = Math.random) => Math.floor(random() * Math.min(cap, base * 2 ** Math.min(attempt, 30)));
-
-/** The ids seen (the newest `limit`); `add` is true only the first time. */
-export function createDedup(limit = 10000) {
-  const ids = new Set();
-  return {
-    has: (id) => ids.has(id),
-    add(id) {
-      if (ids.has(id)) return false;
-      if (ids.add(id).size > limit) ids.delete(ids.values().next().value);
-      return true;
-    },
-  };
-}
-
-/** The resume cursor: the highest seq seen. */
-export const advance = (cursor, seq) => (typeof seq === "number" && seq > cursor ? seq : cursor);
-
-// failed ranks with sending, so a retry can follow a failure; nothing goes back from sent.
-const RANK = { sending: 1, failed: 1, sent: 2, delivered: 3, read: 4 };
-
-/** Index of the message with this id or clientMessageId (an optimistic copy has no id yet). */
-export const findMessage = (list, id, cmid) => list.findIndex((m) => (id && m.id === id) || (cmid && m.clientMessageId === cmid));
-
-/**
- * Puts a room message into `list` (oldest first) in place of the one with its id or clientMessageId;
- * undefined fields keep the old value and the status never goes back. Returns the stored message.
- */
-export function upsertMessage(list, message) {
-  const i = findMessage(list, message.id, message.clientMessageId);
-  const next = i < 0 ? { key: message.clientMessageId || message.id } : list.splice(i, 1)[0];
-  const old = next.status;
-  for (const [k, v] of Object.entries(message)) if (v !== undefined) next[k] = v;
-  if (RANK[old] > (RANK[next.status] ?? 0)) next.status = old;
-  let j = list.length;
-  while (j > 0 && list[j - 1].createdAt > next.createdAt) j--;
-  list.splice(j, 0, next);
-  return next;
-}
+/** The server API this SDK speaks (OpenAPI `info.version`); the npm package carries the same version. */
+export const API_VERSION = "1.0.0";
 
 const enc = encodeURIComponent;
-const uid = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-
-/** The subscriber a Herald token names (`<base64url {sub}>.<mac>`), to tell own messages. */
-function subjectOf(token) {
-  try {
-    return JSON.parse(atob(token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/"))).sub;
-  } catch {
-    return undefined;
-  }
-}
+const sumRooms = (rooms) => Object.values(rooms).reduce((a, b) => a + b, 0);
 
 export class Herald {
   constructor(options) {
-    this.options = { transports: ["ws", "sse", "poll"], pollInterval: 30000, backoffBase: 1000, backoffCap: 30000, ...options };
+    this.options = { transports: ["ws", "sse", "poll"], pollInterval: 30000, backoffBase: 250, backoffCap: 1000, hiddenBackoffCap: 30000, ...options };
     this.url = (options.url ?? "").replace(/\/$/, "");
     this.me = options.subscriberId;
     this.cursor = options.after ?? 0;
     this.unreadCount = 0;
+    this.counts = { count: 0, notifications: 0, rooms: {} };
     this.state = "offline";
     this.transport = null;
-    this.notifications = [];
+    this.notifications = NotificationList.of(this);
+    this.rooms = roomsApi(this);
+    this.preferences = preferencesApi(this);
     this._rooms = new Map();
     this._joined = new Set();
     this._mine = new Set();
     this._typed = new Map();
+    this._waiting = new Map();
     this._seen = createDedup();
     this._fns = {};
-    this._gen = this._attempt = this._unreadV = 0;
-    this._online = () => this.state !== "open" && this._start(0);
+    this._gen = this._attempt = this._unreadV = this._flushAttempt = 0;
+    // The browser says the network is back, or the page is looked at again: try now, not after the backoff.
+    this._wake = () => this._running && this.state !== "open" && this._start(0);
+    this._visible = () => globalThis.document?.visibilityState === "visible" && this._wake();
     this.push = webPush(this);
   }
 
@@ -111,8 +74,10 @@ export class Herald {
   connect() {
     if (this._running) return this;
     this._running = true;
-    globalThis.addEventListener?.("online", this._online);
+    globalThis.addEventListener?.("online", this._wake);
+    globalThis.document?.addEventListener?.("visibilitychange", this._visible);
     this._set("connecting", null);
+    this._restoreOutbox();
     this._start(0);
     return this;
   }
@@ -121,8 +86,18 @@ export class Herald {
     this._running = false;
     this._gen++;
     this._drop();
-    globalThis.removeEventListener?.("online", this._online);
+    clearTimeout(this._flushTimer);
+    globalThis.removeEventListener?.("online", this._wake);
+    globalThis.document?.removeEventListener?.("visibilitychange", this._visible);
     this._set("offline", null);
+  }
+
+  /** A new token (the old one expires): used from the next request on, and a stream that is down retries now. */
+  setToken(token) {
+    this.options.token = token;
+    this._tok = undefined;
+    this._wake();
+    this._flush();
   }
 
   _drop() {
@@ -132,7 +107,9 @@ export class Herald {
   }
 
   _later(gen, fn) {
-    this._timer = setTimeout(() => gen === this._gen && fn(), backoff(this._attempt++, this.options.backoffBase, this.options.backoffCap));
+    // A hidden tab has no one watching: it probes rarely and catches up the moment it is shown.
+    const cap = globalThis.document?.visibilityState === "hidden" ? this.options.hiddenBackoffCap : this.options.backoffCap;
+    this._timer = setTimeout(() => gen === this._gen && fn(), backoff(this._attempt++, this.options.backoffBase, cap));
   }
 
   /** Tries allowed transport `index`; one that ends before carrying anything gives way to the next. A failed round waits, then starts over. */
@@ -154,6 +131,7 @@ export class Herald {
       return fail(error);
     }
     if (gen !== this._gen) return;
+    this._restoreOutbox();
     if (name === "poll") return this._poll(gen, fail);
     // A connection that carried anything proves the transport works: when it ends, reconnect rather than fall back.
     let worked = false;
@@ -195,8 +173,9 @@ export class Herald {
   _ready(name) {
     this._attempt = 0;
     this._set("open", name);
-    if (name !== "poll") this._refreshUnread();
+    if (name !== "poll") this._countsSoon(0);
     for (const topic of this._joined) this._catchUp(topic).catch((error) => this._emit("error", error));
+    this._flush();
   }
 
   async _poll(gen, fail) {
@@ -206,7 +185,7 @@ export class Herald {
         if (gen !== this._gen) return;
         page.items.forEach((item) => this._item(item));
       }
-      this._refreshUnread();
+      this._countsSoon(0);
     } catch (error) {
       if (gen !== this._gen) return;
       if (this.state !== "open") return fail(error);
@@ -219,7 +198,7 @@ export class Herald {
   }
 
   _frame(type, data) {
-    if (type === "notification" || type === "message") this._item(data);
+    if (type === "notification" || type === "message") this._item(data, this.state === "open");
     else if (type === "unread") this._unread(data.count);
     else if (type === "typing" && data.subscriber?.id !== this.me) this._emit("typing", data);
     else if (type === "receipt") {
@@ -230,16 +209,27 @@ export class Herald {
     }
   }
 
-  _item(item) {
+  /** A stream item; `live` ones (after ready) also move the per-kind counts, which the next unread frame confirms. */
+  _item(item, live = false) {
     this.cursor = advance(this.cursor, item.seq);
     if (!this._seen.add(item.id)) return;
+    const own = item.type === "message" && this._isMine(item);
+    if (live && !item.readAt && !own) {
+      const rooms = item.type === "message" && item.topic ? { ...this.counts.rooms, [item.topic]: (this.counts.rooms[item.topic] ?? 0) + 1 } : this.counts.rooms;
+      this._setCounts({ notifications: this.counts.notifications + (item.type === "notification" ? 1 : 0), rooms });
+    }
     if (item.type === "message") this._message(item);
     else this._emit("notification", this.notifications[this.notifications.push(item) - 1]);
   }
 
+  _isMine(m) {
+    return (this.me != null && m.sender?.id === this.me) || this._mine.has(m.clientMessageId);
+  }
+
   _message(m) {
-    const mine = (this.me != null && m.sender?.id === this.me) || this._mine.has(m.clientMessageId);
-    return this._emit("message", upsertMessage(this._room(m.topic), { ...m, type: "message", status: mine ? (m.status ?? "sent") : m.status }));
+    // A status belongs to one's own messages only (history reports one for every message).
+    const status = this._isMine(m) ? (m.status ?? "sent") : undefined;
+    return this._emit("message", upsertMessage(this._room(m.topic), { ...m, type: "message", status }));
   }
 
   _room(topic) {
@@ -247,17 +237,36 @@ export class Herald {
     return this._rooms.get(topic);
   }
 
+  /** The total from an unread frame: emitted once per change; a total the per-kind counts do not add up to asks the server for them. */
   _unread(count) {
     this._unreadV++;
-    this._emit("unread", (this.unreadCount = count));
+    if (count !== this.unreadCount) this._emit("unread", (this.unreadCount = count));
+    this._setCounts({ count });
+    if (count !== this.counts.notifications + sumRooms(this.counts.rooms)) this._countsSoon();
   }
 
-  async _refreshUnread() {
+  _setCounts(partial) {
+    const next = { ...this.counts, ...partial };
+    if (JSON.stringify(next) !== JSON.stringify(this.counts)) this._emit("counts", (this.counts = next));
+  }
+
+  /** Fetches the counts once, shortly (several reasons in a burst make one request). */
+  _countsSoon(delay = 50) {
+    if (this._countsTimer) return;
+    this._countsTimer = setTimeout(() => {
+      this._countsTimer = null;
+      this._refreshCounts();
+    }, delay);
+  }
+
+  async _refreshCounts() {
     const v = this._unreadV;
     try {
-      const { count } = await this._fetch("GET", "/v1/me/unread-count");
-      // A count pushed meanwhile is newer than this answer.
-      if (v === this._unreadV) this._unread(count);
+      const { count, notifications = 0, rooms = {} } = await this._fetch("GET", "/v1/me/unread-count");
+      // A count pushed meanwhile is newer than this answer: keep it, and ask again if they disagree.
+      if (v !== this._unreadV) return this._setCounts({ notifications, rooms }), this._unread(this.unreadCount);
+      if (count !== this.unreadCount) this._emit("unread", (this.unreadCount = count));
+      this._setCounts({ count, notifications, rooms });
     } catch (error) {
       this._emit("error", error);
     }
@@ -286,12 +295,20 @@ export class Herald {
     }
   }
 
+  /** seen, read, unread, archive, unarchive: updates the item here and tells listeners (`update`). */
   async _mark(id, what) {
     const state = await this._fetch("POST", `/v1/me/notifications/${enc(id)}/${what}`);
     const m = [this.notifications, ...this._rooms.values()].map((l) => l.find((x) => x.id === id)).find(Boolean);
-    if (m) Object.assign(m, { seenAt: state.seenAt, readAt: state.readAt });
-    if (what === "read") this._refreshUnread();
+    const { id: _, ...fields } = state;
+    if (m) Object.assign(m, fields);
+    this._emit("update", state);
+    if (what !== "seen") this._countsSoon();
     return state;
+  }
+
+  /** `{id, name, locale, timezone}` of the subscriber. */
+  profile() {
+    return profile(this);
   }
 
   markSeen(id) {
@@ -302,12 +319,18 @@ export class Herald {
     return this._mark(id, "read");
   }
 
-  async markAllRead() {
-    const answer = await this._fetch("POST", "/v1/me/notifications/read-all");
+  async _markAll(type) {
+    const { marked } = await this._fetch("POST", `/v1/me/notifications/read-all${type ? `?type=${type}` : ""}`);
     const now = new Date().toISOString();
-    for (const n of this.notifications) n.readAt ??= now;
-    await this._refreshUnread();
-    return answer;
+    for (const n of type === "message" ? [] : this.notifications) n.readAt ??= now;
+    if (type !== "notification") for (const list of this._rooms.values()) for (const m of list) if (m.id && !m.status) m.readAt ??= now;
+    this._countsSoon(0);
+    return marked;
+  }
+
+  /** Marks everything read, room messages included; resolves to how many it marked. */
+  markAllRead() {
+    return this._markAll();
   }
 
   async join(topic) {
@@ -326,7 +349,11 @@ export class Herald {
 
   async history(topic, { before, limit = 50 } = {}) {
     const { items } = await this._fetch("GET", `/v1/me/topics/${enc(topic)}/messages?limit=${limit}${before ? `&before=${enc(before)}` : ""}`);
-    for (const m of items) if (this._seen.add(m.id)) this._message(m);
+    for (const m of items) {
+      // Seen before: only its receipts may have moved on.
+      if (this._seen.add(m.id)) this._message(m);
+      else if (this._isMine(m)) this._message({ id: m.id, clientMessageId: m.clientMessageId, topic, sender: m.sender, status: m.status });
+    }
     return items;
   }
 
@@ -339,29 +366,6 @@ export class Herald {
     }
   }
 
-  /** Shows the message at once as `sending`; the server's copy (201 or stream, whichever is first) replaces it. */
-  async send(topic, body, data) {
-    const clientMessageId = uid();
-    this._mine.add(clientMessageId);
-    const room = this._room(topic);
-    const sender = { id: this.me ?? null, name: null };
-    this._emit("message", upsertMessage(room, { id: null, type: "message", topic, clientMessageId, body, data: data ?? {}, sender, createdAt: new Date().toISOString(), status: "sending" }));
-    // Retries reuse the clientMessageId, which the server answers with the same message.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const m = await this._fetch("POST", `/v1/me/topics/${enc(topic)}/messages`, { clientMessageId, body, ...(data && { data }) });
-        this._seen.add(m.id);
-        return this._message({ ...m, status: "sent" });
-      } catch (error) {
-        if ((error.status < 500 && error.status !== 429) || attempt >= 5) {
-          this._emit("message", upsertMessage(room, { clientMessageId, status: "failed", error: error.message }));
-          throw error;
-        }
-        await new Promise((r) => setTimeout(r, backoff(attempt, 500, 8000)));
-      }
-    }
-  }
-
   typing(topic) {
     const now = Date.now();
     if (now - (this._typed.get(topic) ?? -1e4) < 1000) return false;
@@ -370,3 +374,6 @@ export class Herald {
     return true;
   }
 }
+
+// Sending room messages through the outbox: send, retry, discard (./sending.js).
+Object.assign(Herald.prototype, sending);

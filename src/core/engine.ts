@@ -4,6 +4,8 @@ import type { AnyChannel } from "./channels/define.js";
 import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
+import { batchLoader } from "./batch-loader.js";
+import { createGroupCommit } from "./group-commit.js";
 import { createDeliveryHandler } from "./delivery.js";
 import { createMessageComposer } from "./message-composer.js";
 import { createDirectDelivery } from "./direct-delivery.js";
@@ -16,6 +18,7 @@ import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
+import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
 import { createPluginHandler } from "./plugin-handler.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
@@ -29,9 +32,10 @@ import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
-import { createHousekeeping } from "./housekeeping.js";
-import { loadAdminSecrets } from "./admin/bootstrap.js";
+import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
+import { loadAdminSecrets, PROCESS_SECRET_HELP, type SecretHelp } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
+import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
 import type { GetConnInfo } from "hono/conninfo";
 import { createStatusEvents, type StatusEvents } from "./status-webhooks/emitter.js";
@@ -66,10 +70,21 @@ export interface HeraldOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files by URL path (`/sdk/herald.js`, `/demo/index.html`, …). */
   assets?: Record<string, { body: string; type: string }>;
+  /** Static files kept outside the process (Workers assets), for the paths the app serves itself (`/sdk/*`). */
+  fetchAsset?: (request: Request) => Promise<Response>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
+  /**
+   * Plan large audiences in bounded parts (core/plan-parts.ts) rather than whole in one job: what
+   * Workers need, where every invocation's work must stay bounded. Unset on Node and Deno.
+   */
+  planParts?: PlanPartOptions;
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
+  housekeeping?: Partial<HousekeepingBudget>;
+  /** Where this runtime shows a generated secret and how one sets one's own (the login page says it). */
+  secretHelp?: SecretHelp;
   /**
    * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
    * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
@@ -78,8 +93,8 @@ export interface HeraldOptions {
 }
 
 export interface Herald {
-  /** Deletes expired sessions and similar leftovers: the Worker cron and an hourly timer on Node and Deno call it. */
-  housekeeping(): Promise<void>;
+  /** Deletes expired sessions and, past the retention age, old rows: the Worker cron and a timer on Node and Deno call it every minute. */
+  housekeeping(): Promise<HousekeepingReport>;
   app: ReturnType<typeof createApp>;
   outbox: Outbox;
   store: Store;
@@ -103,8 +118,10 @@ const STATUS_WEBHOOK_SCHEDULE = "status-webhooks";
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const { store, env } = options;
   const clock = options.clock ?? systemClock;
-  // Read first: a malformed HERALD_RETRY_* stops the start before anything is written.
+  // Read first: a malformed HERALD_RETRY_* or retention setting stops the start before anything is written.
   const retry = backoffFromEnv(env);
+  const retention = retentionFromEnv(env);
+  const allowedOrigins = parseAllowedOrigins(env.HERALD_ALLOWED_ORIGINS);
   // Filled once the channels are configured: their secret fields by name and by value.
   const channelSecrets: KnownSecrets = { names: [], values: [] };
   const logger = maskingLogger(options.logger ?? jsonLogger(), channelSecrets);
@@ -118,6 +135,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
+  // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
+  const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
+  const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
+  const pushSuccesses = createGroupCommit<string[]>(async (lists) => store.pushSubscriptions.succeeded(lists.flat(), clock.now()));
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -130,10 +151,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     },
     push: {
       vapid,
-      subscriptions: (subscriberId) => store.pushSubscriptions.of(subscriberId),
+      subscriptions: async (subscriberId) => (await pushTargets(subscriberId)) ?? [],
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
-      succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
-      unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
+      succeeded: (endpoints) => pushSuccesses.submit(endpoints),
+      unreadCount: async (subscriberId) => (await unreadCounts(subscriberId)) ?? 0,
       receiptToken: (subscriberId, ttlSeconds) => {
         const now = clock.now();
         return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
@@ -181,6 +202,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     statusEvents,
   });
 
+  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents });
+  const parts = options.planParts;
   const outbox = createOutbox({
     store,
     clock,
@@ -189,7 +212,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     ...options.outbox,
     handlers: {
       deliver: { each: deliver },
-      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules }) },
+      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
+      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
       // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
       webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
@@ -202,7 +226,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     rules: caches.rules,
     pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
-    direct: createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents }),
+    direct,
     onCommitted: () => outbox.wake(),
   });
   const app = createApp({
@@ -219,14 +243,21 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     hub,
     upgradeWebSocket: options.upgradeWebSocket,
     assets: options.assets ?? {},
+    fetchAsset: options.fetchAsset,
+    allowedOrigins,
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
     publicUrl,
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake(), statusEvents }),
     statusWebhooks: { box, events: statusEvents, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" },
     wakeOutbox: () => outbox.wake(),
-    admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    admin: {
+      verifyPassword: adminSecrets.verify,
+      loginLimit: loginLimitFromEnv(env),
+      password: { from: adminSecrets.from, ...(options.secretHelp ?? PROCESS_SECRET_HELP) },
+    },
     clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping: createHousekeeping({ store, clock, logger }), statusEvents };
+  const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping, statusEvents };
 }

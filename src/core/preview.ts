@@ -1,7 +1,7 @@
 import { renderChannelContent } from "./channels/content.js";
 import type { ChannelRegistry } from "./channels/registry.js";
 import { errorMessage, type FieldProblem, ProblemError } from "./errors.js";
-import { renderContent, selectContent, type TemplateContext } from "./rendering.js";
+import { missingPlaceholders, renderContent, selectContent, type TemplateContext } from "./rendering.js";
 import type { TemplateInput } from "./schemas/template.js";
 
 export interface PreviewSample {
@@ -13,7 +13,7 @@ export interface PreviewSample {
 }
 
 export type PreviewResult =
-  | { ok: true; locale: string | null; channels: Record<string, unknown>; details: Record<string, Record<string, unknown>> }
+  | { ok: true; locale: string | null; channels: Record<string, unknown>; details: Record<string, Record<string, unknown>>; warnings: FieldProblem[] }
   | { ok: false; problems: FieldProblem[] };
 
 /** The template context a preview renders with: the sample, filled in where it is silent. */
@@ -43,9 +43,11 @@ export async function previewTemplate(body: TemplateInput, sample: PreviewSample
   const channels: Record<string, unknown> = {};
   const details: Record<string, Record<string, unknown>> = {};
   const problems: FieldProblem[] = [];
+  const warnings: FieldProblem[] = [];
   for (const name of names) {
     const content = selectContent(body, name, locale);
     if (!content) continue;
+    warnings.push(...missingPlaceholders(content, context, contentPath(body, name, content)));
     const definition = registry.get(name)?.definition;
     const rendered = definition ? await renderChannelContent(definition, content, context) : renderLoose(content, context);
     if (!rendered.ok) {
@@ -56,7 +58,13 @@ export async function previewTemplate(body: TemplateInput, sample: PreviewSample
     const described = definition?.describe?.(rendered.content);
     if (described) details[name] = described;
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, locale, channels, details };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, locale, channels, details, warnings };
+}
+
+/** Where in the template body the selected content lives: `channels.<name>` or `locales.<locale>.channels.<name>`. */
+function contentPath(body: TemplateInput, channel: string, content: unknown): string {
+  for (const [locale, l] of Object.entries(body.locales ?? {})) if ((l.channels as Record<string, unknown>)[channel] === content) return `locales.${locale}.channels.${channel}`;
+  return `channels.${channel}`;
 }
 
 /** The 422 problem for a preview that cannot be rendered with its sample: every channel's problem, by field. */

@@ -63,6 +63,29 @@ function renderValue(value: unknown, context: TemplateContext, options: typeof E
   return value;
 }
 
+/**
+ * Placeholders of `content` that render nothing with this context (`{{data.eta}}` when the event
+ * has no `eta`): one warning per field and placeholder, the field named from `path`
+ * (`channels.realtime.body`). Only what would render counts: a branch not taken warns about nothing.
+ */
+export function missingPlaceholders(content: unknown, context: TemplateContext, path: string): FieldProblem[] {
+  const warnings: FieldProblem[] = [];
+  const visit = (value: unknown, at: string) => {
+    if (typeof value === "string") {
+      const missing = new Set<string>();
+      try {
+        compiledFor(value).render(context, { helpers: defaultHelpers, onMissing: (name) => missing.add(name) });
+      } catch {
+        return; // a render error is reported as such, not as a warning
+      }
+      for (const name of missing) warnings.push({ path: at, message: `{{${name}}} resolves to nothing with this data, so it renders empty` });
+    } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${at}.${i}`));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, `${at}.${k}`);
+  };
+  visit(content, path);
+  return warnings;
+}
+
 /** Compiles every template string so that a broken one is refused at save time, naming its field. */
 export function templateProblems(template: TemplateInput): FieldProblem[] {
   const problems: FieldProblem[] = [];

@@ -1,6 +1,7 @@
 import { type HeraldDb, type RunBatch, toRawStatement } from "./db.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import { deliveriesRepository } from "./repositories/deliveries.js";
+import { eventSearchRepository } from "./repositories/event-search.js";
 import { eventsRepository } from "./repositories/events.js";
 import { outboxRepository } from "./repositories/outbox.js";
 import { plansRepository } from "./repositories/plans.js";
@@ -9,6 +10,8 @@ import { settingsRepository } from "./repositories/settings.js";
 import { subscribersRepository } from "./repositories/subscribers.js";
 import { templatesRepository } from "./repositories/templates.js";
 import { inboxRepository } from "./repositories/inbox.js";
+import { inboxStateRepository } from "./repositories/inbox-state.js";
+import { demoRepository } from "./repositories/demo.js";
 import { topicsRepository } from "./repositories/topics.js";
 import { pushSubscriptionsRepository } from "./repositories/push-subscriptions.js";
 import { preferencesRepository, suppressionsRepository } from "./repositories/preferences.js";
@@ -16,6 +19,7 @@ import { adminSessionsRepository } from "./repositories/admin-sessions.js";
 import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
+import { retentionRepository } from "./repositories/retention.js";
 import { webhookEndpointsRepository } from "./repositories/webhook-endpoints.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
@@ -36,6 +40,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     outbox: outboxRepository(db),
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
+    inboxState: inboxStateRepository(db),
+    demo: demoRepository(db),
     topics: topicsRepository(db),
     pushSubscriptions: pushSubscriptionsRepository(db),
     preferences: preferencesRepository(db),
@@ -44,6 +50,8 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     stats: statsRepository(db, write),
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
+    eventSearch: eventSearchRepository(db),
+    retention: retentionRepository(db, write),
     webhookEndpoints: webhookEndpointsRepository(db, write),
   };
 }

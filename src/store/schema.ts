@@ -106,7 +106,12 @@ export const jobs = sqliteTable(
     leaseUntil: integer("lease_until"),
     createdAt: integer("created_at").notNull().default(sql`0`),
   },
-  (t) => [index("jobs_due").on(t.runAt)],
+  (t) => [
+    index("jobs_due").on(t.runAt),
+    // 0010_workers.sql: the Workers dispatcher's free jobs, and the cron's expired leases.
+    index("jobs_free").on(t.runAt).where(sql`lease_owner IS NULL`),
+    index("jobs_leased").on(t.leaseUntil).where(sql`lease_owner IS NOT NULL`),
+  ],
 );
 
 /**
@@ -114,8 +119,21 @@ export const jobs = sqliteTable(
  * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
-/** `webhook`: one delivery-status message to one registered endpoint (ref `<endpoint id>:<message id>`). */
-export type JobKind = "plan" | "deliver" | "plugin" | "webhook";
+/**
+ * Workers: subscribers with live connections, kept by their inbox objects (0010_workers.sql), so
+ * live frames go only to objects that have someone to send them to.
+ */
+export const liveConnections = sqliteTable("live_connections", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  connections: integer("connections").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts).
+ * `webhook`: one delivery-status message to one registered endpoint (ref `<endpoint id>:<message id>`).
+ */
+export type JobKind = "plan" | "plan-part" | "deliver" | "plugin" | "webhook";
 
 export const topics = sqliteTable("topics", {
   key: text("key").primaryKey(),
@@ -172,6 +190,30 @@ export const topicMessages = sqliteTable(
 );
 
 export type InboxItemType = "notification" | "message";
+
+/** The last seq retention deleted from a subscriber's stream: appends go on after it (0007_retention.sql). */
+export const inboxSeqFloor = sqliteTable("inbox_seq_floor", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  seq: integer("seq").notNull(),
+});
+
+/** Items a subscriber archived (0012_inbox_state.sql); deleted with their inbox row by a trigger. */
+export const inboxArchive = sqliteTable(
+  "inbox_archive",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    id: text("id").notNull(),
+    archivedAt: integer("archived_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.id] })],
+);
+
+/** How far a room message got with the other members: first delivery, first read (0012_inbox_state.sql). */
+export const topicMessageReceipts = sqliteTable("topic_message_receipts", {
+  id: text("id").primaryKey(),
+  deliveredAt: integer("delivered_at"),
+  readAt: integer("read_at"),
+});
 
 export const pushSubscriptions = sqliteTable(
   "push_subscriptions",

@@ -162,6 +162,7 @@ function statement(f: Frame, s: Stmt): unknown {
       return s.value;
     case "mustache":
       value = evalCall(f, s.call, undefined);
+      if (value == null && rs.onMissing) reportMissing(rs, s.call);
       if (s.escaped && !rs.noEscape) return escapeExpression(value);
       break;
     case "block":
@@ -174,6 +175,13 @@ function statement(f: Frame, s: Stmt): unknown {
       return "";
   }
   return value != null ? value : "";
+}
+
+/** A plain value placeholder (not a helper's output) that came out null or undefined. */
+function reportMissing(rs: RenderState, call: Call): void {
+  if (call.kind === "simple" || (call.kind === "ambiguous" && lookupProperty(rs.helpers, call.name) === undefined)) {
+    rs.onMissing!(call.name || call.path.parts.join("."));
+  }
 }
 
 function partialStatement(f: Frame, s: PartialStmt): unknown {

@@ -83,7 +83,7 @@ function renderState(options: RenderOptions): RenderState {
   }
   // Spelled out: spreading `table` takes a slow V8 path (microseconds per render).
   const { helpers, helperMissing, blockHelperMissing } = table;
-  return { helpers, helperMissing, blockHelperMissing, noEscape: !!options.noEscape, steps: 0, partialDepth: 0 };
+  return { helpers, helperMissing, blockHelperMissing, noEscape: !!options.noEscape, steps: 0, partialDepth: 0, onMissing: options.onMissing };
 }
 
 /** Handlebars' `log` without the console: it renders nothing (see the divergences above). */

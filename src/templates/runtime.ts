@@ -51,6 +51,7 @@ export interface RenderState {
   noEscape: boolean;
   steps: number;
   partialDepth: number;
+  onMissing: ((path: string) => void) | undefined;
 }
 
 /** Handlebars' per-template `container`: only `partials` varies (inline partials swap it). */

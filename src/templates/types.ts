@@ -51,6 +51,12 @@ export interface RenderOptions {
   data?: Record<string, unknown>;
   /** Same meaning as Handlebars' `noEscape` compile option: `{{x}}` is not HTML-escaped. */
   noEscape?: boolean;
+  /**
+   * Called with the path of each `{{path}}` (or `{{{path}}}`) that rendered nothing because its
+   * value is null or undefined: what a preview reports as a placeholder the data does not fill.
+   * Only statements that ran count, so a branch not taken reports nothing.
+   */
+  onMissing?: (path: string) => void;
 }
 
 /** A parsed template. Rendering never generates code. */

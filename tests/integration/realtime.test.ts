@@ -144,10 +144,10 @@ describe("inbox API", () => {
     expect((await s.me("POST", `/v1/me/notifications/${id}/read`)).body.readAt).not.toBeNull();
     await tab1.until((e) => e.some((x) => x.event === "unread" && x.data.count === 2));
     await tab2.until((e) => e.some((f) => f.type === "unread" && f.count === 2));
-    expect((await s.me("POST", "/v1/me/notifications/read-all")).body).toEqual({ count: 0 });
+    expect((await s.me("POST", "/v1/me/notifications/read-all")).body).toEqual({ marked: 2, count: 0 });
     await tab1.until((e) => e.some((x) => x.event === "unread" && x.data.count === 0));
     await tab2.until((e) => e.some((f) => f.type === "unread" && f.count === 0));
-    expect((await s.me("GET", "/v1/me/unread-count")).body).toEqual({ count: 0 });
+    expect((await s.me("GET", "/v1/me/unread-count")).body).toEqual({ count: 0, notifications: 0, rooms: {} });
 
     // Reading the in-app notification marks the notification seen and read for the engine too.
     const event = await call("GET", `/v1/events/upd-${s.id}-1-courier`);
@@ -204,7 +204,7 @@ describe("rooms", () => {
 
     const history = await operator.me("GET", `/v1/me/topics/${room}/messages`);
     expect(history.body.items.map((m: any) => m.body)).toEqual(["Where is my order?"]);
-    expect((await customer.me("GET", "/v1/me/topics")).body.items).toEqual([{ key: room, name: "Ticket", allowMessages: true }]);
+    expect((await customer.me("GET", "/v1/me/topics")).body.items).toEqual([{ key: room, name: "Ticket", allowMessages: true, unread: 0 }]);
     expect((await stranger.me("POST", `/v1/me/topics/${room}/messages`, { clientMessageId: "x", body: "hi" })).status).toBe(404);
     expect((await stranger.me("GET", `/v1/me/topics/${room}/messages`)).status).toBe(404);
     customerTab2.close();

@@ -1,15 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { defineChannel, type ChannelMessage, type InboxNotification } from "../../core/channels/define.js";
 import { errorMessage } from "../../core/errors.js";
+import { withActions } from "../../core/realtime/frames.js";
 
-/** `channels.realtime` of a template: the in-app inbox item. */
-export const RealtimeContent = z.strictObject({ title: z.string().max(500), body: z.string().max(4000), url: z.string().max(2048).optional() });
+/** A button in the inbox (`url` opens, `action` names it in click reports), as push's actions are. */
+const Action = z.strictObject({ action: z.string().max(64), title: z.string().max(200), url: z.string().max(2048).optional() });
+
+/** `channels.realtime` of a template: the in-app inbox item, with up to three buttons. */
+export const RealtimeContent = z.strictObject({ title: z.string().max(500), body: z.string().max(4000), url: z.string().max(2048).optional(), actions: z.array(Action).max(3).optional() });
 
 type Content = typeof RealtimeContent._output;
 
 /** The stream item of a notification: what `send` appends, and what the engine appends directly. */
 function inboxItem(message: ChannelMessage<Content>, now: number): InboxNotification {
-  return { id: message.notificationId, title: message.content.title, body: message.content.body, url: message.content.url ?? null, data: message.data, createdAt: now };
+  const { title, body, url, actions } = message.content;
+  return { id: message.notificationId, title, body, url: url ?? null, data: withActions(message.data, actions), createdAt: now };
 }
 
 /**
@@ -25,6 +30,9 @@ export const realtimeChannel = defineChannel({
   // A failed append means Herald's own store failed, not a provider: retry within a minute so the
   // inbox catches up soon after it recovers; 128 sends still outlast an hour (61–122 min).
   retry: { baseMs: 1000, capMs: 60_000, maxAttempts: 128 },
+  // Data for the page to show as text (the SDK and <herald-inbox> never parse it as HTML): "Tom & Jerry"
+  // must not arrive as "Tom &amp; Jerry", nor a link's "&" as "&amp;". Nested actions included.
+  plainTextFields: ["title", "body", "url", "actions"],
   content: RealtimeContent,
   bodyField: "body",
   inboxItem,

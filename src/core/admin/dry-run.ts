@@ -5,7 +5,8 @@ import { renderChannelContent } from "../channels/content.js";
 import type { ChannelRegistry } from "../channels/registry.js";
 import type { Logger } from "../logger.js";
 import { eventDocument, planEvent, stepWaitMs } from "../planner.js";
-import { selectContent, type TemplateContext } from "../rendering.js";
+import { missingPlaceholders, selectContent, type TemplateContext } from "../rendering.js";
+import type { FieldProblem } from "../errors.js";
 import { matchesConditions } from "../rules/conditions.js";
 import type { EventInput } from "../schemas/event.js";
 import type { TemplateInput } from "../schemas/template.js";
@@ -24,7 +25,7 @@ export interface DryRunRule {
   recipients: number;
   sample: string[];
   steps: { step: number; channel: string; template: string; waitMs: number; fallback: boolean }[];
-  messages: { subscriberId: string; channel: string; template: string; content?: Record<string, unknown>; error?: string }[];
+  messages: { subscriberId: string; channel: string; template: string; content?: Record<string, unknown>; error?: string; warnings?: FieldProblem[] }[];
 }
 
 /**
@@ -92,6 +93,8 @@ export async function dryRun(
           const rendered = await renderChannelContent(channel, content, context);
           if (rendered.ok) message.content = rendered.content;
           else message.error = rendered.message;
+          const warnings = missingPlaceholders(content, context, step.channel);
+          if (warnings.length > 0) message.warnings = warnings;
         }
         result.messages.push(message);
       }

@@ -15,6 +15,8 @@ import { templateRoutes } from "./routes/templates.js";
 import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
+import { adminEventRoutes } from "./routes/admin-events.js";
+import { broadcastAudienceRoutes } from "./routes/broadcast-audience.js";
 import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
 import { pushRoutes } from "./routes/push.js";
@@ -22,6 +24,11 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
+import { referenceRoutes } from "./routes/reference.js";
+import { subscriberOrigins } from "./cors.js";
+import { meInboxRoutes } from "./routes/me-inbox.js";
+import { meProfileRoutes } from "./routes/me-profile.js";
+import { demoRoutes } from "./routes/demo.js";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 
 /** Paths under /v1 that do not take the server API key. */
@@ -37,7 +44,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === "json" ? undefined : result.target;
-        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where));
+        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where, (result as { data?: unknown }).data));
       }
     },
   });
@@ -50,6 +57,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     c.header("x-request-id", requestId);
     deps.logger.log("info", "request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
+
+  // Before everything that can refuse a request, so refusals carry CORS headers the page can read.
+  app.use("*", subscriberOrigins(deps.allowedOrigins, deps.publicUrl));
 
   const tooLarge = () => {
     // The rest of the body is never read, so the connection cannot be reused: say so.
@@ -77,17 +87,22 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   assetRoutes(app, deps);
   systemRoutes(app, deps);
   meRoutes(app, deps);
+  meInboxRoutes(app, deps);
   pushRoutes(app, deps);
   preferenceRoutes(app, deps);
+  meProfileRoutes(app, deps);
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
+  broadcastAudienceRoutes(app, deps);
   broadcastRoutes(app, deps);
   subscriberRoutes(app, deps);
   templateRoutes(app, deps);
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
   adminRoutes(app, deps);
+  adminEventRoutes(app, deps);
+  demoRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
@@ -97,7 +112,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     `Errors are RFC 9457 application/problem+json. Request bodies: at most ${Math.round(deps.maxBodyBytes / 1024)} KiB (413 past it). ` +
     `Free-form JSON (JsonObject: event, broadcast, subscriber and message data, preview samples): at most ${JSON_LIMITS.maxDepth} levels deep, ` +
     `${JSON_LIMITS.maxKeys} keys in all and ${JSON_LIMITS.maxBytes / 1024} KiB as JSON (400 past them).`;
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: "1.0.0", description: `Notification engine API. ${limits}` } });
+  // Public: anything outside /v1 but the metrics, and the /v1 paths that take no API key.
+  const isPublic = (path: string) => (path.startsWith("/v1/") ? PUBLIC_V1.some((p) => p.test(path)) : path !== "/metrics");
+  referenceRoutes(app, deps, { description: `Notification engine API. ${limits}`, isPublic });
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

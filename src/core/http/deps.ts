@@ -36,6 +36,10 @@ export interface HttpDeps {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Static files served as they are: `/sdk/herald.js`, `/demo/…`. */
   assets: Record<string, { body: string; type: string }>;
+  /** Where static files live outside the process (Workers assets): asked for paths `assets` lacks. */
+  fetchAsset?: (request: Request) => Promise<Response>;
+  /** Origins whose pages may use the subscriber-facing API and the SDK (HERALD_ALLOWED_ORIGINS). */
+  allowedOrigins: readonly string[];
   /** The VAPID public key browsers subscribe with, and where subscriptions may point. */
   push: { publicKey: string; policy: PushEndpointPolicy };
   /** Herald's public base URL: what providers and mail clients call back. */
@@ -46,8 +50,11 @@ export interface HttpDeps {
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
   /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
   clientAddress(c: Context): string | undefined;
-  /** The admin UI's login: the password check and how many failed attempts are allowed. */
-  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
+  /**
+   * The admin UI's login: the password check, how many failed attempts are allowed, and where the
+   * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
+   */
+  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
   /** Delivery-status webhooks: endpoint secrets sealed at rest, and where status events are queued. */
   statusWebhooks: { box: SecretBox; events: StatusEvents; allowPrivateNetwork: boolean };
   /** New outbox work is waiting (a replayed message). */

@@ -11,6 +11,7 @@ const item = (seq: number): InboxItem => ({
   body: null,
   url: null,
   data: {},
+  actions: [],
   sender: null,
   clientMessageId: null,
   createdAt: "2026-11-22T00:00:00.000Z",

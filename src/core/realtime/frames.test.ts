@@ -10,6 +10,7 @@ const item: InboxItem = {
   body: 'He said "seq":0 and left',
   url: null,
   data: { seq: 0, nested: { "\"seq\":0": true } },
+  actions: [],
   sender: { id: null, name: null, system: true },
   clientMessageId: "c-1",
   createdAt: "2026-11-22T12:00:00.000Z",

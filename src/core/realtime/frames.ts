@@ -1,21 +1,7 @@
 import type { InboxRow } from "../../store/repositories/inbox.js";
+import type { InboxItem } from "../schemas/inbox.js";
 
-/** An item of a subscriber's stream as clients see it (docs/realtime.md). */
-export interface InboxItem {
-  id: string;
-  seq: number;
-  type: "notification" | "message";
-  topic: string | null;
-  title: string | null;
-  body: string | null;
-  url: string | null;
-  data: Record<string, unknown>;
-  sender: { id: string | null; name: string | null; system?: boolean } | null;
-  clientMessageId: string | null;
-  createdAt: string;
-  seenAt: string | null;
-  readAt: string | null;
-}
+export type { InboxItem };
 
 /** What flows to a subscriber's live connections. Only `item` frames are stored and resumable. */
 export type StreamFrame =
@@ -37,6 +23,20 @@ export function recordsDelivery(item: InboxItem, subscriberId?: string): boolean
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * A notification's buttons travel in its stored `data` under this key (the inbox keeps one JSON
+ * column for what the item carries) and come out as the item's `actions`; the event's own data
+ * keeps every other key.
+ */
+const ACTIONS_KEY = "_actions";
+type Action = InboxItem["actions"][number];
+
+/** The data to store for an in-app notification with these rendered buttons. */
+export function withActions(data: Record<string, unknown> | null | undefined, actions: Action[] | undefined): Record<string, unknown> | null {
+  if (!actions?.length) return data ?? null;
+  return { ...(data ?? {}), [ACTIONS_KEY]: actions };
+}
+
 /** An item as clients see it, from its row (or from what an append is about to store). */
 export function inboxItem(row: Omit<InboxRow, "subscriberId" | "deliveredAt">): InboxItem {
   const system = row.type === "message" && row.senderId === null;
@@ -48,13 +48,19 @@ export function inboxItem(row: Omit<InboxRow, "subscriberId" | "deliveredAt">): 
     title: row.title,
     body: row.body,
     url: row.url,
-    data: row.data ?? {},
+    ...dataAndActions(row.data),
     sender: row.type === "message" ? { id: row.senderId, name: row.senderName, ...(system ? { system: true } : {}) } : null,
     clientMessageId: row.clientMessageId,
     createdAt: iso(row.createdAt)!,
     seenAt: iso(row.seenAt),
     readAt: iso(row.readAt),
   };
+}
+
+function dataAndActions(stored: Record<string, unknown> | null): { data: Record<string, unknown>; actions: Action[] } {
+  if (!stored || !(ACTIONS_KEY in stored)) return { data: stored ?? {}, actions: [] };
+  const { [ACTIONS_KEY]: actions, ...data } = stored;
+  return { data, actions: Array.isArray(actions) ? (actions as Action[]) : [] };
 }
 
 /** The JSON a WebSocket frame carries: `{type: "notification" | "message", ...item}` or the event itself. */

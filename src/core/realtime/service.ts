@@ -90,7 +90,7 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const rows = await store.inbox.markDeliveredMany(pairs, clock.now());
       const notifications = rows.filter((r) => r.type === "notification").map((r) => r.id);
       if (notifications.length > 0) await store.deliveries.markRealtimeDelivered(notifications, clock.now());
-      for (const row of rows) if (row.type === "message") await receipt(row, "delivered");
+      await receipts(rows, "delivered");
     } catch (error) {
       logger.log("warn", "could not record delivery to a connection", { items: pairs.length, error: errorMessage(error) });
     }
@@ -140,9 +140,17 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
     await store.deliveries.markNotification(row.id, row.seenAt, row.readAt);
   }
 
-  async function receipt(row: DeliveredRow, status: "delivered" | "read") {
-    if (row.type !== "message" || !row.topic || !row.senderId || row.senderId === row.subscriberId) return;
-    hub.publish(row.senderId, { type: "receipt", topic: row.topic, messageId: row.id, clientMessageId: row.clientMessageId, status, by: row.subscriberId });
+  /**
+   * Room messages that reached (or were read by) a member other than their sender: stored first
+   * (history shows the same ticks after a reload), then told to the sender's connections.
+   */
+  async function receipts(rows: DeliveredRow[], status: "delivered" | "read") {
+    const others = rows.filter((row) => row.type === "message" && row.topic && row.senderId && row.senderId !== row.subscriberId);
+    if (others.length === 0) return;
+    await store.write(store.inboxState.receiptStatements(others.map((row) => row.id), status, clock.now()));
+    for (const row of others) {
+      hub.publish(row.senderId!, { type: "receipt", topic: row.topic!, messageId: row.id, clientMessageId: row.clientMessageId, status, by: row.subscriberId });
+    }
   }
 
   return {
@@ -155,20 +163,40 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       const row = (await store.inbox.mark(subscriberId, id, what, clock.now()))!;
       await syncNotification(row);
       if (what === "read" && before.readAt === null) {
-        await receipt(row, "read");
+        await receipts([row], "read");
         await publishUnread([subscriberId]);
       }
       return row;
     },
 
-    async markAllRead(subscriberId: string): Promise<number> {
-      const rows = await store.inbox.markAllRead(subscriberId, clock.now());
-      for (const row of rows) {
-        await syncNotification(row);
-        await receipt(row, "read");
-      }
-      await publishUnread([subscriberId]);
+    /** Marks every item (or every item of one type) read; returns how many it marked. */
+    async markAllRead(subscriberId: string, type?: "notification" | "message"): Promise<number> {
+      const rows = await store.inboxState.markAllRead(subscriberId, clock.now(), type);
+      for (const row of rows) await syncNotification(row);
+      await receipts(rows, "read");
+      if (rows.length > 0) await publishUnread([subscriberId]);
       return rows.length;
+    },
+
+    /**
+     * Marks an item unread again (its seen time stays; an escalation cancelled by the read stays
+     * cancelled). Connections get the new count. Undefined when the item is not in the stream.
+     */
+    async markUnread(subscriberId: string, id: string): Promise<InboxRow | undefined> {
+      const before = await store.inbox.get(subscriberId, id);
+      if (!before) return undefined;
+      if (before.readAt === null) return before;
+      const row = await store.inboxState.markUnread(subscriberId, id);
+      await publishUnread([subscriberId]);
+      return row;
+    },
+
+    /** Archives an item, which also marks it read (an archived item never keeps the badge up). */
+    async archive(subscriberId: string, id: string): Promise<(InboxRow & { archivedAt: number }) | undefined> {
+      const row = await this.mark(subscriberId, id, "read");
+      if (!row) return undefined;
+      const archivedAt = (await store.inboxState.archive(subscriberId, id, clock.now()))!;
+      return { ...row, archivedAt };
     },
 
     /**

@@ -61,7 +61,7 @@ const herald = await createHerald({
 if (embedded) await store.outbox.releaseForeignLeases(herald.instanceId);
 // HERALD_OUTBOX=off: an API-only process on a shared libsql:// database whose outbox another process drains.
 if (env.HERALD_OUTBOX !== "off") herald.outbox.start();
-// Expired admin sessions and old login attempts, hourly; never keeps the process alive by itself.
+// Expired sessions, old login attempts and retention, every minute; never keeps the process alive by itself.
 const tidy = setInterval(() => void herald.housekeeping(), HOUSEKEEPING_INTERVAL_MS);
 Deno.unrefTimer(tidy as unknown as number);
 

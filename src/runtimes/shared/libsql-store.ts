@@ -7,7 +7,11 @@ import { createStore, type HeraldDb, type RawStatement, type Store } from "../..
 import { migrate, type Migration } from "../../store/migrate.js";
 import * as schema from "../../store/schema.js";
 import { openEmbeddedClient } from "./statement-cache.js";
-import { startWalCheckpointer } from "./wal-checkpointer.js";
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions } from "./wal-checkpointer.js";
+import { gatedClient } from "./statement-gate.js";
+
+/** The WAL file is cut back to this size when it starts over (`journal_size_limit`). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../store/migrations");
 
@@ -22,6 +26,8 @@ export interface LibsqlStore {
   client: Client;
   /** True for an embedded file: this process is then the database's only user. */
   embedded: boolean;
+  /** The WAL checkpoint thread, while it runs (embedded file, `checkpointInBackground`). */
+  walCheckpointer(): WalCheckpointer | undefined;
   /** Stops background work on the database and closes it. */
   close(): Promise<void>;
 }
@@ -32,13 +38,21 @@ export interface LibsqlStore {
  */
 export async function openLibsqlStore(
   url: string,
-  options: { authToken?: string; synchronous?: string; checkpointInBackground?: boolean; onCheckpointerFailure?: (error: Error) => void } = {},
+  options: {
+    authToken?: string;
+    synchronous?: string;
+    checkpointInBackground?: boolean;
+    onCheckpointerFailure?: (error: Error) => void;
+    /** Tuning of the checkpoint thread (tests); see WalCheckpointerOptions for the defaults. */
+    walCheckpoints?: Omit<WalCheckpointerOptions, "onFailure" | "gate">;
+  } = {},
 ): Promise<LibsqlStore> {
   const embedded = url.startsWith("file:");
   const path = embedded ? url.slice("file:".length).replace(/^\/\//, "") : "";
   const onDisk = embedded && path !== "" && path !== ":memory:";
   if (onDisk) mkdirSync(dirname(path), { recursive: true });
-  const client = embedded ? openEmbeddedClient(path) : createClient({ url, authToken: options.authToken });
+  // Every statement passes a gate the WAL checkpoint thread can shut for a moment (statement-gate.ts).
+  const { client, gate } = gatedClient(embedded ? openEmbeddedClient(path) : createClient({ url, authToken: options.authToken }));
   if (embedded) {
     const synchronous = (options.synchronous ?? "NORMAL").toUpperCase();
     if (!["NORMAL", "FULL"].includes(synchronous)) throw new Error(`HERALD_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${options.synchronous}"`);
@@ -49,15 +63,24 @@ export async function openLibsqlStore(
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute(`PRAGMA synchronous = ${synchronous}`);
     await client.execute("PRAGMA busy_timeout = 5000");
+    // Whenever the WAL starts over, a file grown past this is cut back to it: a burst (or a backup
+    // holding an old snapshot meanwhile) leaves no lasting gigabyte behind.
+    await client.execute(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
-  let checkpointer: ReturnType<typeof startWalCheckpointer> | undefined;
+  let checkpointer: WalCheckpointer | undefined;
   if (onDisk && options.checkpointInBackground) {
     // Checkpoints copy the WAL into the database file and fsync: a worker thread does them, not the event loop.
     await client.execute("PRAGMA wal_autocheckpoint = 0");
-    checkpointer = startWalCheckpointer(path, (error) => {
-      checkpointer = undefined;
-      void client.execute("PRAGMA wal_autocheckpoint = 1000");
-      options.onCheckpointerFailure?.(error);
+    checkpointer = startWalCheckpointer(path, {
+      ...options.walCheckpoints,
+      gate,
+      onFailure(error) {
+        checkpointer = undefined;
+        // The main connection checkpoints after its own commits again: no other writer runs meanwhile,
+        // so each one copies the whole WAL and the next write starts it over.
+        client.execute("PRAGMA wal_autocheckpoint = 1000").catch(() => {}); // a closed client has nothing left to checkpoint
+        options.onCheckpointerFailure?.(error);
+      },
     });
   }
   await migrate(
@@ -78,6 +101,7 @@ export async function openLibsqlStore(
     store: createStore(db, runBatch),
     client,
     embedded,
+    walCheckpointer: () => checkpointer,
     async close() {
       await checkpointer?.stop();
       client.close();

@@ -25,7 +25,11 @@ export interface InboxAppend {
 
 /** Unread, not counting the subscriber's own room messages; matches the partial index inbox_unread. */
 
-/** Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL. */
+/**
+ * Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL.
+ * A stream retention emptied goes on after its floor (inbox_seq_floor); COALESCE reads the floor
+ * only then, so the usual append pays nothing for it.
+ */
 function appendSql(items: InboxAppend[]) {
   const rows = JSON.stringify(
     items.map((i) => ({
@@ -44,7 +48,7 @@ function appendSql(items: InboxAppend[]) {
     })),
   );
   return sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, title, body, url, data, sender_id, sender_name, client_message_id, created_at)
-    SELECT value ->> 's', COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value ->> 's'), 0) + 1,
+    SELECT value ->> 's', COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value ->> 's'), (SELECT seq FROM inbox_seq_floor AS f WHERE f.subscriber_id = value ->> 's'), 0) + 1,
       value ->> 'i', value ->> 't', value ->> 'topic', value ->> 'title', value ->> 'body', value ->> 'url',
       CASE WHEN json_type(value, '$.data') = 'null' THEN NULL ELSE json(value -> 'data') END,
       value ->> 'sid', value ->> 'sname', value ->> 'cid', value ->> 'at'
@@ -127,7 +131,7 @@ export function inboxRepository(db: HeraldDb) {
     appendToMembersStatements(copy: Pick<InboxAppend, "id" | "senderId" | "createdAt"> & { topic: string }): BatchItem<"sqlite">[] {
       return [
         db.run(sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, sender_id, created_at)
-          SELECT ts.subscriber_id, COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = ts.subscriber_id), 0) + 1,
+          SELECT ts.subscriber_id, COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = ts.subscriber_id), (SELECT seq FROM inbox_seq_floor AS f WHERE f.subscriber_id = ts.subscriber_id), 0) + 1,
             ${copy.id}, 'message', ${copy.topic}, ${copy.senderId ?? null}, ${copy.createdAt}
           FROM topic_subscribers AS ts WHERE ts.topic = ${copy.topic}
           ON CONFLICT DO NOTHING`),

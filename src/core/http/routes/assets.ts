@@ -8,9 +8,16 @@ import type { AppEnv, HttpDeps } from "../deps.js";
  */
 export function assetRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const serve = assetServer(deps.assets, { "cache-control": "public, max-age=60", "x-content-type-options": "nosniff" });
+  // The welcome page: the first event, watched live (on Workers the assets answer / themselves).
+  app.get("/", (c) => serve(c.req.header("if-none-match"), "/index.html"));
   app.get("/demo", (c) => c.redirect("/demo/", 301));
   app.get("/demo/", (c) => serve(c.req.header("if-none-match"), "/demo/index.html"));
-  app.get("/sdk/*", (c) => serve(c.req.header("if-none-match"), c.req.path));
+  app.get("/sdk/*", (c) => {
+    // On Workers the files are assets outside the script; /sdk/* still comes here (wrangler.toml's
+    // run_worker_first) so that cross-origin pages get their CORS headers.
+    if (!deps.assets[c.req.path] && deps.fetchAsset) return deps.fetchAsset(c.req.raw);
+    return serve(c.req.header("if-none-match"), c.req.path);
+  });
   app.get("/demo/*", (c) => serve(c.req.header("if-none-match"), c.req.path));
   app.get("/sw.js", (c) => serve(c.req.header("if-none-match"), "/sw.js"));
 }

@@ -1,30 +1,32 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { notFound } from "../../errors.js";
+import { invalidRequest } from "../../errors.js";
 import { inboxItem } from "../../realtime/frames.js";
+import { ItemState, ListedItem } from "../../schemas/inbox.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { jsonResponse, problems } from "../openapi.js";
 
 const security = [{ subscriberToken: [] }];
 const ItemParams = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" } }) });
-const InboxItem = z
+const UnreadCounts = z
   .object({
-    id: z.string(),
-    seq: z.number().int(),
-    type: z.enum(["notification", "message"]),
-    topic: z.string().nullable(),
-    title: z.string().nullable(),
-    body: z.string().nullable(),
-    url: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-    sender: z.object({ id: z.string().nullable(), name: z.string().nullable(), system: z.boolean().optional() }).nullable(),
-    clientMessageId: z.string().nullable(),
-    createdAt: z.string(),
-    seenAt: z.string().nullable(),
-    readAt: z.string().nullable(),
+    count: z.number().int().openapi({ description: "Everything unread (your own room messages excluded): what the stream's unread frames carry" }),
+    notifications: z.number().int().openapi({ description: "Unread notifications" }),
+    rooms: z.record(z.string(), z.number().int()).openapi({ description: "Unread messages per room you have any in" }),
   })
-  .openapi("InboxItem");
-const Marked = z.object({ id: z.string(), seenAt: z.string().nullable(), readAt: z.string().nullable() }).openapi("Marked");
-const Count = z.object({ count: z.number().int() }).openapi("Count");
+  .openapi("UnreadCounts");
+const MarkedAll = z
+  .object({ marked: z.number().int().openapi({ description: "How many items this call marked read" }), count: z.number().int().openapi({ description: "Unread count now" }) })
+  .openapi("MarkedAll");
+/** A query flag: `true` or `false`, absent for either. */
+const Flag = (name: string, description: string) =>
+  z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === "true"))
+    .openapi({ param: { name, in: "query" }, description });
+const ItemType = z.enum(["notification", "message"]);
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /** The subscriber's own inbox (subscriber token). */
 export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
@@ -34,21 +36,42 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     createRoute({
       method: "get",
       path: "/v1/me/notifications",
-      summary: "Your inbox after a cursor, oldest first",
+      summary: "Your inbox: after a cursor oldest first (resume), or before one newest first (scrolling back), optionally filtered",
       security,
       request: {
         query: z.object({
-          after: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "after", in: "query" } }),
+          after: z.coerce.number().int().min(0).optional().openapi({ param: { name: "after", in: "query" }, description: "Items with a greater seq, oldest first (default 0: from the start)" }),
+          before: z
+            .string()
+            .regex(/^([1-9]\d{0,14}|latest)$/, "a seq, or latest")
+            .transform((v) => (v === "latest" ? Number.MAX_SAFE_INTEGER : Number(v)))
+            .optional()
+            .openapi({ param: { name: "before", in: "query" }, description: "Items with a smaller seq, newest first (`latest`: from the newest); not with `after`" }),
           limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+          type: ItemType.optional().openapi({ param: { name: "type", in: "query" }, description: "Only notifications, or only room messages" }),
+          unread: Flag("unread", "true: only unread items; false: only read ones"),
+          archived: Flag("archived", "true: only archived items; false: only items not archived"),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ items: z.array(InboxItem), next: z.number().int().nullable() }), "A page"), ...problems },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            items: z.array(ListedItem),
+            next: z.number().int().nullable().openapi({ description: "The cursor for the next page (as `after`, or as `before` when paging back); null at the end" }),
+            head: z.number().int().openapi({ description: "The newest seq of your stream now: a live stream opened with ?after=head misses nothing this page did not show" }),
+          }),
+          "A page",
+        ),
+        ...problems,
+      },
     }),
     async (c) => {
-      const { after, limit } = c.req.valid("query");
-      const rows = await store.inbox.page(c.get("subscriberId"), after, limit);
+      const { after, before, limit, type, unread, archived } = c.req.valid("query");
+      if (after !== undefined && before !== undefined) throw invalidRequest("page one way at a time", [{ path: "before", message: "not together with after" }]);
+      const subscriberId = c.get("subscriberId");
+      const [rows, head] = await Promise.all([store.inboxState.list(subscriberId, { after, before, limit, type, unread, archived }), store.inboxState.head(subscriberId)]);
       const next = rows.length === limit ? rows[rows.length - 1]!.seq : null;
-      return c.json({ items: rows.map(inboxItem), next }, 200);
+      return c.json({ items: rows.map((row) => ({ ...inboxItem(row), archivedAt: iso(row.archivedAt) })), next, head }, 200);
     },
   );
 
@@ -60,7 +83,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         summary: `Mark an item ${what} (notifications and room messages)`,
         security,
         request: { params: ItemParams },
-        responses: { 200: jsonResponse(Marked, "Marked"), ...problems },
+        responses: { 200: jsonResponse(ItemState, "The item's state now"), ...problems },
       }),
       async (c) => {
         const { id } = c.req.valid("param");
@@ -71,26 +94,43 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
           if (!marked) throw notFound("inbox item", id);
           await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
           await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "push");
-          const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-          return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt) }, 200);
+          return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt), archivedAt: null }, 200);
         }
-        const item = inboxItem(row);
         if (row.type === "notification") await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "realtime");
-        return c.json({ id: item.id, seenAt: item.seenAt, readAt: item.readAt }, 200);
+        const archivedAt = await store.inboxState.archivedAt(row.subscriberId, id);
+        return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(archivedAt) }, 200);
       },
     );
   }
 
   app.openapi(
-    createRoute({ method: "post", path: "/v1/me/notifications/read-all", summary: "Mark everything read", security, responses: { 200: jsonResponse(Count, "Unread count now"), ...problems } }),
+    createRoute({
+      method: "post",
+      path: "/v1/me/notifications/read-all",
+      summary: "Mark everything read, or everything of one type (?type=notification leaves rooms alone)",
+      security,
+      request: { query: z.object({ type: ItemType.optional().openapi({ param: { name: "type", in: "query" } }) }) },
+      responses: { 200: jsonResponse(MarkedAll, "How many were marked, and the unread count now"), ...problems },
+    }),
     async (c) => {
-      await realtime.markAllRead(c.get("subscriberId"));
-      return c.json({ count: 0 }, 200);
+      const subscriberId = c.get("subscriberId");
+      const marked = await realtime.markAllRead(subscriberId, c.req.valid("query").type);
+      return c.json({ marked, count: await store.inbox.unreadCount(subscriberId) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/v1/me/unread-count", summary: "Items not read (your own room messages excluded)", security, responses: { 200: jsonResponse(Count, "Count"), ...problems } }),
-    async (c) => c.json({ count: await store.inbox.unreadCount(c.get("subscriberId")) }, 200),
+    createRoute({
+      method: "get",
+      path: "/v1/me/unread-count",
+      summary: "Items not read (your own room messages excluded), in all, as notifications and per room",
+      security,
+      responses: { 200: jsonResponse(UnreadCounts, "Counts"), ...problems },
+    }),
+    async (c) => {
+      const subscriberId = c.get("subscriberId");
+      const [count, breakdown] = await Promise.all([store.inbox.unreadCount(subscriberId), store.inboxState.unreadBreakdown(subscriberId)]);
+      return c.json({ count, ...breakdown }, 200);
+    },
   );
 }

@@ -1,46 +1,47 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { notFound, ProblemError } from "../../errors.js";
 import { ExternalId, JsonObject, TopicKey } from "../../schemas/common.js";
+import { Message } from "../../schemas/inbox.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 
 const subscriberSecurity = [{ subscriberToken: [] }];
 const KeyParams = z.object({ key: TopicKey.openapi({ param: { name: "key", in: "path" }, example: "ticket:77" }) });
 const Room = z.object({ key: z.string(), name: z.string().nullable(), allowMessages: z.boolean() }).openapi("Room");
+const MyRoom = Room.extend({ unread: z.number().int().openapi({ description: "Messages here you have not read (your own excluded)" }) }).openapi("MyRoom");
 const RoomInput = z.strictObject({ name: z.string().max(200).nullable().optional(), allowMemberMessages: z.boolean().optional() }).openapi("RoomInput");
 const MessageInput = z.strictObject({ clientMessageId: ExternalId, body: z.string().min(1).max(4000), data: JsonObject.optional() }).openapi("MessageInput");
 const ServerMessageInput = z
   .strictObject({ body: z.string().min(1).max(4000), senderId: ExternalId.optional(), system: z.boolean().optional(), clientMessageId: ExternalId.optional(), data: JsonObject.optional() })
   .openapi("ServerMessageInput");
-const Message = z
-  .object({
-    id: z.string(),
-    topic: z.string(),
-    clientMessageId: z.string().nullable(),
-    body: z.string(),
-    data: z.record(z.string(), z.unknown()),
-    sender: z.object({ id: z.string().nullable(), name: z.string().nullable(), system: z.boolean().optional() }),
-    createdAt: z.string(),
-  })
-  .openapi("Message");
 type MessageView = z.infer<typeof Message>;
+type MessageRow = NonNullable<Awaited<ReturnType<HttpDeps["store"]["topics"]["getMessage"]>>>;
+const iso = (t: number | null | undefined) => (t == null ? null : new Date(t).toISOString());
 
 /** Topics as rooms for two-way conversations (docs/realtime.md). */
 export function roomRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, realtime, clock } = deps;
 
-  async function view(id: string): Promise<MessageView> {
-    const m = (await store.topics.getMessage(id))!;
-    return {
-      id: m.id,
-      topic: m.topic,
-      clientMessageId: m.clientMessageId,
-      body: m.body,
-      data: m.data ?? {},
-      sender: { id: m.senderId, name: m.senderName, ...(m.system ? { system: true } : {}) },
-      createdAt: new Date(m.createdAt).toISOString(),
-    };
+  /** Messages as clients see them, with their receipts (one query for the lot). */
+  async function views(rows: MessageRow[]): Promise<MessageView[]> {
+    const receipts = await store.inboxState.receipts(rows.map((m) => m.id));
+    return rows.map((m) => {
+      const r = receipts.get(m.id);
+      return {
+        id: m.id,
+        topic: m.topic,
+        clientMessageId: m.clientMessageId,
+        body: m.body,
+        data: m.data ?? {},
+        sender: { id: m.senderId, name: m.senderName, ...(m.system ? { system: true } : {}) },
+        createdAt: new Date(m.createdAt).toISOString(),
+        status: r?.readAt ? "read" : r?.deliveredAt ? "delivered" : "sent",
+        deliveredAt: iso(r?.deliveredAt),
+        readAt: iso(r?.readAt),
+      };
+    });
   }
+  const view = async (id: string): Promise<MessageView> => (await views([(await store.topics.getMessage(id))!]))[0]!;
 
   /** Non-members learn nothing about a room, not even that it exists. */
   async function requireMember(key: string, subscriberId: string) {
@@ -48,8 +49,18 @@ export function roomRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   }
 
   app.openapi(
-    createRoute({ method: "get", path: "/v1/me/topics", summary: "Rooms you belong to", security: subscriberSecurity, responses: { 200: jsonResponse(z.object({ items: z.array(Room) }), "Rooms"), ...problems } }),
-    async (c) => c.json({ items: await store.topics.of(c.get("subscriberId")) }, 200),
+    createRoute({
+      method: "get",
+      path: "/v1/me/topics",
+      summary: "Rooms you belong to, with what you have not read in each",
+      security: subscriberSecurity,
+      responses: { 200: jsonResponse(z.object({ items: z.array(MyRoom) }), "Rooms"), ...problems },
+    }),
+    async (c) => {
+      const subscriberId = c.get("subscriberId");
+      const [rooms, { rooms: unread }] = await Promise.all([store.topics.of(subscriberId), store.inboxState.unreadBreakdown(subscriberId)]);
+      return c.json({ items: rooms.map((room) => ({ ...room, unread: unread[room.key] ?? 0 })) }, 200);
+    },
   );
 
   app.openapi(
@@ -72,7 +83,7 @@ export function roomRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const { before, limit } = c.req.valid("query");
       await requireMember(key, c.get("subscriberId"));
       const rows = await store.topics.history(key, before ? Date.parse(before) : clock.now() + 1, limit);
-      return c.json({ items: await Promise.all(rows.map((r) => view(r.id))) }, 200);
+      return c.json({ items: await views(rows) }, 200);
     },
   );
 

@@ -16,6 +16,8 @@ const Preview = z
     channels: z.record(z.string(), z.unknown()),
     /** Facts per channel about the rendered content, e.g. SMS `{encoding, segments}`. */
     details: z.record(z.string(), z.record(z.string(), z.unknown())),
+    /** Placeholders the sample leaves empty, by field: the message would go out with a gap. */
+    warnings: z.array(z.object({ path: z.string(), message: z.string() })),
   })
   .openapi("TemplatePreview");
 
