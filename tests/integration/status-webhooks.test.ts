@@ -56,7 +56,12 @@ describe("delivery-status webhooks", () => {
     await eventually(() => new Set(shop.requests.filter((r) => r.status === 500).map((r) => r.id)).size >= orders.length || undefined, 30_000);
     shop.failWith = undefined;
     await eventually(() => shop.received.length >= orders.length || undefined, 30_000);
-    expect((await call("GET", "/v1/admin/webhook-messages?status=dead")).body.counts).toMatchObject({ pending: 0, dead: 0, sent: orders.length });
+    // The receiver records before Herald commits the outcome: wait for the commits.
+    const counts = await eventually(async () => {
+      const now = (await call("GET", "/v1/admin/webhook-messages?status=dead")).body.counts;
+      return now.pending === 0 ? now : undefined;
+    });
+    expect(counts).toEqual({ pending: 0, dead: 0, sent: orders.length });
     // A little longer: a late duplicate would show up as a second accepted request for an id.
     await new Promise((r) => setTimeout(r, 500));
 
