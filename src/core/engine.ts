@@ -24,9 +24,8 @@ import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
 import { createRealtime, type Realtime } from "./realtime/service.js";
 import type { UpgradeWebSocket } from "hono/ws";
-import { ttlCache, type TtlCache } from "./cache.js";
-import type { RuleRecord } from "../store/repositories/rules.js";
-import type { TemplateRecord } from "../store/repositories/templates.js";
+import { ttlCache } from "./cache.js";
+import { createConfiguration, type HeraldCaches } from "./configuration.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
@@ -41,11 +40,6 @@ import type { GetConnInfo } from "hono/conninfo";
 import { createStatusEvents, type StatusEvents } from "./status-webhooks/emitter.js";
 import { secretBox } from "./status-webhooks/secret-box.js";
 import { createStatusWebhookSender } from "./status-webhooks/sender.js";
-
-export interface HeraldCaches {
-  rules: TtlCache<RuleRecord[]>;
-  templates: TtlCache<TemplateRecord | undefined>;
-}
 
 export interface HeraldOptions {
   store: Store;
@@ -237,7 +231,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     secrets,
     acceptEvent: ingest.accept,
-    caches,
+    configuration: createConfiguration({ store, clock, caches }),
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
     realtime,
     hub,

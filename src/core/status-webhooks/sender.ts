@@ -5,7 +5,7 @@ import type { SendContext } from "../channels/define.js";
 import type { Clock } from "../clock.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { OutboundError, parseRetryAfter } from "../net/outbound.js";
+import { isOutboundError, parseRetryAfter } from "../net/outbound.js";
 import { retryDelay, type BackoffPolicy } from "../outbox/backoff.js";
 import type { JobOutcome } from "../outbox/worker.js";
 import type { SecretBox } from "./secret-box.js";
@@ -61,7 +61,7 @@ export function createStatusWebhookSender(deps: { store: Store; clock: Clock; lo
       }
       failure = { error: `http_${response.status}: ${text.slice(0, 200)}`, retryable: true, retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), clock.now()) };
     } catch (error) {
-      const code = error instanceof OutboundError ? error.code : "network";
+      const code = isOutboundError(error) ? error.code : "network";
       failure = { error: `${code}: ${errorMessage(error)}`, retryable: code !== "blocked_address" };
     }
 

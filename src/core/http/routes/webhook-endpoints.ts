@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { generateWebhookSecret } from "../../../lib/standard-webhooks.js";
 import { invalidRequest, notFound, ProblemError } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { OutboundError } from "../../net/outbound.js";
+import { isOutboundError } from "../../net/outbound.js";
 import { MAX_WEBHOOK_ENDPOINTS, StatusEventType, WebhookEndpoint, WebhookEndpointCreated, WebhookEndpointInput } from "../../status-webhooks/schemas.js";
 import type { WebhookEndpointRow, WebhookMessageRow } from "../../../store/repositories/webhook-endpoints.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -50,7 +50,7 @@ export function webhookEndpointRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) 
     try {
       await deps.sendContext.checkHost(url.hostname);
     } catch (error) {
-      if (error instanceof OutboundError) throw refuse("points at a private or loopback address (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)");
+      if (isOutboundError(error)) throw refuse("points at a private or loopback address (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)");
       throw error;
     }
     return url;
