@@ -18,6 +18,8 @@ import { mutedBy, quietHoursEnd } from "./preferences.js";
 import type { ComposedChannel, MessageComposer } from "./message-composer.js";
 import { createRateLimiter, type RateLimiter } from "./outbox/rate-limit.js";
 import { createStepGates } from "./rules/step-gates.js";
+import type { StatusEvents } from "./status-webhooks/emitter.js";
+import { deliveryStatusEvent } from "./status-webhooks/events.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -29,6 +31,8 @@ export interface DeliveryDeps {
   backoff: (channelId: string) => BackoffPolicy;
   metrics: Metrics;
   composer: MessageComposer;
+  /** Delivery outcomes queue status webhooks in the same commit. */
+  statusEvents?: StatusEvents;
 }
 
 /** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
@@ -98,6 +102,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
     const finished = clock.now();
     const attempt = delivery.attempts + 1;
     const logFields = { event: ctx.event.id, notification: notification.id, delivery: delivery.id, channel: delivery.channel, attempt };
+    const facts = { deliveryId: delivery.id, notificationId: notification.id, eventId: ctx.event.id, subscriberId: notification.subscriberId, channel: delivery.channel };
+    const statusStatements = async (status: "sent" | "failed" | "dead", error?: string) => (await deps.statusEvents?.statements([deliveryStatusEvent(facts, status, finished, error)])) ?? [];
 
     // A channel with failover names the provider that answered (core/channels/failover.ts).
     const provider = result.provider ? [store.workflow.providerStatement(delivery.id, result.provider, finished)] : [];
@@ -107,7 +113,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
-        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), ...provider],
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), ...provider, ...(await statusStatements("sent"))],
       };
     }
 
@@ -131,6 +137,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       done: [
         store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
         ...provider,
+        ...(await statusStatements(status === "dead" ? "dead" : "failed", error)),
         ...(await startFallback(ctx, finished)),
       ],
     };

@@ -38,6 +38,9 @@ import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
 import type { GetConnInfo } from "hono/conninfo";
+import { createStatusEvents, type StatusEvents } from "./status-webhooks/emitter.js";
+import { secretBox } from "./status-webhooks/secret-box.js";
+import { createStatusWebhookSender } from "./status-webhooks/sender.js";
 
 export interface HeraldOptions {
   store: Store;
@@ -99,7 +102,12 @@ export interface Herald {
   hub: RealtimeHub;
   /** What `POST /v1/events` calls once the request is valid: resolves when the event is durable. */
   acceptEvent: ReturnType<typeof createIngest>["accept"];
+  /** Where delivery-status webhooks are queued. */
+  statusEvents: StatusEvents;
 }
+
+/** The retry schedule status webhooks use (the backoff key; no channel has this id). */
+const STATUS_WEBHOOK_SCHEDULE = "status-webhooks";
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
@@ -171,6 +179,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
   const sendContext = createSendContext({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost, clock, logger });
+  // Delivery-status webhooks to the business app (core/status-webhooks/): queued by the handlers below.
+  // `outbox` is made below; the wake is only called later, from requests.
+  const statusEvents = createStatusEvents({ store, clock, logger, ttlMs: cacheOptions.ttlMs, wake: () => outbox.wake() });
+  const box = secretBox(secrets.tokenKey);
   const composer = createMessageComposer({
     store,
     channels,
@@ -193,9 +205,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     metrics,
     backoff,
     sendContext,
+    statusEvents,
   });
 
-  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules });
+  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents });
   const parts = options.planParts;
   const outbox = createOutbox({
     store,
@@ -208,6 +221,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
       "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
+      // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
+      webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
     },
   });
 
@@ -240,7 +255,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     publicUrl,
     sendContext,
     addressLinks,
-    applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
+    applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake(), statusEvents }),
+    statusWebhooks: { box, events: statusEvents, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" },
+    wakeOutbox: () => outbox.wake(),
     admin: {
       verifyPassword: adminSecrets.verify,
       loginLimit: loginLimitFromEnv(env),
@@ -249,5 +266,5 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping };
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping, statusEvents };
 }

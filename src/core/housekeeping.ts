@@ -24,6 +24,10 @@ export interface RetentionPolicy {
   idempotencyMs: number;
 }
 
+/** Status webhook messages: sent ones are kept a week (for support questions), dead ones 30 days (time to replay them). */
+export const WEBHOOK_SENT_KEPT_MS = 7 * DAY_MS;
+export const WEBHOOK_DEAD_KEPT_MS = 30 * DAY_MS;
+
 /**
  * How much one run may delete: at most `batchesPerTable` batches of `batchSize` rows in each table.
  * A batch costs two to five statements; the defaults suit Node and Deno (a run a minute keeps up
@@ -112,6 +116,7 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
       // Throttle slots past their window; digests sent a week ago (core/rules/digest.ts).
       await store.workflow.deleteExpired(now);
       await store.subscriberAddresses.deleteExpiredLinks(now);
+      await store.webhookEndpoints.deleteOld(now - WEBHOOK_SENT_KEPT_MS, now - WEBHOOK_DEAD_KEPT_MS);
       if (retention.keepMs !== null) {
         const contentBefore = now - retention.keepMs;
         const eventsBefore = now - Math.max(retention.keepMs, retention.idempotencyMs);

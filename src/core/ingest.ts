@@ -87,7 +87,7 @@ export function createIngest(deps: {
     metrics.eventsAccepted(items.length);
     // The outbox looks for work only when there is some: in-app deliveries made here left no job
     // (events left unplanned get a plan job from acceptStatements).
-    if (work.jobs.length > 0 || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
+    if (work.jobs.length > 0 || direct?.queuesJobs || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
   });
 
   /** Commits one event; the store refusing its data (and only its, the commit being isolated) is a 400. */

@@ -22,6 +22,7 @@ import { subscriberSearchRepository } from "./repositories/subscriber-search.js"
 import { subscriberAddressesRepository } from "./repositories/subscriber-addresses.js";
 import { retentionRepository } from "./repositories/retention.js";
 import { workflowRepository } from "./repositories/workflow.js";
+import { webhookEndpointsRepository } from "./repositories/webhook-endpoints.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -55,6 +56,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     subscriberAddresses: subscriberAddressesRepository(db),
     retention: retentionRepository(db, write),
     workflow: workflowRepository(db, write),
+    webhookEndpoints: webhookEndpointsRepository(db, write),
   };
 }
 

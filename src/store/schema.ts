@@ -129,8 +129,11 @@ export const liveConnections = sqliteTable("live_connections", {
   updatedAt: integer("updated_at").notNull(),
 });
 
-/** `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts). */
-export type JobKind = "plan" | "plan-part" | "deliver" | "plugin";
+/**
+ * `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts).
+ * `webhook`: one delivery-status message to one registered endpoint (ref `<endpoint id>:<message id>`).
+ */
+export type JobKind = "plan" | "plan-part" | "deliver" | "plugin" | "webhook";
 
 export const topics = sqliteTable("topics", {
   key: text("key").primaryKey(),
@@ -355,3 +358,30 @@ export const deliveryProviders = sqliteTable("delivery_providers", {
   provider: text("provider").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+/** Delivery-status webhook endpoints (0017_webhook_endpoints.sql); `secret` is encrypted at rest. */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+  secret: text("secret").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One status event to one endpoint: the body every attempt sends, and where it stands. */
+export const webhookMessages = sqliteTable(
+  "webhook_messages",
+  {
+    id: text("id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status").notNull().$type<WebhookMessageStatus>(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.endpointId] }), index("webhook_messages_by_status").on(t.status, t.updatedAt), index("webhook_messages_by_endpoint").on(t.endpointId)],
+);
+
+export type WebhookMessageStatus = "pending" | "sent" | "dead";

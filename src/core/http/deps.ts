@@ -14,6 +14,8 @@ import type { PushEndpointPolicy } from "../push/subscription.js";
 import type { SendContext, WebhookResult } from "../channels/define.js";
 import type { LoginLimit } from "../admin/login-limit.js";
 import type { TokenClaims } from "../auth/subscriber-token.js";
+import type { SecretBox } from "../status-webhooks/secret-box.js";
+import type { StatusEvents } from "../status-webhooks/emitter.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -55,6 +57,10 @@ export interface HttpDeps {
    * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
    */
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
+  /** Delivery-status webhooks: endpoint secrets sealed at rest, and where status events are queued. */
+  statusWebhooks: { box: SecretBox; events: StatusEvents; allowPrivateNetwork: boolean };
+  /** New outbox work is waiting (a replayed message). */
+  wakeOutbox(): void;
 }
 
 /**

@@ -23,6 +23,7 @@ import workersMigration from "../../store/migrations/0010_workers.sql";
 import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
 import workflowMigration from "../../store/migrations/0015_workflow.sql";
 import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
+import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   { name: "0012_inbox_state.sql", sql: inboxStateMigration },
   { name: "0015_workflow.sql", sql: workflowMigration },
   { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
+  { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
 ];
 
 export interface WorkerHerald {
