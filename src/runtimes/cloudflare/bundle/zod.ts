@@ -1,0 +1,11 @@
+// Stands in for `zod` in the Worker bundle (wrangler.toml [alias]). @hono/zod-openapi passes zod's
+// `z` namespace as a value (`extendZodWithOpenApi(z)`), so esbuild keeps every export of it, and
+// with them `z.locales` and `z.core.locales`: 64 translations of zod's messages (364 KiB) that
+// Herald never selects (problem details use zod's default English messages). This module is that
+// namespace with the same members, except that both `locales` hold English only.
+import * as z from "./zod.js";
+
+export * from "zod/v4";
+export * as core from "./zod-core.js";
+export * as locales from "./zod-locales.js";
+export { z, z as default };
