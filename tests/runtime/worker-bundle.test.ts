@@ -66,6 +66,6 @@ describe("the Worker's zod stand-in", () => {
   it("reports invalid input with zod's English messages", () => {
     const result = workerZod.z.object({ email: workerZod.z.email(), n: workerZod.z.number().max(3) }).safeParse({ email: "nope", n: 9 });
     expect(result.success).toBe(false);
-    expect(result.error!.issues.map((i) => i.message)).toEqual(["Invalid email address", "Too big: expected number to be <=3"]);
+    expect(result.error!.issues.map((i: { message: string }) => i.message)).toEqual(["Invalid email address", "Too big: expected number to be <=3"]);
   });
 });
