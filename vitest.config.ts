@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /** The integration tests that only talk HTTP to a base URL: the same files run against each runtime. */
-const PORTABLE = ["api", "events", "realtime", "push", "broadcasts", "admin", "email-api", "ssrf", "erasure", "security", "login-throttle", "cors", "inbox-state"].map((name) => `tests/integration/${name}.test.ts`);
+const PORTABLE = ["api", "events", "realtime", "push", "broadcasts", "admin", "email-api", "ssrf", "erasure", "security", "login-throttle", "cors", "inbox-state", "problem-language", "openapi-reference"].map((name) => `tests/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {
@@ -22,8 +22,9 @@ export default defineConfig({
         test: { name: "workerd", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "workerd" }, testNamePattern: /^(?!.*refuses to start).*$/ },
       },
       { extends: true, test: { name: "deno", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "deno" } } },
-      // Inside workerd: the Durable Objects themselves (hibernation, fan-out, alarms).
+      // Inside workerd: Durable Objects, queues and the budget of every invocation; the broadcast again on the free-plan profile.
       "tests/runtime/workers/vitest.config.ts",
+      "tests/runtime/workers/vitest.free.config.ts",
     ],
   },
 });

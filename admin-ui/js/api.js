@@ -1,5 +1,7 @@
 // The admin UI talks to the ordinary /v1 API with its session cookie; state changes carry the
 // session's CSRF token, which lives only in this module's memory (never in a cookie or storage).
+import { currentLang } from "./i18n.js";
+
 let csrf = null;
 let onLoggedOut = () => {};
 
@@ -17,7 +19,8 @@ export function setLoggedOutHandler(fn) {
 }
 
 export async function api(method, path, body) {
-  const headers = { accept: "application/json" };
+  // Problem details come back in the UI's language (title, detail and each field error).
+  const headers = { accept: "application/json", "accept-language": currentLang() };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrf) headers["x-herald-csrf"] = csrf;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
@@ -36,11 +39,20 @@ export async function api(method, path, body) {
   return parsed;
 }
 
+/** Without a session: where the password comes from ({from, shownIn, setWith}), for the login page. */
+let passwordSetup = null;
+
 /** Whether a session exists (after a reload): picks up its CSRF token. */
 export async function resume() {
   const session = await api("GET", "/v1/admin/session");
   csrf = session.authenticated ? session.csrfToken : null;
+  passwordSetup = session.authenticated ? null : (session.password ?? null);
   return session.authenticated;
+}
+
+/** What the server said about the admin password when no HERALD_ADMIN_PASSWORD is set (else null). */
+export function generatedPasswordSetup() {
+  return passwordSetup?.from === "generated" ? passwordSetup : null;
 }
 
 export async function login(password) {

@@ -1,4 +1,4 @@
-import { login, logout, resume, setLoggedOutHandler, ApiError } from "./api.js";
+import { generatedPasswordSetup, login, logout, resume, setLoggedOutHandler, ApiError } from "./api.js";
 import { h, mount } from "./dom.js";
 import { currentLang, setLang, t } from "./i18n.js";
 import { dashboardView } from "./views/dashboard.js";
@@ -6,6 +6,7 @@ import { subscribersView, subscriberView } from "./views/subscribers.js";
 import { templatesView, templateEditor } from "./views/templates.js";
 import { rulesView } from "./views/rules.js";
 import { broadcastsView } from "./views/broadcasts.js";
+import { eventStory, eventsView } from "./views/events.js";
 
 const view = document.getElementById("view");
 const top = document.getElementById("top");
@@ -13,6 +14,10 @@ const nav = document.getElementById("nav");
 let loggedIn = false;
 /** Set by the current view: called before the next one mounts (stops its timers). */
 let cleanup = () => {};
+/** Set by a view with edits of its own: false while they are unsaved, so leaving asks first. */
+let canLeave = () => true;
+/** The hash the current view was drawn for, to go back to when leaving is refused. */
+let shownHash = location.hash;
 
 const routes = [
   [/^dashboard$/, () => dashboardView()],
@@ -22,12 +27,14 @@ const routes = [
   [/^templates\/(.+)$/, (m) => templateEditor(decodeURIComponent(m[1]))],
   [/^rules$/, () => rulesView()],
   [/^broadcasts$/, () => broadcastsView()],
+  [/^events$/, () => eventsView()],
+  [/^events\/(.+)$/, (m) => eventStory(decodeURIComponent(m[1]))],
 ];
 
 function renderNav(active) {
   mount(
     nav,
-    ["dashboard", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
+    ["dashboard", "events", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
       h("a", { href: `#/${name}`, className: active.startsWith(name) ? "active" : "", dataset: { nav: name } }, t(`nav.${name}`)),
     ),
   );
@@ -36,6 +43,13 @@ function renderNav(active) {
 }
 
 async function route() {
+  if (location.hash !== shownHash && !canLeave() && !confirm(t("common.unsaved"))) {
+    // Stay: put the address back without drawing again (the next hashchange sees the same hash).
+    history.replaceState(null, "", shownHash || "#/dashboard");
+    return;
+  }
+  shownHash = location.hash;
+  canLeave = () => true;
   cleanup();
   cleanup = () => {};
   if (!loggedIn) return showLogin();
@@ -49,6 +63,7 @@ async function route() {
     const result = await found[1](path.match(found[0]));
     mount(view, result.el);
     cleanup = result.cleanup ?? (() => {});
+    canLeave = result.canLeave ?? (() => true);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
     mount(view, h("div.errors", `${t("common.error")}: ${error.message}`));
@@ -61,6 +76,8 @@ function showLogin() {
   const password = h("input#password", { type: "password", autocomplete: "current-password", required: true, autofocus: true });
   const message = h("div.error#login-error", { role: "alert" });
   const submit = h("button.primary#login-submit", { type: "submit" }, t("login.submit"));
+  // No HERALD_ADMIN_PASSWORD: the generated one was shown once; say where, and how to set one instead.
+  const setup = generatedPasswordSetup();
   const form = h(
     "form.panel.login#login",
     {
@@ -83,6 +100,7 @@ function showLogin() {
       },
     },
     h("h1", t("login.title")),
+    setup ? h("div.errors#login-setup", { role: "status" }, t("login.generated", { shownIn: setup.shownIn, setWith: setup.setWith })) : null,
     h("label", { htmlFor: "password" }, t("login.password")),
     password,
     message,
@@ -119,6 +137,10 @@ document.getElementById("logout").addEventListener("click", async () => {
   route();
 });
 window.addEventListener("hashchange", route);
+// Closing the tab or reloading with unsaved edits: the browser's own question.
+window.addEventListener("beforeunload", (e) => {
+  if (loggedIn && !canLeave()) e.preventDefault();
+});
 
 loggedIn = await resume();
 route();

@@ -48,14 +48,7 @@ export function debounce(fn, ms) {
   };
 }
 
-export function fmtTime(iso, lang) {
-  if (!iso) return "—";
-  return new Date(iso).toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", { dateStyle: "short", timeStyle: "short" });
-}
-
-export function fmtNumber(n, lang) {
-  return Number(n ?? 0).toLocaleString(lang === "ru" ? "ru-RU" : "en-US");
-}
+export { fmtNumber, fmtTime } from "./format.js";
 
 /** Parses JSON typed into a textarea, answering {value} or {error}. */
 export function parseJson(text, fallback = {}) {

@@ -13,9 +13,11 @@ const en = {
   "login.wrong": "Wrong password.",
   "login.limited": "Too many attempts. Try again in {s} s.",
   "login.hint": "The password is HERALD_ADMIN_PASSWORD, or the one Herald printed on its first start.",
+  "login.generated": "No HERALD_ADMIN_PASSWORD is set. Herald generated a password on its first start and wrote it once to {shownIn}. If you do not have it, set your own: {setWith}.",
   "common.save": "Save",
   "common.saved": "Saved",
   "common.cancel": "Cancel",
+  "common.unsaved": "You have unsaved changes. Leave and lose them?",
   "common.delete": "Delete",
   "common.loading": "Loading…",
   "common.none": "None",
@@ -57,6 +59,7 @@ const en = {
   "subs.title": "Subscribers",
   "subs.placeholder": "id, name, email or phone",
   "subs.count": "{n} subscribers in all",
+  "subs.found": "{n} found",
   "subs.name": "Name",
   "subs.email": "Email",
   "subs.phone": "Phone",
@@ -90,7 +93,7 @@ const en = {
   "tpl.restore": "Restore",
   "tpl.restored": "Version {v} restored as version {n}",
   "tpl.version": "version {v}",
-  "tpl.segments": "{encoding}, {segments} segment(s)",
+  "tpl.segments": "{characters} characters, {encoding}, {segments} segment(s)",
   "tpl.invalid": "Fix the problems below before saving.",
   "tpl.empty": "No templates yet.",
   "tpl.description": "Description",
@@ -104,6 +107,8 @@ const en = {
   "rules.dryRun": "Dry run",
   "rules.dryRunHint": "Paste an event: see which rules match and what would be sent to whom, without sending.",
   "rules.run": "Run",
+  "rules.deleteConfirm": "Delete the rule \"{id}\" ({event})? Events of this type stop notifying through it; this cannot be undone.",
+  "rules.dryRunEvent": "Event for the dry run (JSON)",
   "rules.matched": "matches",
   "rules.notMatched": "does not match",
   "rules.recipients": "{n} recipient(s)",
@@ -168,9 +173,11 @@ const ru = {
   "login.wrong": "Неверный пароль.",
   "login.limited": "Слишком много попыток. Повторите через {s} с.",
   "login.hint": "Пароль — HERALD_ADMIN_PASSWORD или тот, что Herald напечатал при первом запуске.",
+  "login.generated": "HERALD_ADMIN_PASSWORD не задан. Herald создал пароль при первом запуске и один раз записал его в {shownIn}. Если его у вас нет, задайте свой: {setWith}.",
   "common.save": "Сохранить",
   "common.saved": "Сохранено",
   "common.cancel": "Отмена",
+  "common.unsaved": "Есть несохранённые изменения. Уйти и потерять их?",
   "common.delete": "Удалить",
   "common.loading": "Загрузка…",
   "common.none": "Нет",
@@ -212,6 +219,7 @@ const ru = {
   "subs.title": "Подписчики",
   "subs.placeholder": "id, имя, email или телефон",
   "subs.count": "Всего подписчиков: {n}",
+  "subs.found": "Найдено: {n}",
   "subs.name": "Имя",
   "subs.email": "Email",
   "subs.phone": "Телефон",
@@ -245,7 +253,7 @@ const ru = {
   "tpl.restore": "Восстановить",
   "tpl.restored": "Версия {v} восстановлена как версия {n}",
   "tpl.version": "версия {v}",
-  "tpl.segments": "{encoding}, сегментов: {segments}",
+  "tpl.segments": "символов: {characters}, {encoding}, сегментов: {segments}",
   "tpl.invalid": "Исправьте ошибки ниже перед сохранением.",
   "tpl.empty": "Шаблонов пока нет.",
   "tpl.description": "Описание",
@@ -259,6 +267,8 @@ const ru = {
   "rules.dryRun": "Пробный запуск",
   "rules.dryRunHint": "Вставьте событие: какие правила сработают и что и кому будет отправлено — без отправки.",
   "rules.run": "Проверить",
+  "rules.deleteConfirm": "Удалить правило «{id}» ({event})? События этого типа перестанут уведомлять через него; отменить нельзя.",
+  "rules.dryRunEvent": "Событие для пробного запуска (JSON)",
   "rules.matched": "срабатывает",
   "rules.notMatched": "не срабатывает",
   "rules.recipients": "получателей: {n}",
@@ -320,6 +330,14 @@ export function setLang(next) {
   localStorage.setItem("herald.admin.lang", lang);
   document.documentElement.lang = lang;
 }
+
+/** Adds a feature's own strings (English and Russian), so each view module can keep its words beside it. */
+export function extend(more) {
+  for (const [name, strings] of Object.entries(more)) Object.assign(dictionaries[name], strings);
+}
+
+/** The BCP 47 tag Intl formats numbers, dates and times with in this UI language (one for tables and charts alike). */
+export const intlLocale = () => (lang === "ru" ? "ru-RU" : "en-GB");
 
 export function t(key, vars = {}) {
   const text = dictionaries[lang][key] ?? en[key] ?? key;

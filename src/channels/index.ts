@@ -4,9 +4,11 @@ import { realtimeChannel } from "./realtime/realtime.js";
 import { pushChannel } from "./push/push.js";
 import { smsChannel } from "./sms/sms.js";
 import { emailChannel } from "./email/email.js";
+import { slackChannel } from "./slack/slack.js";
+import { discordChannel } from "./discord/discord.js";
 
 /**
  * Every channel plugin Herald ships. Email here speaks the HTTP API only (it runs on Workers); Node
  * and Deno register `socketChannels` (socket-channels.ts) instead, whose email adds SMTP through nodemailer.
  */
-export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, emailChannel, smsChannel, mattermostChannel];
+export const builtInChannels: AnyChannel[] = [realtimeChannel, pushChannel, emailChannel, smsChannel, mattermostChannel, slackChannel, discordChannel];

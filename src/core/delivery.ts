@@ -34,6 +34,9 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   const { store, clock, logger, channels, backoff, metrics } = deps;
   // Deliveries started together load their contexts with one query.
   const loadContext = batchLoader((ids: string[]) => store.deliveries.contexts(ids));
+  // Steps failing together look for their fallbacks with one query (a broadcast's unreachable pushes fail by the hundred).
+  const loadNextWaiting = batchLoader((keys: string[]) => store.deliveries.nextWaitingMany(keys));
+  const nextWaiting = (notificationId: string, step: number) => loadNextWaiting(`${notificationId}\u0000${step}`);
   // Each channel's `limits.concurrency`: sends in flight at once on that channel.
   const limiters = new Map<string, ReturnType<typeof semaphore>>();
   const limiterFor = (id: string, limit: number | undefined) => {
@@ -119,7 +122,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   }
 
   async function startFallback(ctx: DeliveryContext, now: number): Promise<BatchItem<"sqlite">[]> {
-    const fallback = await fallbackStatements(store, ctx.notification.id, ctx.delivery.step, now);
+    const fallback = await fallbackStatements(store, ctx.notification.id, ctx.delivery.step, now, nextWaiting);
     if (!fallback) return [];
     logger.log("info", "fallback started", { notification: ctx.notification.id, from: ctx.delivery.channel, to: fallback.channel });
     return fallback.statements;

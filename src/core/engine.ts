@@ -4,6 +4,8 @@ import type { AnyChannel } from "./channels/define.js";
 import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
 import { type Clock, systemClock } from "./clock.js";
+import { batchLoader } from "./batch-loader.js";
+import { createGroupCommit } from "./group-commit.js";
 import { createDeliveryHandler } from "./delivery.js";
 import { createMessageComposer } from "./message-composer.js";
 import { createDirectDelivery } from "./direct-delivery.js";
@@ -16,6 +18,7 @@ import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
+import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
 import { createPluginHandler } from "./plugin-handler.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
@@ -30,7 +33,7 @@ import { issueToken } from "./auth/subscriber-token.js";
 import { unsubscribeUrl } from "./auth/unsubscribe-link.js";
 import { createProviderReports } from "./provider-reports.js";
 import { createHousekeeping, type HousekeepingBudget, type HousekeepingReport, retentionFromEnv } from "./housekeeping.js";
-import { loadAdminSecrets } from "./admin/bootstrap.js";
+import { loadAdminSecrets, PROCESS_SECRET_HELP, type SecretHelp } from "./admin/bootstrap.js";
 import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
@@ -67,11 +70,18 @@ export interface HeraldOptions {
   /** Static files kept outside the process (Workers assets), for the paths the app serves itself (`/sdk/*`). */
   fetchAsset?: (request: Request) => Promise<Response>;
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
+  /**
+   * Plan large audiences in bounded parts (core/plan-parts.ts) rather than whole in one job: what
+   * Workers need, where every invocation's work must stay bounded. Unset on Node and Deno.
+   */
+  planParts?: PlanPartOptions;
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
   /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
   housekeeping?: Partial<HousekeepingBudget>;
+  /** Where this runtime shows a generated secret and how one sets one's own (the login page says it). */
+  secretHelp?: SecretHelp;
   /**
    * Who the peer of a request is, as Hono's adapters tell it (`@hono/node-server/conninfo`,
    * `hono/deno`; Workers read `cf-connecting-ip`). Without it every client shares one login budget.
@@ -117,6 +127,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
+  // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
+  const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
+  const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
+  const pushSuccesses = createGroupCommit<string[]>(async (lists) => store.pushSubscriptions.succeeded(lists.flat(), clock.now()));
   const channels = createChannelRegistry(options.channels, env, {
     realtime: {
       async deliverNotification(subscriberId, item) {
@@ -129,10 +143,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     },
     push: {
       vapid,
-      subscriptions: (subscriberId) => store.pushSubscriptions.of(subscriberId),
+      subscriptions: async (subscriberId) => (await pushTargets(subscriberId)) ?? [],
       remove: (endpoint) => store.pushSubscriptions.remove(endpoint),
-      succeeded: (endpoints) => store.pushSubscriptions.succeeded(endpoints, clock.now()),
-      unreadCount: (subscriberId) => store.inbox.unreadCount(subscriberId),
+      succeeded: (endpoints) => pushSuccesses.submit(endpoints),
+      unreadCount: async (subscriberId) => (await unreadCounts(subscriberId)) ?? 0,
       receiptToken: (subscriberId, ttlSeconds) => {
         const now = clock.now();
         return issueToken(secrets.tokenKey, { sub: subscriberId, exp: Math.floor(now / 1000) + ttlSeconds, scope: "receipts", iat: now });
@@ -175,6 +189,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     sendContext,
   });
 
+  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules });
+  const parts = options.planParts;
   const outbox = createOutbox({
     store,
     clock,
@@ -183,7 +199,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     ...options.outbox,
     handlers: {
       deliver: { each: deliver },
-      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules }) },
+      plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
+      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
     },
   });
@@ -194,7 +211,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     rules: caches.rules,
     pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
-    direct: createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules }),
+    direct,
     onCommitted: () => outbox.wake(),
   });
   const app = createApp({
@@ -217,7 +234,11 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     publicUrl,
     sendContext,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
-    admin: { verifyPassword: adminSecrets.verify, loginLimit: loginLimitFromEnv(env) },
+    admin: {
+      verifyPassword: adminSecrets.verify,
+      loginLimit: loginLimitFromEnv(env),
+      password: { from: adminSecrets.from, ...(options.secretHelp ?? PROCESS_SECRET_HELP) },
+    },
     clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });

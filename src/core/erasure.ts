@@ -12,8 +12,11 @@ import { ERASED_REASON } from "./realtime/session.js";
  * a room still shows that several removed messages came from one person. It starts with `~`, which
  * no subscriber id may (schemas/common.ts ExternalId), so no one created later can be mistaken for it.
  */
+/** How every pseudonym starts: rows under one belong to someone erased. */
+export const ERASED_ID_PREFIX = "~erased-";
+
 export function erasedPseudonym(): string {
-  return `~erased-${toHex(randomBytes(8))}`;
+  return `${ERASED_ID_PREFIX}${toHex(randomBytes(8))}`;
 }
 
 /**

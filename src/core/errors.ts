@@ -19,7 +19,10 @@ export class HeraldError extends Error {
 export interface FieldProblem {
   /** Dotted path of the field, e.g. `steps.0.template`. */
   path: string;
+  /** In English: the message id the HTTP layer translates (http/problem-i18n.ts). */
   message: string;
+  /** The message in other languages, when its producer knows them (zod's locales); never sent as such. */
+  localized?: { ru?: string };
 }
 
 /**

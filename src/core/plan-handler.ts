@@ -6,13 +6,16 @@ import type { Logger } from "./logger.js";
 import type { BatchJobHandler, JobOutcome } from "./outbox/worker.js";
 import { emptyWork, planEvent } from "./planner.js";
 import { BROADCAST_EVENT, broadcastRule, EVERYONE } from "./broadcasts.js";
+import { type PlanPartOptions, planShare } from "./plan-parts.js";
 
 /**
  * Plans many accepted events at once: one query loads them, rules come from a short-lived cache,
  * and everything they produce is written in one batch together with their jobs' removal.
  */
-export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Logger; rules: TtlCache<RuleRecord[]> }): BatchJobHandler {
+export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Logger; rules: TtlCache<RuleRecord[]>; parts?: PlanPartOptions }): BatchJobHandler {
   const { store, clock, logger, rules } = deps;
+  // In parts, an audience is never loaded whole: this plans its first share and leaves parts for the rest.
+  const share = deps.parts ? planShare(store, deps.parts) : undefined;
   return async (jobs) => {
     const now = clock.now();
     const events = new Map((await store.events.getMany(jobs.map((j) => j.ref))).map((e) => [e.id, e]));
@@ -23,14 +26,16 @@ export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Lo
       const load = () => (topic === EVERYONE ? store.subscribers.allIds() : store.subscribers.members(topic));
       return members.get(topic) ?? members.set(topic, load()).get(topic)!;
     };
-    const sources = { rulesFor: (type: string) => rules.get(type), membersOf, logger };
+    const sources = { rulesFor: (type: string) => rules.get(type), membersOf, share, logger };
     for (const job of jobs) {
       const event = events.get(job.ref);
       if (!event || event.plannedAt !== null) continue;
       const before = work.notifications.length;
+      const partsBefore = work.jobs.length;
       const eventSources = event.type === BROADCAST_EVENT ? { ...sources, rulesFor: async () => [broadcastRule(event)] } : sources;
       await planEvent(event, now, eventSources, work);
-      planned.push(event.id);
+      // An event with parts left is marked planned by its last part.
+      if (!work.jobs.slice(partsBefore).some((j) => j.kind === "plan-part")) planned.push(event.id);
       logger.log("debug", "event planned", { event: event.id, type: event.type, notifications: work.notifications.length - before });
     }
     const outcomes = new Map<string, JobOutcome>(jobs.map((j) => [j.id, { done: [] }]));

@@ -5,7 +5,7 @@ import { parseDuration } from "./duration.js";
 import { deliveryId, notificationId } from "./ids.js";
 import type { Logger } from "./logger.js";
 import { matchesConditions } from "./rules/conditions.js";
-import { resolveAudience } from "./rules/recipients.js";
+import { type Audience, resolveAudience } from "./rules/recipients.js";
 import type { EventInput } from "./schemas/event.js";
 
 /** The stored event as rules see it: its body plus its id and type. */
@@ -17,6 +17,11 @@ export interface PlanSources {
   rulesFor(eventType: string): Promise<RuleRecord[]>;
   /** Absent while a request is being answered: a topic may have thousands of members. */
   membersOf?(topic: string): Promise<string[]>;
+  /**
+   * Planning in bounded parts (core/plan-parts.ts): the recipients of this audience to plan now,
+   * and the plan-part jobs that plan the rest. Takes precedence over `membersOf`.
+   */
+  share?(event: EventRow, rule: RuleRecord, audience: Exclude<Audience, { none: string }>, now: number): Promise<{ recipients: string[]; parts: PlannedWork["jobs"] }>;
   logger: Logger;
 }
 
@@ -37,33 +42,44 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
       logger.log("warn", "rule matched but has no recipients", { event: event.id, rule: rule.id, reason: audience.none });
       continue;
     }
+    if (sources.share) {
+      const { recipients, parts } = await sources.share(event, rule, audience, now);
+      work.jobs.push(...parts);
+      planRecipients(event, rule, recipients, now, work);
+      continue;
+    }
     if ("topic" in audience && !sources.membersOf) return undefined;
     const recipients = "topic" in audience ? await sources.membersOf!(audience.topic) : audience.subscribers;
-    for (const subscriberId of recipients) {
-      const nid = notificationId(event.id, rule.id, subscriberId, event.receivedAt);
-      work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
-      rule.body.steps.forEach((step, index) => {
-        const id = deliveryId(nid, index);
-        const waits = index > 0 && step.fallback === true;
-        work.deliveries.push({
-          id,
-          notificationId: nid,
-          step: index,
-          channel: step.channel,
-          template: step.template,
-          unlessSeen: step.unlessSeen === true,
-          status: waits ? "waiting" : "pending",
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-        if (!waits) {
-          work.jobs.push({ id: `deliver:${id}`, kind: "deliver", ref: id, runAt: now + stepWaitMs(step), createdAt: now });
-        }
-      });
-    }
+    planRecipients(event, rule, recipients, now, work);
   }
   return work;
+}
+
+/** One notification per recipient, with a delivery per rule step and a job for each step that does not wait for a failure. */
+export function planRecipients(event: EventRow, rule: RuleRecord, recipients: string[], now: number, work: PlannedWork): void {
+  for (const subscriberId of recipients) {
+    const nid = notificationId(event.id, rule.id, subscriberId, event.receivedAt);
+    work.notifications.push({ id: nid, eventId: event.id, ruleId: rule.id, subscriberId, createdAt: now });
+    rule.body.steps.forEach((step, index) => {
+      const id = deliveryId(nid, index);
+      const waits = index > 0 && step.fallback === true;
+      work.deliveries.push({
+        id,
+        notificationId: nid,
+        step: index,
+        channel: step.channel,
+        template: step.template,
+        unlessSeen: step.unlessSeen === true,
+        status: waits ? "waiting" : "pending",
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (!waits) {
+        work.jobs.push({ id: `deliver:${id}`, kind: "deliver", ref: id, runAt: now + stepWaitMs(step), createdAt: now });
+      }
+    });
+  }
 }
 
 /** How long after planning a step that does not wait for a failure runs: its `delay` plus its `after`. */

@@ -1,6 +1,7 @@
 import { type HeraldDb, type RunBatch, toRawStatement } from "./db.js";
 import type { BatchItem } from "drizzle-orm/batch";
 import { deliveriesRepository } from "./repositories/deliveries.js";
+import { eventSearchRepository } from "./repositories/event-search.js";
 import { eventsRepository } from "./repositories/events.js";
 import { outboxRepository } from "./repositories/outbox.js";
 import { plansRepository } from "./repositories/plans.js";
@@ -48,6 +49,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     stats: statsRepository(db, write),
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
+    eventSearch: eventSearchRepository(db),
     retention: retentionRepository(db, write),
   };
 }

@@ -106,7 +106,12 @@ export const jobs = sqliteTable(
     leaseUntil: integer("lease_until"),
     createdAt: integer("created_at").notNull().default(sql`0`),
   },
-  (t) => [index("jobs_due").on(t.runAt)],
+  (t) => [
+    index("jobs_due").on(t.runAt),
+    // 0010_workers.sql: the Workers dispatcher's free jobs, and the cron's expired leases.
+    index("jobs_free").on(t.runAt).where(sql`lease_owner IS NULL`),
+    index("jobs_leased").on(t.leaseUntil).where(sql`lease_owner IS NOT NULL`),
+  ],
 );
 
 /**
@@ -114,7 +119,18 @@ export const jobs = sqliteTable(
  * `cancelled`: an escalation made pointless (the notification was seen) or a fallback never needed.
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
-export type JobKind = "plan" | "deliver" | "plugin";
+/**
+ * Workers: subscribers with live connections, kept by their inbox objects (0010_workers.sql), so
+ * live frames go only to objects that have someone to send them to.
+ */
+export const liveConnections = sqliteTable("live_connections", {
+  subscriberId: text("subscriber_id").primaryKey(),
+  connections: integer("connections").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts). */
+export type JobKind = "plan" | "plan-part" | "deliver" | "plugin";
 
 export const topics = sqliteTable("topics", {
   key: text("key").primaryKey(),

@@ -213,6 +213,8 @@ describe("admin UI", () => {
     await page.locator("#bc-topic").fill("newsletter");
     await screenshot(page, "admin-broadcast-compose");
     await page.locator("#bc-send").click();
+    await expect.poll(() => page.locator("#bc-confirm").getAttribute("data-total")).toBe("200");
+    await page.locator("#bc-confirm-send").click();
     await expect.poll(() => page.locator("#bc-bar").count()).toBe(1);
     const statuses = new Set<string>();
     await expect

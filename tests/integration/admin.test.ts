@@ -60,7 +60,8 @@ describe("admin authentication", () => {
     }
     const forged = await anonymous("GET", "/v1/admin/templates", undefined, { cookie: "herald_admin=forged-session-value" });
     expect(forged.status).toBe(401);
-    expect((await anonymous("GET", "/v1/admin/session")).body).toEqual({ authenticated: false });
+    // HERALD_ADMIN_PASSWORD is set here: the login page is told only that, nothing of the password.
+    expect((await anonymous("GET", "/v1/admin/session")).body).toEqual({ authenticated: false, password: { from: "environment" } });
   });
 
   it("logs in with the password into an HttpOnly SameSite=Strict cookie (Secure over HTTPS) and refuses a wrong one", async () => {

@@ -1,11 +1,14 @@
 import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, parseJson, problemBox } from "../dom.js";
+import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
+import { confirmBroadcast } from "./broadcast-confirm.js";
 
 /** Compose a broadcast (template or ad hoc), follow its progress, and see the recent ones. */
 export async function broadcastsView() {
   const lang = currentLang();
   const [{ items: templates }, stats] = await Promise.all([api("GET", "/v1/admin/templates"), api("GET", "/v1/stats")]);
+  rememberChannels(stats.configured);
   const timers = new Set();
 
   const radio = (name, value, label, checked, onchange) => h("label.inline", h("input", { type: "radio", name, value, checked, onchange }), label);
@@ -18,9 +21,9 @@ export async function broadcastsView() {
   const body = h("textarea#bc-body");
   const url = input("bc-url", "url");
   const image = input("bc-image", "url");
-  const actionRows = [0, 1].map((i) => h("div.actions-row", input(`bc-action-title-${i}`, "text", { placeholder: t("bc.actionTitle") }), input(`bc-action-url-${i}`, "url", { placeholder: t("bc.actionUrl") })));
-  const templatePart = h("div#bc-template-part", h("label", t("common.template")), template, h("label", t("bc.data")), data);
-  const adHocPart = h("div#bc-adhoc-part", { hidden: true }, h("label", t("bc.titleField")), title, h("label", t("bc.body")), body, h("label", t("bc.url")), url, h("label", t("bc.image")), image, h("label", t("bc.actions")), actionRows);
+  const actionRows = [0, 1].map((i) => h("div.actions-row", input(`bc-action-title-${i}`, "text", { placeholder: t("bc.actionTitle"), "aria-label": `${t("bc.actionTitle")} ${i + 1}` }), input(`bc-action-url-${i}`, "url", { placeholder: t("bc.actionUrl"), "aria-label": `${t("bc.actionUrl")} ${i + 1}` })));
+  const templatePart = h("div#bc-template-part", h("label", { htmlFor: "bc-template" }, t("common.template")), template, h("label", { htmlFor: "bc-data" }, t("bc.data")), data);
+  const adHocPart = h("div#bc-adhoc-part", { hidden: true }, h("label", { htmlFor: "bc-title" }, t("bc.titleField")), title, h("label", { htmlFor: "bc-body" }, t("bc.body")), body, h("label", { htmlFor: "bc-url" }, t("bc.url")), url, h("label", { htmlFor: "bc-image" }, t("bc.image")), image, h("label", t("bc.actions")), actionRows);
   let source = templates.length ? "template" : "adhoc";
   const setSource = (s) => {
     source = s;
@@ -29,9 +32,9 @@ export async function broadcastsView() {
   };
 
   // Audience.
-  const topic = input("bc-topic", "text", { placeholder: "newsletter" });
-  const field = input("bc-field", "text", { placeholder: "data.city" });
-  const fieldValue = input("bc-field-value", "text");
+  const topic = input("bc-topic", "text", { placeholder: "newsletter", "aria-label": t("bc.topic") });
+  const field = input("bc-field", "text", { placeholder: "data.city", "aria-label": t("bc.fieldName") });
+  const fieldValue = input("bc-field-value", "text", { "aria-label": t("bc.fieldValue") });
   let audience = "topic";
   const audienceParts = { topic: h("div", topic), all: h("div"), field: h("div.row", h("div.grow", field), h("div.grow", fieldValue)) };
   const setAudience = (a) => {
@@ -39,9 +42,9 @@ export async function broadcastsView() {
     for (const [k, el] of Object.entries(audienceParts)) el.hidden = k !== a;
   };
 
-  const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), c.id));
+  const channelBoxes = stats.configured.map((c) => h("label.inline", h("input", { type: "checkbox", value: c.id, checked: c.id === "realtime", disabled: !c.configured, dataset: { channel: c.id } }), channelName(c.id)));
   const category = input("bc-category", "text", { placeholder: "broadcasts" });
-  const at = input("bc-at", "datetime-local", { hidden: true });
+  const at = input("bc-at", "datetime-local", { hidden: true, "aria-label": t("bc.at") });
   let when = "now";
 
   const errors = h("div#bc-errors");
@@ -86,6 +89,7 @@ export async function broadcastsView() {
     }
     send.disabled = true;
     try {
+      if (!(await confirmBroadcast(payload, audienceText))) return;
       const { id } = await api("POST", "/v1/broadcasts", payload);
       follow(id);
       loadRecent();
@@ -102,7 +106,7 @@ export async function broadcastsView() {
     // Only one broadcast is followed: the previous one's polling stops here.
     timers.forEach(clearTimeout);
     timers.clear();
-    const bar = h("div.progress#bc-bar", { role: "progressbar", "aria-valuemin": 0 });
+    const bar = h("div.progress#bc-bar", { role: "progressbar", "aria-valuemin": 0, "aria-label": `${t("bc.progress")} · ${id}` });
     const text = h("div#bc-progress-text", { style: { marginTop: "6px" } });
     const report = h("div#bc-report", { style: { marginTop: "8px", fontWeight: 600 } });
     mount(progressBox, h("h2", `${t("bc.progress")} · ${id}`), bar, text, report);
@@ -135,7 +139,7 @@ export async function broadcastsView() {
     mount(
       recent,
       h(
-        "div.table-wrap",
+        "div.table-wrap", { tabIndex: 0 },
         h(
           "table#bc-table",
           h("thead", h("tr", h("th", t("common.time")), h("th", t("bc.source")), h("th", t("bc.audience")), h("th.hide-phone", t("bc.channels")), h("th", t("common.status")), h("th", `${t("bc.sent")} / ${t("bc.failed")} / Σ`))),
@@ -148,7 +152,7 @@ export async function broadcastsView() {
                 h("td", fmtTime(b.createdAt, lang)),
                 h("td", b.summary.template ?? `“${b.summary.title}”`),
                 h("td", audienceText(b.summary.audience)),
-                h("td.hide-phone", b.summary.channels.join(", ")),
+                h("td.hide-phone", b.summary.channels.map(channelName).join(", ")),
                 h("td", h(`span.badge${b.status === "done" ? ".ok" : ""}`, t(`bc.status.${b.status}`))),
                 h("td", `${b.sent} / ${b.failed} / ${b.total}`),
               ),
@@ -176,7 +180,7 @@ export async function broadcastsView() {
     Object.values(audienceParts),
     h("label", t("bc.channels")),
     h("div#bc-channels", channelBoxes),
-    h("label", t("bc.category")),
+    h("label", { htmlFor: "bc-category" }, t("bc.category")),
     category,
     h("label", t("bc.when")),
     h("div.row", radio("when", "now", t("bc.now"), true, () => ((when = "now"), (at.hidden = true))), radio("when", "at", t("bc.at"), false, () => ((when = "at"), (at.hidden = false))), at),

@@ -1,6 +1,8 @@
 import { api } from "../api.js";
-import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
+import { fmtNumber, fmtTime, h, mount } from "../dom.js";
+import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
+import { drawFailures } from "./failures.js";
 
 const SERIES = [
   ["sent", "#3b5bdb"],
@@ -34,6 +36,7 @@ export async function dashboardView() {
       api("GET", `/v1/admin/stats/timeseries?hours=${hours}&buckets=${buckets}`),
       api("GET", "/v1/admin/deliveries?status=failed,dead&limit=20"),
     ]);
+    rememberChannels(stats.configured);
     const total = (s) => stats.totals[s] ?? 0;
     mount(
       counters,
@@ -48,10 +51,10 @@ export async function dashboardView() {
     mount(
       channelsBox,
       h("h2", t("dash.channels")),
-      h("div.row", stats.configured.map((c) => h(`span.badge.${c.configured ? "ok" : "warn"}`, { title: c.configured ? t("dash.configured") : t("dash.notConfigured", { missing: c.missing.join(", ") }) }, `${c.title}`))),
+      h("div.row", stats.configured.map((c) => h(`span.badge.${c.configured ? "ok" : "warn"}`, { title: c.configured ? t("dash.configured") : t("dash.notConfigured", { missing: c.missing.join(", ") }) }, channelName(c.id)))),
     );
     drawCharts(series);
-    drawFailures(latest.items);
+    drawFailures(failures, latest, lang, refresh);
   }
 
   function drawCharts(series) {
@@ -63,7 +66,7 @@ export async function dashboardView() {
     const xs = [...series.times, series.times.at(-1) + series.bucketMs].map((ms) => ms / 1000);
     for (const name of names) {
       const box = h("div.chart");
-      charts.append(h("div.panel", { dataset: { channel: name } }, h("h2", name), box));
+      charts.append(h("div.panel", { dataset: { channel: name } }, h("h2", channelName(name)), box));
       const width = Math.max(240, box.clientWidth);
       const data = [xs, ...SERIES.map(([s]) => [...series.channels[name][s], series.channels[name][s].at(-1)])];
       plots.push(
@@ -73,9 +76,10 @@ export async function dashboardView() {
             width,
             height: 200,
             // Counts per time bucket: steps, so a bucket reads as one level rather than a slope between buckets.
-            series: [{}, ...SERIES.map(([s, stroke]) => ({ label: t(`dash.${s}`), stroke, width: 2, points: { show: false }, paths: globalThis.uPlot.paths.stepped({ align: 1 }) }))],
+            series: [{ label: t("common.time") }, ...SERIES.map(([s, stroke]) => ({ label: t(`dash.${s}`), stroke, width: 2, points: { show: false }, paths: globalThis.uPlot.paths.stepped({ align: 1 }) }))],
             // Counts are whole numbers: whole-number ticks only.
-            axes: [{}, { size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] }],
+            // Time ticks in the same Intl format as the tables' times; kept on the box (data-x-ticks) as drawn.
+            axes: [{ space: 130, values: (_u, splits) => (box.dataset.xTicks = splits.map((s) => fmtTime(s * 1000)).join("|")).split("|") }, { size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] }],
             scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
             legend: { live: false },
           },
@@ -84,50 +88,6 @@ export async function dashboardView() {
         ),
       );
     }
-  }
-
-  function drawFailures(items) {
-    if (items.length === 0) return mount(failures, h("h2", t("dash.failures")), h("p.muted", t("dash.noFailures")));
-    mount(
-      failures,
-      h("h2", t("dash.failures")),
-      h(
-        "div.table-wrap",
-        h(
-          "table#failure-table",
-          h("thead", h("tr", h("th", t("common.time")), h("th", t("common.channel")), h("th", t("common.subscriber")), h("th", t("common.status")), h("th", t("common.reason")), h("th"))),
-          h(
-            "tbody",
-            items.map((f) =>
-              h(
-                "tr",
-                { dataset: { delivery: f.id } },
-                h("td", fmtTime(f.updatedAt, lang)),
-                h("td", f.channel),
-                h("td", h("a", { href: `#/subscribers/${encodeURIComponent(f.subscriberId)}` }, f.subscriberId)),
-                h("td", h("span.badge.bad", f.status)),
-                h("td", f.lastError ?? ""),
-                h(
-                  "td",
-                  h(
-                    "button.retry",
-                    {
-                      onclick: async (e) => {
-                        e.target.disabled = true;
-                        await api("POST", `/v1/admin/deliveries/${encodeURIComponent(f.id)}/retry`);
-                        toast(t("dash.retried"));
-                        refresh();
-                      },
-                    },
-                    t("dash.retry"),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
   }
 
   await refresh();

@@ -1,4 +1,5 @@
 import { h } from "../dom.js";
+import { channelName } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 
 /**
@@ -54,5 +55,5 @@ function detailsLine(facts, hint) {
 }
 
 function block(name, content, details) {
-  return h("div.preview-block", { dataset: { channel: name } }, h("div.cap", name), h("div", content, details));
+  return h("div.preview-block", { dataset: { channel: name } }, h("div.cap", channelName(name)), h("div", content, details));
 }

@@ -1,5 +1,6 @@
 import { api, ApiError } from "../api.js";
 import { h, mount, parseJson, problemBox, toast } from "../dom.js";
+import { channelName } from "../format.js";
 import { t } from "../i18n.js";
 
 const EXAMPLE_RULE = { event: "order.status_changed", if: { "data.status": { in: ["courier", "delivered"] } }, steps: [{ channel: "realtime", template: "order-status" }] };
@@ -17,7 +18,7 @@ export async function rulesView() {
     mount(
       list,
       h(
-        "div.table-wrap",
+        "div.table-wrap", { tabIndex: 0 },
         h(
           "table#rule-table",
           h("thead", h("tr", h("th", "id"), h("th", t("common.event")), h("th.hide-phone", t("rules.steps")), h("th", t("common.status")), h("th"))),
@@ -29,7 +30,7 @@ export async function rulesView() {
                 { dataset: { id: r.id } },
                 h("td", h("a", { href: "#/rules", onclick: (e) => (e.preventDefault(), edit(r)) }, r.id), r.description ? h("div.muted", r.description) : null),
                 h("td", r.event),
-                h("td.hide-phone", r.steps.map((s) => `${s.channel}:${s.template}`).join(" → ")),
+                h("td.hide-phone", r.steps.map((s) => `${channelName(s.channel)} (${s.template})`).join(" → ")),
                 h("td", h(`span.badge.${r.enabled ? "ok" : "warn"}`, r.enabled ? t("common.enabled") : t("common.disabled"))),
                 h("td", h("button.toggle", { onclick: () => toggle(r) }, r.enabled ? t("rules.disable") : t("rules.enable"))),
               ),
@@ -57,9 +58,9 @@ export async function rulesView() {
     mount(
       editor,
       h("h2", t("rules.edit")),
-      h("label", "id"),
+      h("label", { htmlFor: "rule-id" }, "id"),
       id,
-      h("label", t("rules.json")),
+      h("label", { htmlFor: "rule-json" }, t("rules.json")),
       json,
       errors,
       h(
@@ -89,6 +90,8 @@ export async function rulesView() {
               "button.danger",
               {
                 onclick: async () => {
+                  // Deleting cannot be undone: name what goes.
+                  if (!confirm(t("rules.deleteConfirm", { id: rule.id, event: rule.event }))) return;
                   await api("DELETE", `/v1/rules/${encodeURIComponent(rule.id)}`);
                   edit(null);
                   await load();
@@ -102,7 +105,7 @@ export async function rulesView() {
   }
 
   function drawDryRun() {
-    const event = h("textarea.tall#dry-run-event", { spellcheck: false }, JSON.stringify({ type: "order.status_changed", to: "customer-42", data: { order: 1234, status: "courier" } }, null, 2));
+    const event = h("textarea.tall#dry-run-event", { spellcheck: false, "aria-label": t("rules.dryRunEvent") }, JSON.stringify({ type: "order.status_changed", to: "customer-42", data: { order: 1234, status: "courier" } }, null, 2));
     const results = h("div#dry-run-results");
     mount(
       dryRunBox,

@@ -1,5 +1,6 @@
-import { api } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { fmtNumber, fmtTime, h, mount, toast } from "../dom.js";
+import { channelName, statusBadge } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 
 const PAGE = 50;
@@ -7,7 +8,7 @@ const PAGE = 50;
 /** Search by id, name, email or phone; a page of results at a time. */
 export async function subscribersView() {
   const lang = currentLang();
-  const q = h("input#subscriber-q", { type: "search", placeholder: t("subs.placeholder") });
+  const q = h("input#subscriber-q", { type: "search", placeholder: t("subs.placeholder"), "aria-label": t("subs.placeholder") });
   const results = h("div#subscriber-results");
   const count = h("p.muted#subscriber-count");
   let offset = 0;
@@ -15,7 +16,8 @@ export async function subscribersView() {
   async function search(reset = true) {
     if (reset) offset = 0;
     const page = await api("GET", `/v1/admin/subscribers?q=${encodeURIComponent(q.value)}&limit=${PAGE}&offset=${offset}`);
-    count.textContent = t("subs.count", { n: fmtNumber(page.total, lang) });
+    // What the search found, not the whole base ("34 subscribers in all" for one match misled).
+    count.textContent = q.value.trim() ? t("subs.found", { n: fmtNumber(page.total, lang) }) : t("subs.count", { n: fmtNumber(page.total, lang) });
     if (page.items.length === 0 && reset) return mount(results, h("p.muted", t("subs.empty")));
     const rows = page.items.map((s) =>
       h(
@@ -32,7 +34,7 @@ export async function subscribersView() {
     if (reset) {
       mount(
         results,
-        h("div.table-wrap", h("table#subscriber-table", h("thead", h("tr", h("th", "id"), h("th", t("subs.name")), h("th.hide-phone", t("subs.email")), h("th.hide-phone", t("subs.phone")), h("th", t("subs.locale")))), h("tbody", rows))),
+        h("div.table-wrap", { tabIndex: 0 }, h("table#subscriber-table", h("thead", h("tr", h("th", "id"), h("th", t("subs.name")), h("th.hide-phone", t("subs.email")), h("th.hide-phone", t("subs.phone")), h("th", t("subs.locale")))), h("tbody", rows))),
         more,
       );
     } else {
@@ -60,10 +62,16 @@ export async function subscribersView() {
 /** One subscriber: profile, topics, push devices, preferences, inbox, delivery history; erase. */
 export async function subscriberView(id) {
   const lang = currentLang();
-  const d = await api("GET", `/v1/admin/subscribers/${encodeURIComponent(id)}`);
+  let d;
+  try {
+    d = await api("GET", `/v1/admin/subscribers/${encodeURIComponent(id)}`);
+  } catch (error) {
+    // An old link (a failure row, a bookmark) to someone erased since: say so, not an error page.
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    return { el: h("section#subscriber-gone", h("h1", id), h("div.panel", h("p", t("subscriber.gone")), h("a", { href: "#/subscribers" }, `← ${t("common.back")}`))) };
+  }
   const s = d.subscriber;
   const kv = (pairs) => h("dl.kv", pairs.flatMap(([k, v]) => [h("dt", k), h("dd", v ?? "—")]));
-  const statusBadge = (status) => h(`span.badge${["sent", "delivered"].includes(status) ? ".ok" : ["failed", "dead"].includes(status) ? ".bad" : ""}`, status);
   const erase = h(
     "button.danger#erase",
     {
@@ -111,7 +119,7 @@ export async function subscriberView(id) {
       "div.panel",
       h("h2", t("subs.inbox")),
       d.inbox.length
-        ? h("div.table-wrap", h("table#inbox", h("tbody", d.inbox.map((i) => h("tr", h("td", String(i.seq)), h("td", h("strong", i.title ?? ""), h("div", i.body ?? "")), h("td", fmtTime(i.createdAt, lang)), h("td", i.readAt ? "✓✓" : i.seenAt ? "✓" : ""))))))
+        ? h("div.table-wrap", { tabIndex: 0 }, h("table#inbox", h("tbody", d.inbox.map((i) => h("tr", h("td", String(i.seq)), h("td", h("strong", i.title ?? ""), h("div", i.body ?? "")), h("td", fmtTime(i.createdAt, lang)), h("td", i.readAt ? "✓✓" : i.seenAt ? "✓" : ""))))))
         : h("p.muted", t("common.none")),
     ),
     h(
@@ -119,11 +127,11 @@ export async function subscriberView(id) {
       h("h2", t("subs.history")),
       d.deliveries.length
         ? h(
-            "div.table-wrap",
+            "div.table-wrap", { tabIndex: 0 },
             h(
               "table#history",
               h("thead", h("tr", h("th", t("common.time")), h("th", t("common.event")), h("th", t("common.channel")), h("th.hide-phone", t("common.template")), h("th", t("common.status")), h("th", t("common.reason")))),
-              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", x.eventType ?? x.eventId), h("td", x.channel), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
+              h("tbody", d.deliveries.map((x) => h("tr", h("td", fmtTime(x.createdAt, lang)), h("td", h("a", { href: `#/events/${encodeURIComponent(x.eventId)}` }, x.eventType ?? x.eventId)), h("td", channelName(x.channel)), h("td.hide-phone", x.template), h("td", statusBadge(x.status)), h("td", x.lastError ?? "")))),
             ),
           )
         : h("p.muted", t("common.none")),

@@ -1,7 +1,9 @@
 import { api, ApiError } from "../api.js";
 import { debounce, fmtTime, h, mount, parseJson, problemBox, toast } from "../dom.js";
+import { channelName } from "../format.js";
 import { currentLang, t } from "../i18n.js";
 import { renderPreview } from "./preview.js";
+import { initialSample } from "./template-sample.js";
 
 /**
  * The registered channels and their content fields ({name, kind, required, label, maxLength?,
@@ -13,13 +15,12 @@ async function channelDescriptors() {
   return items;
 }
 const isJsonKind = (kind) => kind === "json" || kind === "actions";
-const DEFAULT_DATA = { order: 1234, status: "courier", courier: "Almaz", url: "https://shop.example/orders/1234" };
 
 /** All templates, and a way to start a new one. */
 export async function templatesView() {
   const lang = currentLang();
   const { items } = await api("GET", "/v1/admin/templates");
-  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+\\-]*", required: true });
+  const key = h("input#new-template-key", { type: "text", placeholder: t("tpl.newKey"), "aria-label": t("tpl.newKey"), pattern: "[A-Za-z0-9][A-Za-z0-9._:@+\\-]*", required: true });
   const el = h(
     "section#templates",
     h("h1", t("tpl.title")),
@@ -28,7 +29,7 @@ export async function templatesView() {
       items.length === 0
         ? h("p.muted", t("tpl.empty"))
         : h(
-            "div.table-wrap",
+            "div.table-wrap", { tabIndex: 0 },
             h(
               "table#template-table",
               h("thead", h("tr", h("th", "key"), h("th", t("common.channel")), h("th.hide-phone", t("tpl.locale")), h("th", "v"), h("th.hide-phone", t("common.time")))),
@@ -39,7 +40,7 @@ export async function templatesView() {
                     "tr.clickable",
                     { dataset: { key: tpl.key }, onclick: () => (location.hash = `#/templates/${encodeURIComponent(tpl.key)}`) },
                     h("td", h("a", { href: `#/templates/${encodeURIComponent(tpl.key)}` }, tpl.key), tpl.description ? h("div.muted", tpl.description) : null),
-                    h("td", Object.keys(tpl.channels).join(", ")),
+                    h("td", Object.keys(tpl.channels).map(channelName).join(", ")),
                     h("td.hide-phone", Object.keys(tpl.locales ?? {}).join(", ")),
                     h("td", String(tpl.version)),
                     h("td.hide-phone", fmtTime(tpl.updatedAt, lang)),
@@ -68,7 +69,11 @@ export async function templateEditor(key) {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
-  const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}) } : { channels: {} };
+  const body = saved ? { channels: saved.channels, ...(saved.locales ? { locales: saved.locales } : {}), ...(saved.description ? { description: saved.description } : {}), ...(saved.sample ? { sample: saved.sample } : {}) } : { channels: {} };
+  const sample = initialSample(saved, body);
+  body.sample = sample;
+  // What the server has, to tell unsaved edits (leaving asks while they differ).
+  let clean = JSON.stringify(body);
   let locale = ""; // "" is the default channels
   const descriptors = await channelDescriptors();
   const fieldsOf = (id) => descriptors.find((d) => d.id === id)?.fields ?? [];
@@ -80,8 +85,8 @@ export async function templateEditor(key) {
   const errorsBox = h("div#template-errors");
   const previewBox = h("div#preview", { "aria-live": "polite" });
   const versionsBox = h("div#versions");
-  const sampleData = h("textarea#sample-data", { spellcheck: false }, JSON.stringify(DEFAULT_DATA, null, 2));
-  const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify({ name: "Alice" }, null, 2));
+  const sampleData = h("textarea#sample-data", { spellcheck: false }, JSON.stringify(sample.data, null, 2));
+  const sampleSubscriber = h("textarea#sample-subscriber", { spellcheck: false }, JSON.stringify(sample.subscriber, null, 2));
   const description = h("input#template-description", { type: "text", value: body.description ?? "", oninput: () => (description.value ? (body.description = description.value) : delete body.description) });
   const saveButton = h("button.primary#save", { onclick: save }, t("common.save"));
 
@@ -115,10 +120,10 @@ export async function templateEditor(key) {
     );
     const present = Object.keys(channelsOf());
     const missing = descriptors.map((d) => d.id).filter((c) => !present.includes(c));
-    const add = h("select#add-channel", { onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, c)));
+    const add = h("select#add-channel", { "aria-label": t("tpl.addChannel"), onchange: () => addChannel(add.value) }, h("option", { value: "" }, `+ ${t("tpl.addChannel")}`), missing.map((c) => h("option", { value: c }, channelName(c))));
     mount(
       channelTabs,
-      present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, c)),
+      present.map((c) => h(`button${c === channel ? ".active" : ""}`, { dataset: { channel: c }, onclick: () => ((channel = c), drawAll()) }, channelName(c))),
       missing.length ? add : null,
     );
   }
@@ -166,7 +171,7 @@ export async function templateEditor(key) {
           kind === "text" || kind === "url"
             ? h("input", { type: "text", value, placeholder: placeholder ?? "", ...limits, ...attrs })
             : h(`textarea${kind === "mjml" ? ".tall" : ""}`, { ...attrs, ...limits, placeholder: placeholder ?? "" }, value);
-        return h("div.field", h("label", label), input);
+        return (input.id = `field-${path.replaceAll(".", "-")}`, h("div.field", h("label", { htmlFor: input.id }, label), input));
       }),
       h("button.danger", { style: { marginTop: "10px" }, onclick: () => (delete channelsOf()[channel], pickChannel(), drawAll(), schedulePreview()) }, t("tpl.removeChannel")),
     );
@@ -205,15 +210,19 @@ export async function templateEditor(key) {
     const data = parseJson(sampleData.value);
     const subscriber = parseJson(sampleSubscriber.value);
     if (data.error || subscriber.error) return mount(previewBox, h("div.error", data.error ?? subscriber.error));
+    body.sample = { data: data.value, subscriber: subscriber.value }; // saved with the template
     try {
       const result = await api("POST", "/v1/admin/templates/preview", { template: body, data: data.value, subscriber: subscriber.value, ...(locale ? { locale } : {}) });
       if (seq !== previewSeq) return;
       showErrors(null);
+      previewBox.classList.remove("stale");
       mount(previewBox, renderPreview(result, descriptors));
     } catch (error) {
       if (seq !== previewSeq || !(error instanceof ApiError)) return;
       showErrors(error);
+      // The last good render stays, marked as out of date.
       previewBox.classList.add("stale");
+      if (!previewBox.querySelector("#preview-stale")) previewBox.prepend(h("div.errors#preview-stale", t("tpl.stale")));
     }
   }
   const schedulePreview = debounce(preview, 250);
@@ -224,6 +233,7 @@ export async function templateEditor(key) {
     saveButton.disabled = true;
     try {
       saved = await api("PUT", `/v1/templates/${encodeURIComponent(key)}`, body);
+      clean = JSON.stringify(body);
       showErrors(null);
       toast(`${t("common.saved")} · ${t("tpl.version", { v: saved.version })}`);
       await drawVersions();
@@ -256,6 +266,7 @@ export async function templateEditor(key) {
                     onclick: async () => {
                       const restored = await api("POST", `/v1/admin/templates/${encodeURIComponent(key)}/versions/${v.version}/restore`);
                       toast(t("tpl.restored", { v: v.version, n: restored.version }));
+                      clean = JSON.stringify(body); // the restored version replaces the edits on purpose
                       dispatchEvent(new HashChangeEvent("hashchange"));
                     },
                   },
@@ -282,15 +293,15 @@ export async function templateEditor(key) {
       "div.split",
       h(
         "div",
-        h("div.panel", h("label", t("tpl.description")), description, h("h3", t("tpl.locale")), localeTabs, channelTabs, errorsBox, fields, h("div.row", { style: { marginTop: "14px" } }, saveButton)),
+        h("div.panel", h("label", { htmlFor: "template-description" }, t("tpl.description")), description, h("h3", t("tpl.locale")), localeTabs, channelTabs, errorsBox, fields, h("div.row", { style: { marginTop: "14px" } }, saveButton)),
         h("div.panel", h("h2", t("tpl.versions")), versionsBox),
       ),
       h(
         "div",
         h("div.panel", h("h2", t("tpl.preview")), previewBox),
-        h("div.panel", h("h2", t("tpl.sample")), h("label", t("tpl.sampleData")), sampleData, h("label", t("tpl.sampleSubscriber")), sampleSubscriber),
+        h("div.panel", h("h2", t("tpl.sample")), h("label", { htmlFor: "sample-data" }, t("tpl.sampleData")), sampleData, h("label", { htmlFor: "sample-subscriber" }, t("tpl.sampleSubscriber")), sampleSubscriber),
       ),
     ),
   );
-  return { el };
+  return { el, canLeave: () => JSON.stringify(body) === clean };
 }

@@ -64,6 +64,13 @@ describe("email compile (MJML once per template version)", () => {
     );
   });
 
+  it("reports errors at the author's own lines, not the default layout's", async () => {
+    const fragment = ["<mj-section>", "  <mj-column>", '    <mj-text color="not-a-colour">x</mj-text>', "  </mj-column>", "</mj-section>"].join("\n");
+    expect(await compileEmail({ subject: "s", mjml: fragment })).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/^line 3: .*not-a-colour/) }] });
+    const full = ["<mjml>", "<mj-body>", "<mj-section>", "<mj-column>", '<mj-text color="nope">x</mj-text>', "</mj-column>", "</mj-section>", "</mj-body>", "</mjml>"].join("\n");
+    expect(await compileEmail({ subject: "s", mjml: full })).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/^line 5: /) }] });
+  });
+
   it("reports a wrong literal attribute value but not one that holds a placeholder", async () => {
     const bad = await compileEmail({ subject: "s", mjml: `<mj-section><mj-column><mj-text color="not-a-colour">x</mj-text></mj-column></mj-section>` });
     expect(bad).toMatchObject({ ok: false, problems: [{ path: "mjml", message: expect.stringMatching(/color has invalid value: not-a-colour/) }] });

@@ -31,6 +31,12 @@ const MJML_TAG = /<!--[\s\S]*?-->|<(\/?)(mjml|mj-[a-z-]+)\b(?:"[^"]*"|'[^']*'|[^
  */
 export async function compileEmail(content: { subject: string; mjml: string }): Promise<CompileResult> {
   const source = withEmailLayout(content.mjml);
+  // MJML counts lines of the whole document; the author wrote only their part. A fragment sits inside
+  // the layout this many lines down (a full document keeps its lines: the footer goes in after them).
+  const at = source.indexOf(content.mjml);
+  const linesBefore = at > 0 ? source.slice(0, at).split("\n").length - 1 : 0;
+  const authorLines = content.mjml.split("\n").length;
+  const where = (line: number) => (line - linesBefore >= 1 && line - linesBefore <= authorLines ? `line ${line - linesBefore}` : "the default layout");
   const nonce = freshNonce(source);
   const originals: string[] = [];
   const protectedSource = placeTokensInRaw(
@@ -52,7 +58,7 @@ export async function compileEmail(content: { subject: string; mjml: string }): 
   const holdsPlaceholder = new RegExp(`hbs${nonce}x\\d+y`);
   const problems: ContentProblem[] = result.errors
     .filter((e) => !(/^Attribute /.test(e.message) && holdsPlaceholder.test(e.message)))
-    .map((e) => ({ path: "mjml", message: `line ${e.line}: ${restore(e.message).trim()}` }));
+    .map((e) => ({ path: "mjml", message: `${where(e.line)}: ${restore(e.message).trim()}` }));
   if (!/<mj-body[\s>]/i.test(source)) problems.push({ path: "mjml", message: "the document has no <mj-body>" });
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, content: { subject: content.subject, html: restore(result.html) } satisfies CompiledEmail };

@@ -63,7 +63,7 @@ export const smsChannel = defineChannel({
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
   limits: { concurrency: 16 },
   content: SmsContent,
-  ui: { preview: { layout: "bubble", parts: { body: "text" }, details: { en: "{encoding}, {segments} segment(s)", ru: "{encoding}, сегментов: {segments}" } } },
+  ui: { preview: { layout: "bubble", parts: { body: "text" }, details: { en: "{characters} characters, {encoding}, {segments} segment(s)", ru: "символов: {characters}, {encoding}, сегментов: {segments}" } } },
   broadcast: { content: (c) => ({ text: `${c.title}: ${c.body}${c.url ? `\n${c.url}` : ""}` }) },
   plainTextFields: ["text"],
   quietHours: "defer",

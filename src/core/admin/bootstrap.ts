@@ -8,7 +8,24 @@ export interface AdminSecrets {
   verify(password: string): Promise<boolean>;
   /** Set only on the start that generated the password: the one time it can be shown. */
   generatedPassword?: string;
+  /** `environment`: HERALD_ADMIN_PASSWORD; `generated`: made on first start, shown once in the log. */
+  from: "environment" | "generated";
 }
+
+/**
+ * How an operator of this runtime finds a secret Herald generated and sets their own: the admin
+ * login page and the Worker's log say it, so a missed first-start log line is never a silent
+ * lock-out. `setWith` names the variable as `{name}`.
+ */
+export interface SecretHelp {
+  /** Where a generated secret was written once, e.g. "the Worker's log (npx wrangler tail)". */
+  shownIn: string;
+  /** How to set one's own, e.g. "npx wrangler secret put {name}". */
+  setWith: string;
+}
+
+/** Node and Deno: printed on the terminal of the first start; set in the environment. */
+export const PROCESS_SECRET_HELP: SecretHelp = { shownIn: "the server's output on its first start", setWith: "set {name} in the environment and restart" };
 
 const SETTING = "admin_password_pbkdf2";
 
@@ -19,12 +36,12 @@ export async function loadAdminSecrets(store: Store, env: Record<string, string 
     // Nothing is stored for a password from the environment; digests are compared so the
     // comparison's time reveals nothing (and a cold Worker start pays for no PBKDF2 run).
     const expected = await sha256Hex(fromEnv);
-    return { verify: async (password) => timingSafeEqual(await sha256Hex(password), expected) };
+    return { verify: async (password) => timingSafeEqual(await sha256Hex(password), expected), from: "environment" };
   }
   // Made once however many starts race; only the one whose insert won shows it (../bootstrap.ts).
   const { digest, generated } = await storeSecretOnce(store, SETTING, async () => {
     const secret = generateAdminPassword();
     return { secret, digest: await hashPassword(secret) };
   });
-  return { verify: (password) => verifyPassword(password, digest), generatedPassword: generated };
+  return { verify: (password) => verifyPassword(password, digest), generatedPassword: generated, from: "generated" };
 }

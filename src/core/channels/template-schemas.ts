@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Locale } from "../schemas/common.js";
-import { TemplatePreviewInput, type Template as TemplateT, type TemplateInput as TemplateInputT } from "../schemas/template.js";
+import { TemplatePreviewInput, TemplateSample, type Template as TemplateT, type TemplateInput as TemplateInputT } from "../schemas/template.js";
 import type { AnyChannel } from "./define.js";
 
 /**
@@ -21,6 +21,8 @@ export function templateSchemas(definitions: readonly AnyChannel[]) {
       /** Per-locale overrides; a subscriber whose locale is missing here gets `channels`. */
       locales: z.record(Locale, z.strictObject({ channels: TemplateChannels })).optional(),
       description: z.string().max(500).optional(),
+      /** What the admin previews this template with (kept with it, never used when sending). */
+      sample: TemplateSample.optional(),
     })
     .openapi("TemplateInput");
   const Template = TemplateInput.extend({ key: z.string(), version: z.number().int(), updatedAt: z.string() }).openapi("Template");

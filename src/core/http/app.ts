@@ -15,6 +15,8 @@ import { templateRoutes } from "./routes/templates.js";
 import { meRoutes } from "./routes/me.js";
 import { streamRoutes } from "./routes/stream.js";
 import { roomRoutes } from "./routes/rooms.js";
+import { adminEventRoutes } from "./routes/admin-events.js";
+import { broadcastAudienceRoutes } from "./routes/broadcast-audience.js";
 import { broadcastRoutes } from "./routes/broadcasts.js";
 import { assetRoutes } from "./routes/assets.js";
 import { pushRoutes } from "./routes/push.js";
@@ -22,7 +24,7 @@ import { requireSubscriber } from "./subscriber-auth.js";
 import { preferenceRoutes } from "./routes/preferences.js";
 import { channelWebhookRoutes } from "./routes/channel-webhooks.js";
 import { adminRoutes } from "./routes/admin.js";
-import { API_VERSION } from "./api-version.js";
+import { referenceRoutes } from "./routes/reference.js";
 import { subscriberOrigins } from "./cors.js";
 import { meInboxRoutes } from "./routes/me-inbox.js";
 import { meProfileRoutes } from "./routes/me-profile.js";
@@ -41,7 +43,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === "json" ? undefined : result.target;
-        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where));
+        throw invalidRequest("the request does not match the schema", zodProblems(result.error, where, (result as { data?: unknown }).data));
       }
     },
   });
@@ -91,12 +93,14 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   channelWebhookRoutes(app, deps);
   streamRoutes(app, deps);
   roomRoutes(app, deps);
+  broadcastAudienceRoutes(app, deps);
   broadcastRoutes(app, deps);
   subscriberRoutes(app, deps);
   templateRoutes(app, deps);
   ruleRoutes(app, deps);
   eventRoutes(app, deps);
   adminRoutes(app, deps);
+  adminEventRoutes(app, deps);
   demoRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
@@ -106,7 +110,9 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
     `Errors are RFC 9457 application/problem+json. Request bodies: at most ${Math.round(deps.maxBodyBytes / 1024)} KiB (413 past it). ` +
     `Free-form JSON (JsonObject: event, broadcast, subscriber and message data, preview samples): at most ${JSON_LIMITS.maxDepth} levels deep, ` +
     `${JSON_LIMITS.maxKeys} keys in all and ${JSON_LIMITS.maxBytes / 1024} KiB as JSON (400 past them).`;
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Herald", version: API_VERSION, description: `Notification engine API. ${limits}` } });
+  // Public: anything outside /v1 but the metrics, and the /v1 paths that take no API key.
+  const isPublic = (path: string) => (path.startsWith("/v1/") ? PUBLIC_V1.some((p) => p.test(path)) : path !== "/metrics");
+  referenceRoutes(app, deps, { description: `Notification engine API. ${limits}`, isPublic });
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -48,8 +48,11 @@ export interface HttpDeps {
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
   /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
   clientAddress(c: Context): string | undefined;
-  /** The admin UI's login: the password check and how many failed attempts are allowed. */
-  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit };
+  /**
+   * The admin UI's login: the password check, how many failed attempts are allowed, and where the
+   * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
+   */
+  admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
 }
 
 /**

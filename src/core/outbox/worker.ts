@@ -49,8 +49,13 @@ export interface Outbox {
   stop(options?: { graceMs?: number }): Promise<{ handedBack: number }>;
   /** New work is waiting: stop sleeping. */
   wake(): void;
-  /** Runs until nothing is due (Workers: from `waitUntil`, cron, tests). Returns jobs finished. */
+  /** Runs until nothing is due (tests, scripts). Returns jobs finished. */
   drain(): Promise<number>;
+  /**
+   * Runs jobs already claimed for this outbox's owner (the Workers queue consumer claims the jobs its
+   * messages name) with the same handlers, and resolves once their outcomes are committed.
+   */
+  run(jobs: ClaimedJob[]): Promise<void>;
 }
 
 export function createOutbox(options: OutboxOptions): Outbox {
@@ -129,6 +134,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return [...batches.values(), ...out];
   }
 
+  async function runClaimed(jobs: ClaimedJob[]): Promise<void> {
+    await Promise.all(tasks(jobs).map(runJobs));
+    await acks.flushed();
+  }
+
   async function claimAndLaunch(): Promise<number> {
     const free = concurrency - inflight;
     if (free <= 0) return 0;
@@ -202,13 +212,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return { handedBack };
     },
     wake: signal,
+    run: runClaimed,
     async drain() {
       let finished = 0;
       for (;;) {
         const jobs = await store.outbox.claim(owner, clock.now(), leaseMs, concurrency);
         if (jobs.length === 0) break;
-        await Promise.all(tasks(jobs).map(runJobs));
-        await acks.flushed();
+        await runClaimed(jobs);
         finished += jobs.length;
       }
       return finished;

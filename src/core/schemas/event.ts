@@ -45,6 +45,10 @@ export const EventView = z
     receivedAt: z.string(),
     status: z.enum(["accepted", "planned"]),
     notifications: z.array(NotificationView),
+    /** All the event's notifications, of which `notifications` is one page. */
+    notificationCount: z.number().int().optional(),
+    /** Cursor of the next page of notifications (`?after=`); null on the last page. */
+    next: z.string().nullable().optional(),
   })
   .openapi("Event");
 

@@ -10,12 +10,16 @@ import { JsonObject, Locale } from "./common.js";
 /** Channel content of a template, keyed by channel id (each value checked by that channel's `content`). */
 export const TemplateChannelsShape = z.record(z.string(), JsonObject);
 
+/** What the admin previews a template with (kept with it, never used when sending). */
+export const TemplateSample = z.strictObject({ data: JsonObject.optional(), subscriber: JsonObject.optional() });
+
 /** A template as the engine handles it: the derived schema narrows `channels` to the registered ones. */
 export const TemplateInputShape = z.strictObject({
   channels: TemplateChannelsShape,
   /** Per-locale overrides; a subscriber whose locale is missing here gets `channels`. */
   locales: z.record(Locale, z.strictObject({ channels: TemplateChannelsShape })).optional(),
   description: z.string().max(500).optional(),
+  sample: TemplateSample.optional(),
 });
 
 export const TemplatePreviewInput = z

@@ -19,11 +19,15 @@ import adminMigration from "../../store/migrations/0005_admin.sql";
 import unreadCountsMigration from "../../store/migrations/0006_unread_counts.sql";
 import retentionMigration from "../../store/migrations/0007_retention.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
+import workersMigration from "../../store/migrations/0010_workers.sql";
 import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
+import { profileOf } from "./budget.js";
+import { meteredEnv, meteredFetch } from "./meter.js";
+import { reportSecrets, WORKERS_SECRET_HELP } from "./secrets.js";
 import type { Env } from "./env.js";
 
 // Every file of src/store/migrations, in order (tests/runtime/migrations.test.ts checks none is missing).
@@ -36,12 +40,15 @@ export const MIGRATIONS = [
   { name: "0006_unread_counts.sql", sql: unreadCountsMigration },
   { name: "0007_retention.sql", sql: retentionMigration },
   { name: "0008_erasure.sql", sql: erasureMigration },
+  { name: "0010_workers.sql", sql: workersMigration },
   { name: "0012_inbox_state.sql", sql: inboxStateMigration },
 ];
 
 export interface WorkerHerald {
   herald: Herald;
   hub: DurableObjectHub;
+  /** Jobs were committed since this was last cleared (the engine woke its outbox): dispatch them. */
+  dispatchWanted: boolean;
 }
 
 function stringsOf(env: Env): Record<string, string | undefined> {
@@ -70,7 +77,7 @@ let objectStore: Store | undefined;
  * the repositories hold no in-flight promises, so sharing them crosses no request context.
  */
 export function sharedStore(env: Env): Store {
-  return (objectStore ??= d1Store(env));
+  return (objectStore ??= d1Store(meteredEnv(env)));
 }
 
 let migrated = false;
@@ -83,30 +90,63 @@ async function migrateOnce(env: Env): Promise<void> {
       await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
     },
   };
+  // Files `wrangler d1 migrations apply` recorded count as applied: a fresh database's migrations are
+  // some 50 statements, past the free plan's 50 queries for one invocation (docs/workers.md).
+  const byWrangler = new Set<string>();
+  const table = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'").first<{ name: string }>();
+  if (table) for (const row of (await env.DB.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results) byWrangler.add(row.name);
+  const pending = MIGRATIONS.filter((m) => !byWrangler.has(m.name));
   try {
-    await migrate(target, MIGRATIONS);
+    await migrate(target, pending);
   } catch {
     // Concurrent cold starts may race on the same migration; the loser's batch rolls back and finds it applied.
-    await migrate(target, MIGRATIONS);
+    await migrate(target, pending);
   }
   migrated = true;
 }
 
-/** A Herald of its own (the jobs object keeps one for its lifetime). */
-export async function bootHerald(env: Env): Promise<WorkerHerald> {
+/**
+ * A Herald of its own, over the metered bindings (meter.ts): planning in bounded parts, outgoing
+ * calls counted, and its outbox's wake-ups (new jobs committed) noted for the dispatch that
+ * follows the invocation. Its outbox loop never runs here: queues deliver the jobs (consumer.ts).
+ */
+export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
+  const env = meteredEnv(rawEnv);
   if (!env.INBOX || !env.FANOUT || !env.JOBS) throw new Error("the Durable Object bindings INBOX, FANOUT and JOBS are missing: see [[durable_objects.bindings]] in wrangler.toml");
+  if (!env.JOB_QUEUE || !env.PLAN_QUEUE) throw new Error("the queue bindings JOB_QUEUE and PLAN_QUEUE are missing: see [[queues.producers]] in wrangler.toml and `wrangler queues create` in the README");
   const store = d1Store(env);
   await migrateOnce(env);
   const logger = loggerFor(env);
   const hub = createDurableObjectHub(env, logger);
+  const profile = profileOf(env);
   // /sdk/* runs the Worker first (wrangler.toml) so cross-origin pages get CORS headers; the files stay assets.
   const fetchAsset = env.ASSETS ? (request: Request) => env.ASSETS!.fetch(request as never) as unknown as Promise<Response> : undefined;
   // The client's address is the one header Cloudflare's edge sets and a client cannot (login throttling).
   const getConnInfo = (c: Context) => ({ remote: { address: c.req.header("cf-connecting-ip") } });
-  // Housekeeping runs on the cron beside the outbox drain: two batches per table keep a run under
-  // 40 D1 queries (at most 2,000 rows of each table a minute).
-  const herald = await createHerald({ store, env: stringsOf(env), channels: builtInChannels, plugins: builtInPlugins, logger, hub, getConnInfo, fetchAsset, housekeeping: { batchSize: 1000, batchesPerTable: 2 } });
-  return { herald, hub };
+  const herald = await createHerald({
+    store,
+    env: stringsOf(env),
+    channels: builtInChannels,
+    plugins: builtInPlugins,
+    logger,
+    hub,
+    getConnInfo,
+    fetchAsset,
+    fetch: meteredFetch,
+    planParts: profile.planParts,
+    secretHelp: WORKERS_SECRET_HELP,
+    // Housekeeping runs on the cron beside the dispatch: two batches per table keep a run under
+    // 40 D1 queries (at most 2,000 rows of each table a minute).
+    housekeeping: { batchSize: 1000, batchesPerTable: 2 },
+  });
+  reportSecrets(stringsOf(env), logger, herald.secrets.generatedApiKey);
+  const worker: WorkerHerald = { herald, hub, dispatchWanted: false };
+  // The engine wakes its outbox whenever it commits jobs (ingest, provider reports); here that
+  // means "dispatch after this invocation". The outbox object is the one its callers hold.
+  herald.outbox.wake = () => {
+    worker.dispatchWanted = true;
+  };
+  return worker;
 }
 
 /**
@@ -121,7 +161,9 @@ const idle: WorkerHerald[] = [];
 const MAX_IDLE = 32;
 
 export async function acquireHerald(env: Env): Promise<WorkerHerald> {
-  return idle.pop() ?? bootHerald(env);
+  const worker = idle.pop() ?? (await bootHerald(env));
+  worker.dispatchWanted = false;
+  return worker;
 }
 
 export function releaseHerald(worker: WorkerHerald): void {

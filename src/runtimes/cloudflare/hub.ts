@@ -5,19 +5,19 @@
  *
  * Frames published in the same turn are batched: one call per subscriber with all its frames. A
  * flush that touches many subscribers (a room message, a broadcast) goes through relay objects
- * (`FanoutObject`), each taking up to SHARD_BATCH subscribers, so no single isolate or object makes
- * thousands of calls and each relay stays far below an object's ~1,000 requests/s.
+ * (`FanoutObject`), each calling up to `relayBatch` inbox objects, and no invocation calls more
+ * than `relayCalls` relays: for more subscribers than relayBatch × relayCalls, relays hand slices
+ * to further relays (a tree), so every invocation's subrequests stay within its budget (budget.ts)
+ * and each relay far below an object's ~1,000 requests/s.
  */
 import type { StreamFrame } from "../../core/realtime/frames.js";
 import type { RealtimeHub } from "../../core/realtime/hub.js";
 import type { Logger } from "../../core/logger.js";
 import { errorMessage } from "../../core/errors.js";
 import { type Env, withTimeout } from "./env.js";
+import { profileOf, type WorkersProfile } from "./budget.js";
+import { connectedOf } from "./presence.js";
 
-/** A flush reaching at most this many subscribers calls their inbox objects directly (one hop, lowest latency). */
-export const DIRECT_LIMIT = 32;
-/** Subscribers per relay call: 5,000 members → 20 relay calls of 250 inbox calls each (HERALD_FANOUT_BATCH overrides). */
-export const SHARD_BATCH = 250;
 /** Relay objects; calls spread over them round robin, so one busy topic cannot pin one relay. */
 export const FANOUT_SHARDS = 64;
 export const CALL_TIMEOUT_MS = 10_000;
@@ -34,12 +34,46 @@ export function inboxStub(env: Env, subscriberId: string) {
   return env.INBOX.get(env.INBOX.idFromName(subscriberId));
 }
 
+/**
+ * Relay names in turn from a random start, skipping `self` (a relay handing a slice to itself
+ * would wait on its own input gate).
+ */
+export function relayPicker(env: Env, self?: string): () => string {
+  let next = Math.floor(Math.random() * FANOUT_SHARDS);
+  return () => {
+    for (;;) {
+      const name = `fanout-${next++ % FANOUT_SHARDS}`;
+      if (self === undefined || env.FANOUT.idFromName(name).toString() !== self) return name;
+    }
+  };
+}
+
+/**
+ * Hands each subscriber's frames to its inbox object with a bounded number of calls from this
+ * invocation: directly for a few subscribers, otherwise through relays, each given at most
+ * `relayBatch` subscribers, or when that would take more than `relayCalls` relays, an equal slice
+ * each, which they split again (FanoutObject.relay).
+ */
+export function fanOut(env: Env, batch: FrameBatch, limits: WorkersProfile["fanout"], pick: () => string, track: (what: string, call: Promise<unknown>) => void): void {
+  if (batch.length === 0) return;
+  if (batch.length <= limits.direct) {
+    for (const [subscriberId, frames] of batch) track(`inbox ${subscriberId}`, inboxStub(env, subscriberId).deliver(frames, { listed: subscriberId }));
+    return;
+  }
+  const slices = Math.min(Math.ceil(batch.length / limits.relayBatch), limits.relayCalls);
+  const size = Math.ceil(batch.length / slices);
+  for (let i = 0; i < batch.length; i += size) {
+    const shard = pick();
+    track(shard, env.FANOUT.get(env.FANOUT.idFromName(shard)).relay(batch.slice(i, i + size)));
+  }
+}
+
 export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectHub {
   let pending = new Map<string, StreamFrame[]>();
   let scheduled = false;
   const inflight = new Set<Promise<unknown>>();
-  let nextShard = Math.floor(Math.random() * FANOUT_SHARDS);
-  const shardBatch = Number(env.HERALD_FANOUT_BATCH) > 0 ? Number(env.HERALD_FANOUT_BATCH) : SHARD_BATCH;
+  const pick = relayPicker(env);
+  const limits = profileOf(env).fanout;
 
   const track = (what: string, call: Promise<unknown>) => {
     const p = withTimeout(call, CALL_TIMEOUT_MS, what).catch((error) => {
@@ -54,14 +88,15 @@ export function createDurableObjectHub(env: Env, logger: Logger): DurableObjectH
     scheduled = false;
     const batch: FrameBatch = [...pending];
     pending = new Map();
-    if (batch.length <= DIRECT_LIMIT) {
-      for (const [subscriberId, frames] of batch) track(`inbox ${subscriberId}`, inboxStub(env, subscriberId).deliver(frames));
-      return;
-    }
-    for (let i = 0; i < batch.length; i += shardBatch) {
-      const shard = `fanout-${nextShard++ % FANOUT_SHARDS}`;
-      track(shard, env.FANOUT.get(env.FANOUT.idFromName(shard)).relay(batch.slice(i, i + shardBatch)));
-    }
+    // Only subscribers with live connections: the others' objects have no one to send to (presence.ts).
+    // One D1 read per flush, rather than a call (and an object created) per subscriber offline.
+    track(
+      "presence lookup",
+      connectedOf(
+        env,
+        batch.map(([id]) => id),
+      ).then((online) => fanOut(env, batch.filter(([id]) => online.has(id)), limits, pick, track)),
+    );
   }
 
   return {

@@ -9,6 +9,11 @@ const ROOT = join(SRC, "..");
  * minified IIFE build (a `uPlot` global): the package's ES module build is not minified (145 KB vs 50 KB).
  */
 const UPLOT = { "/admin/vendor/uplot.iife.min.js": "uPlot.iife.min.js", "/admin/vendor/uplot.min.css": "uPlot.min.css" };
+/**
+ * Redoc's standalone bundle for the API reference at /docs/ (no CDN). Redoc 2's is one file of
+ * 1.1 MB (330 KB gzip), with nothing fetched from elsewhere; Redoc 3's is 2.3 MB and Scalar's 4.9 MB.
+ */
+const REDOC = { "/docs/redoc.standalone.js": join("redoc", "bundles", "redoc.standalone.js") };
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
@@ -32,8 +37,9 @@ function walk(dir: string): string[] {
  * The browser files Herald serves, read once at start: the SDK (`src/client/herald.js` →
  * `/sdk/herald.js`), the service worker (`src/client/sw.js` → `/sw.js`), the demo (`src/demo/**`,
  * its welcome page also at `/`), the admin UI (`admin-ui/**` → `/admin/**`, `/admin/` itself
- * answered with `/admin/index.html`) and
- * uPlot's dist files for it (`/admin/vendor/uplot.iife.min.js`, `/admin/vendor/uplot.min.css`).
+ * answered with `/admin/index.html`) and uPlot's dist files for it (`/admin/vendor/uplot.iife.min.js`,
+ * `/admin/vendor/uplot.min.css`), and the API reference page (`src/reference/**` → `/docs/**`, with
+ * Redoc's bundle at `/docs/redoc.standalone.js`).
  * Tests beside them (`*.test.*`) are not served.
  */
 export function readAssets(): Record<string, { body: string; type: string }> {
@@ -51,5 +57,7 @@ export function readAssets(): Record<string, { body: string; type: string }> {
   if (assets["/demo/welcome.html"]) assets["/index.html"] = assets["/demo/welcome.html"];
   for (const file of walk(join(ROOT, "admin-ui"))) add(`/admin/${relative(join(ROOT, "admin-ui"), file).split("\\").join("/")}`, file);
   for (const [url, name] of Object.entries(UPLOT)) add(url, join(ROOT, "node_modules", "uplot", "dist", name));
+  for (const file of walk(join(SRC, "reference"))) add(`/docs/${relative(join(SRC, "reference"), file)}`, file);
+  for (const [url, path] of Object.entries(REDOC)) add(url, join(ROOT, "node_modules", path));
   return assets;
 }

@@ -114,7 +114,7 @@ export function deliveriesRepository(db: HeraldDb) {
         const rows = await db
           .select()
           .from(deliveries)
-          .where(and(eq(deliveries.channel, channel), inArray(deliveries.providerMessageId, part)))
+          .where(and(eq(deliveries.channel, channel), inJsonArray(deliveries.providerMessageId, part)))
           .all();
         for (const row of rows) out.set(row.providerMessageId!, row);
       }
@@ -130,6 +130,24 @@ export function deliveriesRepository(db: HeraldDb) {
         .limit(1)
         .get();
       return next?.status === "waiting" ? next : undefined;
+    },
+    /**
+     * `nextWaiting` for many failed steps in one query: keyed `<notification id>\u0000<step>`,
+     * the step right after each, present only when it is waiting.
+     */
+    async nextWaitingMany(keys: string[]): Promise<Map<string, DeliveryRow>> {
+      const out = new Map<string, DeliveryRow>();
+      for (const part of chunks(keys)) {
+        const pairs = JSON.stringify(part.map((k) => k.split("\u0000")).map(([n, s]) => [n, Number(s)]));
+        const rows = await db
+          .select({ delivery: deliveries, n: sql<string>`p.n`, s: sql<number>`p.s` })
+          .from(deliveries)
+          .innerJoin(sql`(SELECT value ->> 0 AS n, value ->> 1 AS s FROM json_each(${pairs})) AS p`, sql`${deliveries.notificationId} = p.n`)
+          .where(sql`${deliveries.step} = (SELECT min(x.step) FROM deliveries AS x WHERE x.notification_id = p.n AND x.step > p.s) AND ${deliveries.status} = 'waiting'`)
+          .all();
+        for (const row of rows) out.set(`${row.n}\u0000${row.s}`, row.delivery);
+      }
+      return out;
     },
     /** Delivery counts per status for one event's notifications (a broadcast's progress). */
     async countsForEvent(eventId: string): Promise<{ status: string; n: number }[]> {

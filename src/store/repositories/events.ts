@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gt, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import type { EventDocument } from "../documents.js";
@@ -18,8 +18,32 @@ export type EventRow = typeof events.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
+/** Most notifications `history` returns at once: an event with more is read page by page. */
+export const MAX_HISTORY_PAGE = 1000;
+
+/** Where a page of an event's notifications ends: the last one's creation time and id. */
+export interface HistoryCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface HistoryPage {
+  items: { notification: NotificationRow; deliveries: DeliveryRow[] }[];
+  /** Where the next page starts; null on the last page. */
+  next: HistoryCursor | null;
+}
+
 export function planJobId(eventId: string): string {
   return `plan:${eventId}`;
+}
+
+/**
+ * A part of an event's planning (core/plan-parts.ts): `plan:<event>#<rule>#<kind>#<start>`. `#` is
+ * not allowed in event or rule ids, so an event's parts are exactly the ids between
+ * `plan:<event>#` and `plan:<event>$`, whatever other events are called.
+ */
+export function planPartJobId(eventId: string, ruleId: string, kind: string, start: string): string {
+  return `${planJobId(eventId)}#${ruleId}#${kind}#${start}`;
 }
 
 export function eventsRepository(db: HeraldDb) {
@@ -57,17 +81,47 @@ export function eventsRepository(db: HeraldDb) {
       for (const part of chunks(ids)) rows.push(...(await db.select().from(events).where(inJsonArray(events.id, part)).all()));
       return rows;
     },
-    /** The event's notifications, each with its deliveries. */
-    async history(eventId: string): Promise<{ notification: NotificationRow; deliveries: DeliveryRow[] }[]> {
-      const ns = await db.select().from(notifications).where(eq(notifications.eventId, eventId)).orderBy(asc(notifications.createdAt), asc(notifications.id)).all();
-      if (ns.length === 0) return [];
-      const ds = await db
+    /**
+     * One page of the event's notifications (ordered by creation, then id), each with its
+     * deliveries: two queries whatever the page size, each binding a handful of parameters (D1 allows
+     * 100 a statement). `after` is the `next` cursor of the page before.
+     */
+    async history(eventId: string, page: { limit?: number; after?: HistoryCursor } = {}): Promise<HistoryPage> {
+      const limit = page.limit ?? MAX_HISTORY_PAGE;
+      const after = page.after;
+      const ns = await db
         .select()
-        .from(deliveries)
-        .where(inArray(deliveries.notificationId, ns.map((n) => n.id)))
-        .orderBy(asc(deliveries.step))
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.eventId, eventId),
+            after ? or(gt(notifications.createdAt, after.createdAt), and(eq(notifications.createdAt, after.createdAt), gt(notifications.id, after.id))) : undefined,
+          ),
+        )
+        .orderBy(asc(notifications.createdAt), asc(notifications.id))
+        .limit(limit + 1)
         .all();
-      return ns.map((notification) => ({ notification, deliveries: ds.filter((d) => d.notificationId === notification.id) }));
+      const more = ns.length > limit;
+      if (more) ns.length = limit;
+      const last = ns.at(-1);
+      const next = more && last ? { createdAt: last.createdAt, id: last.id } : null;
+      if (ns.length === 0) return { items: [], next };
+      const ds: DeliveryRow[] = [];
+      for (const part of chunks(ns.map((n) => n.id))) {
+        ds.push(...(await db.select().from(deliveries).where(inJsonArray(deliveries.notificationId, part)).orderBy(asc(deliveries.step)).all()));
+      }
+      const byNotification = new Map<string, DeliveryRow[]>();
+      for (const d of ds) {
+        let list = byNotification.get(d.notificationId);
+        if (!list) byNotification.set(d.notificationId, (list = []));
+        list.push(d);
+      }
+      return { items: ns.map((notification) => ({ notification, deliveries: byNotification.get(notification.id) ?? [] })), next };
+    },
+    /** How many notifications the event has (all pages). */
+    async notificationCount(eventId: string): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(notifications).where(eq(notifications.eventId, eventId)).all();
+      return row?.n ?? 0;
     },
   };
 }

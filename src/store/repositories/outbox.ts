@@ -1,9 +1,12 @@
-import { and, asc, count, eq, inArray, isNull, lte, min, ne, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, min, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
 import { jobs } from "../schema.js";
 import type { JobKind } from "../schema.js";
+
+/** The lease owner of jobs whose queue message is on its way (Workers). */
+export const QUEUE_OWNER = "queue";
 
 export interface ClaimedJob {
   id: string;
@@ -82,6 +85,65 @@ export function outboxRepository(db: HeraldDb) {
     async releaseForeignLeases(owner: string): Promise<number> {
       const rows = await db.update(jobs).set({ leaseOwner: null, leaseUntil: null }).where(ne(jobs.leaseOwner, owner)).returning({ id: jobs.id }).all();
       return rows.length;
+    },
+    /**
+     * Workers: hands up to `limit` free jobs due by `horizon` to the queues. They are leased to
+     * QUEUE_OWNER until `graceMs` after they are due, so neither another dispatch nor the cron's
+     * sweep sends them again while their message is on its way; a message that never arrives
+     * leaves a lease that runs out, and the sweep frees the job.
+     */
+    async claimForQueue(now: number, horizon: number, graceMs: number, limit: number): Promise<{ id: string; kind: JobKind; runAt: number }[]> {
+      return db
+        .update(jobs)
+        .set({ leaseOwner: QUEUE_OWNER, leaseUntil: sql`max(${jobs.runAt}, ${now}) + ${graceMs}` })
+        .where(inArray(jobs.id, db.select({ id: jobs.id }).from(jobs).where(and(isNull(jobs.leaseOwner), lte(jobs.runAt, horizon))).orderBy(asc(jobs.runAt)).limit(limit)))
+        .returning({ id: jobs.id, kind: jobs.kind, runAt: jobs.runAt })
+        .all();
+    },
+    /**
+     * Workers: the queue consumer takes the jobs its messages name, if they are due (within `slackMs`)
+     * and held by no one else: waiting for their message, free, or left by a holder whose lease ran
+     * out. A second delivery of the same message finds the job taken or gone and runs nothing.
+     */
+    async claimQueued(ids: string[], owner: string, now: number, leaseMs: number, slackMs: number): Promise<ClaimedJob[]> {
+      if (ids.length === 0) return [];
+      const rows = (await db
+        .update(jobs)
+        .set({ leaseOwner: owner, leaseUntil: now + leaseMs, attempts: sql`${jobs.attempts} + 1` })
+        .where(and(inJsonArray(jobs.id, ids), lte(jobs.runAt, now + slackMs), or(eq(jobs.leaseOwner, QUEUE_OWNER), isNull(jobs.leaseOwner), lte(jobs.leaseUntil, now))))
+        .returning({ id: jobs.id, kind: jobs.kind, ref: jobs.ref, runAt: jobs.runAt, attempts: jobs.attempts })
+        .all()) as ClaimedJob[];
+      return rows.sort((a, b) => a.runAt - b.runAt);
+    },
+    /** Workers: of these jobs, those still waiting for a queue message, with their due time. */
+    async queuedOf(ids: string[]): Promise<{ id: string; kind: JobKind; runAt: number }[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select({ id: jobs.id, kind: jobs.kind, runAt: jobs.runAt })
+        .from(jobs)
+        .where(and(inJsonArray(jobs.id, ids), eq(jobs.leaseOwner, QUEUE_OWNER)))
+        .all();
+    },
+    /** Workers: frees jobs handed to the queues whose message could not be sent. */
+    async releaseQueued(ids: string[]): Promise<void> {
+      for (const part of chunks(ids)) {
+        await db.update(jobs).set({ leaseOwner: null, leaseUntil: null }).where(and(inJsonArray(jobs.id, part), eq(jobs.leaseOwner, QUEUE_OWNER)));
+      }
+    },
+    /** Workers' cron: frees up to `limit` jobs whose lease ran out, so they are dispatched again. */
+    async releaseExpired(now: number, limit: number): Promise<number> {
+      const rows = await db
+        .update(jobs)
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where(inArray(jobs.id, db.select({ id: jobs.id }).from(jobs).where(and(isNotNull(jobs.leaseOwner), lte(jobs.leaseUntil, now))).orderBy(asc(jobs.leaseUntil)).limit(limit)))
+        .returning({ id: jobs.id })
+        .all();
+      return rows.length;
+    },
+    /** The due time of the earliest free job after `at` (null when there is none): what a shard's alarm waits for. */
+    async nextFreeAfter(at: number): Promise<number | null> {
+      const [row] = await db.select({ at: min(jobs.runAt) }).from(jobs).where(and(isNull(jobs.leaseOwner), gt(jobs.runAt, at))).all();
+      return row?.at ?? null;
     },
     /** Queue depth and the run time of the oldest due job, for metrics. */
     async depth(now: number): Promise<{ total: number; due: number; oldestDueAt: number | null }> {

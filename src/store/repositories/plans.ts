@@ -1,7 +1,9 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, insertJsonRows } from "../bulk.js";
 import { deliveries, events, jobs, notifications } from "../schema.js";
+import { planJobId } from "./events.js";
 
 export interface PlannedWork {
   notifications: (typeof notifications.$inferInsert)[];
@@ -20,6 +22,24 @@ export function plansRepository(db: HeraldDb) {
       const insert = (table: typeof notifications | typeof deliveries | typeof jobs, rows: Record<string, unknown>[]) =>
         chunks(rows).map((part) => db.run(insertJsonRows(table, part, { onConflictDoNothing: true })));
       return [...insert(notifications, work.notifications), ...insert(deliveries, work.deliveries), ...insert(jobs, work.jobs)];
+    },
+    /**
+     * Marks an event planned once none of its planning jobs is left (its root plan job and its
+     * parts), other than `finishing`: the jobs the same commit removes. Planned in parts, the event
+     * is planned when its last part commits, whichever part that is.
+     */
+    markPlannedWhenDoneStatement(eventId: string, finishing: string[], now: number): BatchItem<"sqlite"> {
+      const root = planJobId(eventId);
+      return db
+        .update(events)
+        .set({ plannedAt: now })
+        .where(
+          and(
+            eq(events.id, eventId),
+            isNull(events.plannedAt),
+            sql`NOT EXISTS (SELECT 1 FROM jobs WHERE (jobs.id = ${root} OR (jobs.id >= ${`${root}#`} AND jobs.id < ${`${root}$`})) AND jobs.id NOT IN (SELECT value FROM json_each(${JSON.stringify(finishing)})))`,
+          ),
+        );
     },
     /** Statements that store the plans of events accepted earlier and mark those events planned. */
     commitStatements(eventIds: string[], work: PlannedWork, now: number): BatchItem<"sqlite">[] {

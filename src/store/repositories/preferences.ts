@@ -1,7 +1,11 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { and, eq, inArray } from "drizzle-orm";
 import { toHex, utf8 } from "../../lib/encoding.js";
-import type { HeraldDb } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
+
+/** Rows of one multi-row VALUES insert of suppressions (4 bound values each). */
+const ROWS_PER_VALUES_INSERT = 20;
 import { subscriberPreferences, suppressions } from "../schema.js";
 
 /** One preferences document per subscriber; validated by the caller (core/preferences.ts). */
@@ -41,11 +45,13 @@ export function suppressionKey(address: string): string {
 export function suppressionsRepository(db: HeraldDb) {
   return {
     async add(channel: string, entries: { address: string; reason: string }[], now: number): Promise<void> {
-      if (entries.length === 0) return;
-      await db
-        .insert(suppressions)
-        .values(entries.map((e) => ({ channel, address: e.address, reason: e.reason.slice(0, 500), createdAt: now })))
-        .onConflictDoUpdate({ target: [suppressions.channel, suppressions.address], set: { reason: suppressions.reason } });
+      // Four bound values a row: chunks keep each statement within D1's 100 parameters.
+      for (const part of chunks(entries, ROWS_PER_VALUES_INSERT)) {
+        await db
+          .insert(suppressions)
+          .values(part.map((e) => ({ channel, address: e.address, reason: e.reason.slice(0, 500), createdAt: now })))
+          .onConflictDoUpdate({ target: [suppressions.channel, suppressions.address], set: { reason: suppressions.reason } });
+      }
     },
     /** The suppression reason for this address (as written, or hashed by an erasure), if it has one. */
     async reason(channel: string, address: string): Promise<string | undefined> {
@@ -60,7 +66,7 @@ export function suppressionsRepository(db: HeraldDb) {
       return channel ? db.select().from(suppressions).where(eq(suppressions.channel, channel)).all() : db.select().from(suppressions).all();
     },
     async remove(channel: string, addresses: string[]): Promise<void> {
-      if (addresses.length > 0) await db.delete(suppressions).where(and(eq(suppressions.channel, channel), inArray(suppressions.address, addresses)));
+      for (const part of chunks(addresses)) await db.delete(suppressions).where(and(eq(suppressions.channel, channel), inJsonArray(suppressions.address, part)));
     },
   };
 }

@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { HeraldDb } from "../db.js";
+import { and, eq, sql } from "drizzle-orm";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
 import { notificationClicks, notifications, pushSubscriptions } from "../schema.js";
 
 export type PushSubscriptionRow = typeof pushSubscriptions.$inferSelect;
@@ -29,12 +30,19 @@ export function pushSubscriptionsRepository(db: HeraldDb) {
     async remove(endpoint: string): Promise<void> {
       await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, endpoint));
     },
+    /** The subscriptions of many subscribers in one query (each subscriber present, with none or more). */
+    async ofMany(subscriberIds: string[]): Promise<Map<string, PushSubscriptionRow[]>> {
+      const out = new Map<string, PushSubscriptionRow[]>(subscriberIds.map((id) => [id, []]));
+      for (const part of chunks(subscriberIds)) {
+        for (const row of await db.select().from(pushSubscriptions).where(inJsonArray(pushSubscriptions.subscriberId, part)).all()) out.get(row.subscriberId)?.push(row);
+      }
+      return out;
+    },
     of(subscriberId: string): Promise<PushSubscriptionRow[]> {
       return db.select().from(pushSubscriptions).where(eq(pushSubscriptions.subscriberId, subscriberId)).all();
     },
     async succeeded(endpoints: string[], now: number): Promise<void> {
-      if (endpoints.length === 0) return;
-      await db.update(pushSubscriptions).set({ lastSuccessAt: now }).where(inArray(pushSubscriptions.endpoint, endpoints));
+      for (const part of chunks(endpoints)) await db.update(pushSubscriptions).set({ lastSuccessAt: now }).where(inJsonArray(pushSubscriptions.endpoint, part));
     },
     /**
      * Records the first click on one of the subscriber's notifications (a click is also a sighting,

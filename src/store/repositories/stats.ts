@@ -39,6 +39,15 @@ export function statsRepository(db: HeraldDb, write: (items: BatchItem<"sqlite">
         WHERE c.clicked_at >= ${since} AND d.status IN ('sent', 'delivered') GROUP BY d.channel, t`);
       return [...seen.map((r) => ({ kind: "seen" as const, ...r })), ...clicked.map((r) => ({ kind: "clicked" as const, ...r }))];
     },
+    /**
+     * Failed and dead deliveries counted by their error's code (the text before the first colon);
+     * `subscriber_erased` for those of an erased subscriber (erasure clears the error; `erasedPrefix` marks the pseudonym).
+     */
+    async failureCodes(erasedPrefix: string): Promise<{ code: string | null; n: number }[]> {
+      return db.all(sql`SELECT CASE WHEN substr(n.subscriber_id, 1, ${erasedPrefix.length}) = ${erasedPrefix} THEN 'subscriber_erased'
+          WHEN instr(d.last_error, ':') > 0 THEN substr(d.last_error, 1, instr(d.last_error, ':') - 1) END AS code, count(*) AS n
+        FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.status IN ('failed', 'dead') GROUP BY code`);
+    },
     /** The latest deliveries in these statuses, newest first, with the reason they gave. */
     async latest(statuses: string[], limit: number): Promise<FailureRow[]> {
       return db.all(sql`SELECT d.id AS id, d.channel AS channel, d.status AS status, d.last_error AS lastError, d.attempts AS attempts,

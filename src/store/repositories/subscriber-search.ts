@@ -21,8 +21,14 @@ export function subscriberSearchRepository(db: HeraldDb) {
       );
       return rows.map(toSubscriber);
     },
-    async count(): Promise<number> {
-      const [row] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM subscribers`);
+    /** How many `search(q)` finds in all (every subscriber when `q` is empty). */
+    async count(q = ""): Promise<number> {
+      const [row] = await db.all<{ n: number }>(
+        q
+          ? sql`SELECT count(*) AS n FROM subscribers WHERE id LIKE ${likePattern(q)} ESCAPE '\\' OR name LIKE ${likePattern(q)} ESCAPE '\\'
+              OR email LIKE ${likePattern(q)} ESCAPE '\\' OR phone LIKE ${likePattern(q)} ESCAPE '\\'`
+          : sql`SELECT count(*) AS n FROM subscribers`,
+      );
       return Number(row?.n ?? 0);
     },
     /** The newest items of a subscriber's inbox. */

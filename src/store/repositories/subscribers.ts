@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { HeraldDb } from "../db.js";
-import { subscribers, topicSubscribers } from "../schema.js";
+import { chunks, type HeraldDb } from "../db.js";
+import { inJsonArray } from "../bulk.js";
+import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
 import { copiesStatement, erasureStatements, MESSAGES_STATEMENT, wroteMessages } from "./erasure.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
@@ -32,8 +33,9 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
       return db.select().from(subscribers).where(eq(subscribers.id, id)).get();
     },
     async getMany(ids: string[]): Promise<SubscriberRow[]> {
-      if (ids.length === 0) return [];
-      return db.select().from(subscribers).where(inArray(subscribers.id, ids)).all();
+      const rows: SubscriberRow[] = [];
+      for (const part of chunks(ids)) rows.push(...(await db.select().from(subscribers).where(inJsonArray(subscribers.id, part)).all()));
+      return rows;
     },
     async topicsOf(id: string): Promise<string[]> {
       const rows = await db.select({ topic: topicSubscribers.topic }).from(topicSubscribers).where(eq(topicSubscribers.subscriberId, id)).all();
@@ -66,6 +68,43 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
     /** Every subscriber's id: the audience of a broadcast to everyone. */
     async allIds(): Promise<string[]> {
       return (await db.select({ id: subscribers.id }).from(subscribers).all()).map((r) => r.id);
+    },
+    /**
+     * Where to cut the next `page` members (after `after`, in id order) into parts of `every`: the
+     * id ending each part, the last one included, read in one query that returns page/every rows.
+     * `topic` null reads every subscriber (a broadcast to everyone). `full`: the page was full, so
+     * more may follow the last bound.
+     */
+    async audienceBounds(topic: string | null, after: string, page: number, every: number): Promise<{ bounds: string[]; full: boolean }> {
+      // Integers written into the SQL: bound from D1 they arrive as reals, and rn % 100.0 is not a number to compare.
+      const limit = sql.raw(String(Math.floor(page)));
+      const step = sql.raw(String(Math.floor(every)));
+      const source = topic === null ? sql`SELECT id FROM subscribers WHERE id > ${after} ORDER BY id LIMIT ${limit}` : sql`SELECT subscriber_id AS id FROM topic_subscribers WHERE topic = ${topic} AND subscriber_id > ${after} ORDER BY subscriber_id LIMIT ${limit}`;
+      const rows = await db.all<{ id: string; total: number }>(
+        sql`SELECT id, total FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn, count(*) OVER () AS total FROM (${source})) WHERE rn % ${step} = 0 OR rn = total ORDER BY rn`,
+      );
+      return { bounds: rows.map((r) => r.id), full: rows.length > 0 && Number(rows[0]!.total) >= page };
+    },
+    /** Up to `limit` members with after < id <= upto (upto undefined: no end), in id order; `topic` null: every subscriber. */
+    async audienceRange(topic: string | null, after: string, upto: string | undefined, limit: number): Promise<string[]> {
+      if (topic === null) {
+        const rows = await db
+          .select({ id: subscribers.id })
+          .from(subscribers)
+          .where(and(gt(subscribers.id, after), upto === undefined ? undefined : lte(subscribers.id, upto)))
+          .orderBy(asc(subscribers.id))
+          .limit(limit)
+          .all();
+        return rows.map((r) => r.id);
+      }
+      const rows = await db
+        .select({ id: topicSubscribers.subscriberId })
+        .from(topicSubscribers)
+        .where(and(eq(topicSubscribers.topic, topic), gt(topicSubscribers.subscriberId, after), upto === undefined ? undefined : lte(topicSubscribers.subscriberId, upto)))
+        .orderBy(asc(topicSubscribers.subscriberId))
+        .limit(limit)
+        .all();
+      return rows.map((r) => r.id);
     },
     async members(topic: string): Promise<string[]> {
       const rows = await db.select({ id: topicSubscribers.subscriberId }).from(topicSubscribers).where(eq(topicSubscribers.topic, topic)).all();

@@ -78,23 +78,3 @@ describe("the inbox object", () => {
     expect(bad.body.type).toMatch(/problems/);
   });
 });
-
-describe("the jobs object", () => {
-  it("sets its alarm to the next delayed job and delivers it then, not at the next cron", async () => {
-    const token = await subscriber("later-1");
-    await call("PUT", "/v1/rules/later", { event: "later.test", steps: [{ channel: "realtime", template: "inbox-test", delay: "2s" }] });
-    const posted = Date.now();
-    expect((await call("POST", "/v1/events", { id: "later-1", type: "later.test", to: "later-1", data: { n: 9 } })).status).toBe(202);
-    // Armed for the delayed step (or for something due sooner, left by other tests): never the next cron.
-    const alarm = await eventually(() => runInDurableObject(env.JOBS.get(env.JOBS.idFromName("jobs")), async (_, state) => (await state.storage.getAlarm()) ?? undefined));
-    expect(alarm).toBeLessThan(posted + 10_000);
-    const items = await eventually(async () => {
-      const list = (await call("GET", "/v1/me/notifications", undefined, token)).body.items;
-      return list.length > 0 ? list : undefined;
-    }, 20_000);
-    expect(items[0].title).toBe("Item 9");
-    // Crons never fire under the test runner: only the alarm can have run it, and not before its time.
-    expect(Date.parse(items[0].createdAt) - posted).toBeGreaterThanOrEqual(1900);
-    expect(Date.now() - posted).toBeLessThan(20_000);
-  });
-});

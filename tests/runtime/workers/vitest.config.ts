@@ -1,33 +1,4 @@
-/**
- * Tests that run inside workerd (@cloudflare/vitest-pool-workers): the Worker of wrangler.toml with
- * its D1 database and Durable Objects, driven from within the runtime, where a test can evict an
- * object (hibernation) or hold thousands of sockets without a network in between.
- */
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { defineProject } from "vitest/config";
-import { WORKERS_TEST_API_KEY } from "./keys.js";
+/** Tests inside workerd on the paid profile (the default): every file of tests/runtime/workers. */
+import { workersProject } from "./project.js";
 
-// wrangler.toml's [assets] folder must exist before the runtime starts (`wrangler dev` builds it itself).
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-execFileSync(process.execPath, ["--import", "tsx", "scripts/build-worker-assets.mjs"], { cwd: root, stdio: "ignore" });
-
-
-export default defineProject({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: `${root}wrangler.toml` },
-      miniflare: { bindings: { HERALD_API_KEY: WORKERS_TEST_API_KEY, HERALD_LOG_LEVEL: "error", HERALD_FANOUT_BATCH: "25", FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "5000" } },
-    }),
-  ],
-  test: {
-    name: "workers",
-    root,
-    // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
-    server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
-    include: ["tests/runtime/workers/**/*.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
-});
+export default workersProject("workers", ["tests/runtime/workers/**/*.test.ts"]);

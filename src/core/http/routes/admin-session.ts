@@ -7,8 +7,15 @@ import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js"
 
 const LoginInput = z.strictObject({ password: z.string().min(1).max(1024) }).openapi("AdminLogin");
 const SessionView = z.object({ csrfToken: z.string(), expiresAt: z.string() }).openapi("AdminSession");
+const PasswordSetup = z
+  .object({
+    from: z.enum(["environment", "generated"]).describe("`generated`: no HERALD_ADMIN_PASSWORD is set; one was made on first start and shown once"),
+    shownIn: z.string().optional().describe("where a generated password was written once (only when generated)"),
+    setWith: z.string().optional().describe("how to set HERALD_ADMIN_PASSWORD on this runtime (only when generated)"),
+  })
+  .openapi("AdminPasswordSetup");
 const SessionState = z
-  .union([z.object({ authenticated: z.literal(true), csrfToken: z.string(), expiresAt: z.string() }), z.object({ authenticated: z.literal(false) })])
+  .union([z.object({ authenticated: z.literal(true), csrfToken: z.string(), expiresAt: z.string() }), z.object({ authenticated: z.literal(false), password: PasswordSetup })])
   .openapi("AdminSessionState");
 
 /**
@@ -17,6 +24,9 @@ const SessionState = z
  */
 export function adminSessionRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   const { store, clock } = deps;
+  // Told to anyone who opens the login page: only whether a password was set, never anything of it.
+  const { from, shownIn, setWith } = deps.admin.password;
+  const passwordSetup = from === "generated" ? { from, shownIn, setWith: setWith.replaceAll("{name}", "HERALD_ADMIN_PASSWORD") } : { from };
   const isHttps = (url: string, forwarded: string | undefined) => new URL(url).protocol === "https:" || forwarded === "https";
 
   app.openapi(
@@ -56,13 +66,13 @@ export function adminSessionRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     createRoute({
       method: "get",
       path: "/v1/admin/session",
-      summary: "Whether this browser has an admin session, and its CSRF token (public: the login page asks it)",
+      summary: "Whether this browser has an admin session and its CSRF token; without one, where the password comes from (public: the login page asks it)",
       responses: { 200: jsonResponse(SessionState, "The session, if any") },
     }),
     async (c) => {
       const session = await findSession(store, readCookie(c.req.header("cookie"), SESSION_COOKIE), clock.now());
       c.header("cache-control", "no-store");
-      if (!session) return c.json({ authenticated: false as const }, 200);
+      if (!session) return c.json({ authenticated: false as const, password: passwordSetup }, 200);
       return c.json({ authenticated: true as const, csrfToken: session.csrf, expiresAt: new Date(session.expiresAt).toISOString() }, 200);
     },
   );

@@ -1,5 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ERASED_ID_PREFIX } from "../../erasure.js";
 import { notFound, ProblemError } from "../../errors.js";
+import { failureCode, type FailureKind, failureKind } from "../../failure-kinds.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonResponse, problems } from "../openapi.js";
 
@@ -22,7 +24,19 @@ const SERIES = ["sent", "delivered", "failed", "seen", "clicked"] as const;
 
 /** Dashboard data: delivery outcomes over time per channel, the latest failures, and retrying dead deliveries. */
 export function adminStatsRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, clock } = deps;
+  const { store, clock, channels } = deps;
+
+  /** A failure's code and kind, whether Retry can help now, and for a channel not set up what it lacks. */
+  function explain(channel: string, lastError: string | null, subscriberId?: string) {
+    // Erasure clears the error and renames the recipient: nobody is left to send to.
+    const code = subscriberId?.startsWith(ERASED_ID_PREFIX) ? "subscriber_erased" : failureCode(lastError);
+    const kind = failureKind(code);
+    const registered = channels.get(channel);
+    // A setup gap fixed since (the channel is configured now) is worth a retry; one still open is not.
+    const stillMissing = kind === "configuration" && code === "not_configured" ? (registered?.missing ?? []) : [];
+    const retryable = kind === "provider" || (kind === "configuration" && code === "not_configured" && registered?.instance !== undefined);
+    return { code, kind, retryable, ...(stillMissing.length ? { missing: stillMissing } : {}) };
+  }
 
   app.openapi(
     createRoute({
@@ -63,12 +77,24 @@ export function adminStatsRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       summary: "The latest deliveries in the given statuses (failed and dead by default), with their reasons",
       security: bearerSecurity,
       request: { query: FailuresQuery },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Loose) }), "Newest first"), ...problems },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            items: z.array(Loose).openapi({ description: "Each with `code` and `kind` (configuration, recipient, provider), `retryable` (whether Retry can help now) and, for a channel not set up, `missing` settings" }),
+            kinds: z.object({ configuration: z.number().int(), recipient: z.number().int(), provider: z.number().int() }).openapi({ description: "All failed and dead deliveries, counted by kind" }),
+          }),
+          "Newest first",
+        ),
+        ...problems,
+      },
     }),
     async (c) => {
       const { status, limit } = c.req.valid("query");
-      const rows = await store.stats.latest(status.split(","), limit);
-      return c.json({ items: rows.map((r) => ({ ...r, updatedAt: new Date(Number(r.updatedAt)).toISOString() })) }, 200);
+      const [rows, codes] = await Promise.all([store.stats.latest(status.split(","), limit), store.stats.failureCodes(ERASED_ID_PREFIX)]);
+      const kinds: Record<FailureKind, number> = { configuration: 0, recipient: 0, provider: 0 };
+      for (const { code, n } of codes) kinds[failureKind(code)] += Number(n);
+      const items = rows.map((r) => ({ ...r, ...explain(r.channel, r.lastError, r.subscriberId), updatedAt: new Date(Number(r.updatedAt)).toISOString() }));
+      return c.json({ items, kinds }, 200);
     },
   );
 
@@ -83,6 +109,14 @@ export function adminStatsRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      const found = (await store.deliveries.contexts([id])).get(id);
+      if (!found) throw notFound("delivery", id);
+      // Retrying a setup gap or a recipient without an address only fails again, and counts as an attempt.
+      // No subscriber row: erased (the notification names a pseudonym now).
+      const why = explain(found.delivery.channel, found.delivery.lastError, found.subscriber?.id ?? ERASED_ID_PREFIX);
+      if (!why.retryable && (found.delivery.status === "failed" || found.delivery.status === "dead")) {
+        throw new ProblemError(409, "not-retryable", "Not retryable", why.kind === "recipient" ? "the recipient cannot receive on this channel; a retry would fail again" : "the channel or template is still not set up; a retry would fail again");
+      }
       if (!(await store.stats.retry(id, clock.now()))) {
         const contexts = await store.deliveries.contexts([id]);
         if (!contexts.has(id)) throw notFound("delivery", id);

@@ -31,7 +31,7 @@ export function adminSubscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) 
       const { q, limit, offset } = c.req.valid("query");
       const rows = await store.subscriberSearch.search(q.trim(), limit + 1, offset);
       const items = rows.slice(0, limit).map((r) => subscriberView(r, []));
-      return c.json({ items, total: await store.subscriberSearch.count(), next: rows.length > limit ? offset + limit : null }, 200);
+      return c.json({ items, total: await store.subscriberSearch.count(q.trim()), next: rows.length > limit ? offset + limit : null }, 200);
     },
   );
 

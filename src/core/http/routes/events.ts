@@ -6,8 +6,35 @@ import { EventAccepted, EventInput, EventView } from "../../schemas/event.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { eventView } from "../views.js";
+import { fromBase64Url, toBase64Url, utf8 } from "../../../lib/encoding.js";
+import { type HistoryCursor, MAX_HISTORY_PAGE } from "../../../store/repositories/events.js";
 
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" } }) });
+const HistoryQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_HISTORY_PAGE)
+    .default(MAX_HISTORY_PAGE)
+    .openapi({ param: { name: "limit", in: "query" }, description: `Notifications per page (at most ${MAX_HISTORY_PAGE})` }),
+  after: z.string().max(400).optional().openapi({ param: { name: "after", in: "query" }, description: "The `next` cursor of the page before" }),
+});
+
+/** The `next` cursor: where a page of an event's notifications ended, opaque to clients. */
+function encodeCursor(cursor: HistoryCursor): string {
+  return toBase64Url(utf8(JSON.stringify([cursor.createdAt, cursor.id])));
+}
+
+function decodeCursor(text: string): HistoryCursor {
+  try {
+    const [createdAt, id] = JSON.parse(new TextDecoder().decode(fromBase64Url(text))) as unknown[];
+    if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") return { createdAt, id };
+  } catch {
+    /* reported below */
+  }
+  throw invalidRequest("after is not a cursor this endpoint gave", [{ path: "after", message: "pass the `next` value of the page before" }]);
+}
 const Headers = z.object({ "idempotency-key": z.string().optional().openapi({ param: { name: "idempotency-key", in: "header" }, description: "Idempotency-Key: used as the event id when the body has none" }) });
 
 export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
@@ -54,15 +81,20 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       method: "get",
       path: "/v1/events/{id}",
       summary: "An event with its notifications and their delivery status per channel",
+      description: `Notifications come in pages of up to \`limit\` (default and maximum ${MAX_HISTORY_PAGE}), oldest first; \`next\` is the cursor of the following page (null on the last) and \`notificationCount\` counts them all.`,
       security: bearerSecurity,
-      request: { params: IdParams },
+      request: { params: IdParams, query: HistoryQuery },
       responses: { 200: jsonResponse(EventView, "The event"), ...problems },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      const { limit, after } = c.req.valid("query");
       const row = await store.events.get(id);
       if (!row) throw notFound("event", id);
-      return c.json(eventView(row, await store.events.history(id)), 200);
+      const page = await store.events.history(id, { limit, after: after === undefined ? undefined : decodeCursor(after) });
+      // Counted only when there is more than this page: one page needs no second query.
+      const count = page.next === null && after === undefined ? page.items.length : await store.events.notificationCount(id);
+      return c.json({ ...eventView(row, page.items), notificationCount: count, next: page.next && encodeCursor(page.next) }, 200);
     },
   );
 }

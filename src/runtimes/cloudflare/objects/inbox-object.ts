@@ -23,6 +23,8 @@ import type { Store } from "../../../store/index.js";
 import { loggerFor, sharedStore } from "../boot.js";
 import { createDurableObjectHub } from "../hub.js";
 import type { Env } from "../env.js";
+import { metered, meteredEnv } from "../meter.js";
+import { recordPresence } from "../presence.js";
 
 /** A subscriber with more open tabs than this is refused (429): far below the 32,768 an object can hold. */
 export const MAX_CONNECTIONS_PER_INBOX = 256;
@@ -107,7 +109,12 @@ export class InboxObject extends DurableObject<Env> {
     return [...this.ctx.getWebSockets().map((ws) => this.socketConnection(ws)), ...this.sse];
   }
 
+  /** A new live connection (WebSocket or SSE) for this subscriber, handed over by the Worker. */
   async fetch(request: Request): Promise<Response> {
+    return metered(meteredEnv(this.env), "inbox", "connect", () => this.connect(request));
+  }
+
+  private async connect(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const subscriberId = request.headers.get("x-herald-subscriber");
     const after = Number(url.searchParams.get("after") ?? "0");
@@ -115,6 +122,8 @@ export class InboxObject extends DurableObject<Env> {
     if (this.ctx.getWebSockets().length + this.sse.size >= MAX_CONNECTIONS_PER_INBOX) {
       return problem(429, "too-many-connections", "Too many connections", `this subscriber already has ${MAX_CONNECTIONS_PER_INBOX} live connections`);
     }
+    // Listed as connected before the backlog is read: an item the hub did not send here is in it (presence.ts).
+    await recordPresence(meteredEnv(this.env), subscriberId, this.ctx.getWebSockets().length + this.sse.size + 1);
     if (url.searchParams.get("transport") === "ws") {
       const pair = new WebSocketPair();
       const [client, server] = Object.values(pair) as [WebSocket, WebSocket];
@@ -144,17 +153,28 @@ export class InboxObject extends DurableObject<Env> {
       this.subscriberOf.set(conn.key, subscriberId);
       this.sse.add(conn);
       void this.delivery.catchUp(conn);
-      return () => this.sse.delete(conn);
+      return () => {
+        this.sse.delete(conn);
+        void this.presenceAfterClose(subscriberId);
+      };
     });
   }
 
   /**
    * Live frames for this subscriber (from the hub or a relay). With `report`, the seqs sent live are
    * returned instead of recorded here: a relay records those of its 250 subscribers in one write
-   * rather than 250. Items sent later by a catch-up (a gap) are recorded here either way.
+   * rather than 250. Items sent later by a catch-up (a gap) are recorded here either way. `listed`:
+   * the caller found this subscriber in live_connections.
    */
-  async deliver(frames: StreamFrame[], options: { report?: boolean } = {}): Promise<{ sockets: number; delivered: number[] }> {
+  async deliver(frames: StreamFrame[], options: { report?: boolean; listed?: string } = {}): Promise<{ sockets: number; delivered: number[] }> {
+    return metered(meteredEnv(this.env), "inbox", "deliver", async () => this.deliverNow(frames, options));
+  }
+
+  private async deliverNow(frames: StreamFrame[], options: { report?: boolean; listed?: string }): Promise<{ sockets: number; delivered: number[] }> {
     const connections = this.connections();
+    // Listed as connected (`listed`: the subscriber the caller found), but no one is: a row this
+    // object left when it vanished without its close events.
+    if (options.listed && connections.length === 0) await recordPresence(meteredEnv(this.env), options.listed, 0);
     const reported: number[] = [];
     this.reported = options.report ? reported : undefined;
     try {
@@ -202,6 +222,21 @@ export class InboxObject extends DurableObject<Env> {
       ws.close(code === 1005 ? 1000 : code, reason);
     } catch {
       /* already closed */
+    }
+    await this.presenceAfterClose((ws.deserializeAttachment() as Attachment).s, ws);
+  }
+
+  async webSocketError(ws: CfWebSocket): Promise<void> {
+    await this.presenceAfterClose((ws.deserializeAttachment() as Attachment).s, ws);
+  }
+
+  /** A connection ended: the subscriber's row says how many are left (none: removed). */
+  private async presenceAfterClose(subscriberId: string, closing?: CfWebSocket): Promise<void> {
+    const left = this.ctx.getWebSockets().filter((w) => w !== closing && w.readyState === 1).length + this.sse.size;
+    try {
+      await recordPresence(meteredEnv(this.env), subscriberId, left);
+    } catch (error) {
+      console.warn(JSON.stringify({ level: "warn", msg: "could not record the end of a live connection", subscriberId, error: String(error) }));
     }
   }
 }

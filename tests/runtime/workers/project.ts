@@ -1,0 +1,58 @@
+/**
+ * The Workers test projects (@cloudflare/vitest-pool-workers): the Worker of wrangler.toml with its
+ * D1 database, Durable Objects and queues, driven from within workerd, where a test can evict an
+ * object (hibernation), hold thousands of sockets without a network in between, and read what every
+ * invocation cost (cloudflare/meter.ts).
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { defineProject } from "vitest/config";
+import { WORKERS_TEST_API_KEY } from "./keys.js";
+
+// wrangler.toml's [assets] folder must exist before the runtime starts (`wrangler dev` builds it itself).
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+execFileSync(process.execPath, ["--import", "tsx", "scripts/build-worker-assets.mjs"], { cwd: root, stdio: "ignore" });
+
+export function workersProject(name: string, include: string[], bindings: Record<string, string> = {}, setupFiles: string[] = []) {
+  return defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: `${root}wrangler.toml` },
+        miniflare: {
+          bindings: {
+            HERALD_API_KEY: WORKERS_TEST_API_KEY,
+            HERALD_LOG_LEVEL: "error",
+            // Relays of 25 inboxes, at most 8 relays an invocation: 1,000 members take a tree of relays.
+            HERALD_FANOUT_BATCH: "25",
+            HERALD_FANOUT_RELAYS: "8",
+            FANOUT_TEST_SOCKETS: process.env.HERALD_FANOUT_TEST_SOCKETS ?? "1000",
+            FANOUT_TEST_MEMBERS: process.env.HERALD_FANOUT_TEST_MEMBERS ?? "1000",
+            FANOUT_TEST_TRACE: process.env.HERALD_FANOUT_TEST_TRACE ?? "",
+            BROADCAST_TEST_TRACE: process.env.HERALD_BROADCAST_TEST_TRACE ?? "",
+            BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_BROADCAST_TEST_SUBSCRIBERS ?? "10000",
+            // Every invocation's D1 queries and subrequests counted, kept for the tests, and refused past the budget.
+            HERALD_BUDGET_RECORD: "1",
+            HERALD_BUDGET_STRICT: "1",
+            // Jobs more than 3 s ahead wait for a shard alarm (12 h in production), so tests see both paths.
+            HERALD_QUEUE_MAX_DELAY_S: "3",
+            // The push-service peer listens on 127.0.0.1 (push-peer-setup.ts).
+            HERALD_ALLOW_PRIVATE_NETWORK: "1",
+            ...bindings,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      root,
+      // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
+      server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
+      include,
+      globalSetup: ["tests/runtime/workers/push-peer-setup.ts"],
+      setupFiles,
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+    },
+  });
+}
