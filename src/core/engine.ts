@@ -24,9 +24,8 @@ import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
 import { createRealtime, type Realtime } from "./realtime/service.js";
 import type { UpgradeWebSocket } from "hono/ws";
-import { ttlCache, type TtlCache } from "./cache.js";
-import type { RuleRecord } from "../store/repositories/rules.js";
-import type { TemplateRecord } from "../store/repositories/templates.js";
+import { ttlCache } from "./cache.js";
+import { createConfiguration, type HeraldCaches } from "./configuration.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
@@ -38,11 +37,6 @@ import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
 import type { GetConnInfo } from "hono/conninfo";
-
-export interface HeraldCaches {
-  rules: TtlCache<RuleRecord[]>;
-  templates: TtlCache<TemplateRecord | undefined>;
-}
 
 export interface HeraldOptions {
   store: Store;
@@ -222,7 +216,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     secrets,
     acceptEvent: ingest.accept,
-    caches,
+    configuration: createConfiguration({ store, clock, caches }),
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
     realtime,
     hub,

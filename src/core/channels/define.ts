@@ -54,7 +54,7 @@ export type SendResult =
 
 export interface SendContext {
   fetch: OutboundFetch;
-  /** The SSRF guard for transports other than fetch (SMTP): throws `OutboundError("blocked_address")`. */
+  /** The SSRF guard for transports other than fetch (SMTP): throws `outboundError("blocked_address")`. */
   checkHost(hostname: string): Promise<void>;
   clock: Clock;
   logger: Logger;

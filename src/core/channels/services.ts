@@ -96,7 +96,7 @@ export interface PushAnswer {
 /**
  * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Refuses private
  * addresses (literals, and what names resolve to) unless private networks are allowed. Rejects
- * with an `OutboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
+ * with an `outboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
  * cannot encrypt for); resolves undefined when it cannot serve this endpoint (plain HTTP, an
  * origin without HTTP/2, threads that could not start, a closed transport), and the channel then
  * sends it through fetch.

@@ -2,10 +2,10 @@ import type { Store } from "../../store/index.js";
 import type { ServerSecrets } from "../bootstrap.js";
 import type { ChannelRegistry } from "../channels/registry.js";
 import type { Clock } from "../clock.js";
-import type { NewEvent } from "../ingest.js";
+import type { AcceptOptions, NewEvent } from "../ingest.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { HeraldCaches } from "../engine.js";
+import type { Configuration } from "../configuration.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Context } from "hono";
 import type { RealtimeHub } from "../realtime/hub.js";
@@ -23,9 +23,9 @@ export interface HttpDeps {
   metrics: Metrics;
   channels: ChannelRegistry;
   secrets: ServerSecrets;
-  acceptEvent(event: NewEvent, options?: { defer?: boolean }): Promise<void>;
-  /** Invalidated when rules or templates are written here. */
-  caches: HeraldCaches;
+  acceptEvent(event: NewEvent, options?: AcceptOptions): Promise<void>;
+  /** Rule and template writes (they keep this instance's caches current). */
+  configuration: Configuration;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   realtime: Realtime;

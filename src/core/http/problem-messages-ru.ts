@@ -149,5 +149,13 @@ export const MESSAGES_RU: Record<string, string> = {
   "the document has no <mj-body>": "в документе нет <mj-body>",
   'Missing helper: "{name}"': "Нет помощника «{name}»",
   "The partial {name} could not be found": "Частичный шаблон {name} не найден",
+  // Cross-origin pages, paging, previews
+  "pages on {origin} may not use this Herald: add it to HERALD_ALLOWED_ORIGINS": "страницам с {origin} этот Herald недоступен: добавьте источник в HERALD_ALLOWED_ORIGINS",
+  "after is not a cursor this endpoint gave": "after — не курсор, который выдал этот адрес",
+  "pass the `next` value of the page before": "передайте значение `next` предыдущей страницы",
+  "page one way at a time": "листайте в одну сторону за раз",
+  "not together with after": "не вместе с after",
+  "a seq, or latest": "номер seq или latest",
+  "{{{name}}} resolves to nothing with this data, so it renders empty": "{{{name}}} с этими данными ничего не находит и выводится пустым",
   "{path}: {msg}": "{path}: {msg}",
 };

@@ -11,7 +11,7 @@ import { ruleView } from "../views.js";
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" }, example: "order-updates" }) });
 
 export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, clock, channels } = deps;
+  const { store, channels } = deps;
 
   /** What the schema cannot know: channels installed here, templates stored, durations in range. */
   async function ruleProblems(rule: RuleInput): Promise<FieldProblem[]> {
@@ -47,10 +47,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = c.req.valid("json");
       const found = await ruleProblems(body);
       if (found.length > 0) throw invalidRequest("the rule refers to things that do not exist or do not fit", found);
-      const previous = await store.rules.get(id);
-      const saved = await store.rules.put(id, body, clock.now());
-      deps.caches.rules.invalidate(body.event);
-      if (previous) deps.caches.rules.invalidate(previous.body.event);
+      const saved = await deps.configuration.putRule(id, body);
       return c.json(ruleView(saved), 200);
     },
   );
@@ -94,9 +91,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const previous = await store.rules.get(id);
-      if (!previous || !(await store.rules.delete(id))) throw notFound("rule", id);
-      deps.caches.rules.invalidate(previous.body.event);
+      if (!(await deps.configuration.deleteRule(id))) throw notFound("rule", id);
       return c.body(null, 204);
     },
   );
