@@ -14,6 +14,7 @@ import type { MessageComposer } from "./message-composer.js";
 import type { Metrics } from "./metrics.js";
 import { mutedBy } from "./preferences.js";
 import type { Realtime } from "./realtime/service.js";
+import { hasGates } from "./rules/step-gates.js";
 
 /** What a commit of accepted events carries for in-app deliveries made in it, and what follows it. */
 export interface DirectBatch {
@@ -65,6 +66,8 @@ export function createDirectDelivery(deps: {
       const notification = notifications.get(delivery.notificationId)!;
       const event = eventsById.get(notification.eventId)!;
       const rule = (await deps.rules.get(event.type)).find((r) => r.id === notification.ruleId);
+      // A condition, digest or throttle is settled by the outbox's run of the step.
+      if (hasGates(rule?.body, delivery.step)) continue;
       const recipient = recipients.get(notification.subscriberId);
       const ctx: DeliveryContext = {
         delivery: { ...delivery, unlessSeen: false, attempts: 0, lastError: null, providerMessageId: null },

@@ -3,6 +3,7 @@ import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
 import type { AnyChannel } from "./channels/define.js";
 import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
+import { createAddressLinks } from "./addresses/links.js";
 import { type Clock, systemClock } from "./clock.js";
 import { batchLoader } from "./batch-loader.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -121,11 +122,22 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
+  const addressLinks = createAddressLinks({
+    store,
+    clock,
+    secret: secrets.tokenKey,
+    // Read when a link is redeemed, after the registry below exists.
+    fieldOf(channelId) {
+      const declared = channels.get(channelId)?.definition.addressField;
+      return declared ? { field: declared.field, check: (address) => declared.schema.safeParse(address).success } : undefined;
+    },
+  });
   // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
   const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
   const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
   const pushSuccesses = createGroupCommit<string[]>(async (lists) => store.pushSubscriptions.succeeded(lists.flat(), clock.now()));
   const channels = createChannelRegistry(options.channels, env, {
+    addresses: addressLinks.service,
     realtime: {
       async deliverNotification(subscriberId, item) {
         const seqs = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
@@ -227,6 +239,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
     publicUrl,
     sendContext,
+    addressLinks,
     applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
     admin: {
       verifyPassword: adminSecrets.verify,

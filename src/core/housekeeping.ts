@@ -74,7 +74,7 @@ export function retentionFromEnv(env: Record<string, string | undefined>): Reten
 const breather = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(300, Math.max(1, 3 * ms))));
 
 /**
- * Deletes what has stopped meaning anything: expired admin sessions, old login-attempt windows,
+ * Deletes what has stopped meaning anything: expired admin sessions and address links, old login-attempt windows,
  * and, past the retention age, notifications with their deliveries, inbox items, room messages,
  * events and broadcasts, in small batches within `budget`. Work still waiting is never deleted (see
  * retentionRepository). Runs one at a time: a call while one runs waits for it.
@@ -109,6 +109,9 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
     };
     try {
       await store.adminSessions.deleteStale(now, now - ATTEMPTS_KEPT_MS);
+      // Throttle slots past their window; digests sent a week ago (core/rules/digest.ts).
+      await store.workflow.deleteExpired(now);
+      await store.subscriberAddresses.deleteExpiredLinks(now);
       if (retention.keepMs !== null) {
         const contentBefore = now - retention.keepMs;
         const eventsBefore = now - Math.max(retention.keepMs, retention.idempotencyMs);

@@ -46,6 +46,8 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
+  /** Issues the signed, single-use tokens of address links (core/addresses/links.ts). */
+  addressLinks: { issue(channelId: string, subscriberId: string, ttlSeconds?: number): Promise<{ token: string; expiresAt: number }> };
   /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
   clientAddress(c: Context): string | undefined;
   /**

@@ -21,6 +21,8 @@ import retentionMigration from "../../store/migrations/0007_retention.sql";
 import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import workersMigration from "../../store/migrations/0010_workers.sql";
 import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
+import workflowMigration from "../../store/migrations/0015_workflow.sql";
+import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -42,6 +44,8 @@ export const MIGRATIONS = [
   { name: "0008_erasure.sql", sql: erasureMigration },
   { name: "0010_workers.sql", sql: workersMigration },
   { name: "0012_inbox_state.sql", sql: inboxStateMigration },
+  { name: "0015_workflow.sql", sql: workflowMigration },
+  { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
 ];
 
 export interface WorkerHerald {

@@ -7,6 +7,7 @@ import { Rule, RuleInput } from "../../schemas/rule.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { ruleView } from "../views.js";
+import { workflowProblems } from "../../rules/workflow-problems.js";
 
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" }, example: "order-updates" }) });
 
@@ -30,6 +31,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       if (step.fallback && i === 0) found.push({ path: `${at}.fallback`, message: "the first step has no step before it to fall back from" });
       if (step.unlessSeen && !step.after) found.push({ path: `${at}.unlessSeen`, message: "unlessSeen needs `after`: how long to wait for the notification to be seen" });
     }
+    found.push(...workflowProblems(rule, channels.ids()));
     return found;
   }
 
