@@ -7,6 +7,7 @@ import { templatesView, templateEditor } from "./views/templates.js";
 import { rulesView } from "./views/rules.js";
 import { broadcastsView } from "./views/broadcasts.js";
 import { eventStory, eventsView } from "./views/events.js";
+import { webhooksView } from "./views/webhooks.js";
 
 const view = document.getElementById("view");
 const top = document.getElementById("top");
@@ -29,12 +30,13 @@ const routes = [
   [/^broadcasts$/, () => broadcastsView()],
   [/^events$/, () => eventsView()],
   [/^events\/(.+)$/, (m) => eventStory(decodeURIComponent(m[1]))],
+  [/^webhooks$/, () => webhooksView()],
 ];
 
 function renderNav(active) {
   mount(
     nav,
-    ["dashboard", "events", "subscribers", "templates", "rules", "broadcasts"].map((name) =>
+    ["dashboard", "events", "subscribers", "templates", "rules", "broadcasts", "webhooks"].map((name) =>
       h("a", { href: `#/${name}`, className: active.startsWith(name) ? "active" : "", dataset: { nav: name } }, t(`nav.${name}`)),
     ),
   );

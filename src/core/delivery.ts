@@ -15,7 +15,11 @@ import { batchLoader } from "./batch-loader.js";
 import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
-import type { MessageComposer } from "./message-composer.js";
+import type { ComposedChannel, MessageComposer } from "./message-composer.js";
+import { createRateLimiter, type RateLimiter } from "./outbox/rate-limit.js";
+import { createStepGates } from "./rules/step-gates.js";
+import type { StatusEvents } from "./status-webhooks/emitter.js";
+import { deliveryStatusEvent } from "./status-webhooks/events.js";
 
 export interface DeliveryDeps {
   store: Store;
@@ -27,6 +31,8 @@ export interface DeliveryDeps {
   backoff: (channelId: string) => BackoffPolicy;
   metrics: Metrics;
   composer: MessageComposer;
+  /** Delivery outcomes queue status webhooks in the same commit. */
+  statusEvents?: StatusEvents;
 }
 
 /** Runs one `deliver` job: render, send through the channel, record the outcome, start a fallback if needed. */
@@ -39,6 +45,16 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
   const nextWaiting = (notificationId: string, step: number) => loadNextWaiting(`${notificationId}\u0000${step}`);
   // Each channel's `limits.concurrency`: sends in flight at once on that channel.
   const limiters = new Map<string, ReturnType<typeof semaphore>>();
+  const gate = createStepGates(store);
+  const rates = new Map<string, RateLimiter | undefined>();
+  const rateFor = (channel: ComposedChannel) => {
+    const id = channel.definition.id;
+    if (!rates.has(id)) {
+      const rate = channel.instance.ratePerSecond ?? channel.definition.limits.ratePerSecond;
+      rates.set(id, rate && rate > 0 ? createRateLimiter(rate) : undefined);
+    }
+    return rates.get(id);
+  };
   const limiterFor = (id: string, limit: number | undefined) => {
     let run = limiters.get(id);
     if (!run) limiters.set(id, (run = semaphore(limit && limit > 0 ? limit : Number.POSITIVE_INFINITY)));
@@ -71,7 +87,16 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       }
     }
 
-    const prepared = await deps.composer.compose(ctx, policy);
+    // The step's `if`, `digest` and the rule's `throttle` (core/rules/step-gates.ts).
+    const gated = await gate(ctx, policy, now);
+    if ("outcome" in gated) return gated.outcome;
+    const prepared = await deps.composer.compose(ctx, policy, gated.digest);
+    if (!("failure" in prepared)) {
+      // The provider account's cap (limits.ratePerSecond): wait briefly for a turn, or come back for it.
+      const turn = rateFor(prepared.channel)?.reserve(clock.now());
+      if (turn && "retryAt" in turn) return { retryAt: turn.retryAt, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error: "rate limited: waiting for the channel's turn", countAttempt: false }, now)] };
+      if (turn && turn.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, turn.waitMs));
+    }
     const started = clock.now();
     const result: SendResult = "failure" in prepared ? prepared.failure : await sendSafely(() => limiterFor(prepared.channel.definition.id, prepared.channel.definition.limits.concurrency)(() => prepared.channel.instance.send(prepared.message, deps.sendContext)));
     const finished = clock.now();
@@ -86,14 +111,18 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
         startedAt: started,
         finishedAt: finished,
       });
+    const facts = { deliveryId: delivery.id, notificationId: notification.id, eventId: ctx.event.id, subscriberId: notification.subscriberId, channel: delivery.channel };
+    const statusStatements = async (status: "sent" | "failed" | "dead", error?: string) => (await deps.statusEvents?.statements([deliveryStatusEvent(facts, status, finished, error)])) ?? [];
 
+    // A channel with failover names the provider that answered (core/channels/failover.ts).
+    const provider = result.provider ? [store.workflow.providerStatement(delivery.id, result.provider, finished)] : [];
     if (result.ok) {
       metrics.deliveryFinished(delivery.channel, "sent", (finished - ctx.event.receivedAt) / 1000);
       const segments = "facts" in prepared ? prepared.facts()?.segments : undefined;
       if (typeof segments === "number") metrics.deliveryUnits(delivery.channel, "segments", segments);
       logger.log("info", "delivery sent", { ...logFields, providerMessageId: result.providerMessageId, ms: finished - started });
       return {
-        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), attemptRecord("sent")],
+        done: [store.deliveries.outcomeStatement(delivery.id, { status: "sent", providerMessageId: result.providerMessageId ?? null, countAttempt: true }, finished), ...provider, attemptRecord("sent"), ...(await statusStatements("sent"))],
       };
     }
 
@@ -103,7 +132,7 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
       const wait = retryDelay(schedule, attempt, result.retryAfterMs);
       logger.log("warn", "delivery will retry", { ...logFields, error, retryInMs: wait });
       metrics.deliveryAttemptFailed(delivery.channel);
-      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished), attemptRecord("retry")] };
+      return { retryAt: finished + wait, statements: [store.deliveries.outcomeStatement(delivery.id, { status: "pending", error, countAttempt: true }, finished), ...provider, attemptRecord("retry")] };
     }
 
     const status: DeliveryStatus & AttemptOutcome = result.retryable ? "dead" : "failed";
@@ -118,6 +147,8 @@ export function createDeliveryHandler(deps: DeliveryDeps) {
         store.deliveries.outcomeStatement(delivery.id, { status, error, countAttempt: !("failure" in prepared) }, finished),
         // A setup gap (no address, channel not configured) sent nothing: the delivery's error tells it, not an attempt.
         ...("failure" in prepared ? [] : [attemptRecord(status)]),
+        ...provider,
+        ...(await statusStatements(status === "dead" ? "dead" : "failed", error)),
         ...(await startFallback(ctx, finished)),
       ],
     };

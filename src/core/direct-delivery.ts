@@ -14,6 +14,9 @@ import type { MessageComposer } from "./message-composer.js";
 import type { Metrics } from "./metrics.js";
 import { mutedBy } from "./preferences.js";
 import type { Realtime } from "./realtime/service.js";
+import { hasGates } from "./rules/step-gates.js";
+import type { StatusEvents } from "./status-webhooks/emitter.js";
+import { deliveryStatusEvent } from "./status-webhooks/events.js";
 
 /** What a commit of accepted events carries for in-app deliveries made in it, and what follows it. */
 export interface DirectBatch {
@@ -23,6 +26,8 @@ export interface DirectBatch {
    * Awaited before the 202: on Workers, work left running after the response may be cancelled.
    */
   committed(results: Record<string, unknown>[][]): Promise<void>;
+  /** The statements queue outbox jobs (status webhooks): wake the outbox after the commit. */
+  queuesJobs: boolean;
 }
 
 /**
@@ -42,6 +47,8 @@ export function createDirectDelivery(deps: {
   composer: MessageComposer;
   realtime: Realtime;
   rules: TtlCache<RuleRecord[]>;
+  /** Deliveries made here queue their `notification.delivered` in the same commit. */
+  statusEvents?: StatusEvents;
 }) {
   const { store, clock, logger, metrics, channels, composer, realtime } = deps;
 
@@ -65,6 +72,8 @@ export function createDirectDelivery(deps: {
       const notification = notifications.get(delivery.notificationId)!;
       const event = eventsById.get(notification.eventId)!;
       const rule = (await deps.rules.get(event.type)).find((r) => r.id === notification.ruleId);
+      // A condition, digest or throttle is settled by the outbox's run of the step.
+      if (hasGates(rule?.body, delivery.step)) continue;
       const recipient = recipients.get(notification.subscriberId);
       const ctx: DeliveryContext = {
         delivery: { ...delivery, unlessSeen: false, attempts: 0, lastError: null, providerMessageId: null },
@@ -87,8 +96,16 @@ export function createDirectDelivery(deps: {
     for (const delivery of candidates) if (direct.has(delivery.id)) Object.assign(delivery, { status: "sent", attempts: 1, updatedAt: now });
     work.jobs = work.jobs.filter((j) => j.kind !== "deliver" || !direct.has(j.ref));
 
+    const statusEvents = candidates
+      .filter((d) => direct.has(d.id))
+      .map((d) => {
+        const notification = notifications.get(d.notificationId)!;
+        return deliveryStatusEvent({ deliveryId: d.id, notificationId: d.notificationId, eventId: notification.eventId, subscriberId: notification.subscriberId, channel: d.channel }, "sent", now);
+      });
+    const statusStatements = (await deps.statusEvents?.statements(statusEvents)) ?? [];
     return {
-      statements: store.inbox.appendStatements(items),
+      statements: [...store.inbox.appendStatements(items), ...statusStatements],
+      queuesJobs: statusStatements.length > 0,
       async committed(results) {
         const finished = clock.now();
         for (const delivery of candidates) {

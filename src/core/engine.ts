@@ -3,6 +3,7 @@ import { loadSecrets, type ServerSecrets } from "./bootstrap.js";
 import type { AnyChannel } from "./channels/define.js";
 import type { PushTransport } from "./channels/services.js";
 import { createChannelRegistry, type ChannelRegistry } from "./channels/registry.js";
+import { createAddressLinks } from "./addresses/links.js";
 import { type Clock, systemClock } from "./clock.js";
 import { batchLoader } from "./batch-loader.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -24,9 +25,8 @@ import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
 import { createRealtime, type Realtime } from "./realtime/service.js";
 import type { UpgradeWebSocket } from "hono/ws";
-import { ttlCache, type TtlCache } from "./cache.js";
-import type { RuleRecord } from "../store/repositories/rules.js";
-import type { TemplateRecord } from "../store/repositories/templates.js";
+import { ttlCache } from "./cache.js";
+import { createConfiguration, type HeraldCaches } from "./configuration.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { pushEndpointPolicy } from "./push/subscription.js";
 import { issueToken } from "./auth/subscriber-token.js";
@@ -38,11 +38,9 @@ import { loginLimitFromEnv } from "./admin/login-limit.js";
 import { parseAllowedOrigins } from "./http/cors.js";
 import { clientAddress, trustedProxiesFromEnv } from "./net/client-address.js";
 import type { GetConnInfo } from "hono/conninfo";
-
-export interface HeraldCaches {
-  rules: TtlCache<RuleRecord[]>;
-  templates: TtlCache<TemplateRecord | undefined>;
-}
+import { createStatusEvents, type StatusEvents } from "./status-webhooks/emitter.js";
+import { secretBox } from "./status-webhooks/secret-box.js";
+import { createStatusWebhookSender } from "./status-webhooks/sender.js";
 
 export interface HeraldOptions {
   store: Store;
@@ -104,7 +102,12 @@ export interface Herald {
   hub: RealtimeHub;
   /** What `POST /v1/events` calls once the request is valid: resolves when the event is durable. */
   acceptEvent: ReturnType<typeof createIngest>["accept"];
+  /** Where delivery-status webhooks are queued. */
+  statusEvents: StatusEvents;
 }
+
+/** The retry schedule status webhooks use (the backoff key; no channel has this id). */
+const STATUS_WEBHOOK_SCHEDULE = "status-webhooks";
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
@@ -127,11 +130,22 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   if (adminSecrets.generatedPassword) console.log(`\n  Herald admin password for /admin/ (shown once, store it now): ${adminSecrets.generatedPassword}\n`);
   // Links in messages (unsubscribe, provider callbacks) must be absolute and reachable from outside.
   const publicUrl = () => (env.HERALD_PUBLIC_URL || options.publicUrl?.() || `http://127.0.0.1:${env.PORT ?? 8787}`).replace(/\/+$/, "");
+  const addressLinks = createAddressLinks({
+    store,
+    clock,
+    secret: secrets.tokenKey,
+    // Read when a link is redeemed, after the registry below exists.
+    fieldOf(channelId) {
+      const declared = channels.get(channelId)?.definition.addressField;
+      return declared ? { field: declared.field, check: (address) => declared.schema.safeParse(address).success } : undefined;
+    },
+  });
   // Pushes sent together read subscriptions and unread counts with one query each, not one per message.
   const pushTargets = batchLoader((ids: string[]) => store.pushSubscriptions.ofMany(ids));
   const unreadCounts = batchLoader((ids: string[]) => store.inbox.unreadCounts(ids));
   const pushSuccesses = createGroupCommit<string[]>(async (lists) => store.pushSubscriptions.succeeded(lists.flat(), clock.now()));
   const channels = createChannelRegistry(options.channels, env, {
+    addresses: addressLinks.service,
     realtime: {
       async deliverNotification(subscriberId, item) {
         const seqs = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
@@ -165,6 +179,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     templates: ttlCache((key) => store.templates.get(key), cacheOptions),
   };
   const sendContext = createSendContext({ fetch: options.fetch, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1", resolveHost: options.resolveHost, clock, logger });
+  // Delivery-status webhooks to the business app (core/status-webhooks/): queued by the handlers below.
+  // `outbox` is made below; the wake is only called later, from requests.
+  const statusEvents = createStatusEvents({ store, clock, logger, ttlMs: cacheOptions.ttlMs, wake: () => outbox.wake() });
+  const box = secretBox(secrets.tokenKey);
   const composer = createMessageComposer({
     store,
     channels,
@@ -187,9 +205,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     metrics,
     backoff,
     sendContext,
+    statusEvents,
   });
 
-  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules });
+  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents });
   const parts = options.planParts;
   const outbox = createOutbox({
     store,
@@ -202,6 +221,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
       "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
+      // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
+      webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
     },
   });
 
@@ -222,7 +243,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     channels,
     secrets,
     acceptEvent: ingest.accept,
-    caches,
+    configuration: createConfiguration({ store, clock, caches }),
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
     realtime,
     hub,
@@ -233,7 +254,10 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     push: { publicKey: vapid.publicKey, policy: pushEndpointPolicy(env) },
     publicUrl,
     sendContext,
-    applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake() }),
+    addressLinks,
+    applyProviderReports: createProviderReports({ store, clock, logger, wake: () => outbox.wake(), statusEvents }),
+    statusWebhooks: { box, events: statusEvents, allowPrivateNetwork: env.HERALD_ALLOW_PRIVATE_NETWORK === "1" },
+    wakeOutbox: () => outbox.wake(),
     admin: {
       verifyPassword: adminSecrets.verify,
       loginLimit: loginLimitFromEnv(env),
@@ -242,5 +266,5 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     clientAddress: clientAddress(options.getConnInfo, trustedProxiesFromEnv(env.HERALD_TRUSTED_PROXIES)),
   });
   const housekeeping = createHousekeeping({ store, clock, logger, retention, budget: options.housekeeping });
-  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping };
+  return { app, outbox, store, secrets, channels, metrics, instanceId, realtime, hub, acceptEvent: ingest.accept, housekeeping, statusEvents };
 }

@@ -26,10 +26,12 @@ export interface FieldProblem {
 }
 
 /**
- * An error that leaves the HTTP layer as an RFC 9457 problem document.
+ * The engine error for a request at fault, which leaves the HTTP layer as an RFC 9457 problem
+ * document: `code` is the problem's `type`; never retryable. It keeps its own class because status,
+ * title, field errors and headers are what the HTTP layer needs and nothing else does.
  * Thrown by core code that knows the request was at fault (bad reference, unknown template, ...).
  */
-export class ProblemError extends Error {
+export class ProblemError extends HeraldError {
   readonly status: number;
   readonly type: string;
   readonly title: string;
@@ -42,7 +44,7 @@ export class ProblemError extends Error {
     detail: string,
     extra: { errors?: FieldProblem[]; headers?: Record<string, string> } = {},
   ) {
-    super(detail);
+    super(type, detail);
     this.name = "ProblemError";
     this.status = status;
     this.type = type;

@@ -24,6 +24,10 @@ export interface RetentionPolicy {
   idempotencyMs: number;
 }
 
+/** Status webhook messages: sent ones are kept a week (for support questions), dead ones 30 days (time to replay them). */
+export const WEBHOOK_SENT_KEPT_MS = 7 * DAY_MS;
+export const WEBHOOK_DEAD_KEPT_MS = 30 * DAY_MS;
+
 /**
  * How much one run may delete: at most `batchesPerTable` batches of `batchSize` rows in each table.
  * A batch costs two to five statements; the defaults suit Node and Deno (a run a minute keeps up
@@ -74,7 +78,7 @@ export function retentionFromEnv(env: Record<string, string | undefined>): Reten
 const breather = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(300, Math.max(1, 3 * ms))));
 
 /**
- * Deletes what has stopped meaning anything: expired admin sessions, old login-attempt windows,
+ * Deletes what has stopped meaning anything: expired admin sessions and address links, old login-attempt windows,
  * and, past the retention age, notifications with their deliveries, inbox items, room messages,
  * events and broadcasts, in small batches within `budget`. Work still waiting is never deleted (see
  * retentionRepository). Runs one at a time: a call while one runs waits for it.
@@ -109,6 +113,10 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
     };
     try {
       await store.adminSessions.deleteStale(now, now - ATTEMPTS_KEPT_MS);
+      // Throttle slots past their window; digests sent a week ago (core/rules/digest.ts).
+      await store.workflow.deleteExpired(now);
+      await store.subscriberAddresses.deleteExpiredLinks(now);
+      await store.webhookEndpoints.deleteOld(now - WEBHOOK_SENT_KEPT_MS, now - WEBHOOK_DEAD_KEPT_MS);
       if (retention.keepMs !== null) {
         const contentBefore = now - retention.keepMs;
         const eventsBefore = now - Math.max(retention.keepMs, retention.idempotencyMs);

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../store/index.js";
 import { isRefusedData } from "../store/refused-data.js";
 import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
@@ -14,9 +15,18 @@ import { pluginJobId } from "./plugin-handler.js";
 
 export type NewEvent = Omit<AcceptedEvent, "plannedAt">;
 
+/** How an event is accepted. */
+export interface AcceptOptions {
+  /** Always leave planning to a job (broadcasts, whose audience may be everyone). */
+  defer?: boolean;
+  /** Rows that belong to the event (a broadcast's list entry and ad hoc template): in its commit, or not at all. */
+  alongside?: BatchItem<"sqlite">[];
+}
+
 interface Pending {
   event: AcceptedEvent;
   work?: PlannedWork;
+  alongside?: BatchItem<"sqlite">[];
 }
 
 /**
@@ -59,6 +69,7 @@ export function createIngest(deps: {
       fresh.push(item);
     }
     const work = emptyWork();
+    const alongside = fresh.flatMap((item) => item.alongside ?? []);
     for (const item of fresh) {
       const { id, type, receivedAt } = item.event;
       if (deps.pluginEventTypes.has(type)) work.jobs.push({ id: pluginJobId(id), kind: "plugin", ref: id, runAt: receivedAt, createdAt: receivedAt });
@@ -71,12 +82,12 @@ export function createIngest(deps: {
     }
     const direct = await takeDirect(fresh.map((f) => f.event), work);
     const directStatements = direct?.statements ?? [];
-    const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...directStatements]);
+    const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...alongside, ...directStatements]);
     await direct?.committed(results.slice(results.length - directStatements.length));
     metrics.eventsAccepted(items.length);
     // The outbox looks for work only when there is some: in-app deliveries made here left no job
     // (events left unplanned get a plan job from acceptStatements).
-    if (work.jobs.length > 0 || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
+    if (work.jobs.length > 0 || direct?.queuesJobs || fresh.some((f) => f.event.plannedAt === null)) deps.onCommitted();
   });
 
   /** Commits one event; the store refusing its data (and only its, the commit being isolated) is a 400. */
@@ -93,15 +104,15 @@ export function createIngest(deps: {
   }
 
   return {
-    /** `defer`: always leave planning to a job (broadcasts, whose audience may be everyone). */
-    async accept(input: NewEvent, options: { defer?: boolean } = {}): Promise<void> {
-      if (options.defer) return submit({ event: { ...input, plannedAt: null } });
+    /** Commits the event (planned here unless `defer`), with `alongside`, in one transaction. */
+    async accept(input: NewEvent, options: AcceptOptions = {}): Promise<void> {
+      if (options.defer) return submit({ event: { ...input, plannedAt: null }, alongside: options.alongside });
       const rules = await deps.rules.get(input.type);
       const row: EventRow = { ...input, plannedAt: null };
       const work = rules.length === 0 ? emptyWork() : await planEvent(row, input.receivedAt, { rulesFor: async () => rules, logger });
       // No work means a rule reaches a topic: a job plans it after the 202.
-      if (!work) return submit({ event: { ...input, plannedAt: null } });
-      return submit({ event: { ...input, plannedAt: input.receivedAt }, work });
+      if (!work) return submit({ event: { ...input, plannedAt: null }, alongside: options.alongside });
+      return submit({ event: { ...input, plannedAt: input.receivedAt }, work, alongside: options.alongside });
     },
     flushed: () => commits.flushed(),
   };

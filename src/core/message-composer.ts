@@ -9,6 +9,7 @@ import { renderChannelContent } from "./channels/content.js";
 import { Preferences } from "./preferences.js";
 import { selectContent, truncateText, type TemplateContext } from "./rendering.js";
 import type { TemplateInput } from "./schemas/template.js";
+import type { DigestView } from "./rules/digest.js";
 
 type Failure = Extract<SendResult, { ok: false }>;
 type RegisteredChannel = NonNullable<ReturnType<ChannelRegistry["get"]>>;
@@ -33,7 +34,7 @@ export function createMessageComposer(deps: {
   const { store, channels, templates } = deps;
 
   /** Everything that can fail before the channel is called fails here, as a non-retryable failure. */
-  async function compose(ctx: DeliveryContext, policy: MessagePolicy): Promise<Composed> {
+  async function compose(ctx: DeliveryContext, policy: MessagePolicy, digest?: DigestView): Promise<Composed> {
     const { delivery } = ctx;
     const channel = channels.get(delivery.channel);
     if (!channel) return fail("unknown_channel", `no channel "${delivery.channel}" is installed`);
@@ -45,10 +46,11 @@ export function createMessageComposer(deps: {
     if (!content) return fail("template_missing_channel", `template "${delivery.template}" has no ${delivery.channel} content`);
 
     const context = templateContext(ctx);
+    if (digest) context.digest = digest;
     const subscriber = { id: context.subscriber.id, name: context.subscriber.name ?? null, email: context.subscriber.email ?? null, phone: context.subscriber.phone ?? null, locale: context.subscriber.locale ?? null };
     let address: string | undefined;
-    if (definition.address) {
-      address = definition.address(subscriber) ?? undefined;
+    if (definition.address || definition.addressField) {
+      address = (definition.addressField ? ctx.addresses?.[definition.addressField.field] : definition.address?.(subscriber)) ?? undefined;
       if (!address) return fail("no_address", `the subscriber has no ${delivery.channel} address`, true);
       const suppressed = await store.suppressions.reason(delivery.channel, address);
       if (suppressed !== undefined) return fail("suppressed", `the ${delivery.channel} address is suppressed: ${suppressed}`, true);

@@ -10,6 +10,8 @@ export interface PreviewSample {
   event?: Record<string, unknown>;
   locale?: string;
   channels?: string[];
+  /** Sample events' data for a digest template. */
+  digest?: { events: Record<string, unknown>[] };
 }
 
 export type PreviewResult =
@@ -28,6 +30,7 @@ export function sampleContext(sample: PreviewSample): { context: TemplateContext
       subscriber: { ...subscriber, locale },
       event: { id: "evt_preview", type: "preview", topic: null, ...(sample.event ?? {}) } as TemplateContext["event"],
       notification: { id: "ntf_preview", url: typeof data.url === "string" ? data.url : null },
+      ...(sample.digest ? { digest: { id: "dgs_preview", count: sample.digest.events.length, events: sample.digest.events, first: sample.digest.events[0] ?? null, last: sample.digest.events.at(-1) ?? null } } : {}),
     },
   };
 }

@@ -8,6 +8,8 @@ export interface TemplateContext {
   subscriber: { id: string; name?: string | null; email?: string | null; phone?: string | null; locale?: string | null; timezone?: string | null; data?: unknown };
   event: { id: string; type: string; topic?: string | null };
   notification: { id: string; url?: string | null; unsubscribeUrl?: string | null };
+  /** A digest step's message: how many events, each one's data (newest last, capped) and the first and last. */
+  digest?: { id: string; count: number; events: Record<string, unknown>[]; first: Record<string, unknown> | null; last: Record<string, unknown> | null };
 }
 
 // Compiled templates keyed by source text: editing a template changes its source, so stale entries

@@ -19,7 +19,10 @@ import { adminSessionsRepository } from "./repositories/admin-sessions.js";
 import { statsRepository } from "./repositories/stats.js";
 import { broadcastsRepository } from "./repositories/broadcasts.js";
 import { subscriberSearchRepository } from "./repositories/subscriber-search.js";
+import { subscriberAddressesRepository } from "./repositories/subscriber-addresses.js";
 import { retentionRepository } from "./repositories/retention.js";
+import { workflowRepository } from "./repositories/workflow.js";
+import { webhookEndpointsRepository } from "./repositories/webhook-endpoints.js";
 
 export type { HeraldDb, RunBatch, RawStatement } from "./db.js";
 
@@ -50,7 +53,10 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     broadcasts: broadcastsRepository(db),
     subscriberSearch: subscriberSearchRepository(db),
     eventSearch: eventSearchRepository(db),
+    subscriberAddresses: subscriberAddressesRepository(db),
     retention: retentionRepository(db, write),
+    workflow: workflowRepository(db, write),
+    webhookEndpoints: webhookEndpointsRepository(db, write),
   };
 }
 

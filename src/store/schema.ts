@@ -152,8 +152,11 @@ export const liveConnections = sqliteTable("live_connections", {
   updatedAt: integer("updated_at").notNull(),
 });
 
-/** `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts). */
-export type JobKind = "plan" | "plan-part" | "deliver" | "plugin";
+/**
+ * `plan-part`: one bounded share of a large audience's planning (core/plan-parts.ts).
+ * `webhook`: one delivery-status message to one registered endpoint (ref `<endpoint id>:<message id>`).
+ */
+export type JobKind = "plan" | "plan-part" | "deliver" | "plugin" | "webhook";
 
 export const topics = sqliteTable("topics", {
   key: text("key").primaryKey(),
@@ -273,6 +276,30 @@ export const suppressions = sqliteTable(
   (t) => [primaryKey({ columns: [t.channel, t.address] })],
 );
 
+/** Addresses declared by channels (`address: {field}`), e.g. a Telegram chat id: one per subscriber and field. */
+export const subscriberAddresses = sqliteTable(
+  "subscriber_addresses",
+  {
+    subscriberId: text("subscriber_id").notNull(),
+    field: text("field").notNull(),
+    address: text("address").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.field] }), index("subscriber_addresses_by_address").on(t.field, t.address)],
+);
+
+/** Outstanding address links (a deep link's signed start token): one per subscriber and channel, single use. */
+export const addressLinks = sqliteTable(
+  "address_links",
+  {
+    nonce: text("nonce").primaryKey(),
+    channel: text("channel").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("address_links_by_subscriber").on(t.subscriberId, t.channel), index("address_links_by_expiry").on(t.expiresAt)],
+);
+
 /** Admin UI sessions, by the SHA-256 of the cookie value; `csrf` is the session's synchronizer token. */
 export const adminSessions = sqliteTable("admin_sessions", {
   idHash: text("id_hash").primaryKey(),
@@ -307,3 +334,77 @@ export const broadcasts = sqliteTable(
   },
   (t) => [index("broadcasts_by_time").on(t.createdAt)],
 );
+
+/** Messages let through a rule's `throttle` (migration 0015): one row per delivery. */
+export const throttleSlots = sqliteTable(
+  "throttle_slots",
+  {
+    deliveryId: text("delivery_id").primaryKey(),
+    scope: text("scope").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    takenAt: integer("taken_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("throttle_slots_by_scope").on(t.scope, t.takenAt), index("throttle_slots_by_expiry").on(t.expiresAt)],
+);
+
+/** A step's `digest` (migration 0015); `digests_open`, the one open digest per scope, is a partial index in the SQL. */
+export const digests = sqliteTable(
+  "digests",
+  {
+    id: text("id").primaryKey(),
+    scope: text("scope").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    carrierId: text("carrier_id").notNull(),
+    status: text("status").notNull().$type<"open" | "closed">(),
+    openedAt: integer("opened_at").notNull(),
+    sendAt: integer("send_at").notNull(),
+  },
+  (t) => [index("digests_by_subscriber").on(t.subscriberId), index("digests_by_send_at").on(t.sendAt)],
+);
+
+export const digestEvents = sqliteTable(
+  "digest_events",
+  {
+    deliveryId: text("delivery_id").primaryKey(),
+    digestId: text("digest_id").notNull(),
+    notificationId: text("notification_id").notNull(),
+    eventId: text("event_id").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [index("digest_events_by_digest").on(t.digestId, t.addedAt)],
+);
+
+/** The provider that answered a delivery's last attempt, for channels with failover (migration 0015). */
+export const deliveryProviders = sqliteTable("delivery_providers", {
+  deliveryId: text("delivery_id").primaryKey(),
+  provider: text("provider").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+/** Delivery-status webhook endpoints (0017_webhook_endpoints.sql); `secret` is encrypted at rest. */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+  secret: text("secret").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One status event to one endpoint: the body every attempt sends, and where it stands. */
+export const webhookMessages = sqliteTable(
+  "webhook_messages",
+  {
+    id: text("id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status").notNull().$type<WebhookMessageStatus>(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.endpointId] }), index("webhook_messages_by_status").on(t.status, t.updatedAt), index("webhook_messages_by_endpoint").on(t.endpointId)],
+);
+
+export type WebhookMessageStatus = "pending" | "sent" | "dead";

@@ -14,7 +14,7 @@ const channelsDir = new URL("../../src/channels/", import.meta.url);
 
 /** Channels that deliver inside Herald, with no provider to send to, and where they are tested instead. */
 const NO_PROVIDER: Record<string, string> = {
-  realtime: "appends to Herald's own inbox: tests/integration/realtime.test.ts, tests/integration/direct-delivery.test.ts",
+  realtime: "appends to Herald's own inbox: tests/portable/realtime.test.ts, tests/integration/direct-delivery.test.ts",
 };
 
 const registered = [...new Map([...builtInChannels, ...documentedChannels()].map((c) => [c.id, c])).values()];

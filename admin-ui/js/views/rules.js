@@ -173,7 +173,8 @@ export async function rulesView() {
       r.matched || r.recipients
         ? [
             h("div", t("rules.recipients", { n: r.recipients }), r.sample.length ? h("span.muted", `: ${r.sample.join(", ")}${r.recipients > r.sample.length ? ", …" : ""}`) : null),
-            h("div.muted", `${t("rules.steps")}: `, r.steps.map((s) => `${s.channel} (${s.template})${s.fallback ? ` [${t("rules.fallback")}]` : ""}${s.waitMs ? ` ${t("rules.wait", { s: `${Math.round(s.waitMs / 1000)} s` })}` : ""}`).join(" → ")),
+            h("div.muted", `${t("rules.steps")}: `, r.steps.map((s) => `${s.channel} (${s.template})${s.fallback ? ` [${t("rules.fallback")}]` : ""}${s.waitMs ? ` ${t("rules.wait", { s: `${Math.round(s.waitMs / 1000)} s` })}` : ""}${workflowNote(s)}`).join(" → ")),
+            r.throttle ? h("div.muted.throttle", `throttle: ${r.throttle.limit} / ${r.throttle.window}${r.throttle.channel ? ` (${r.throttle.channel})` : ""}`) : null,
             r.messages.length
               ? h(
                   "div",
@@ -187,6 +188,9 @@ export async function rulesView() {
         : null,
     );
   }
+
+  // Rule fields by their JSON names: a step's `if` (judged when it runs) and `digest` (window and this event's key).
+  const workflowNote = (s) => `${s.condition ? ` [if ${JSON.stringify(s.condition)}]` : ""}${s.digest ? ` [digest ${s.digest.window}${s.digest.key ? ` · ${s.digest.key}` : ""}${s.digest.until ? ` · until ${s.digest.until}` : ""}]` : ""}`;
 
   const summary = (c) => [c.title ?? c.subject ?? "", c.body ?? c.text ?? ""].filter(Boolean).join(" — ");
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { compile as compileHtmlToText } from "html-to-text";
-import { defineChannel, type ChannelDefinition, type ConfigSchema, type ConfigValues } from "../../core/channels/define.js";
+import { defineChannel, type ChannelDefinition, type ConfigSchema, type ConfigValues, type SendContext } from "../../core/channels/define.js";
 import { utf8 } from "../../lib/encoding.js";
 import { HeraldError } from "../../core/errors.js";
 import type { AdHocContent } from "../../core/broadcasts.js";
@@ -11,8 +11,10 @@ import {
   messageIdFor,
   singleLine,
   type EmailProvider,
+  type OutgoingEmail,
   type SmtpProviderFactory,
 } from "./provider.js";
+import { failover } from "../../core/channels/failover.js";
 import { resendProvider, resendWebhook } from "./resend.js";
 
 /** `channels.email` of a template: the subject and the MJML source of the body. */
@@ -28,6 +30,15 @@ const config = {
     env: "EMAIL_PROVIDER",
     description: "Which provider sends; default: `smtp` when SMTP_URL is set, else `resend` when EMAIL_API_KEY is set",
   },
+  providers: {
+    type: "string",
+    pattern: /(smtp|resend)(,(smtp|resend))*/,
+    patternHint: "provider names in failover order, e.g. smtp,resend",
+    env: "EMAIL_PROVIDERS",
+    description: "Failover order, e.g. `smtp,resend`: a retryable failure or an open circuit sends through the next; overrides EMAIL_PROVIDER",
+  },
+  breakerFailures: { type: "integer", min: 1, default: 3, env: "EMAIL_BREAKER_FAILURES", description: "With EMAIL_PROVIDERS: retryable failures in a row that open a provider's circuit" },
+  breakerCooldownMs: { type: "integer", min: 1, default: 30_000, env: "EMAIL_BREAKER_COOLDOWN_MS", description: "With EMAIL_PROVIDERS: how long an open provider is skipped before one trial send" },
   smtpUrl: { type: "string", secret: true, env: "SMTP_URL", description: "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; Node and Deno only" },
   smtpPoolSize: { type: "integer", min: 1, default: 5, env: "SMTP_POOL_SIZE", description: "SMTP connections kept open and reused" },
   apiUrl: { type: "url", default: "https://api.resend.com", env: "EMAIL_API_URL", description: "Base URL of the Resend-compatible HTTP email API" },
@@ -107,6 +118,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     unsubscribeLinks: true,
     // Either SMTP or the HTTP API will do, so neither field is `required`; without both it is "not configured".
     missing(values) {
+      if (values.providers) return providerList(values.providers).flatMap((name) => missingFor(name, values, options));
       const provider = values.provider ?? (values.smtpUrl ? "smtp" : values.apiKey ? "resend" : undefined);
       if (provider === undefined) return [options.smtp ? "SMTP_URL or EMAIL_API_KEY" : "EMAIL_API_KEY (SMTP needs TCP sockets, not available on this runtime)"];
       if (provider === "smtp" && !values.smtpUrl) return ["SMTP_URL"];
@@ -116,7 +128,6 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
     },
     create(values) {
       const provider = chooseProvider(values, options);
-      const providerName = values.provider ?? (values.smtpUrl ? "smtp" : "resend");
       const from = singleLine(values.from);
       const replyTo = values.replyTo ? singleLine(values.replyTo) : undefined;
       return {
@@ -126,7 +137,7 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
           if (!isDeliverableAddress(to)) return { ok: false, code: "invalid_address", message: "the email address is not a plain user@domain address", retryable: false, undeliverable: true };
           // Stored as {subject, mjml}; `compile` turned it into {subject, html}, which the engine rendered.
           const { html } = message.content as unknown as CompiledEmail;
-          const result = await provider.send(
+          return provider.send(
             {
               from,
               to,
@@ -140,7 +151,6 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
             },
             ctx,
           );
-          return { ...result, provider: providerName };
         },
         webhook: (request, ctx) => resendWebhook(request, values.webhookSecret, ctx),
         // Not in the contract (it has no shutdown hook): tests and the bench end the SMTP pool with it.
@@ -153,9 +163,25 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelDe
 /** The email channel with the HTTP API provider only: what the Workers bundle registers. */
 export const emailChannel = createEmailChannel();
 
-/** The provider the configuration names; `missing` has made sure it has what it needs. */
+const providerList = (text: string) => [...new Set(text.split(","))] as ("smtp" | "resend")[];
+
+function missingFor(name: "smtp" | "resend", values: ConfigValues<typeof config>, options: EmailChannelOptions): string[] {
+  if (name === "resend") return values.apiKey ? [] : ["EMAIL_API_KEY"];
+  if (!options.smtp) return ["SMTP (in EMAIL_PROVIDERS) needs TCP sockets, not available on this runtime"];
+  return values.smtpUrl ? [] : ["SMTP_URL"];
+}
+
+/** The provider the configuration names, or with EMAIL_PROVIDERS all of them behind a failover; `missing` has made sure they have what they need. */
 function chooseProvider(values: ConfigValues<typeof config>, options: EmailChannelOptions): EmailProvider {
-  const name = values.provider ?? (values.smtpUrl ? "smtp" : "resend");
+  if (values.providers) {
+    const providers = providerList(values.providers).map((name) => oneProvider(name, values, options));
+    const chain = failover(providers.map((p) => ({ name: p.name, send: (email: OutgoingEmail, ctx: SendContext) => p.send(email, ctx) })), { failures: values.breakerFailures, coolDownMs: values.breakerCooldownMs });
+    return { name: providers.map((p) => p.name).join(","), send: chain.send, close: () => providers.forEach((p) => p.close?.()) };
+  }
+  return oneProvider(values.provider ?? (values.smtpUrl ? "smtp" : "resend"), values, options);
+}
+
+function oneProvider(name: "smtp" | "resend", values: ConfigValues<typeof config>, options: EmailChannelOptions): EmailProvider {
   const { timeoutMs } = values;
   if (name === "resend") return resendProvider({ apiUrl: values.apiUrl, apiKey: values.apiKey!, timeoutMs });
   const smtpUrl = values.smtpUrl!;

@@ -56,7 +56,8 @@ const TEXTS: Record<number, string> = {
   554: "5.7.1 Message rejected as spam",
 };
 
-export async function startSmtpPeer(): Promise<SmtpPeer> {
+/** `port`: listen on this one (a peer that comes back after an outage, on the address the channel knows). */
+export async function startSmtpPeer(options: { port?: number } = {}): Promise<SmtpPeer> {
   const peer = { received: [] as ReceivedMail[], script: [] as SmtpStep[], unknownUsers: new Set<string>() };
   // One step per transaction, taken at MAIL FROM and kept on the session for RCPT and DATA.
   const steps = new WeakMap<object, SmtpStep>();
@@ -113,7 +114,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     },
   });
   server.on("error", () => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return Object.assign(peer, {
     port,

@@ -1,6 +1,6 @@
 import nodemailer from "nodemailer";
 import type { SendContext, SendResult } from "../../core/channels/define.js";
-import { blockedAddress, isPrivateAddress, OutboundError } from "../../core/net/outbound.js";
+import { blockedAddress, isOutboundError, isPrivateAddress } from "../../core/net/outbound.js";
 import type { EmailProvider, OutgoingEmail, SmtpProviderConfig } from "./provider.js";
 import { createEmailChannel } from "./email.js";
 import { resultFromError } from "../shared/http-result.js";
@@ -59,7 +59,7 @@ export function smtpProvider(config: SmtpProviderConfig, guardedLookup: GuardedL
         await ctx.checkHost(url.hostname);
         checkAddress = (address) => ctx.checkHost(address);
       } catch (error) {
-        if (error instanceof OutboundError) return resultFromError(error);
+        if (isOutboundError(error)) return resultFromError(error);
         return smtpFailure(error as SmtpError);
       }
       try {
@@ -77,7 +77,7 @@ export function smtpProvider(config: SmtpProviderConfig, guardedLookup: GuardedL
         });
         return { ok: true, providerMessageId: info.messageId ?? email.messageId };
       } catch (error) {
-        if (error instanceof OutboundError) return resultFromError(error);
+        if (isOutboundError(error)) return resultFromError(error);
         return smtpFailure(error as SmtpError);
       }
     },

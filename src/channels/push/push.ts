@@ -90,7 +90,7 @@ export const pushChannel = defineChannel({
     async function sendTo(target: PushTarget, plaintext: Uint8Array, headers: Record<string, string>, ctx: SendContext): Promise<DeviceOutcome> {
       try {
         const endpoint = new URL(target.endpoint);
-        headers = { ...headers, authorization: jwt.headerFor(endpoint.origin, ctx.clock.now()) };
+        headers = { ...headers, authorization: await jwt.headerFor(endpoint.origin, ctx.clock.now()) };
         // Bad key sizes fail here, before anything is sent anywhere.
         const keys = decodePushKeys(target.p256dh, target.auth);
         checkPushKeys(keys);

@@ -1,5 +1,5 @@
 import type { SendResult } from "../../core/channels/define.js";
-import { OutboundError, parseRetryAfter } from "../../core/net/outbound.js";
+import { isOutboundError, parseRetryAfter } from "../../core/net/outbound.js";
 
 /**
  * The common reading of a provider's HTTP answer: 2xx sent; 408, 425, 429 and 5xx worth another try
@@ -33,6 +33,6 @@ export function resultFromAnswer(answer: HttpAnswer, now: number, providerMessag
 
 /** Timeouts and unreachable hosts are worth retrying; a blocked private address is not. */
 export function resultFromError(error: unknown): SendResult {
-  if (error instanceof OutboundError) return { ok: false, code: error.code, message: error.message, retryable: error.code !== "blocked_address" };
+  if (isOutboundError(error)) return { ok: false, code: error.code, message: error.message, retryable: error.retryable };
   return { ok: false, code: "network", message: (error as Error)?.message ?? String(error), retryable: true };
 }

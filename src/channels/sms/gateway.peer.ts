@@ -18,6 +18,8 @@ export interface GatewaySms {
   messageId: string;
   contentType: string | undefined;
   headers: IncomingMessage["headers"];
+  /** When it arrived (ms since the epoch): for rate checks. */
+  at: number;
 }
 
 export interface SmsGatewayPeer {
@@ -58,7 +60,7 @@ export async function startSmsGatewayPeer(): Promise<SmsGatewayPeer> {
         return res.end("Missing receiver number, rejected");
       }
       const messageId = `kannel-${++counter}`;
-      peer.received.push({ route: "kannel", phone: to, message: text, ref: q.get("dlr-id") ?? undefined, messageId, contentType: undefined, headers: req.headers });
+      peer.received.push({ route: "kannel", phone: to, message: text, ref: q.get("dlr-id") ?? undefined, messageId, contentType: undefined, headers: req.headers, at: Date.now() });
       res.writeHead(202, { "content-type": "text/plain" });
       return res.end("0: Accepted for delivery");
     }
@@ -81,7 +83,7 @@ export async function startSmsGatewayPeer(): Promise<SmsGatewayPeer> {
     const { phone, message, ref } = fields;
     if (typeof phone !== "string" || typeof message !== "string" || message === "") return json(422, { error: "phone and message are required" });
     const messageId = `gw-${++counter}`;
-    peer.received.push({ route: "api", phone, message, ref: typeof ref === "string" ? ref : undefined, messageId, contentType: type, headers: req.headers });
+    peer.received.push({ route: "api", phone, message, ref: typeof ref === "string" ? ref : undefined, messageId, contentType: type, headers: req.headers, at: Date.now() });
     json(200, { status: "queued", data: { messageId } });
   });
   server.keepAliveTimeout = 30_000;

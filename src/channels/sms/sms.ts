@@ -6,6 +6,7 @@ import type { SmsProvider } from "./provider.js";
 import { limitLength } from "./length-limit.js";
 import { countSegments } from "./segments.js";
 import { createTwilioProvider } from "./twilio.js";
+import { failover } from "../../core/channels/failover.js";
 
 /** `channels.sms` of a template: the text message. */
 export const SmsContent = z.strictObject({ text: z.string().max(2000) });
@@ -31,6 +32,15 @@ export const smsChannel = defineChannel({
       env: "SMS_PROVIDER",
       description: "Which provider sends; default: twilio when TWILIO_ACCOUNT_SID is set, else gateway when SMS_GATEWAY_URL is set",
     },
+    providers: {
+      type: "string",
+      pattern: /(twilio|gateway)(,(twilio|gateway))*/,
+      patternHint: "provider names in failover order, e.g. twilio,gateway",
+      env: "SMS_PROVIDERS",
+      description: "Failover order, e.g. `twilio,gateway`: a retryable failure or an open circuit sends through the next; overrides SMS_PROVIDER",
+    },
+    breakerFailures: { type: "integer", min: 1, default: 3, env: "SMS_BREAKER_FAILURES", description: "With SMS_PROVIDERS: retryable failures in a row that open a provider's circuit" },
+    breakerCooldownMs: { type: "integer", min: 1, default: 30_000, env: "SMS_BREAKER_COOLDOWN_MS", description: "With SMS_PROVIDERS: how long an open provider is skipped before one trial send" },
     accountSid: { type: "string", pattern: /AC[0-9a-fA-F]{32}/, patternHint: "AC followed by 32 hex digits", env: "TWILIO_ACCOUNT_SID", description: "Twilio account SID" },
     authToken: { type: "string", secret: true, env: "TWILIO_AUTH_TOKEN", description: "Twilio auth token: authenticates requests and verifies status callbacks" },
     from: { type: "string", env: "TWILIO_FROM", description: "Sender: a Twilio number in E.164, a short code or an alphanumeric sender id" },
@@ -58,6 +68,7 @@ export const smsChannel = defineChannel({
       env: "SMS_OVER_LIMIT",
       description: "For a text over SMS_MAX_SEGMENTS or SMS_MAX_CHARACTERS: refuse it (final failure too_long) or truncate it",
     },
+    ratePerSecond: { type: "integer", min: 1, env: "SMS_RATE_PER_SECOND", description: "The provider account's cap in messages per second: sends are spaced to it (per process)" },
     timeoutMs: { type: "integer", min: 1, default: 10_000, env: "SMS_TIMEOUT_MS", description: "Per-request timeout, in milliseconds" },
   },
   // Concatenated SMS are billed per part; the limit lives in SMS_MAX_SEGMENTS, not in bodyMaxLength (see above).
@@ -72,42 +83,42 @@ export const smsChannel = defineChannel({
   // Absent settings leave the channel registered as not configured (as a missing required field would);
   // malformed ones throw when the configuration is read (their declarations above).
   missing(config) {
+    if (config.providers) return providerList(config.providers).flatMap((name) => missingFor(name, config));
     const choice = providerChoice(config);
     if (choice === undefined) return ["TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or SMS_GATEWAY_URL"];
-    if (choice === "gateway") return config.gatewayUrl ? [] : ["SMS_GATEWAY_URL"];
-    return [
-      ...(config.accountSid ? [] : ["TWILIO_ACCOUNT_SID"]),
-      ...(config.authToken ? [] : ["TWILIO_AUTH_TOKEN"]),
-      ...(config.from || config.messagingServiceSid ? [] : ["TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"]),
-    ];
+    return missingFor(choice, config);
   },
   create(config, services) {
     // Every value is checked against its declaration before this runs, and `missing` above has
-    // made sure the chosen provider has what it needs.
+    // made sure each chosen provider has what it needs.
     const { maxSegments, maxCharacters, overLimit, timeoutMs } = config;
-    const choice = providerChoice(config);
-    let provider: SmsProvider | undefined;
-    if (choice === "twilio") {
-      provider = createTwilioProvider({
-        accountSid: config.accountSid!,
-        authToken: config.authToken!,
-        from: config.from,
-        messagingServiceSid: config.messagingServiceSid,
-        apiUrl: config.apiUrl,
-        statusCallback: config.statusCallback === false ? undefined : () => services.links.webhook("sms"),
-        timeoutMs,
-      });
-    } else if (choice === "gateway") {
-      provider = createGatewayProvider({
-        url: config.gatewayUrl!,
-        method: config.gatewayMethod,
-        headers: config.gatewayHeaders,
-        body: config.gatewayBody,
-        format: config.gatewayFormat,
-        idPath: config.gatewayIdPath,
-        timeoutMs,
-      });
-    }
+    const build = (choice: "twilio" | "gateway"): SmsProvider =>
+      choice === "twilio"
+        ? createTwilioProvider({
+            accountSid: config.accountSid!,
+            authToken: config.authToken!,
+            from: config.from,
+            messagingServiceSid: config.messagingServiceSid,
+            apiUrl: config.apiUrl,
+            statusCallback: config.statusCallback === false ? undefined : () => services.links.webhook("sms"),
+            timeoutMs,
+          })
+        : createGatewayProvider({
+            url: config.gatewayUrl!,
+            method: config.gatewayMethod,
+            headers: config.gatewayHeaders,
+            body: config.gatewayBody,
+            format: config.gatewayFormat,
+            idPath: config.gatewayIdPath,
+            timeoutMs,
+          });
+    const names = config.providers ? providerList(config.providers) : [providerChoice(config)].filter((c) => c !== undefined);
+    const providers = names.map(build);
+    // Several: in order behind a failover; Twilio's 1,600-character cap applies when Twilio may send.
+    const chain = providers.length > 1 ? failover(providers.map((p) => ({ name: p.id, send: p.send.bind(p) })), { failures: config.breakerFailures, coolDownMs: config.breakerCooldownMs }) : undefined;
+    const provider: Pick<SmsProvider, "send"> | undefined = chain ?? providers[0];
+    const twilio = providers.find((p) => p.id === "twilio");
+    const webhook = providers.find((p) => p.webhook)?.webhook;
 
     return {
       async send(message, ctx): Promise<SendResult> {
@@ -121,15 +132,26 @@ export const smsChannel = defineChannel({
         }
         if (message.content.text.trim() === "") return { ok: false, code: "empty_message", message: "the rendered SMS text is empty", retryable: false };
         // Twilio refuses bodies over 1,600 characters (error 21617); counted in UTF-16 units to be safe.
-        const limited = limitLength(message.content.text, { maxSegments, maxCharacters, providerMaxUnits: provider.id === "twilio" ? 1600 : undefined, policy: overLimit });
+        const limited = limitLength(message.content.text, { maxSegments, maxCharacters, providerMaxUnits: twilio ? 1600 : undefined, policy: overLimit });
         if (!limited.ok) return { ok: false, code: "too_long", message: limited.message, retryable: false };
-        const text = limited.text;
-        return provider.send({ to, text, notificationId: message.notificationId }, ctx);
+        return provider.send({ to, text: limited.text, notificationId: message.notificationId }, ctx);
       },
-      ...(provider?.webhook ? { webhook: provider.webhook } : {}),
+      ...(webhook ? { webhook } : {}),
+      ...(config.ratePerSecond ? { ratePerSecond: config.ratePerSecond } : {}),
     };
   },
 });
+
+const providerList = (text: string) => [...new Set(text.split(","))] as ("twilio" | "gateway")[];
+
+function missingFor(choice: "twilio" | "gateway", config: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; gatewayUrl?: string }): string[] {
+    if (choice === "gateway") return config.gatewayUrl ? [] : ["SMS_GATEWAY_URL"];
+    return [
+      ...(config.accountSid ? [] : ["TWILIO_ACCOUNT_SID"]),
+      ...(config.authToken ? [] : ["TWILIO_AUTH_TOKEN"]),
+      ...(config.from || config.messagingServiceSid ? [] : ["TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"]),
+    ];
+}
 
 /** SMS_PROVIDER, else Twilio when its account is set, else the gateway when its URL is. */
 function providerChoice(config: { provider?: "twilio" | "gateway"; accountSid?: string; gatewayUrl?: string }): "twilio" | "gateway" | undefined {

@@ -10,6 +10,8 @@ import type { FieldProblem } from "../errors.js";
 import { matchesConditions } from "../rules/conditions.js";
 import type { EventInput } from "../schemas/event.js";
 import type { TemplateInput } from "../schemas/template.js";
+import type { Step, StepCondition, Throttle } from "../schemas/rule.js";
+import { fillPlaceholders } from "../rules/path.js";
 
 /** Recipients listed by name in a dry run; the rest are only counted. */
 const SAMPLE_RECIPIENTS = 20;
@@ -24,8 +26,22 @@ export interface DryRunRule {
   reason?: string;
   recipients: number;
   sample: string[];
-  steps: { step: number; channel: string; template: string; waitMs: number; fallback: boolean }[];
+  steps: DryRunStep[];
+  /** The rule's frequency cap, checked when each message is sent (not here: a dry run takes no slot). */
+  throttle?: Throttle;
   messages: { subscriberId: string; channel: string; template: string; content?: Record<string, unknown>; error?: string; warnings?: FieldProblem[] }[];
+}
+
+export interface DryRunStep {
+  step: number;
+  channel: string;
+  template: string;
+  waitMs: number;
+  fallback: boolean;
+  /** The step's `if`, evaluated when the step runs (over the state of the steps before it), so shown, not judged. */
+  condition?: StepCondition;
+  /** A digest step: its window and this event's key; the message below renders this event as a digest of one. */
+  digest?: { window: string; key: string; max?: number; until?: "seen" };
 }
 
 /**
@@ -47,8 +63,8 @@ export async function dryRun(
     return templates.get(key);
   };
   for (const rule of rules.filter((r) => r.body.event === input.type)) {
-    const steps = rule.body.steps.map((s, i) => ({ step: i, channel: s.channel, template: s.template, waitMs: 0, fallback: i > 0 && s.fallback === true }));
-    const result: DryRunRule = { id: rule.id, enabled: rule.enabled, matched: false, recipients: 0, sample: [], steps, messages: [] };
+    const steps = rule.body.steps.map((s, i) => describeStep(s, i, doc));
+    const result: DryRunRule = { id: rule.id, enabled: rule.enabled, matched: false, recipients: 0, sample: [], steps, messages: [], ...(rule.body.throttle ? { throttle: rule.body.throttle } : {}) };
     out.push(result);
     if (!matchesConditions(rule.body.if, doc)) {
       result.reason = rule.enabled ? "condition not met" : "disabled; condition not met";
@@ -73,7 +89,7 @@ export async function dryRun(
     }
     const subscribers = new Map((await store.subscribers.getMany(result.sample.slice(0, SAMPLE_MESSAGES))).map((s) => [s.id, s]));
     for (const subscriberId of result.sample) {
-      for (const step of rule.body.steps) {
+      for (const [index, step] of rule.body.steps.entries()) {
         if (result.messages.length >= SAMPLE_MESSAGES) break;
         const s = subscribers.get(subscriberId);
         const context: TemplateContext = {
@@ -81,6 +97,7 @@ export async function dryRun(
           subscriber: { id: subscriberId, name: s?.name ?? null, email: s?.email ?? null, phone: s?.phone ?? null, locale: s?.locale ?? null, timezone: s?.timezone ?? null, data: s?.data ?? null },
           event: { id: event.id, type: event.type, topic: doc.topic ?? null },
           notification: { id: "ntf_dry_run", url: typeof doc.data?.url === "string" ? doc.data.url : null },
+          ...(steps[index]!.digest ? { digest: digestOfOne(doc.data ?? {}) } : {}),
         };
         const message: DryRunRule["messages"][number] = { subscriberId, channel: step.channel, template: step.template };
         const body = await template(step.template);
@@ -101,4 +118,19 @@ export async function dryRun(
     }
   }
   return out;
+}
+
+function describeStep(s: Step, i: number, doc: unknown): DryRunStep {
+  const out: DryRunStep = { step: i, channel: s.channel, template: s.template, waitMs: 0, fallback: i > 0 && s.fallback === true };
+  if (s.if) out.condition = s.if;
+  if (s.digest) {
+    const key = s.digest.key === undefined ? "" : fillPlaceholders(s.digest.key, doc);
+    out.digest = { ...s.digest, key: typeof key === "string" ? key : JSON.stringify(key ?? "") };
+  }
+  return out;
+}
+
+/** The digest a lone event would make: what a digest template renders at the least. */
+function digestOfOne(data: Record<string, unknown>) {
+  return { id: "dgs_dry_run", count: 1, events: [data], first: data, last: data };
 }

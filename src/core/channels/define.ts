@@ -9,7 +9,7 @@ import type { ChannelServices, InboxNotification, ServiceName } from "./services
 import type { ChannelUi } from "./ui.js";
 
 export type { ConfigField, ConfigSchema, ConfigValues } from "./config.js";
-export type { BaseServices, ChannelServices, EngineServices, InboxNotification, PushTarget, ServiceName } from "./services.js";
+export type { AddressServices, BaseServices, ChannelServices, EngineServices, InboxNotification, PushTarget, ServiceName } from "./services.js";
 export type { ChannelUi, FieldHint, PreviewHint } from "./ui.js";
 
 export interface ChannelLimits {
@@ -17,6 +17,12 @@ export interface ChannelLimits {
   bodyMaxLength?: number;
   /** Sends in flight at once for this channel. */
   concurrency?: number;
+  /**
+   * Sends per second the provider account allows (an SMS gateway's cap): the outbox spaces this
+   * channel's sends to it (core/outbox/rate-limit.ts). An instance's `ratePerSecond` (from its
+   * configuration) overrides it.
+   */
+  ratePerSecond?: number;
 }
 
 /** What a channel receives: already rendered, with the ids receivers use to de-duplicate. */
@@ -38,10 +44,17 @@ export interface ChannelMessage<Content> {
   unsubscribeUrl?: string;
 }
 
-export type SendResult = (
-  | { ok: true; providerMessageId?: string }
+export type SendResult =
+  | {
+      ok: true;
+      providerMessageId?: string;
+      /** Which of the channel's providers sent it, for a channel with several (core/channels/failover.ts). */
+      provider?: string;
+    }
   | {
       ok: false;
+      /** Which provider answered last, for a channel with several. */
+      provider?: string;
       /** Stable, machine-readable: `timeout`, `network`, `http_429`, `http_500`, `not_configured`, … */
       code: string;
       message: string;
@@ -50,15 +63,11 @@ export type SendResult = (
       retryAfterMs?: number;
       /** The recipient can never be reached this way (e.g. push subscription gone): try the fallback. */
       undeliverable?: boolean;
-    }
-) & {
-  /** Which provider answered, when a channel has several (email: `smtp` or `resend`); the event timeline shows it. */
-  provider?: string;
-};
+    };
 
 export interface SendContext {
   fetch: OutboundFetch;
-  /** The SSRF guard for transports other than fetch (SMTP): throws `OutboundError("blocked_address")`. */
+  /** The SSRF guard for transports other than fetch (SMTP): throws `outboundError("blocked_address")`. */
   checkHost(hostname: string): Promise<void>;
   clock: Clock;
   logger: Logger;
@@ -71,6 +80,27 @@ export interface ChannelInstance<Content> {
    * without the API key: the channel verifies the caller itself (e.g. `X-Twilio-Signature`).
    */
   webhook?(request: WebhookRequest, ctx: SendContext): Promise<WebhookResult>;
+  /** This configuration's account cap, in sends per second; overrides the declaration's `limits.ratePerSecond`. */
+  ratePerSecond?: number;
+  /**
+   * Where a subscriber goes to link their address on this channel, given the signed single-use
+   * token Herald issued for them (`POST /v1/subscribers/{id}/links/{channel}`); the channel's
+   * webhook then redeems it (`services.addresses`). E.g. Telegram: `https://t.me/<bot>?start=<token>`.
+   */
+  linkUrl?(token: string, ctx: SendContext): Promise<string>;
+}
+
+/**
+ * An address a channel declares on subscribers (a Telegram chat id): `PUT /v1/subscribers/{id}`
+ * accepts `{<field>: …}` validated by `schema`, `GET` shows it, OpenAPI documents it, erasure
+ * removes it, and sends receive it as `message.address`. Stored apart from the fixed columns
+ * (store/repositories/subscriber-addresses.ts), so declaring one needs no migration.
+ */
+export interface DeclaredAddress {
+  /** The subscriber field: camelCase, not one of the fixed ones (id, name, email, phone, locale, timezone, data, topics). */
+  field: string;
+  schema: z.ZodType<string>;
+  description: string;
 }
 
 export interface WebhookRequest {
@@ -143,8 +173,13 @@ export interface ChannelDefinition<S extends ConfigSchema, Content, N extends Se
   compile?(content: Content): CompileResult | Promise<CompileResult>;
   /** Facts about rendered content for previews and stats (e.g. SMS encoding and segments). */
   describe?(rendered: Record<string, unknown>): Record<string, unknown>;
-  /** The subscriber's address on this channel; null when they have none (the step fails over to the fallback). */
+  /** The subscriber's address on this channel from their fixed fields (email, phone); null when they have none (the step fails over to the fallback). */
   address?(subscriber: ChannelMessage<unknown>["subscriber"]): string | null;
+  /**
+   * Instead of `address`: a subscriber field of the channel's own that holds the address (Telegram's
+   * `telegram`, a chat id). See `DeclaredAddress` for everything derived from it.
+   */
+  addressField?: DeclaredAddress;
   /** The channel puts an unsubscribe link in every non-critical message (email's List-Unsubscribe): sign one for it. */
   unsubscribeLinks?: boolean;
   /** `defer`: the subscriber's quiet hours hold non-critical messages until they end (SMS, push). Default: never deferred. */

@@ -1,6 +1,6 @@
 import { HeraldError } from "../errors.js";
 import { resolveConfig, type ConfigSchema, type ConfigValues } from "./config.js";
-import type { AnyChannel, ChannelInstance } from "./define.js";
+import type { AnyChannel, ChannelInstance, DeclaredAddress } from "./define.js";
 import type { EngineServices } from "./services.js";
 
 export interface RegisteredChannel {
@@ -20,6 +20,8 @@ export interface ChannelRegistry {
    * and variable names), for the logger to mask wherever they appear.
    */
   secrets(): { names: string[]; values: string[] };
+  /** Subscriber fields channels declare (`address: {field}`), in registration order. */
+  addressFields(): (DeclaredAddress & { channel: string })[];
   /** Configuration as safe to show: secrets masked. */
   describe(): { id: string; title: string; configured: boolean; missing: string[]; config: Record<string, unknown> }[];
 }
@@ -30,7 +32,7 @@ export interface ChannelRegistry {
  * values simply absent is registered as not configured, so rules can still name it.
  */
 export function createChannelRegistry(definitions: AnyChannel[], env: Record<string, string | undefined>, services: Partial<EngineServices> = {}): ChannelRegistry {
-  const offered: EngineServices = { ...noServices, ...services };
+  const offered: Required<EngineServices> = { ...noServices, ...services };
   const channels = new Map<string, RegisteredChannel & { values: Record<string, unknown> }>();
   for (const definition of definitions) {
     if (channels.has(definition.id)) throw new HeraldError("duplicate_channel", `channel "${definition.id}" is registered twice`);
@@ -40,10 +42,12 @@ export function createChannelRegistry(definitions: AnyChannel[], env: Record<str
     const instance = missing.length === 0 ? definition.create(values as ConfigValues<ConfigSchema>, servicesFor(definition, offered)) : undefined;
     channels.set(definition.id, { definition, instance, missing, values });
   }
+  const addressFields = declaredAddresses(definitions);
   return {
     get: (id) => channels.get(id),
     ids: () => [...channels.keys()],
     definitions: () => [...channels.values()].map((c) => c.definition),
+    addressFields: () => addressFields,
     secrets: () => {
       const names: string[] = [];
       const values: string[] = [];
@@ -69,14 +73,38 @@ export function createChannelRegistry(definitions: AnyChannel[], env: Record<str
   };
 }
 
-/** `links` for every channel; the services it names in `needs`; nothing else, even by accident. */
-function servicesFor(definition: AnyChannel, offered: EngineServices) {
-  const given: Record<string, unknown> = { links: offered.links };
-  for (const name of definition.needs ?? []) given[name] = offered[name];
-  return given as unknown as EngineServices;
+/** The subscriber's fixed fields (and the API's own): no channel may declare one of these. */
+const FIXED_SUBSCRIBER_FIELDS = new Set(["id", "name", "email", "phone", "locale", "timezone", "data", "topics", "createdAt", "updatedAt"]);
+
+/** What a declared address is: an object; a function reads a fixed field instead. */
+export function declaredAddress(definition: AnyChannel): DeclaredAddress | undefined {
+  return definition.addressField;
 }
 
-const noServices: EngineServices = {
+/** The declared address fields, checked: camelCase, not a fixed field, each declared by one channel. */
+function declaredAddresses(definitions: AnyChannel[]): (DeclaredAddress & { channel: string })[] {
+  const out: (DeclaredAddress & { channel: string })[] = [];
+  for (const definition of definitions) {
+    const address = declaredAddress(definition);
+    if (!address) continue;
+    const { field } = address;
+    if (!/^[a-z][a-zA-Z0-9]{0,39}$/.test(field)) throw new HeraldError("bad_address_field", `channel "${definition.id}" declares address field "${field}": use camelCase letters and digits`, { pluginId: definition.id });
+    if (FIXED_SUBSCRIBER_FIELDS.has(field)) throw new HeraldError("bad_address_field", `channel "${definition.id}" declares address field "${field}", a fixed subscriber field`, { pluginId: definition.id });
+    const other = out.find((a) => a.field === field);
+    if (other) throw new HeraldError("bad_address_field", `channels "${other.channel}" and "${definition.id}" both declare address field "${field}"`, { pluginId: definition.id });
+    out.push({ ...address, channel: definition.id });
+  }
+  return out;
+}
+
+/** `links` for every channel; the services it names in `needs`; nothing else, even by accident. */
+function servicesFor(definition: AnyChannel, offered: Required<EngineServices>) {
+  const given: Record<string, unknown> = { links: offered.links };
+  for (const name of definition.needs ?? []) given[name] = offered[name];
+  return given as unknown as Required<EngineServices>;
+}
+
+const noServices: Required<EngineServices> = {
   realtime: {
     deliverNotification: () => Promise.reject(new Error("the real-time inbox is not available here")),
   },
@@ -87,6 +115,9 @@ const noServices: EngineServices = {
     succeeded: () => Promise.resolve(),
     unreadCount: () => Promise.resolve(0),
     receiptToken: () => Promise.reject(new Error("subscriber tokens are not available here")),
+  },
+  addresses: {
+    link: () => Promise.reject(new Error("address links are not available here")),
   },
   links: {
     publicUrl: () => "http://127.0.0.1:8787",

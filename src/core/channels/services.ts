@@ -32,6 +32,23 @@ export interface OptionalServices {
   realtime: RealtimeServices;
   /** Browser push subscriptions, the VAPID identity and the runtime's push transport. */
   push: PushServices;
+  /** Recording a declared address (`address: {field}`) that a subscriber proved through a link. */
+  addresses: AddressServices;
+}
+
+/**
+ * For a channel whose subscribers link their address themselves (Telegram: a deep link whose start
+ * token the bot receives): redeem the token Herald issued (`POST /v1/subscribers/{id}/links/{channel}`)
+ * and record the address under the channel's declared field.
+ */
+export interface AddressServices {
+  /**
+   * Redeems `token` (single use) for the subscriber it was issued to, records `address` as their
+   * address on `channelId` and lifts a suppression of it. `expired`: the link is too old;
+   * `invalid`: forged, used, issued for another channel, or the subscriber is gone;
+   * `invalid_address`: `address` fails the declared schema.
+   */
+  link(channelId: string, token: string, address: string): Promise<{ ok: true; subscriberId: string } | { ok: false; reason: "expired" | "invalid" | "invalid_address" }>;
 }
 
 export type ServiceName = keyof OptionalServices;
@@ -39,8 +56,11 @@ export type ServiceName = keyof OptionalServices;
 /** What a channel that declared `needs: N[]` receives in `create`. */
 export type ChannelServices<N extends ServiceName = never> = BaseServices & Pick<OptionalServices, N>;
 
-/** Everything the engine can offer (what `createChannelRegistry` is given). */
-export type EngineServices = BaseServices & OptionalServices;
+/**
+ * Everything the engine can offer (what `createChannelRegistry` is given). `addresses` may be left
+ * out (tests of channels that do not link addresses); the registry then lends one that refuses.
+ */
+export type EngineServices = BaseServices & Omit<OptionalServices, "addresses"> & Partial<Pick<OptionalServices, "addresses">>;
 
 export interface RealtimeServices {
   /** Appends a notification to a subscriber's stream and pushes it to their live connections. */
@@ -96,7 +116,7 @@ export interface PushAnswer {
 /**
  * Encrypts (RFC 8291, a fresh sender key each time) and sends push messages. Refuses private
  * addresses (literals, and what names resolve to) unless private networks are allowed. Rejects
- * with an `OutboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
+ * with an `outboundError` (timeout, network, blocked_address) or a `PushEncryptionError` (keys it
  * cannot encrypt for); resolves undefined when it cannot serve this endpoint (plain HTTP, an
  * origin without HTTP/2, threads that could not start, a closed transport), and the channel then
  * sends it through fetch.

@@ -29,6 +29,7 @@ import { subscriberOrigins } from "./cors.js";
 import { meInboxRoutes } from "./routes/me-inbox.js";
 import { meProfileRoutes } from "./routes/me-profile.js";
 import { demoRoutes } from "./routes/demo.js";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 
 /** Paths under /v1 that do not take the server API key. */
 const PUBLIC_V1 = [/^\/v1\/me(\/|$)/, /^\/v1\/push\/vapid-public-key$/, /^\/v1\/unsubscribe\//, /^\/v1\/channels\/[^/]+\/webhook$/, /^\/v1\/admin\/(login|session)$/];
@@ -102,6 +103,7 @@ export function createApp(deps: HttpDeps): OpenAPIHono<AppEnv> {
   adminRoutes(app, deps);
   adminEventRoutes(app, deps);
   demoRoutes(app, deps);
+  webhookEndpointRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "HERALD_API_KEY" });
   app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", { type: "http", scheme: "bearer", description: "POST /v1/subscribers/{id}/tokens" });

@@ -2,10 +2,10 @@ import type { Store } from "../../store/index.js";
 import type { ServerSecrets } from "../bootstrap.js";
 import type { ChannelRegistry } from "../channels/registry.js";
 import type { Clock } from "../clock.js";
-import type { NewEvent } from "../ingest.js";
+import type { AcceptOptions, NewEvent } from "../ingest.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { HeraldCaches } from "../engine.js";
+import type { Configuration } from "../configuration.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Context } from "hono";
 import type { RealtimeHub } from "../realtime/hub.js";
@@ -14,6 +14,8 @@ import type { PushEndpointPolicy } from "../push/subscription.js";
 import type { SendContext, WebhookResult } from "../channels/define.js";
 import type { LoginLimit } from "../admin/login-limit.js";
 import type { TokenClaims } from "../auth/subscriber-token.js";
+import type { SecretBox } from "../status-webhooks/secret-box.js";
+import type { StatusEvents } from "../status-webhooks/emitter.js";
 
 /** What the HTTP routes use. Built once per process by `createHerald`. */
 export interface HttpDeps {
@@ -23,9 +25,9 @@ export interface HttpDeps {
   metrics: Metrics;
   channels: ChannelRegistry;
   secrets: ServerSecrets;
-  acceptEvent(event: NewEvent, options?: { defer?: boolean }): Promise<void>;
-  /** Invalidated when rules or templates are written here. */
-  caches: HeraldCaches;
+  acceptEvent(event: NewEvent, options?: AcceptOptions): Promise<void>;
+  /** Rule and template writes (they keep this instance's caches current). */
+  configuration: Configuration;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   realtime: Realtime;
@@ -46,6 +48,8 @@ export interface HttpDeps {
   sendContext: SendContext;
   /** Applies delivery reports and undeliverable addresses a provider sent to a channel webhook. */
   applyProviderReports(channel: string, result: Pick<WebhookResult, "reports" | "undeliverable">): Promise<void>;
+  /** Issues the signed, single-use tokens of address links (core/addresses/links.ts). */
+  addressLinks: { issue(channelId: string, subscriberId: string, ttlSeconds?: number): Promise<{ token: string; expiresAt: number }> };
   /** Who is calling, as a throttling key (net/client-address.ts); undefined when the runtime cannot tell. */
   clientAddress(c: Context): string | undefined;
   /**
@@ -53,6 +57,10 @@ export interface HttpDeps {
    * password comes from (the login page tells an operator without HERALD_ADMIN_PASSWORD what to do).
    */
   admin: { verifyPassword(password: string): Promise<boolean>; loginLimit: LoginLimit; password: { from: "environment" | "generated"; shownIn: string; setWith: string } };
+  /** Delivery-status webhooks: endpoint secrets sealed at rest, and where status events are queued. */
+  statusWebhooks: { box: SecretBox; events: StatusEvents; allowPrivateNetwork: boolean };
+  /** New outbox work is waiting (a replayed message). */
+  wakeOutbox(): void;
 }
 
 /**

@@ -17,6 +17,8 @@ export const TITLES_RU: Record<string, string> = {
   "Malformed request": "Запрос не удалось прочитать",
   "Request refused": "Запрос отклонён",
   "Internal error": "Внутренняя ошибка",
+  "Link unavailable": "Ссылка недоступна",
+  "Too many webhook endpoints": "Слишком много адресов вебхуков",
   "Template in use": "Шаблон используется",
   "The template does not compile": "Шаблон не компилируется",
   "The template cannot be rendered with this data": "Шаблон не отрисовывается с этими данными",
@@ -149,5 +151,18 @@ export const MESSAGES_RU: Record<string, string> = {
   "the document has no <mj-body>": "в документе нет <mj-body>",
   'Missing helper: "{name}"': "Нет помощника «{name}»",
   "The partial {name} could not be found": "Частичный шаблон {name} не найден",
+  // Cross-origin pages, paging, previews
+  "pages on {origin} may not use this Herald: add it to HERALD_ALLOWED_ORIGINS": "страницам с {origin} этот Herald недоступен: добавьте источник в HERALD_ALLOWED_ORIGINS",
+  "after is not a cursor this endpoint gave": "after — не курсор, который выдал этот адрес",
+  "pass the `next` value of the page before": "передайте значение `next` предыдущей страницы",
+  "page one way at a time": "листайте в одну сторону за раз",
+  "not together with after": "не вместе с after",
+  "a seq, or latest": "номер seq или latest",
+  "{{{name}}} resolves to nothing with this data, so it renders empty": "{{{name}}} с этими данными ничего не находит и выводится пустым",
+  // Address links, status webhooks, rule checks
+  "the {channel} channel could not build its link: {rest}": "канал {channel} не смог построить ссылку: {rest}",
+  "the endpoint URL cannot be used": "этот URL адреса нельзя использовать",
+  "at most {n} endpoints; delete one first": "не больше {n} адресов; сначала удалите один",
+  'no step of this rule sends on "{channel}"; its steps use {channels}': "ни один шаг этого правила не отправляет через «{channel}»; его шаги используют {channels}",
   "{path}: {msg}": "{path}: {msg}",
 };

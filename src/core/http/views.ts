@@ -12,8 +12,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** An optional time (epoch ms) as ISO 8601, or null. */
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function subscriberView(row: SubscriberRow, topics: string[]): Subscriber {
+/**
+ * A subscriber as the API shows them. `addresses`: their declared addresses by field; every field in
+ * `declared` appears, null when unset (so a client sees which fields exist).
+ */
+export function subscriberView(row: SubscriberRow, topics: string[], addresses: { declared: readonly string[]; values: Record<string, string> } = { declared: [], values: {} }): Subscriber {
   return {
+    ...Object.fromEntries(addresses.declared.map((f) => [f, addresses.values[f] ?? null])),
     id: row.id,
     name: row.name,
     email: row.email,
@@ -35,7 +40,7 @@ export function ruleView(record: RuleRecord): Rule {
   return { ...record.body, id: record.id, enabled: record.enabled, updatedAt: iso(record.updatedAt) };
 }
 
-export function eventView(row: EventRow, history: HistoryPage["items"]): EventView {
+export function eventView(row: EventRow, history: HistoryPage["items"], providers: Map<string, string> = new Map()): EventView {
   const body = row.body as Omit<EventView, "id" | "type" | "receivedAt" | "status" | "notifications">;
   return {
     id: row.id,
@@ -63,6 +68,7 @@ export function eventView(row: EventRow, history: HistoryPage["items"]): EventVi
         attempts: d.attempts,
         lastError: d.lastError,
         providerMessageId: d.providerMessageId,
+        ...(providers.has(d.id) ? { provider: providers.get(d.id)! } : {}),
         updatedAt: iso(d.updatedAt),
         attemptLog: d.attemptLog.map((a) => ({
           n: a.n,

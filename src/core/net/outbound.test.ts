@@ -1,7 +1,8 @@
 import ipaddr from "ipaddr.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { resultFromError } from "../../channels/shared/http-result.js";
-import { blockedAddress, createOutboundFetch, isPrivateAddress, OutboundError, parseRetryAfter } from "./outbound.js";
+import { HeraldError } from "../errors.js";
+import { blockedAddress, createOutboundFetch, isOutboundError, isPrivateAddress, parseRetryAfter } from "./outbound.js";
 
 /** An outbound fetch over a fake provider answering `body`, with the signals it was given. */
 function answering(body: () => BodyInit | null) {
@@ -116,7 +117,7 @@ describe("outbound calls", () => {
       await expect(guarded(url)).rejects.toMatchObject({ code: "blocked_address" });
     }
     const resolving = createOutboundFetch({ allowPrivateNetwork: false, fetch: async () => (called++, new Response("ok")), resolveHost: async () => ["10.0.0.5"] });
-    await expect(resolving("https://rebind.example.com/")).rejects.toBeInstanceOf(OutboundError);
+    await expect(resolving("https://rebind.example.com/")).rejects.toMatchObject({ code: "blocked_address", retryable: false });
     expect(called).toBe(0);
     const open = createOutboundFetch({ allowPrivateNetwork: true, fetch: async () => (called++, new Response("ok")) });
     expect((await open("http://127.0.0.1:9/x")).status).toBe(200);
@@ -234,7 +235,11 @@ describe("outbound calls", () => {
       },
     });
     const error = await refusing("https://rebind.example.com/").catch((e) => e);
-    expect(error).toBeInstanceOf(OutboundError);
+    // The engine's one error type, final (not retryable), recognised as an outgoing call's failure.
+    expect(error).toBeInstanceOf(HeraldError);
+    expect(error).toMatchObject({ code: "blocked_address", retryable: false });
+    expect(isOutboundError(error)).toBe(true);
+    expect(isOutboundError(new HeraldError("config_invalid", "not an outgoing call"))).toBe(false);
     expect(error.message).toContain("rebind.example.com (127.0.0.1)");
     expect(resultFromError(error)).toMatchObject({ ok: false, code: "blocked_address", retryable: false });
   });

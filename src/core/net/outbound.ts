@@ -8,13 +8,14 @@ import ipaddr from "ipaddr.js";
  * beaten by a DNS answer that changes between the two (rebinding) and by pooled connections.
  */
 import { whenBodyDone } from "./body-done.js";
+import { HeraldError } from "../errors.js";
 
 export type OutboundFetch = (url: string, init?: RequestInit & { timeoutMs?: number }) => Promise<Response>;
 
 export interface OutboundOptions {
   /**
    * The runtime's fetch. One that refuses private addresses when it connects throws
-   * `OutboundError("blocked_address")` (see `blockedAddress`), which is passed on as it is.
+   * `outboundError("blocked_address")` (see `blockedAddress`), which is passed on as it is.
    */
   fetch?: typeof fetch;
   allowPrivateNetwork: boolean;
@@ -26,15 +27,21 @@ export interface OutboundOptions {
   resolveHost?: (host: string) => Promise<string[]>;
 }
 
-export class OutboundError extends Error {
-  constructor(
-    readonly code: "timeout" | "network" | "blocked_address",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "OutboundError";
-  }
+/** Why an outgoing call failed. */
+export type OutboundCode = "timeout" | "network" | "blocked_address";
+const OUTBOUND_CODES: ReadonlySet<string> = new Set<OutboundCode>(["timeout", "network", "blocked_address"]);
+
+/**
+ * An outgoing call that failed, as the engine's one error type: a timeout or an unreachable host is
+ * worth retrying; a refused private address is not.
+ */
+export function outboundError(code: OutboundCode, message: string, options: { cause?: unknown } = {}): HeraldError {
+  return new HeraldError(code, message, { retryable: code !== "blocked_address", cause: options.cause });
+}
+
+/** Whether `error` is an outgoing call's failure (made by `outboundError`). */
+export function isOutboundError(error: unknown): error is HeraldError & { code: OutboundCode } {
+  return error instanceof HeraldError && OUTBOUND_CODES.has(error.code);
 }
 
 /**
@@ -53,9 +60,9 @@ export function createHostGuard(options: Pick<OutboundOptions, "allowPrivateNetw
  * @example
  * if (!allowPrivateNetwork && isPrivateAddress(address)) throw blockedAddress(hostname, address);
  */
-export function blockedAddress(host: string, address?: string): OutboundError {
+export function blockedAddress(host: string, address?: string): HeraldError {
   const target = address && address !== host ? `${host} (${address})` : host;
-  return new OutboundError("blocked_address", `refusing to reach ${target}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
+  return outboundError("blocked_address", `refusing to reach ${target}: private network (set HERALD_ALLOW_PRIVATE_NETWORK=1 to allow)`);
 }
 
 /** The guard without a promise when there is no resolver to wait for (a microtask saved per call). */
@@ -93,7 +100,7 @@ export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
     const pending = checkHost(target.hostname);
     if (pending) await pending;
     const { timeoutMs = defaultTimeout, signal: callerSignal, ...rest } = init;
-    if (callerSignal?.aborted) throw new OutboundError("network", `could not reach ${target.origin}: aborted by the caller`, { cause: callerSignal.reason });
+    if (callerSignal?.aborted) throw outboundError("network", `could not reach ${target.origin}: aborted by the caller`, { cause: callerSignal.reason });
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -115,10 +122,10 @@ export function createOutboundFetch(options: OutboundOptions): OutboundFetch {
       bodyPending = response.body !== null;
       return bodyPending ? whenBodyDone(response, disarm) : response;
     } catch (error) {
-      if (timedOut) throw new OutboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
+      if (timedOut) throw outboundError("timeout", `no answer from ${target.origin} within ${timeoutMs} ms`, { cause: error });
       // A runtime fetch that refused the address it was about to connect to.
-      if (error instanceof OutboundError) throw error;
-      throw new OutboundError("network", `could not reach ${target.origin}: ${(error as Error).message}`, { cause: error });
+      if (isOutboundError(error)) throw error;
+      throw outboundError("network", `could not reach ${target.origin}: ${(error as Error).message}`, { cause: error });
     } finally {
       if (!bodyPending) disarm();
     }

@@ -19,7 +19,7 @@ describe("stopping the outbox", () => {
       clock: systemClock,
       logger: silentLogger,
       owner: "me",
-      handlers: { deliver: { each: async (): Promise<JobOutcome> => (await new Promise((r) => setTimeout(r, 100)), { done: [] }) }, plan: { each: async () => ({ done: [] }) }, "plan-part": { each: async () => ({ done: [] }) }, plugin: { each: async () => ({ done: [] }) } },
+      handlers: { deliver: { each: async (): Promise<JobOutcome> => (await new Promise((r) => setTimeout(r, 100)), { done: [] }) }, plan: { each: async () => ({ done: [] }) }, "plan-part": { each: async () => ({ done: [] }) }, plugin: { each: async () => ({ done: [] }) }, webhook: { each: async () => ({ done: [] }) } },
     });
     outbox.start();
     await new Promise((r) => setTimeout(r, 30));
@@ -36,7 +36,7 @@ describe("stopping the outbox", () => {
       clock: systemClock,
       logger: silentLogger,
       owner: "me",
-      handlers: { deliver: { each: async (): Promise<JobOutcome> => (await hung, { done: [] }) }, plan: { each: async () => ({ done: [] }) }, "plan-part": { each: async () => ({ done: [] }) }, plugin: { each: async () => ({ done: [] }) } },
+      handlers: { deliver: { each: async (): Promise<JobOutcome> => (await hung, { done: [] }) }, plan: { each: async () => ({ done: [] }) }, "plan-part": { each: async () => ({ done: [] }) }, plugin: { each: async () => ({ done: [] }) }, webhook: { each: async () => ({ done: [] }) } },
     });
     outbox.start();
     await new Promise((r) => setTimeout(r, 30));

@@ -35,6 +35,7 @@ export const DeliveryView = z.object({
   attempts: z.number().int(),
   lastError: z.string().nullable(),
   providerMessageId: z.string().nullable(),
+  provider: z.string().optional().openapi({ description: "For a channel with several providers (EMAIL_PROVIDERS, SMS_PROVIDERS): the one that answered the last attempt" }),
   updatedAt: z.string(),
   /** Each send, oldest first (the newest 40 are kept). */
   attemptLog: z.array(AttemptView),

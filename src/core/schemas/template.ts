@@ -29,6 +29,8 @@ export const TemplatePreviewInput = z
     event: JsonObject.optional(),
     locale: Locale.optional(),
     channels: z.array(z.string().max(64)).max(20).optional(),
+    /** Sample events for a digest step's template: it sees `digest.count`, `digest.events` (these `data`s, newest last), `digest.first` and `digest.last`. */
+    digest: z.strictObject({ events: z.array(JsonObject).min(1).max(100) }).optional(),
   })
   .openapi("TemplatePreviewInput");
 

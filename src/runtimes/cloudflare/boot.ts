@@ -22,6 +22,9 @@ import erasureMigration from "../../store/migrations/0008_erasure.sql";
 import workersMigration from "../../store/migrations/0010_workers.sql";
 import inboxStateMigration from "../../store/migrations/0012_inbox_state.sql";
 import deliveryAttemptsMigration from "../../store/migrations/0014_delivery_attempts.sql";
+import workflowMigration from "../../store/migrations/0015_workflow.sql";
+import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
+import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -44,6 +47,9 @@ export const MIGRATIONS = [
   { name: "0010_workers.sql", sql: workersMigration },
   { name: "0012_inbox_state.sql", sql: inboxStateMigration },
   { name: "0014_delivery_attempts.sql", sql: deliveryAttemptsMigration },
+  { name: "0015_workflow.sql", sql: workflowMigration },
+  { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
+  { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
 ];
 
 export interface WorkerHerald {

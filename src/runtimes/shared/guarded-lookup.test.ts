@@ -1,7 +1,7 @@
 import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { describe, expect, it } from "vitest";
-import { OutboundError } from "../../core/net/outbound.js";
+import { outboundError } from "../../core/net/outbound.js";
 import { guardedLookup, policyLookup, type Resolve } from "./guarded-lookup.js";
 
 /** A DNS that answers `answers` for every name, counting the questions. */
@@ -19,7 +19,7 @@ function ask(lookup: LookupFunction, host: string, all: boolean): Promise<{ addr
 }
 
 const refusePrivate = (address: string, host: string) => {
-  if (address.startsWith("10.") || address === "127.0.0.1") throw new OutboundError("blocked_address", `refusing ${host} (${address})`);
+  if (address.startsWith("10.") || address === "127.0.0.1") throw outboundError("blocked_address", `refusing ${host} (${address})`);
 };
 
 describe("the guarded lookup", () => {
@@ -43,7 +43,7 @@ describe("the guarded lookup", () => {
 
   it("waits for a check that answers later, and refuses when it rejects", async () => {
     const lookup = guardedLookup(fakeDns(["127.0.0.1"]), async (address) => refusePrivate(address, "later.example"));
-    await expect(ask(lookup, "later.example", true)).rejects.toBeInstanceOf(OutboundError);
+    await expect(ask(lookup, "later.example", true)).rejects.toMatchObject({ name: "HeraldError", code: "blocked_address" });
   });
 
   it("answers pinned hosts without asking DNS, and checks them the same", async () => {

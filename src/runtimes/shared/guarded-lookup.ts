@@ -69,7 +69,7 @@ export function checkedLookup(check: (address: string, hostname: string) => void
 
 /**
  * The lookup for connections under `policy`, refusing private addresses with
- * `OutboundError("blocked_address")`; undefined (Node's own lookup) when there is nothing to check.
+ * `outboundError("blocked_address")`; undefined (Node's own lookup) when there is nothing to check.
  */
 export function policyLookup(policy: ConnectPolicy): LookupFunction | undefined {
   if (policy.allowPrivateNetwork && !policy.hosts) return undefined;

@@ -29,6 +29,8 @@ export interface DeliveryContext {
   rule: { body: unknown } | null;
   /** The subscriber's preferences document, unvalidated. */
   preferences: { body: unknown } | null;
+  /** Their addresses that channels declare (subscriber_addresses), by field; absent where not loaded (in-app deliveries need none). */
+  addresses?: Record<string, string>;
 }
 
 export function deliveriesRepository(db: HeraldDb) {
@@ -41,6 +43,8 @@ export function deliveriesRepository(db: HeraldDb) {
       subscriber: subscribers,
       rule: { body: rules.body },
       preferences: { body: subscriberPreferences.body },
+      // A correlated subquery, not a join: one row per delivery whatever the number of addresses (a primary-key range probe).
+      addresses: sql<string>`(SELECT json_group_object(field, address) FROM subscriber_addresses WHERE subscriber_id = ${notifications.subscriberId})`,
     })
     .from(deliveries)
     .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
@@ -62,7 +66,7 @@ export function deliveriesRepository(db: HeraldDb) {
     async contexts(deliveryIds: string[]): Promise<Map<string, DeliveryContext>> {
       const out = new Map<string, DeliveryContext>();
       for (const part of chunks(deliveryIds)) {
-        for (const row of await contextsQuery.all({ ids: JSON.stringify(part) })) out.set(row.delivery.id, row);
+        for (const row of await contextsQuery.all({ ids: JSON.stringify(part) })) out.set(row.delivery.id, { ...row, addresses: parseAddresses(row.addresses) });
       }
       return out;
     },
@@ -207,4 +211,13 @@ export function deliveriesRepository(db: HeraldDb) {
         .all();
     },
   };
+}
+
+function parseAddresses(json: string | null): Record<string, string> {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }

@@ -21,13 +21,13 @@ function withoutId(body: SQL, path: string, id: string): SQL {
 /**
  * The statements that erase one subscriber, in order, for one atomic batch. What goes and what is
  * kept, and why, is listed in the README ("Erasing a subscriber"). In short:
- * - deleted: the subscriber, memberships, preferences, push subscriptions, their own inbox and its
- *   unread count, pending delivery jobs;
+ * - deleted: the subscriber, memberships, preferences, push subscriptions, addresses channels
+ *   declared and outstanding address links, their own inbox and its unread count, pending delivery jobs;
  * - anonymised (their id replaced by `pseudonym`, one per erasure and never a valid subscriber id):
  *   notifications, clicks and delivery rows (counts and event histories stay true), and room messages
  *   they wrote: the text goes, a tombstone stays, so other members' seqs and cursors stay gap-free;
  * - events that reached only them lose `data` and `to`; others lose their id from `to`/`subscribers`;
- * - suppressions of their email or phone are kept, as a hash only: see `suppressionKey`.
+ * - suppressions of their email, phone or declared addresses are kept, as a hash only: see `suppressionKey`.
  *
  * Room-message copies in other members' streams are found by a scan of `inbox` (~70 ms a million
  * rows, bench/erasure.ts), so that statement is left out (`copies: false`) for someone who wrote
@@ -36,7 +36,7 @@ function withoutId(body: SQL, path: string, id: string): SQL {
  */
 export function erasureStatements(
   db: HeraldDb,
-  subscriber: Pick<SubscriberRow, "id" | "email" | "phone">,
+  subscriber: Pick<SubscriberRow, "id" | "email" | "phone"> & { addresses?: string[] },
   pseudonym: string,
   now: number,
   options: { copies: boolean } = { copies: true },
@@ -47,7 +47,7 @@ export function erasureStatements(
   const named = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value = ${id})`;
   const namesOthers = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value != ${id})`;
   const body = sql`events.body`;
-  const addresses = [subscriber.email, subscriber.phone].filter((a): a is string => typeof a === "string" && a.trim() !== "");
+  const addresses = [subscriber.email, subscriber.phone, ...(subscriber.addresses ?? [])].filter((a): a is string => typeof a === "string" && a.trim() !== "");
 
   return [
     // Messages they wrote: a tombstone with no text, no name, no client id, under the pseudonym.
@@ -81,6 +81,13 @@ export function erasureStatements(
     db.run(sql`DELETE FROM push_subscriptions WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM subscriber_preferences WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM topic_subscribers WHERE subscriber_id = ${id}`),
+    // Frequency-cap slots and digests name them (migration 0015); their pending sends were cancelled above.
+    db.run(sql`DELETE FROM throttle_slots WHERE subscriber_id = ${id}`),
+    db.run(sql`DELETE FROM digest_events WHERE digest_id IN (SELECT id FROM digests WHERE subscriber_id = ${id})`),
+    db.run(sql`DELETE FROM digests WHERE subscriber_id = ${id}`),
+    // Addresses channels declared (a Telegram chat id) and links not yet followed.
+    db.run(sql`DELETE FROM subscriber_addresses WHERE subscriber_id = ${id}`),
+    db.run(sql`DELETE FROM address_links WHERE subscriber_id = ${id}`),
     // Suppressions of their addresses stay (see suppressionKey), as a hash; the reason loses the address.
     ...addresses.flatMap((address) => [
       db.run(sql`INSERT OR IGNORE INTO suppressions (channel, address, reason, created_at)

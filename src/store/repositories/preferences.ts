@@ -65,6 +65,10 @@ export function suppressionsRepository(db: HeraldDb) {
     async list(channel?: string): Promise<(typeof suppressions.$inferSelect)[]> {
       return channel ? db.select().from(suppressions).where(eq(suppressions.channel, channel)).all() : db.select().from(suppressions).all();
     },
+    /** Lifts suppressions of these addresses, also the hashed form an erasure leaves (suppressionKey). */
+    async lift(channel: string, address: string): Promise<void> {
+      await db.delete(suppressions).where(and(eq(suppressions.channel, channel), inArray(suppressions.address, [address, suppressionKey(address)])));
+    },
     async remove(channel: string, addresses: string[]): Promise<void> {
       for (const part of chunks(addresses)) await db.delete(suppressions).where(and(eq(suppressions.channel, channel), inJsonArray(suppressions.address, part)));
     },

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray } from "../bulk.js";
-import { deliveries, notifications, subscribers, topicSubscribers } from "../schema.js";
+import { deliveries, notifications, subscriberAddresses, subscribers, topicSubscribers } from "../schema.js";
 import { copiesStatement, erasureStatements, MESSAGES_STATEMENT, wroteMessages } from "./erasure.js";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
@@ -49,7 +49,8 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
       const existing = await this.get(id);
       if (!existing) return undefined;
       const copies = await wroteMessages(db, id);
-      const results = await write(erasureStatements(db, existing, pseudonym, now, { copies }));
+      const addresses = (await db.select({ address: subscriberAddresses.address }).from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, id)).all()).map((r) => r.address);
+      const results = await write(erasureStatements(db, { ...existing, addresses }, pseudonym, now, { copies }));
       // A message posted between the look and the batch: its copies are renamed now.
       if (!copies && (results[MESSAGES_STATEMENT]?.length ?? 0) > 0) await write([copiesStatement(db, id, pseudonym)]);
       return existing;

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import type { TemplateDocument } from "../documents.js";
 import { templates, templateVersions } from "../schema.js";
@@ -36,6 +37,16 @@ export function templatesRepository(db: HeraldDb) {
         .values({ key, version: row.version, body, createdAt: now })
         .onConflictDoUpdate({ target: [templateVersions.key, templateVersions.version], set: { body, createdAt: now } });
       return row;
+    },
+    /**
+     * A template under a key no one has used (ad hoc broadcast content), as statements to commit
+     * with other writes: version 1 and its history entry. A key already taken is left as it is.
+     */
+    createStatements(key: string, body: TemplateDocument, now: number): BatchItem<"sqlite">[] {
+      return [
+        db.insert(templates).values({ key, body, version: 1, updatedAt: now }).onConflictDoNothing(),
+        db.insert(templateVersions).values({ key, version: 1, body, createdAt: now }).onConflictDoNothing(),
+      ];
     },
     async get(key: string): Promise<TemplateRecord | undefined> {
       return (await db.select().from(templates).where(eq(templates.key, key)).get()) as TemplateRecord | undefined;

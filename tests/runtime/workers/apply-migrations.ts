@@ -1,5 +1,5 @@
 /**
- * Setup of the workers-free project: the database migrated as the free-plan profile asks
+ * Setup of the inside-workerd-free project: the database migrated as the free-plan profile asks
  * (`npx wrangler d1 migrations apply herald`, recorded in d1_migrations), before any invocation is
  * counted; the Worker then finds them applied instead of running them in its first request.
  */

@@ -7,7 +7,7 @@
  * every invocation along the way (requests, queue batches, relays, inbox calls, alarms) stays
  * within the budget: the meter (cloudflare/meter.ts) counts each one's D1 statements, bound
  * parameters and subrequests, and refuses any call past the budget (HERALD_BUDGET_STRICT). The
- * workers-free project runs it again for 1,000 subscribers on the free-plan profile (50 and 50).
+ * inside-workerd-free project runs it again for 1,000 subscribers on the free-plan profile (50 and 50).
  */
 import { env } from "cloudflare:workers";
 import { expect, inject, it } from "vitest";
@@ -16,7 +16,7 @@ import { clearInvocationRecords, invocationRecords, type InvocationRecord } from
 import { call, eventually, live, type LiveSocket } from "./support.js";
 
 const N = Number(env.BROADCAST_TEST_SUBSCRIBERS ?? 10_000);
-/** The paid profile, or the free one in the workers-free project. */
+/** The paid profile, or the free one in the inside-workerd-free project. */
 const profile = profileOf(env);
 const CONNECTED = 200;
 const TOPIC = "bc:everyone";

@@ -81,5 +81,5 @@ it(`fans a room message out to ${MEMBERS} connected members (${MEMBERS * TABS} s
   expect(request.objectCalls).toBeLessThanOrEqual(8);
   const widest = Math.max(...records.map((r) => r.subrequests));
   console.log(JSON.stringify({ sockets: sockets.length, members: MEMBERS, relays: relays.length, widestInvocationSubrequests: widest, openMs, fanOutMs }));
-  for (const s of sockets) s.ws.close();
+  await Promise.all(sockets.map((s) => s.close()));
 }, 300_000);

@@ -49,7 +49,7 @@ describe("the inbox object", () => {
     expect(socket.frames.filter((f) => f.type === "notification").map((f) => f.title)).toEqual(["Item 1", "Item 2"]);
     const cursor = await runInDurableObject(inbox("hib-1"), (_, state) => state.getWebSockets()[0]!.deserializeAttachment());
     expect(cursor).toMatchObject({ seq: 2, ready: true });
-    socket.ws.close();
+    await socket.close();
   });
 
   it("resumes after a disconnect with exactly what was missed, then live", async () => {
@@ -58,7 +58,7 @@ describe("the inbox object", () => {
     await eventually(() => first.frames.some((f) => f.type === "ready"));
     for (const n of [1, 2]) await notify("res-1", n);
     await eventually(() => first.items().length === 2);
-    first.ws.close();
+    await first.close();
     for (const n of [3, 4]) await notify("res-1", n);
     await eventually(async () => (await call("GET", "/v1/me/notifications?after=2", undefined, token)).body.items.length === 2);
     const second = await openWs(`/v1/me/ws?after=2&token=${token}`);
@@ -67,7 +67,7 @@ describe("the inbox object", () => {
     await notify("res-1", 5);
     await eventually(() => second.items().length === 3);
     expect(second.items()).toEqual([3, 4, 5]);
-    second.ws.close();
+    await second.close();
   });
 
   it("refuses a stream without a valid token and a cursor that is not a number", async () => {

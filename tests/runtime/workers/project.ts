@@ -1,18 +1,15 @@
 /**
- * The Workers test projects (@cloudflare/vitest-pool-workers): the Worker of wrangler.toml with its
+ * The inside-workerd test projects (@cloudflare/vitest-plugin): the Worker of wrangler.toml with its
  * D1 database, Durable Objects and queues, driven from within workerd, where a test can evict an
  * object (hibernation), hold thousands of sockets without a network in between, and read what every
  * invocation cost (cloudflare/meter.ts).
  */
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { execFileSync } from "node:child_process";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineProject } from "vitest/config";
-import { WORKERS_TEST_API_KEY } from "./keys.js";
+import { WORKERS_TEST_ADMIN_PASSWORD, WORKERS_TEST_API_KEY } from "./keys.js";
 
-// wrangler.toml's [assets] folder must exist before the runtime starts (`wrangler dev` builds it itself).
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-execFileSync(process.execPath, ["--import", "tsx", "scripts/build-worker-assets.mjs"], { cwd: root, stdio: "ignore" });
 
 export function workersProject(name: string, include: string[], bindings: Record<string, string> = {}, setupFiles: string[] = []) {
   return defineProject({
@@ -22,6 +19,8 @@ export function workersProject(name: string, include: string[], bindings: Record
         miniflare: {
           bindings: {
             HERALD_API_KEY: WORKERS_TEST_API_KEY,
+            // Set, so the Worker's first boot generates (and prints) no admin password.
+            HERALD_ADMIN_PASSWORD: WORKERS_TEST_ADMIN_PASSWORD,
             HERALD_LOG_LEVEL: "error",
             // Relays of 25 inboxes, at most 8 relays an invocation: 1,000 members take a tree of relays.
             HERALD_FANOUT_BATCH: "25",
@@ -49,7 +48,8 @@ export function workersProject(name: string, include: string[], bindings: Record
       // CommonJS packages with stray ESM files (mjml's juice → web-resource-inliner) go through Vite's transform.
       server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
       include,
-      globalSetup: ["tests/runtime/workers/push-peer-setup.ts"],
+      // The Worker's static assets are built here, when an inside-workerd project runs, not while every config loads.
+      globalSetup: ["tests/runtime/workers/build-assets.ts", "tests/runtime/workers/push-peer-setup.ts"],
       setupFiles,
       testTimeout: 120_000,
       hookTimeout: 120_000,

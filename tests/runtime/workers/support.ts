@@ -28,6 +28,12 @@ export interface LiveSocket {
   ws: WebSocket;
   frames: any[];
   items(): number[];
+  /**
+   * Closes the socket and waits (at most 5 s) for the server's close frame, so the object's close
+   * handler has run before the test ends; a close left in flight outlives the test and workerd
+   * reports it at teardown.
+   */
+  close(): Promise<void>;
 }
 
 /** Accepts the client end of a WebSocket the Worker (or an object) answered 101 with, and records its frames. */
@@ -39,7 +45,21 @@ export function live(response: Response): LiveSocket {
   ws.addEventListener("message", (event) => {
     frames.push(JSON.parse(String(event.data)));
   });
-  return { ws, frames, items: () => frames.filter((f) => f.type === "notification" || f.type === "message").map((f) => f.seq) };
+  let closed = false;
+  const closing = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve()));
+  ws.addEventListener("close", () => void (closed = true));
+  return {
+    ws,
+    frames,
+    items: () => frames.filter((f) => f.type === "notification" || f.type === "message").map((f) => f.seq),
+    async close() {
+      if (closed) return;
+      if (ws.readyState === WebSocket.OPEN) ws.close(1000, "test done");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+    },
+  };
 }
 
 export async function openWs(path: string): Promise<LiveSocket> {

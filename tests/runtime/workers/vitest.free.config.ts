@@ -3,7 +3,7 @@
  * every invocation within 50 D1 queries and 50 subrequests. wrangler.toml's batch sizes stay the
  * paid ones, so this also proves the consumer keeps to its profile's share of a larger batch.
  */
-import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { workersProject } from "./project.js";
 
@@ -11,7 +11,7 @@ import { workersProject } from "./project.js";
 const migrations = await readD1Migrations(fileURLToPath(new URL("../../../src/store/migrations", import.meta.url)));
 
 export default workersProject(
-  "workers-free",
+  "inside-workerd-free",
   ["tests/runtime/workers/broadcast.test.ts"],
   {
     HERALD_WORKERS_PROFILE: "free",

@@ -48,17 +48,19 @@ export function adminSubscriberRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) 
       const { id } = c.req.valid("param");
       const row = await store.subscribers.get(id);
       if (!row) throw notFound("subscriber", id);
-      const [topics, devices, preferences, inbox, deliveries] = await Promise.all([
+      const declared = deps.channels.addressFields().map((f) => f.field);
+      const [topics, devices, preferences, inbox, deliveries, addresses] = await Promise.all([
         store.subscribers.topicsOf(id),
         store.pushSubscriptions.of(id),
         store.preferences.get(id),
         store.subscriberSearch.inbox(id, 50),
         store.subscriberSearch.deliveries(id, 100),
+        store.subscriberAddresses.of(id),
       ]);
       const parsed = Preferences.safeParse(preferences ?? {});
       return c.json(
         {
-          subscriber: subscriberView(row, topics),
+          subscriber: subscriberView(row, topics, { declared, values: addresses }),
           // The endpoint URL is a bearer capability for sending to that browser: show only its host.
           pushDevices: devices.map((d) => ({ service: new URL(d.endpoint).host, createdAt: isoOrNull(d.createdAt), lastSuccessAt: isoOrNull(d.lastSuccessAt), expiresAt: isoOrNull(d.expirationTime) })),
           preferences: parsed.success ? parsed.data : {},

@@ -17,7 +17,7 @@ const VersionParams = KeyParams.extend({ version: z.coerce.number().int().min(1)
 
 /** Template list, version history and restore, and previews of unsaved edits. */
 export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, clock } = deps;
+  const { store } = deps;
   const { Template, DraftPreviewInput } = templateSchemasOf(deps.channels);
   const compileProblems = (body: TemplateInput) => templateBodyProblems(body, (id) => deps.channels.get(id)?.definition);
 
@@ -90,8 +90,7 @@ export function adminTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       // Channels can change between versions (e.g. MJML rules): an old body must still compile today.
       const broken = await compileProblems(old.body);
       if (broken.length > 0) throw invalidRequest("that version no longer compiles", broken);
-      const saved = await store.templates.put(key, old.body, clock.now());
-      deps.caches.templates.invalidate(key);
+      const saved = await deps.configuration.putTemplate(key, old.body);
       return c.json(templateView(saved), 200);
     },
   );

@@ -38,12 +38,10 @@ export function demoRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       // Rules first: a template still named by a rule cannot be deleted.
       const rules = (await store.rules.list()).filter((r) => r.id.startsWith(DEMO_PREFIX));
-      for (const rule of rules) await store.rules.delete(rule.id);
-      if (rules.length > 0) deps.caches.rules.invalidate();
+      for (const rule of rules) await deps.configuration.deleteRule(rule.id);
       const templates = (await store.templates.list()).filter((t) => t.key.startsWith(DEMO_PREFIX));
       for (const template of templates) {
-        await store.templates.delete(template.key);
-        deps.caches.templates.invalidate(template.key);
+        await deps.configuration.deleteTemplate(template.key);
       }
       const ids = await store.demo.subscriberIds(DEMO_PREFIX, SUBSCRIBERS_PER_CALL);
       // Erased as DELETE /v1/subscribers/{id} erases: data, tokens and live connections.

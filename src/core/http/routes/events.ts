@@ -94,7 +94,8 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const page = await store.events.history(id, { limit, after: after === undefined ? undefined : decodeCursor(after) });
       // Counted only when there is more than this page: one page needs no second query.
       const count = page.next === null && after === undefined ? page.items.length : await store.events.notificationCount(id);
-      return c.json({ ...eventView(row, page.items), notificationCount: count, next: page.next && encodeCursor(page.next) }, 200);
+      const providers = await store.workflow.providersOf(page.items.flatMap((h) => h.deliveries.map((d) => d.id)));
+      return c.json({ ...eventView(row, page.items, providers), notificationCount: count, next: page.next && encodeCursor(page.next) }, 200);
     },
   );
 }

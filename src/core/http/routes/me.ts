@@ -93,8 +93,10 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
           const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
           if (!marked) throw notFound("inbox item", id);
           await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
+          await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "push");
           return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt), archivedAt: null }, 200);
         }
+        if (row.type === "notification") await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "realtime");
         const archivedAt = await store.inboxState.archivedAt(row.subscriberId, id);
         return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(archivedAt) }, 200);
       },

@@ -5,6 +5,8 @@ import { notFound, ProblemError } from "../../errors.js";
 import { applyPreferencesPatch, Preferences, PreferencesPatch } from "../../preferences.js";
 import { ExternalId } from "../../schemas/common.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
+import { newId } from "../../ids.js";
+import { unsubscribedEvents } from "../../status-webhooks/events.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 
 const SubscriberParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" }, example: "customer-42" }) });
@@ -24,9 +26,12 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     // A document written by an older version that no longer validates is replaced, not trusted.
     return parsed.success ? parsed.data : {};
   };
-  const patch = async (subscriberId: string, change: PreferencesPatch): Promise<Preferences> => {
-    const next = applyPreferencesPatch(await read(subscriberId), change);
-    await store.preferences.put(subscriberId, next, clock.now());
+  const patch = async (subscriberId: string, change: PreferencesPatch, via: string): Promise<Preferences> => {
+    const before = await read(subscriberId);
+    const next = applyPreferencesPatch(before, change);
+    const now = clock.now();
+    await store.preferences.put(subscriberId, next, now);
+    await deps.statusWebhooks.events.emit(unsubscribedEvents(subscriberId, before, next, now, newId("pref"), via));
     return next;
   };
   const requireSubscriber = async (id: string) => {
@@ -53,7 +58,7 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       request: { body: jsonBody(PreferencesPatch) },
       responses: { 200: jsonResponse(Preferences, "The preferences now"), ...problems },
     }),
-    async (c) => c.json(await patch(c.get("subscriberId"), c.req.valid("json")), 200),
+    async (c) => c.json(await patch(c.get("subscriberId"), c.req.valid("json"), "subscriber"), 200),
   );
 
   app.openapi(
@@ -83,7 +88,7 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       await requireSubscriber(id);
-      return c.json(await patch(id, c.req.valid("json")), 200);
+      return c.json(await patch(id, c.req.valid("json"), "api"), 200);
     },
   );
 
@@ -123,7 +128,7 @@ export function preferenceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const { subscriberId, channel, claims } = await verifyLink(token);
       // An erased subscriber's link still answers 200 (there is nothing left to send to) and changes
       // nothing, not even for someone created later under the same id (auth/subscriber-access.ts).
-      if (await tokenStillValid(store, claims)) await patch(subscriberId, { channels: { [channel]: false } });
+      if (await tokenStillValid(store, claims)) await patch(subscriberId, { channels: { [channel]: false } }, "unsubscribe-link");
       deps.logger.log("info", "unsubscribed by link", { subscriber: subscriberId, channel });
       return c.html(page("Unsubscribed", `<p>You will no longer receive ${escapeHtml(channel)} messages from us, except those about your orders and account.</p>`), 200);
     },

@@ -84,6 +84,7 @@ export function pushRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = (c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {}) as { action?: string | null };
       const clicked = await store.pushSubscriptions.click(c.get("subscriberId"), id, body?.action ?? null, clock.now());
       if (!clicked) throw notFound("notification", id);
+      await deps.statusWebhooks.events.engagement("clicked", c.get("subscriberId"), id, "push", { action: body?.action ?? null });
       return c.json({ id, clickedAt: new Date(clicked.clickedAt).toISOString() }, 200);
     },
   );

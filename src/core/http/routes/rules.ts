@@ -7,11 +7,12 @@ import { Rule, RuleInput } from "../../schemas/rule.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { ruleView } from "../views.js";
+import { workflowProblems } from "../../rules/workflow-problems.js";
 
 const IdParams = z.object({ id: ExternalId.openapi({ param: { name: "id", in: "path" }, example: "order-updates" }) });
 
 export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, clock, channels } = deps;
+  const { store, channels } = deps;
 
   /** What the schema cannot know: channels installed here, templates stored, durations in range. */
   async function ruleProblems(rule: RuleInput): Promise<FieldProblem[]> {
@@ -30,6 +31,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       if (step.fallback && i === 0) found.push({ path: `${at}.fallback`, message: "the first step has no step before it to fall back from" });
       if (step.unlessSeen && !step.after) found.push({ path: `${at}.unlessSeen`, message: "unlessSeen needs `after`: how long to wait for the notification to be seen" });
     }
+    found.push(...workflowProblems(rule, channels.ids()));
     return found;
   }
 
@@ -47,10 +49,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = c.req.valid("json");
       const found = await ruleProblems(body);
       if (found.length > 0) throw invalidRequest("the rule refers to things that do not exist or do not fit", found);
-      const previous = await store.rules.get(id);
-      const saved = await store.rules.put(id, body, clock.now());
-      deps.caches.rules.invalidate(body.event);
-      if (previous) deps.caches.rules.invalidate(previous.body.event);
+      const saved = await deps.configuration.putRule(id, body);
       return c.json(ruleView(saved), 200);
     },
   );
@@ -94,9 +93,7 @@ export function ruleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const previous = await store.rules.get(id);
-      if (!previous || !(await store.rules.delete(id))) throw notFound("rule", id);
-      deps.caches.rules.invalidate(previous.body.event);
+      if (!(await deps.configuration.deleteRule(id))) throw notFound("rule", id);
       return c.body(null, 204);
     },
   );

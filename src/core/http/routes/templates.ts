@@ -22,7 +22,7 @@ const Preview = z
   .openapi("TemplatePreview");
 
 export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, clock } = deps;
+  const { store } = deps;
   // Accepted channels and their content: the registered declarations.
   const { Template, TemplateInput } = templateSchemasOf(deps.channels);
 
@@ -40,8 +40,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const body = c.req.valid("json");
       const broken = await templateBodyProblems(body, (id) => deps.channels.get(id)?.definition);
       if (broken.length > 0) throw invalidRequest("the template does not compile", broken);
-      const saved = await store.templates.put(key, body, clock.now());
-      deps.caches.templates.invalidate(key);
+      const saved = await deps.configuration.putTemplate(key, body);
       return c.json(templateView(saved), 200);
     },
   );
@@ -76,8 +75,7 @@ export function templateRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       const { key } = c.req.valid("param");
       const inUse = (await store.rules.list()).filter((r) => r.body.steps.some((s) => s.template === key)).map((r) => r.id);
       if (inUse.length > 0) throw new ProblemError(409, "template-in-use", "Template in use", `rules ${inUse.join(", ")} use template "${key}"`);
-      if (!(await store.templates.delete(key))) throw notFound("template", key);
-      deps.caches.templates.invalidate(key);
+      if (!(await deps.configuration.deleteTemplate(key))) throw notFound("template", key);
       return c.body(null, 204);
     },
   );

@@ -46,7 +46,7 @@ export type NodeFetch = typeof fetch & {
 
 /**
  * A fetch whose connections go only where `policy` allows: private addresses that a host name
- * resolves to are refused with `OutboundError("blocked_address")` unless `allowPrivateNetwork`.
+ * resolves to are refused with `outboundError("blocked_address")` unless `allowPrivateNetwork`.
  * IP literals are not looked up, so not checked here: `createOutboundFetch` checks those.
  *
  * @example

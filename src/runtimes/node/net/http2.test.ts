@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultFromError } from "../../../channels/shared/http-result.js";
-import { createOutboundFetch, OutboundError } from "../../../core/net/outbound.js";
+import { createOutboundFetch, isOutboundError } from "../../../core/net/outbound.js";
 import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./fetch.js";
 import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { createHttp2Client, type Exchange, type Http2Client, type Outcome, type Route } from "./http2-client.js";
@@ -106,7 +106,7 @@ describe.each([
   it("times out a hanging stream through the outbound fetch", async () => {
     const outbound = createOutboundFetch({ allowPrivateNetwork: true, fetch: nodeFetch });
     const error = await outbound(`${h2Url}/hang`, { method: "POST", body: "x", timeoutMs: 200 }).catch((e) => e);
-    expect(error).toBeInstanceOf(OutboundError);
+    expect(isOutboundError(error)).toBe(true);
     expect(error.code).toBe("timeout");
     // The connection survives a cancelled stream.
     expect((await nodeFetch(`${h2Url}/again`)).status).toBe(201);
@@ -124,7 +124,7 @@ describe.each([
     const out = createOutboundFetch({ allowPrivateNetwork: false, fetch: guarded, resolveHost: async () => ["203.0.113.7"] });
     const error = await out(`https://${host}:${h2Port}/push`, { method: "POST", body: "x" }).catch((e) => e);
     expect(guarded.http2OnOwnThread()).toBe(onThread);
-    expect(error).toBeInstanceOf(OutboundError);
+    expect(isOutboundError(error)).toBe(true);
     expect(error.message).toContain(`${host} (127.0.0.1)`);
     expect(resultFromError(error)).toMatchObject({ code: "blocked_address", retryable: false });
     expect(h2Connections.length).toBe(before);

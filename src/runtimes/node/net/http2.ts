@@ -45,7 +45,7 @@ export interface Http2Requester {
   /**
    * Sends one request on a connection opened under `connect`. Resolves undefined when the origin
    * turned out not to speak HTTP/2 (the caller then uses HTTP/1.1); rejects on network errors,
-   * aborts and oversized answers, and with `OutboundError("blocked_address")` when the guard
+   * aborts and oversized answers, and with `outboundError("blocked_address")` when the guard
    * refused the address.
    */
   request(url: URL, init: Http2Init, maxResponseBytes: number, connect: ConnectPolicy): Promise<Response | undefined>;

@@ -10,7 +10,7 @@ import { isIP } from "node:net";
 import type { Worker } from "node:worker_threads";
 import type { PushAnswer, PushDispatch, PushTransport } from "../../../core/channels/services.js";
 import type { Logger } from "../../../core/logger.js";
-import { blockedAddress, isPrivateAddress, OutboundError } from "../../../core/net/outbound.js";
+import { blockedAddress, isPrivateAddress, outboundError } from "../../../core/net/outbound.js";
 import { checkPushKeys, PushEncryptionError } from "../../../lib/push-encrypt.js";
 import type { ConnectPolicy } from "../../shared/guarded-lookup.js";
 import { type AnswerBatch, packSenderBatch, type PushRoute, type SenderItem, type SenderOutcome, unpackAnswers } from "./protocol.js";
@@ -90,7 +90,7 @@ export function createNodePushTransport(options: NodePushTransportOptions): Push
     if ("error" in outcome) {
       if (outcome.encryption) return w.reject(new PushEncryptionError(outcome.error));
       if (outcome.blocked) return w.reject(blockedAddress(outcome.blocked.host, outcome.blocked.address));
-      return w.reject(new OutboundError("network", `could not reach ${w.origin}: ${outcome.error}`));
+      return w.reject(outboundError("network", `could not reach ${w.origin}: ${outcome.error}`));
     }
     w.resolve({ status: outcome.status, location: outcome.location, retryAfter: outcome.retryAfter, body: outcome.body });
   }
@@ -213,7 +213,7 @@ export function createNodePushTransport(options: NodePushTransportOptions): Push
           if (!waiting.delete(id)) return;
           if (waiting.size === 0) for (const s of senders ?? []) s.worker.unref();
           sender.mailbox.post({ cancel: id });
-          reject(new OutboundError("timeout", `no answer from ${url.origin} within ${message.timeoutMs} ms`));
+          reject(outboundError("timeout", `no answer from ${url.origin} within ${message.timeoutMs} ms`));
         }, message.timeoutMs);
         timer.unref?.();
         // In flight: the threads keep the process alive (idle, they never do).

@@ -103,7 +103,8 @@ describe("cross-origin use of the subscriber API (HERALD_ALLOWED_ORIGINS)", () =
     expect(get.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  it("refuses to start with a wildcard or something that is not an origin", async () => {
+  // Not on workerd: a Worker reads its settings on its first request, so a bad setting is a 500 there, not a refused start.
+  it.skipIf(process.env.HERALD_TEST_RUNTIME === "workerd")("refuses to start with a wildcard or something that is not an origin", async () => {
     for (const value of ["*", "https://shop.example/path", "shop.example"]) {
       await expect(startHerald({ env: { HERALD_ALLOWED_ORIGINS: value } })).rejects.toThrow(/HERALD_ALLOWED_ORIGINS/);
     }
