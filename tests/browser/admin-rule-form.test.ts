@@ -77,6 +77,53 @@ describe("admin rule form", () => {
     await context.close();
   });
 
+  it("makes a rule with a digest step, a throttle and a step `if` that reads back the same from the API", async () => {
+    const { page, context, errors } = await adminPage(browser, herald.url);
+    await openRules(page);
+    await page.locator("#rule-id").fill("digest-capped");
+    await page.locator("#rf-event").fill("ticket.commented");
+    await page.locator(".rf-condition button").click(); // the example's condition is not wanted here
+    await page.locator("#rf-template-0").fill("order-status");
+    await page.locator("#rf-digest-window-0").fill("1h");
+    await page.locator("#rf-digest-key-0").fill("{{data.ticketId}}");
+    await page.locator("#rf-digest-max-0").fill("20");
+    await page.locator("#rf-digest-until-0").check();
+    await page.locator("#rf-add-step").click();
+    await page.locator("#rf-channel-1").selectOption("email");
+    await page.locator("#rf-template-1").fill("order-status");
+    await page.locator("#rf-after-1").fill("30m");
+    const stepIf = { or: [{ "subscriber.data.vip": true }, { not: { "steps.0.status": { in: ["sent", "delivered"] } } }] };
+    await page.locator("#rf-stepif-1").fill(JSON.stringify(stepIf));
+    await page.locator("#rf-throttle-limit").fill("3");
+    await page.locator("#rf-throttle-window").fill("1d");
+    await page.locator("#rf-throttle-channel").selectOption("email");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator("#rule-save").click();
+    const expected = {
+      event: "ticket.commented",
+      throttle: { limit: 3, window: "1d", channel: "email" },
+      steps: [
+        { channel: "realtime", template: "order-status", digest: { window: "1h", key: "{{data.ticketId}}", max: 20, until: "seen" } },
+        { channel: "email", template: "order-status", after: "30m", if: stepIf },
+      ],
+    };
+    await expect.poll(async () => (await call("GET", "/v1/rules/digest-capped")).status).toBe(200);
+    const saved = (await call("GET", "/v1/rules/digest-capped")).body;
+    expect({ event: saved.event, throttle: saved.throttle, steps: saved.steps, if: saved.if }).toEqual({ ...expected, if: undefined });
+    // Opened again, the form shows the same rule and saves it unchanged.
+    await page.locator("#rule-tab-json").click();
+    expect(JSON.parse(await page.locator("#rule-json").inputValue())).toEqual(expected);
+    await page.goto(`${herald.url}/admin/#/rules`);
+    await page.locator("#rule-table tr[data-id=digest-capped] a").click();
+    await expect.poll(() => page.locator("#rf-digest-key-0").inputValue()).toBe("{{data.ticketId}}");
+    expect(JSON.parse(await page.locator("#rf-stepif-1").inputValue())).toEqual(stepIf);
+    expect(await page.locator("#rf-throttle-channel").inputValue()).toBe("email");
+    await page.locator("#rule-tab-json").click();
+    expect(JSON.parse(await page.locator("#rule-json").inputValue())).toMatchObject(expected);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("shows the server's field error beside the field, in Russian", async () => {
     const { page, context, errors } = await adminPage(browser, herald.url, DESKTOP, "ru");
     await openRules(page);

@@ -218,9 +218,25 @@ describe("admin UI", () => {
     await page.locator("#bc-confirm-send").click();
     await expect.poll(() => page.locator("#bc-bar").count()).toBe(1);
     const statuses = new Set<string>();
+    // "Recent broadcasts" agrees with the progress bar at every moment, not only once it is done.
+    const disagreements: string[] = [];
+    const agree = () =>
+      page.evaluate(() => {
+        const box = document.querySelector<HTMLElement>("#bc-progress");
+        const row = document.querySelector(`#bc-table tr[data-id="${box?.dataset.id}"]`);
+        const text = document.querySelector("#bc-progress-text")?.textContent ?? "";
+        if (!row || !text) return null;
+        const [status, ...parts] = text.split(" · ");
+        const n = (label: string) => /(\d+)/.exec(parts.find((p) => p.startsWith(label)) ?? "")?.[1];
+        const bar = `${status} ${n("sent")} / ${n("failed")} / ${n("muted")} / ${/\/ (\d+)/.exec(text)?.[1]}`;
+        const listed = `${row.querySelector(".badge")?.textContent} ${row.querySelector(".bc-counts")?.textContent}`;
+        return bar === listed ? null : `bar "${bar}" ≠ list "${listed}"`;
+      });
     await expect
       .poll(async () => {
         const status = await page.locator("#bc-progress").getAttribute("data-status");
+        const differs = await agree();
+        if (differs) disagreements.push(differs);
         if (status) statuses.add(status);
         if (status === "sending" && !statuses.has("shot")) {
           statuses.add("shot");
@@ -232,6 +248,9 @@ describe("admin UI", () => {
     expect(await page.locator("#bc-report").textContent()).toBe("Done: 200 sent, 0 failed, 0 muted or cancelled, of 200.");
     expect(await page.locator("#bc-bar").getAttribute("aria-valuenow")).toBe("200");
     await expect.poll(() => page.locator("#bc-table tbody tr").count()).toBe(1);
+    expect(statuses.has("sending")).toBe(true);
+    expect(disagreements).toEqual([]);
+    expect(await agree()).toBeNull();
     await screenshot(page, "admin-broadcasts");
     await expect.poll(() => inbox.locator("#list li .body").allTextContents()).toContain("20% off everything, Member 7");
     await screenshot(inbox, "admin-broadcast-inbox");

@@ -120,6 +120,10 @@ export async function broadcastsView() {
       bar.setAttribute("aria-valuemax", String(p.total));
       bar.setAttribute("aria-valuenow", String(p.sent + p.failed + p.cancelled));
       progressBox.dataset.status = p.status;
+      // The list's row is drawn from this same answer: fetched only at send and at done, it showed
+      // "planning · 0 / 0" while the bar moved (and a late list answer could undo a newer one).
+      shown = p;
+      recent.querySelector(`tr[data-id="${CSS.escape(id)}"]`)?.replaceChildren(...rowCells({ ...p, summary: rowSummary.get(id) }));
       const n = (x) => fmtNumber(x, lang);
       text.textContent = `${t(`bc.status.${p.status}`)} · ${t("bc.sent")} ${n(p.sent)} · ${t("bc.failed")} ${n(p.failed)} · ${t("bc.muted")} ${n(p.cancelled)} · ${t("bc.remaining")} ${n(p.pending)} / ${n(p.total)}${p.sendAt && p.status === "scheduled" ? ` · ${t("bc.scheduledFor", { t: fmtTime(p.sendAt, lang) })}` : ""}`;
       if (p.status === "done") {
@@ -133,8 +137,22 @@ export async function broadcastsView() {
     tick();
   }
 
+  const rowSummary = new Map();
+  /** A list row's cells; the status and counts are the progress bar's own (sent / failed / muted / Σ). */
+  const rowCells = (b) => [
+    h("td", fmtTime(b.createdAt, lang)),
+    h("td", b.summary.template ?? `“${b.summary.title}”`),
+    h("td", audienceText(b.summary.audience)),
+    h("td.hide-phone", b.summary.channels.map(channelName).join(", ")),
+    h("td", h(`span.badge${b.status === "done" ? ".ok" : ""}`, t(`bc.status.${b.status}`))),
+    h("td.bc-counts", `${b.sent} / ${b.failed} / ${b.cancelled} / ${b.total}`),
+  ];
+  let listed = 0;
+  let shown = null; // the followed broadcast's last progress: its row shows it even when the list answer is older
   async function loadRecent() {
+    const asked = ++listed;
     const { items } = await api("GET", "/v1/broadcasts?limit=20");
+    if (asked !== listed) return; // a newer list was asked for meanwhile: this answer is older
     if (items.length === 0) return mount(recent, h("p.muted", t("bc.empty")));
     mount(
       recent,
@@ -142,20 +160,11 @@ export async function broadcastsView() {
         "div.table-wrap", { tabIndex: 0 },
         h(
           "table#bc-table",
-          h("thead", h("tr", h("th", t("common.time")), h("th", t("bc.source")), h("th", t("bc.audience")), h("th.hide-phone", t("bc.channels")), h("th", t("common.status")), h("th", `${t("bc.sent")} / ${t("bc.failed")} / Σ`))),
+          h("thead", h("tr", h("th", t("common.time")), h("th", t("bc.source")), h("th", t("bc.audience")), h("th.hide-phone", t("bc.channels")), h("th", t("common.status")), h("th", `${t("bc.sent")} / ${t("bc.failed")} / ${t("bc.muted")} / Σ`))),
           h(
             "tbody",
             items.map((b) =>
-              h(
-                "tr.clickable",
-                { dataset: { id: b.id }, onclick: () => follow(b.id) },
-                h("td", fmtTime(b.createdAt, lang)),
-                h("td", b.summary.template ?? `“${b.summary.title}”`),
-                h("td", audienceText(b.summary.audience)),
-                h("td.hide-phone", b.summary.channels.map(channelName).join(", ")),
-                h("td", h(`span.badge${b.status === "done" ? ".ok" : ""}`, t(`bc.status.${b.status}`))),
-                h("td", `${b.sent} / ${b.failed} / ${b.total}`),
-              ),
+              (rowSummary.set(b.id, b.summary), h("tr.clickable", { dataset: { id: b.id }, onclick: () => follow(b.id) }, rowCells(shown?.id === b.id ? { ...shown, summary: b.summary } : b))),
             ),
           ),
         ),

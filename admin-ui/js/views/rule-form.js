@@ -31,6 +31,16 @@ extend({
     "rf.fallback": "Fallback: only if the step before failed",
     "rf.addStep": "Add step",
     "rf.remove": "Remove",
+    "rf.stepIf": "Run only if (JSON; and / or / not allowed)",
+    "rf.digestWindow": "Digest window (e.g. 1h; empty: no digest)",
+    "rf.digestKey": "Digest key (e.g. {{data.ticketId}})",
+    "rf.digestMax": "Events shown in the digest (default 50)",
+    "rf.digestUntilSeen": "Digest: leave out events seen by the end of the window",
+    "rf.throttle": "Frequency cap",
+    "rf.throttleLimit": "At most (messages; empty: no cap)",
+    "rf.throttleWindow": "Per (e.g. 1h)",
+    "rf.throttleChannel": "Channel capped",
+    "rf.throttleAll": "Each channel",
   },
   ru: {
     "rf.form": "Форма",
@@ -58,6 +68,16 @@ extend({
     "rf.fallback": "Запасной: только если предыдущий шаг не удался",
     "rf.addStep": "Добавить шаг",
     "rf.remove": "Удалить",
+    "rf.stepIf": "Только если (JSON; можно and / or / not)",
+    "rf.digestWindow": "Окно дайджеста (например, 1h; пусто — без дайджеста)",
+    "rf.digestKey": "Ключ дайджеста (например, {{data.ticketId}})",
+    "rf.digestMax": "Событий в дайджесте (по умолчанию 50)",
+    "rf.digestUntilSeen": "Дайджест: без событий, просмотренных до конца окна",
+    "rf.throttle": "Ограничение частоты",
+    "rf.throttleLimit": "Не больше (сообщений; пусто — без ограничения)",
+    "rf.throttleWindow": "За (например, 1h)",
+    "rf.throttleChannel": "Ограничиваемый канал",
+    "rf.throttleAll": "Каждый канал",
   },
 });
 
@@ -112,6 +132,15 @@ export function ruleForm(box, rule, channels) {
         field(`rf-delay-${i}`, t("rf.delay"), input(`rf-delay-${i}`, step.delay, { className: "rf-delay" })),
         field(`rf-after-${i}`, t("rf.after"), input(`rf-after-${i}`, step.after, { className: "rf-after" })),
       ),
+      h(
+        "div.row",
+        field(`rf-digest-window-${i}`, t("rf.digestWindow"), input(`rf-digest-window-${i}`, step.digest?.window, { className: "rf-digest-window" })),
+        field(`rf-digest-key-${i}`, t("rf.digestKey"), input(`rf-digest-key-${i}`, step.digest?.key, { className: "rf-digest-key" })),
+        field(`rf-digest-max-${i}`, t("rf.digestMax"), input(`rf-digest-max-${i}`, step.digest?.max, { className: "rf-digest-max", inputMode: "numeric" })),
+      ),
+      check(`rf-digest-until-${i}`, t("rf.digestUntilSeen"), step.digest?.until === "seen"),
+      // `if` nests and / or / not three levels deep: a small JSON field says it more plainly than nested rows.
+      field(`rf-stepif-${i}`, t("rf.stepIf"), h(`textarea#rf-stepif-${i}.rf-if`, { rows: 2, value: step.if === undefined ? "" : JSON.stringify(step.if) })),
       h("div.row", check(`rf-unless-${i}`, t("rf.unlessSeen"), step.unlessSeen), check(`rf-fallback-${i}`, t("rf.fallback"), step.fallback), h("button", { type: "button", onclick: () => row.remove() }, t("rf.remove"))),
     );
     steps.append(row);
@@ -122,6 +151,12 @@ export function ruleForm(box, rule, channels) {
   const recipientKind = h(
     "select#rf-to-kind",
     ["event", "subscriber", "topic"].map((k) => h("option", { value: k, selected: k === kind }, t(k === "event" ? "rf.toEvent" : k === "topic" ? "rf.toTopic" : "rf.toSubscriber"))),
+  );
+  const throttle = rule.throttle ?? {};
+  const throttleChannel = h(
+    "select#rf-throttle-channel",
+    h("option", { value: "", selected: !throttle.channel }, t("rf.throttleAll")),
+    [...new Set([...channels, throttle.channel].filter(Boolean))].map((c) => h("option", { value: c, selected: c === throttle.channel }, c)),
   );
   const recipientValue = input("rf-to-value", kind === "topic" ? to.topic : kind === "subscriber" ? [to.subscriber].flat().join(", ") : "");
 
@@ -139,6 +174,13 @@ export function ruleForm(box, rule, channels) {
     h("button#rf-add-condition", { type: "button", onclick: () => conditionRow() }, t("rf.addCondition")),
     h("h3", t("rf.recipients")),
     h("div.row", field("rf-to-kind", t("rf.recipients"), recipientKind), field("rf-to-value", t("rf.recipientValue"), recipientValue)),
+    h("h3", t("rf.throttle")),
+    h(
+      "div.row",
+      field("rf-throttle-limit", t("rf.throttleLimit"), input("rf-throttle-limit", throttle.limit, { inputMode: "numeric" })),
+      field("rf-throttle-window", t("rf.throttleWindow"), input("rf-throttle-window", throttle.window)),
+      field("rf-throttle-channel", t("rf.throttleChannel"), throttleChannel),
+    ),
     h("h3", t("rf.steps")),
     steps,
     h("button#rf-add-step", { type: "button", onclick: () => stepRow() }, t("rf.addStep")),
@@ -173,11 +215,26 @@ export function ruleForm(box, rule, channels) {
         const ids = value.split(",").map((s) => s.trim()).filter(Boolean);
         out.to = { subscriber: ids.length === 1 ? ids[0] : ids };
       }
+      const limit = text("#rf-throttle-limit");
+      if (limit || text("#rf-throttle-window")) {
+        out.throttle = { limit: parseValue(limit), window: text("#rf-throttle-window") };
+        if (throttleChannel.value) out.throttle.channel = throttleChannel.value;
+      }
       out.steps = [...steps.querySelectorAll(".rf-step")].map((s) => {
         const step = { channel: s.querySelector(".rf-channel").value, template: text(".rf-template", s) };
         for (const key of ["delay", "after"]) if (text(`.rf-${key}`, s)) step[key] = text(`.rf-${key}`, s);
         if (s.querySelector("[id^=rf-unless]").checked) step.unlessSeen = true;
         if (s.querySelector("[id^=rf-fallback]").checked) step.fallback = true;
+        // Not JSON is sent as the text itself, so the server's field error names it.
+        if (text(".rf-if", s)) step.if = parseValue(text(".rf-if", s));
+        const window = text(".rf-digest-window", s);
+        const until = s.querySelector("[id^=rf-digest-until]").checked;
+        if (window || text(".rf-digest-key", s) || text(".rf-digest-max", s) || until) {
+          step.digest = { window };
+          if (text(".rf-digest-key", s)) step.digest.key = text(".rf-digest-key", s);
+          if (text(".rf-digest-max", s)) step.digest.max = parseValue(text(".rf-digest-max", s));
+          if (until) step.digest.until = "seen";
+        }
         return step;
       });
       return out;
@@ -196,8 +253,9 @@ export function ruleForm(box, rule, channels) {
   };
 
   function fieldFor(path) {
-    const m = /^steps\.(\d+)\.(\w+)/.exec(path);
-    if (m) return box.querySelectorAll(".rf-step")[Number(m[1])]?.querySelector(`.rf-${m[2]}`);
+    const m = /^steps\.(\d+)\.(\w+)(?:\.(\w+))?/.exec(path);
+    if (m) return box.querySelectorAll(".rf-step")[Number(m[1])]?.querySelector(m[2] === "digest" ? `.rf-digest-${m[3] === "max" || m[3] === "key" ? m[3] : "window"}` : `.rf-${m[2]}`);
+    if (path.startsWith("throttle")) return box.querySelector(`#rf-throttle-${path.split(".")[1] === "window" ? "window" : path.split(".")[1] === "channel" ? "channel" : "limit"}`);
     const top = { event: "#rf-event", category: "#rf-category", description: "#rf-description", to: "#rf-to-value" }[path.split(".")[0]];
     return top ? box.querySelector(top) : null;
   }
