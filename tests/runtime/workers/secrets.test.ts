@@ -9,7 +9,6 @@ import { afterEach, expect, it, vi } from "vitest";
 import { hashApiKey } from "../../../src/core/auth/api-key.js";
 import { bootHerald, d1Store } from "../../../src/runtimes/cloudflare/boot.js";
 import type { Env } from "../../../src/runtimes/cloudflare/env.js";
-import { call } from "./support.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -24,10 +23,11 @@ async function boot(settings: Record<string, string | undefined>) {
 }
 
 it("tells the login page that the admin password was generated, where it went and how to set one", async () => {
-  // The pool's Worker runs without HERALD_ADMIN_PASSWORD.
-  const session = await call("GET", "/v1/admin/session", undefined, "");
+  // The pool's bindings set HERALD_ADMIN_PASSWORD (so the suite prints no generated one): boot without it.
+  const { worker } = await boot({ HERALD_ADMIN_PASSWORD: undefined });
+  const session = await worker.herald.app.fetch(new Request("http://herald.test/v1/admin/session"));
   expect(session.status).toBe(200);
-  expect(session.body).toEqual({
+  expect(await session.json()).toEqual({
     authenticated: false,
     password: { from: "generated", shownIn: expect.stringContaining("npx wrangler tail"), setWith: "npx wrangler secret put HERALD_ADMIN_PASSWORD" },
   });
@@ -46,7 +46,7 @@ it("logs a warning for each unset secret with its wrangler command, and shows a 
   expect(shown).toBeDefined();
   expect(await hashApiKey(shown!)).toBe(stored);
   // A second boot finds it stored: warned again, the key not shown again.
-  const again = await boot({ HERALD_API_KEY: undefined });
+  const again = await boot({ HERALD_API_KEY: undefined, HERALD_ADMIN_PASSWORD: undefined });
   expect(again.warnings.map((w) => w.msg.split(":")[0])).toEqual(["HERALD_API_KEY is not set", "HERALD_ADMIN_PASSWORD is not set"]);
   expect(again.lines.some((l) => l.includes("Herald API key"))).toBe(false);
 });
