@@ -2,12 +2,12 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ProblemError } from "../errors.js";
-import { ExternalId } from "../schemas/common.js";
-import { RuleInput } from "../schemas/rule.js";
-import { localizeText, localizeTitle, zodFieldProblems } from "./problem-i18n.js";
-import { MESSAGES_RU, TITLES_RU } from "./problem-messages-ru.js";
-import { problemJson } from "./problem.js";
+import { ProblemError } from "../../src/core/errors.js";
+import { ExternalId } from "../../src/core/schemas/common.js";
+import { RuleInput } from "../../src/core/schemas/rule.js";
+import { localizeText, localizeTitle, zodFieldProblems } from "../../src/core/http/problem-i18n.js";
+import { MESSAGES_RU, TITLES_RU } from "../../src/core/http/problem-messages-ru.js";
+import { problemJson } from "../../src/core/http/problem.js";
 
 describe("problem documents in Russian", () => {
   it("translates titles, details with values, nouns and nested messages", () => {
@@ -53,7 +53,7 @@ describe("problem documents in Russian", () => {
   it("has a translation for every message and title the HTTP layer writes", () => {
     const missing: string[] = [];
     const keys = new Set(Object.keys(MESSAGES_RU).map(shape));
-    for (const file of sources(join(import.meta.dirname, ".."))) {
+    for (const file of sources(join(import.meta.dirname, "../../src/core"))) {
       const text = readFileSync(file, "utf8");
       for (const message of writtenMessages(text)) if (!keys.has(shape(message)) && !(message in TITLES_RU)) missing.push(`${file.slice(file.indexOf("src/"))}: ${message}`);
       for (const title of writtenTitles(text)) if (!(title in TITLES_RU)) missing.push(`${file.slice(file.indexOf("src/"))}: title ${title}`);
