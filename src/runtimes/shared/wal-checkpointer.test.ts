@@ -85,6 +85,22 @@ describe("WAL checkpoints off the event loop", () => {
     }
   });
 
+  it("holds writes back when the thread falls behind, so a slow disk does not let the WAL run away", async () => {
+    const path = tempPath();
+    const threadModule = new URL("./slow-checkpoint-thread.fixture.js", import.meta.url);
+    const db = await openLibsqlStore(`file:${path}`, { checkpointInBackground: true, walCheckpoints: { restartAtBytes: 1 * MiB, intervalMs: 50, threadModule } });
+    try {
+      // 5 s take in two of the thread's 1.5 s stalls; unheld, a writer that never pauses fills
+      // ~100 MiB of WAL in each (bench machine; at least ~40 MiB on a loaded one).
+      const { maxWal } = await writeWithoutPause(db, `${path}-wal`, 10_000 * MiB, 5000);
+      // Held once the WAL holds 4 MiB; a write or two more may land before the next size check.
+      expect(maxWal).toBeLessThan(16 * MiB);
+      expect(db.walCheckpointer()!.stats().writeHolds).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("spaces out its tries while a reader holds an old snapshot (a backup), so writes are not held back again and again", async () => {
     const path = tempPath();
     const db = await openLibsqlStore(`file:${path}`, { checkpointInBackground: true, walCheckpoints: { restartAtBytes: 1 * MiB, intervalMs: 20 } });
