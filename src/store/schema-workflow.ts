@@ -2,6 +2,7 @@
  * The tables of workflow steps (throttle slots, digests, the provider of a failover) and of
  * delivery-status webhooks; part of the one schema ./schema.ts exports.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** Messages let through a rule's `throttle` (migration 0015): one row per delivery. */
@@ -73,7 +74,13 @@ export const webhookMessages = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.id, t.endpointId] }), index("webhook_messages_by_status").on(t.status, t.updatedAt), index("webhook_messages_by_endpoint").on(t.endpointId)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.endpointId] }),
+    index("webhook_messages_by_status").on(t.status, t.updatedAt),
+    index("webhook_messages_by_endpoint").on(t.endpointId),
+    // 0018: the subscriber a body is about, for erasure (repositories/erasure.ts).
+    index("webhook_messages_by_subscriber").on(sql`(payload ->> '$.data.subscriberId')`),
+  ],
 );
 
 export type WebhookMessageStatus = "pending" | "sent" | "dead";

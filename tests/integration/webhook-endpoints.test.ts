@@ -1,7 +1,8 @@
 /**
  * The status webhook endpoints API against hostile input, the bound on endpoints, secrets at rest,
- * and which status events each kind of change queues (seen, read, clicked, unsubscribed, delivered),
- * on a Herald in this process whose outbox is not running, so queued messages stay visible.
+ * which status events each kind of change queues (seen, read, clicked, unsubscribed, delivered),
+ * and that erasing a subscriber takes every message about them, on a Herald in this process whose
+ * outbox is not running, so queued messages stay visible.
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +110,44 @@ describe("endpoints", () => {
     // Each has a job, keyed by endpoint and message.
     const jobs = await herald.store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'webhook'`);
     expect(jobs[0]!.n).toBe(pending.length);
+  });
+
+  it("erasing a subscriber deletes every status webhook message about them, queued, sent or dead, with its job, through the index", async () => {
+    for (const id of ["gone", "stays"]) await call("PUT", `/v1/subscribers/${id}`, { name: id });
+    await call("PUT", "/v1/rules/hello-many", { event: "hello.many", steps: [{ channel: "realtime", template: "hello" }] });
+    expect((await call("POST", "/v1/events", { id: "e-many", type: "hello.many", to: ["gone", "stays"], data: { n: 2 } })).status).toBe(202);
+    const notifications = (await call("GET", "/v1/events/e-many")).body.notifications as { id: string; subscriberId: string }[];
+    for (const n of notifications) {
+      const { token } = (await call("POST", `/v1/subscribers/${n.subscriberId}/tokens`, {})).body;
+      expect((await call("POST", `/v1/me/notifications/${n.id}/read`, undefined, token)).status).toBe(200);
+      expect((await call("POST", `/v1/me/notifications/${n.id}/clicked`, { action: "open" }, token)).status).toBe(200);
+    }
+    const about = async (subscriber: string) => (await herald.store.db.all<{ id: string; endpoint_id: string; status: string }>(sql`SELECT id, endpoint_id, status FROM webhook_messages WHERE payload ->> '$.data.subscriberId' = ${subscriber}`));
+    const theirs = await about("gone");
+    // delivered, read and clicked, to the one endpoint subscribed to them.
+    expect(theirs.map((m) => m.id.split(".").at(-1)).sort()).toEqual(["clicked", "read", "sent"]);
+    // One sent and one dead as the sender leaves them; the third still queued, with its job.
+    const [sent, dead] = theirs;
+    await herald.store.write([
+      herald.store.webhookEndpoints.outcomeStatement(sent!.endpoint_id, sent!.id, { status: "sent", error: null }, Date.now()),
+      herald.store.webhookEndpoints.outcomeStatement(dead!.endpoint_id, dead!.id, { status: "dead", error: "http_410: gone@example.com unknown" }, Date.now()),
+    ]);
+    const webhookJobs = async () => (await herald.store.db.all<{ ref: string }>(sql`SELECT ref FROM jobs WHERE kind = 'webhook'`)).map((j) => j.ref.slice(j.ref.indexOf(":") + 1));
+    expect(await webhookJobs()).toEqual(expect.arrayContaining(theirs.map((m) => m.id)));
+    const othersBefore = await about("stays");
+    expect(othersBefore).toHaveLength(3);
+
+    expect((await call("DELETE", "/v1/subscribers/gone")).status).toBe(204);
+    expect(await about("gone")).toEqual([]);
+    expect((await webhookJobs()).filter((id) => theirs.some((m) => m.id === id))).toEqual([]);
+    expect((await herald.store.webhookEndpoints.byStatus("dead", 100)).map((m) => m.id)).not.toContain(dead!.id);
+    // Someone else's messages about the same event stay, jobs and all.
+    expect(await about("stays")).toEqual(othersBefore);
+    expect(await webhookJobs()).toEqual(expect.arrayContaining(othersBefore.map((m) => m.id)));
+    // The erasure finds them through migration 0018's index, not a scan of every stored body (its
+    // WHERE, planned as a SELECT: EXPLAIN of a DELETE leaves libSQL's connection mid-statement).
+    const plan = await herald.store.db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN SELECT id FROM webhook_messages WHERE payload ->> '$.data.subscriberId' = ${"gone"}`);
+    expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX webhook_messages_by_subscriber");
   });
 
   it("takes at most 20 endpoints (409), and deleting one drops its queued messages", async () => {

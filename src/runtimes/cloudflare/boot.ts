@@ -25,6 +25,7 @@ import deliveryAttemptsMigration from "../../store/migrations/0014_delivery_atte
 import workflowMigration from "../../store/migrations/0015_workflow.sql";
 import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
 import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
+import webhookMessagesBySubscriberMigration from "../../store/migrations/0018_webhook_messages_by_subscriber.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -50,6 +51,7 @@ export const MIGRATIONS = [
   { name: "0015_workflow.sql", sql: workflowMigration },
   { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
   { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
+  { name: "0018_webhook_messages_by_subscriber.sql", sql: webhookMessagesBySubscriberMigration },
 ];
 
 export interface WorkerHerald {

@@ -22,7 +22,8 @@ function withoutId(body: SQL, path: string, id: string): SQL {
  * The statements that erase one subscriber, in order, for one atomic batch. What goes and what is
  * kept, and why, is listed in the README ("Erasing a subscriber"). In short:
  * - deleted: the subscriber, memberships, preferences, push subscriptions, addresses channels
- *   declared and outstanding address links, their own inbox and its unread count, pending delivery jobs;
+ *   declared and outstanding address links, their own inbox and its unread count, pending delivery
+ *   jobs, status webhook messages about them (queued, sent or dead) and their jobs;
  * - anonymised (their id replaced by `pseudonym`, one per erasure and never a valid subscriber id):
  *   notifications, clicks and delivery rows (counts and event histories stay true), and room messages
  *   they wrote: the text goes, a tombstone stays, so other members' seqs and cursors stay gap-free;
@@ -47,6 +48,8 @@ export function erasureStatements(
   const named = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value = ${id})`;
   const namesOthers = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value != ${id})`;
   const body = sql`events.body`;
+  // Spelled as migration 0018's index is, so the index answers it.
+  const aboutThem = sql`payload ->> '$.data.subscriberId' = ${id}`;
   const addresses = [subscriber.email, subscriber.phone, ...(subscriber.addresses ?? [])].filter((a): a is string => typeof a === "string" && a.trim() !== "");
 
   return [
@@ -85,6 +88,11 @@ export function erasureStatements(
     db.run(sql`DELETE FROM throttle_slots WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM digest_events WHERE digest_id IN (SELECT id FROM digests WHERE subscriber_id = ${id})`),
     db.run(sql`DELETE FROM digests WHERE subscriber_id = ${id}`),
+    // Status webhook messages about them (their id, and perhaps an address in a delivery error),
+    // queued, sent or dead, and the jobs that would send the queued ones: nothing about them goes
+    // out after this commit. Found by the index on the body's subscriber (migration 0018).
+    db.run(sql`DELETE FROM jobs WHERE id IN (SELECT 'webhook:' || endpoint_id || ':' || id FROM webhook_messages WHERE ${aboutThem})`),
+    db.run(sql`DELETE FROM webhook_messages WHERE ${aboutThem}`),
     // Addresses channels declared (a Telegram chat id) and links not yet followed.
     db.run(sql`DELETE FROM subscriber_addresses WHERE subscriber_id = ${id}`),
     db.run(sql`DELETE FROM address_links WHERE subscriber_id = ${id}`),
