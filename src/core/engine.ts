@@ -23,7 +23,7 @@ import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from 
 import { createPluginHandler } from "./plugin-handler.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
-import { createRealtime, type Realtime } from "./realtime/service.js";
+import { createRealtime, type ReadAllPaging, type Realtime } from "./realtime/service.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import { ttlCache } from "./cache.js";
 import { createConfiguration, type HeraldCaches } from "./configuration.js";
@@ -76,6 +76,8 @@ export interface HeraldOptions {
   maxBodyBytes?: number;
   /** The address the runtime listens on, for links when HERALD_PUBLIC_URL is unset. */
   publicUrl?: () => string;
+  /** How a read-all is cut into pages (core/realtime/service.ts; Workers size it to their query budget). */
+  readAll?: ReadAllPaging;
   /** How much one housekeeping run may delete (Workers pass a smaller budget for D1). */
   housekeeping?: Partial<HousekeepingBudget>;
   /** Where this runtime shows a generated secret and how one sets one's own (the login page says it). */
@@ -122,7 +124,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const logger = maskingLogger(options.logger ?? jsonLogger(), channelSecrets);
   const metrics = createMetrics();
   const hub = options.hub ?? createLocalHub();
-  const realtime = createRealtime({ store, hub, clock, logger });
+  const realtime = createRealtime({ store, hub, clock, logger, readAll: options.readAll });
   const secrets = await loadSecrets(store, env);
   const vapid = await loadVapidKeys(store, env);
   const adminSecrets = await loadAdminSecrets(store, env);

@@ -2,6 +2,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import type { Store } from "../../store/index.js";
 import type { DeliveredRow, InboxAppend, InboxRow, MemberCopies } from "../../store/repositories/inbox.js";
 import type { InboxItem } from "./frames.js";
+import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Clock } from "../clock.js";
 import { toHex, utf8 } from "../../lib/encoding.js";
@@ -53,10 +54,27 @@ function appendedItem(item: Omit<InboxAppend, "subscriberId">): InboxItem {
 }
 
 /**
+ * How a read-all is cut: pages of `pageSize` items, each one transaction, and at most `maxPages`
+ * of them (past pageSize × maxPages unread, the pages grow instead). A page is one query for its
+ * end and one batch of 5 statements whatever its size; 1,000 notifications with their status
+ * webhooks commit in ~70 ms on libSQL (10,000 in 0.7 s, tests/integration/read-all.test.ts, on a
+ * loaded 2-core machine). Workers set maxPages from their query budget (cloudflare/budget.ts).
+ */
+export interface ReadAllPaging {
+  pageSize: number;
+  maxPages: number;
+}
+
+export const DEFAULT_READ_ALL: ReadAllPaging = { pageSize: 1000, maxPages: 50 };
+
+/** Statements to commit with a read-all page, given the subquery of the notifications it marks and the read time. */
+export type ReadAlongside = (notificationIds: SQL, at: number) => Promise<BatchItem<"sqlite">[]>;
+
+/**
  * The real-time inbox: append, publish, mark, rooms. Every write is stored first and published
  * after, so live frames never announce what a resuming client could not find.
  */
-export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Clock; logger: Logger }) {
+export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Clock; logger: Logger; readAll?: ReadAllPaging }) {
   const { store, hub, clock, logger } = deps;
   const typingGate = intervalGate(10_000);
   // Live connections held by this process (Node, Deno), so a shutdown can end them.
@@ -169,13 +187,40 @@ export function createRealtime(deps: { store: Store; hub: RealtimeHub; clock: Cl
       return row;
     },
 
-    /** Marks every item (or every item of one type) read; returns how many it marked. */
-    async markAllRead(subscriberId: string, type?: "notification" | "message"): Promise<number> {
-      const rows = await store.inboxState.markAllRead(subscriberId, clock.now(), type);
-      for (const row of rows) await syncNotification(row);
-      await receipts(rows, "read");
-      if (rows.length > 0) await publishUnread([subscriberId]);
-      return rows.length;
+    /**
+     * Marks every item (or every item of one type) that is in the stream now read; returns how
+     * many it marked. Page by page (readAllPages: bounded transactions and a bounded number of
+     * statements, however long the backlog): each page's notifications get their read time, their
+     * escalations cancelled and whatever `alongside` adds for them (status webhooks) in the commit
+     * that marks them, so what is reported is exactly what changed.
+     */
+    async markAllRead(subscriberId: string, type?: "notification" | "message", alongside?: ReadAlongside): Promise<number> {
+      const upto = await store.inboxState.head(subscriberId);
+      const unread = await store.inbox.unreadCount(subscriberId);
+      const { pageSize, maxPages } = deps.readAll ?? DEFAULT_READ_ALL;
+      const size = Math.max(pageSize, Math.ceil(unread / maxPages));
+      const now = clock.now();
+      let marked = 0;
+      let after = 0;
+      // Items marked unread again meanwhile may add a page; the loop stays bounded all the same.
+      for (let page = 0; page <= maxPages; page++) {
+        const end = await store.inboxState.unreadPageEnd(subscriberId, after, upto, size, type);
+        if (end === undefined) break;
+        const withNotifications = type !== "message";
+        const notifications = store.inboxState.unreadNotificationsIn(subscriberId, after, end);
+        const statements = [
+          ...(withNotifications ? store.deliveries.notificationsReadStatements(notifications, now) : []),
+          ...(withNotifications && alongside ? await alongside(notifications, now) : []),
+          store.inboxState.markReadStatement(subscriberId, after, end, now, type),
+        ];
+        const results = await store.write(statements);
+        const rows = await store.inboxState.readRows(results.at(-1) ?? []);
+        await receipts(rows, "read");
+        marked += rows.length;
+        after = end;
+      }
+      if (marked > 0) await publishUnread([subscriberId]);
+      return marked;
     },
 
     /**

@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Store } from "../../store/index.js";
 import { ttlCache } from "../cache.js";
@@ -35,6 +36,15 @@ export interface StatusEvents {
    * and kind, after looking up its event id. Never throws.
    */
   engagement(what: "seen" | "read" | "clicked", subscriberId: string, notificationId: string, channel: string | null, extra?: Record<string, unknown>): Promise<void>;
+  /**
+   * Statements that queue `notification.<what>` for each of a subscriber's notifications `ids`
+   * selects (a subquery of notification ids, read in the same batch): the same event, id and body
+   * `engagement` queues for one, for any number in two statements (read-all). Empty when no
+   * endpoint wants the type. The caller commits them with its change, then calls `wake`.
+   */
+  engagementStatements(what: "seen" | "read" | "clicked", subscriberId: string, ids: SQL, channel: string | null, at: number): Promise<BatchItem<"sqlite">[]>;
+  /** Jobs were committed with a change (`statements`, `engagementStatements`): run them soon. */
+  wake(): void;
   /** Endpoints changed in this process: read their types again. */
   invalidate(): void;
 }
@@ -86,6 +96,14 @@ export function createStatusEvents(deps: { store: Store; clock: Clock; logger: L
         return [engagementEvent(what, { notificationId, eventId: n.eventId, subscriberId, channel }, at, extra)];
       });
     },
+    async engagementStatements(what, subscriberId, ids, channel, at) {
+      const type = `notification.${what}` as const;
+      if (!(await types.get("all")).has(type)) return [];
+      // The event engagementEvent builds, with the ids left for each row to fill in.
+      const template = engagementEvent(what, { notificationId: "", eventId: "", subscriberId, channel }, at);
+      return store.webhookEndpoints.emitPerNotificationStatements({ type, idSuffix: template.id, payload: statusPayload(template) }, subscriberId, ids, clock.now());
+    },
+    wake: () => deps.wake?.(),
     invalidate: () => types.invalidate(),
   };
 }

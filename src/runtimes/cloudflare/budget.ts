@@ -8,6 +8,7 @@
  * and tests/runtime/workers/broadcast.test.ts checks it, call by call, for every invocation.
  */
 import { DEFAULT_PLAN_PARTS, type PlanPartOptions } from "../../core/plan-parts.js";
+import type { ReadAllPaging } from "../../core/realtime/service.js";
 
 export interface WorkersProfile {
   name: "paid" | "free";
@@ -30,6 +31,12 @@ export interface WorkersProfile {
   fanout: { direct: number; relayBatch: number; relayCalls: number };
   /** Expired leases the cron frees in one run. */
   sweepLimit: number;
+  /**
+   * A read-all's pages (core/realtime/service.ts): each is 6 D1 queries (find its end; notifications,
+   * escalations, status webhooks ×2, the inbox), and a request adds ~10 around them (token, counts,
+   * the dispatch after it). More unread than pageSize × maxPages makes the pages larger, not more.
+   */
+  readAll: ReadAllPaging;
 }
 
 /** Workers Paid: Herald's budget is 500 D1 queries and 1,000 subrequests per invocation. */
@@ -44,6 +51,8 @@ export const PAID_PROFILE: WorkersProfile = {
   planParts: DEFAULT_PLAN_PARTS,
   fanout: { direct: 32, relayBatch: 250, relayCalls: 100 },
   sweepLimit: 1000,
+  // At most 21 pages (the loop allows one more for items marked unread meanwhile): ~140 queries.
+  readAll: { pageSize: 1000, maxPages: 20 },
 };
 
 /**
@@ -60,6 +69,8 @@ export const FREE_PROFILE: WorkersProfile = {
   planParts: { partSize: 25, scanParts: 40 },
   fanout: { direct: 20, relayBatch: 40, relayCalls: 40 },
   sweepLimit: 200,
+  // At most 5 pages: ~40 queries; 10,000 unread make pages of 2,500.
+  readAll: { pageSize: 1000, maxPages: 4 },
 };
 
 /**

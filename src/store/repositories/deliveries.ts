@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, inJsonArrayParam } from "../bulk.js";
@@ -118,6 +118,19 @@ export function deliveriesRepository(db: HeraldDb) {
         .where(eq(notifications.id, notificationId));
       // Separate statements, both idempotent: a crash between them leaves the run-time check to cancel it.
       await this.cancelEscalationsStatement(notificationId, seenAt ?? readAt!);
+    },
+    /**
+     * `markNotification` for every notification `ids` selects (a subquery of ids), read at `now`,
+     * as statements for the caller's batch: one statement each however many it selects.
+     */
+    notificationsReadStatements(ids: SQL, now: number): BatchItem<"sqlite">[] {
+      return [
+        db.run(sql`UPDATE notifications SET seen_at = COALESCE(seen_at, ${now}), read_at = COALESCE(read_at, ${now}) WHERE id IN (${ids})`),
+        db
+          .update(deliveries)
+          .set({ status: "cancelled", lastError: "seen before escalation", updatedAt: now })
+          .where(and(sql`${deliveries.notificationId} IN (${ids})`, eq(deliveries.unlessSeen, true), inArray(deliveries.status, ["pending", "waiting"]))),
+      ];
     },
     /** Escalation steps of a notification that is now seen: they must never send. */
     cancelEscalationsStatement(notificationId: string, now: number): BatchItem<"sqlite"> {

@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getTableColumns } from "drizzle-orm";
 import { chunks, type HeraldDb } from "../db.js";
 import { inbox, inboxArchive, type InboxItemType, topicMessageReceipts } from "../schema.js";
-import { type InboxRow, withMessageText } from "./inbox.js";
+import { type DeliveredRow, type InboxRow, withMessageText, withSenderMessageIds } from "./inbox.js";
 
 /** An inbox row with its archive mark. */
 export type ListedRow = InboxRow & { archivedAt: number | null };
@@ -23,6 +23,9 @@ export interface ListFilter {
 
 /** Unread the way 0006's counter counts it: not read, and not one's own room message. */
 const unreadRow = and(isNull(inbox.readAt), or(isNull(inbox.senderId), ne(inbox.senderId, inbox.subscriberId)));
+
+/** One subscriber's items with after < seq <= end: a range of the primary key. */
+const inPage = (subscriberId: string, after: number, end: number) => and(eq(inbox.subscriberId, subscriberId), gt(inbox.seq, after), lte(inbox.seq, end));
 
 /** What a browser inbox needs beyond the stream: filtered pages, archive, unread again, counts per room, room receipts. */
 export function inboxStateRepository(db: HeraldDb) {
@@ -76,15 +79,46 @@ export function inboxStateRepository(db: HeraldDb) {
       const row = await db.update(inbox).set({ readAt: null }).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).returning().get();
       return row && (await withMessageText(db, [row]))[0];
     },
-    /** Marks everything unread (or everything unread of one type) read; the rows it changed, as many as the unread count drops. */
-    async markAllRead(subscriberId: string, now: number, type?: InboxItemType): Promise<InboxRow[]> {
-      const rows = await db
-        .update(inbox)
-        .set({ readAt: now, seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` })
-        .where(and(eq(inbox.subscriberId, subscriberId), unreadRow, type ? eq(inbox.type, type) : undefined))
-        .returning()
-        .all();
-      return withMessageText(db, rows);
+    /**
+     * Where the next page of a read-all ends: the seq of the `size`-th unread item (of `type`, if
+     * given) with after < seq <= upto, or of the last one when there are fewer; undefined when none is left.
+     */
+    async unreadPageEnd(subscriberId: string, after: number, upto: number, size: number, type?: InboxItemType): Promise<number | undefined> {
+      const page = db
+        .select({ seq: inbox.seq })
+        .from(inbox)
+        .where(and(inPage(subscriberId, after, upto), unreadRow, type ? eq(inbox.type, type) : undefined))
+        .orderBy(asc(inbox.seq))
+        .limit(size);
+      const row = await db.get<{ end: number | null }>(sql`SELECT max(seq) AS "end" FROM (${page})`);
+      return row?.end === null || row?.end === undefined ? undefined : Number(row.end);
+    },
+    /**
+     * The unread notifications of a page, as a subquery of their ids, for statements that must
+     * run in the same batch before `markReadStatement` (which makes them read).
+     */
+    unreadNotificationsIn(subscriberId: string, after: number, end: number): SQL {
+      return sql`SELECT ${inbox.id} FROM ${inbox} WHERE ${and(inPage(subscriberId, after, end), unreadRow, eq(inbox.type, "notification"))}`;
+    },
+    /** Marks the unread items (of `type`, if given) with after < seq <= end read; its rows are what `readRows` takes. */
+    markReadStatement(subscriberId: string, after: number, end: number, now: number, type?: InboxItemType): BatchItem<"sqlite"> {
+      return db.run(sql`UPDATE inbox SET read_at = ${now}, seen_at = COALESCE(seen_at, ${now})
+        WHERE ${and(inPage(subscriberId, after, end), unreadRow, type ? eq(inbox.type, type) : undefined)}
+        RETURNING subscriber_id, id, type, topic, sender_id, client_message_id`);
+    },
+    /** The rows `markReadStatement` returned, as receipts need them. */
+    readRows(rows: Record<string, unknown>[]): Promise<DeliveredRow[]> {
+      return withSenderMessageIds(
+        db,
+        rows.map((r) => ({
+          subscriberId: String(r.subscriber_id),
+          id: String(r.id),
+          type: r.type as InboxItemType,
+          topic: (r.topic as string | null) ?? null,
+          senderId: (r.sender_id as string | null) ?? null,
+          clientMessageId: (r.client_message_id as string | null) ?? null,
+        })),
+      );
     },
     /**
      * Unread notifications and unread messages per room, in one pass over the subscriber's unread

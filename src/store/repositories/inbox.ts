@@ -96,6 +96,15 @@ export async function withMessageText<T extends Pick<InboxRow, "id" | "type" | "
   return rows;
 }
 
+/** Receipts name the sender's client message id, which narrow copies leave in topic_messages: filled in here. */
+export async function withSenderMessageIds(db: HeraldDb, rows: DeliveredRow[]): Promise<DeliveredRow[]> {
+  const bare = rows.filter((r) => r.type === "message" && r.senderId !== null && r.clientMessageId === null);
+  if (bare.length === 0) return rows;
+  const texts = await messageTexts(db, bare.map((r) => r.id));
+  for (const row of bare) row.clientMessageId = texts.get(row.id)?.clientMessageId ?? null;
+  return rows;
+}
+
 /** Each subscriber's stream: items with a per-subscriber `seq` that only grows. */
 export function inboxRepository(db: HeraldDb) {
   return {
@@ -173,17 +182,6 @@ export function inboxRepository(db: HeraldDb) {
       const row = await db.update(inbox).set(set).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).returning().get();
       return row && (await withMessageText(db, [row]))[0];
     },
-    async markAllRead(subscriberId: string, now: number): Promise<InboxRow[]> {
-      return withMessageText(
-        db,
-        await db
-          .update(inbox)
-          .set({ readAt: now, seenAt: sql`COALESCE(${inbox.seenAt}, ${now})` })
-          .where(and(eq(inbox.subscriberId, subscriberId), isNull(inbox.readAt)))
-          .returning()
-          .all(),
-      );
-    },
     /** Unread counts of many subscribers in one query (those with none are absent). */
     async unreadCounts(subscriberIds: string[]): Promise<Map<string, number>> {
       const out = new Map<string, number>();
@@ -211,13 +209,7 @@ export function inboxRepository(db: HeraldDb) {
         );
         for (const r of rows) out.push({ subscriberId: r.subscriber_id, id: r.id, type: r.type, topic: r.topic, senderId: r.sender_id, clientMessageId: r.client_message_id });
       }
-      // Receipts name the sender's client message id, which narrow copies leave in topic_messages.
-      const bare = out.filter((r) => r.type === "message" && r.senderId !== null && r.clientMessageId === null);
-      if (bare.length > 0) {
-        const texts = await messageTexts(db, bare.map((r) => r.id));
-        for (const row of bare) row.clientMessageId = texts.get(row.id)?.clientMessageId ?? null;
-      }
-      return out;
+      return withSenderMessageIds(db, out);
     },
     /** Items not read, not counting the subscriber's own room messages. */
     async unreadCount(subscriberId: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { jobs, notifications, webhookEndpoints, webhookMessages, type WebhookMessageStatus } from "../schema.js";
@@ -56,6 +56,26 @@ export function webhookEndpointsRepository(db: HeraldDb, write: (items: BatchIte
           SELECT ${event.id}, e.id, ${event.type}, ${event.payload}, 'pending', 0, ${now}, ${now} ${subscribed} ON CONFLICT DO NOTHING`),
         db.run(sql`INSERT INTO jobs (id, kind, ref, run_at, attempts, created_at)
           SELECT 'webhook:' || e.id || ':' || ${event.id}, 'webhook', e.id || ':' || ${event.id}, ${now}, 0, ${now} ${subscribed} ON CONFLICT DO NOTHING`),
+      ];
+    },
+    /**
+     * `emitStatements` for one event per notification of `subscriberId` that `ids` selects (a
+     * subquery of notification ids, e.g. those a read-all marks): each event's id is the
+     * notification's id followed by `event.idSuffix`, its body `event.payload` with
+     * `data.notificationId` and `data.eventId` set to the notification's (json_set keeps every key
+     * in its place, so the bytes are those the one-event path stores). Two statements whatever the
+     * number of notifications, each binding a handful of parameters: thousands of events commit
+     * with the change they report, within D1's limits.
+     */
+    emitPerNotificationStatements(event: { type: string; idSuffix: string; payload: string }, subscriberId: string, ids: SQL, now: number): BatchItem<"sqlite">[] {
+      const rows = sql`SELECT n.id || ${event.idSuffix} AS id, json_set(${event.payload}, '$.data.notificationId', n.id, '$.data.eventId', n.event_id) AS payload
+        FROM notifications n WHERE n.id IN (${ids}) AND n.subscriber_id = ${subscriberId}`;
+      const subscribed = sql`webhook_endpoints e WHERE EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ${event.type})`;
+      return [
+        db.run(sql`INSERT INTO webhook_messages (id, endpoint_id, type, payload, status, attempts, created_at, updated_at)
+          SELECT r.id, e.id, ${event.type}, r.payload, 'pending', 0, ${now}, ${now} FROM (${rows}) r, ${subscribed} ON CONFLICT DO NOTHING`),
+        db.run(sql`INSERT INTO jobs (id, kind, ref, run_at, attempts, created_at)
+          SELECT 'webhook:' || e.id || ':' || r.id, 'webhook', e.id || ':' || r.id, ${now}, 0, ${now} FROM (${rows}) r, ${subscribed} ON CONFLICT DO NOTHING`),
       ];
     },
     /** A notification's event and subscriber, for the data of its status events. */

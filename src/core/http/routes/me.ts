@@ -114,7 +114,10 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const subscriberId = c.get("subscriberId");
-      const marked = await realtime.markAllRead(subscriberId, c.req.valid("query").type);
+      const events = deps.statusWebhooks.events;
+      // One notification.read per notification this marks, in the commit that marks it.
+      const marked = await realtime.markAllRead(subscriberId, c.req.valid("query").type, (ids, at) => events.engagementStatements("read", subscriberId, ids, "realtime", at));
+      if (marked > 0) events.wake();
       return c.json({ marked, count: await store.inbox.unreadCount(subscriberId) }, 200);
     },
   );
