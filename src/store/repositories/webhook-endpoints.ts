@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { HeraldDb } from "../db.js";
+import { chunks, type HeraldDb } from "../db.js";
 import { jobs, notifications, webhookEndpoints, webhookMessages, type WebhookMessageStatus } from "../schema.js";
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -82,8 +82,23 @@ export function webhookEndpointsRepository(db: HeraldDb, write: (items: BatchIte
     notification(id: string): Promise<{ eventId: string; subscriberId: string } | undefined> {
       return db.select({ eventId: notifications.eventId, subscriberId: notifications.subscriberId }).from(notifications).where(eq(notifications.id, id)).get();
     },
-    message(endpointId: string, id: string): Promise<WebhookMessageRow | undefined> {
-      return db.select().from(webhookMessages).where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.id, id))).get();
+    /**
+     * Messages with their endpoint, by job ref (`<endpoint id>:<message id>`), in one query per
+     * thousand refs: the sender's jobs of one batch share it (absent: endpoint or message gone).
+     */
+    async withEndpoints(refs: string[]): Promise<Map<string, { endpoint: WebhookEndpointRow; message: WebhookMessageRow }>> {
+      const out = new Map<string, { endpoint: WebhookEndpointRow; message: WebhookMessageRow }>();
+      for (const part of chunks(refs)) {
+        const pairs = JSON.stringify(part.map((ref) => [ref.slice(0, ref.indexOf(":")), ref.slice(ref.indexOf(":") + 1)]));
+        const rows = await db
+          .select({ endpoint: webhookEndpoints, message: webhookMessages })
+          .from(sql`json_each(${pairs}) AS j`)
+          .innerJoin(webhookMessages, sql`${webhookMessages.endpointId} = j.value ->> 0 AND ${webhookMessages.id} = j.value ->> 1`)
+          .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookMessages.endpointId))
+          .all();
+        for (const row of rows) out.set(`${row.message.endpointId}:${row.message.id}`, row);
+      }
+      return out;
     },
     outcomeStatement(endpointId: string, id: string, outcome: { status: WebhookMessageStatus; error: string | null }, now: number): BatchItem<"sqlite"> {
       return db
