@@ -30,6 +30,7 @@ export function workersProject(name: string, include: string[], bindings: Record
             FANOUT_TEST_TRACE: process.env.HERALD_FANOUT_TEST_TRACE ?? "",
             BROADCAST_TEST_TRACE: process.env.HERALD_BROADCAST_TEST_TRACE ?? "",
             BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_BROADCAST_TEST_SUBSCRIBERS ?? "10000",
+            READ_ALL_TEST_SEND: "1",
             // Every invocation's D1 queries and subrequests counted, kept for the tests, and refused past the budget.
             HERALD_BUDGET_RECORD: "1",
             HERALD_BUDGET_STRICT: "1",
@@ -49,7 +50,7 @@ export function workersProject(name: string, include: string[], bindings: Record
       server: { deps: { inline: [/web-resource-inliner/, /juice/, /mjml/] } },
       include,
       // The Worker's static assets are built here, when an inside-workerd project runs, not while every config loads.
-      globalSetup: ["tests/runtime/workers/build-assets.ts", "tests/runtime/workers/push-peer-setup.ts"],
+      globalSetup: ["tests/runtime/workers/build-assets.ts", "tests/runtime/workers/push-peer-setup.ts", "tests/runtime/workers/webhook-peer-setup.ts"],
       setupFiles,
       testTimeout: 120_000,
       hookTimeout: 120_000,

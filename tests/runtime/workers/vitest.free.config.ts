@@ -1,6 +1,6 @@
 /**
  * The broadcast again on the free-plan profile (HERALD_WORKERS_PROFILE=free): 1,000 subscribers,
- * every invocation within 50 D1 queries and 50 subrequests. wrangler.toml's batch sizes stay the
+ * every invocation within 50 D1 queries and 50 subrequests; and read-all over 10,000 notifications. wrangler.toml's batch sizes stay the
  * paid ones, so this also proves the consumer keeps to its profile's share of a larger batch.
  */
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -12,9 +12,10 @@ const migrations = await readD1Migrations(fileURLToPath(new URL("../../../src/st
 
 export default workersProject(
   "inside-workerd-free",
-  ["tests/runtime/workers/broadcast.test.ts"],
+  ["tests/runtime/workers/broadcast.test.ts", "tests/runtime/workers/read-all.test.ts"],
   {
     HERALD_WORKERS_PROFILE: "free",
+    READ_ALL_TEST_SEND: "0",
     BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_FREE_BROADCAST_TEST_SUBSCRIBERS ?? "1000",
     TEST_MIGRATIONS: JSON.stringify(migrations),
   },
