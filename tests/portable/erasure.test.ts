@@ -1,12 +1,14 @@
 /**
  * Erasing a subscriber over HTTP, on every runtime: their tokens die at once (every /v1/me route and
  * the stream answer 401), their live WebSocket and SSE connections are closed, the database keeps
- * nothing of theirs (every table is read back), and someone created later under the same id starts
- * from nothing. Room messages they wrote stay as tombstones so other members' streams keep their seqs.
+ * nothing of theirs (every table is read back; status webhook messages about them too, whether sent,
+ * waiting for a receiver or dead), and someone created later under the same id starts from nothing.
+ * Room messages they wrote stay as tombstones so other members' streams keep their seqs.
  */
 import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook, startResendPeer, type ResendPeer } from "../../src/channels/email/resend.peer.js";
+import { startWebhookPeer, type WebhookPeer } from "../../src/channels/webhook/webhook.peer.js";
 import { allRows, cellsContaining } from "../support/database.js";
 import { api, eventually, startHerald, type HeraldProcess } from "../support/server.js";
 import { openSse, openWs } from "../support/stream-clients.js";
@@ -15,6 +17,9 @@ const WEBHOOK_SECRET = `whsec_${Buffer.from("integration-erasure-webhook-secret"
 let herald: HeraldProcess;
 let resend: ResendPeer;
 let call: ReturnType<typeof api>;
+/** Status webhook receivers: one that accepts, one that parks every message (Retry-After: 1 h), one that never accepts. */
+let hooks: { up: WebhookPeer; parked: WebhookPeer; down: WebhookPeer };
+const endpoints: Record<keyof typeof hooks, string> = { up: "", parked: "", down: "" };
 
 /** Letters outside hex and rarely in base64: found in a cell only if it came from this person. */
 function marker(): string {
@@ -22,6 +27,10 @@ function marker(): string {
 }
 
 beforeAll(async () => {
+  const [up, parked, down] = await Promise.all([startWebhookPeer(), startWebhookPeer(), startWebhookPeer()]);
+  hooks = { up, parked, down };
+  hooks.parked.script.push(...Array.from({ length: 500 }, () => ({ status: 503, retryAfter: "3600" })));
+  hooks.down.failWith = 500;
   resend = await startResendPeer();
   herald = await startHerald({
     env: {
@@ -30,9 +39,20 @@ beforeAll(async () => {
       EMAIL_API_KEY: resend.apiKey,
       EMAIL_WEBHOOK_SECRET: WEBHOOK_SECRET,
       HERALD_PUSH_HOSTS: "push.example.test",
+      // Status webhooks: a refused message is dead at its second send (50 ms later); the 1 h cap
+      // lets the parked receiver's Retry-After hold its messages pending past the erasure.
+      HERALD_RETRY_BASE_MS: "50",
+      HERALD_RETRY_MAX_ATTEMPTS: "2",
+      HERALD_CONFIG_CACHE_MS: "0",
     },
   });
   call = api(herald.url);
+  for (const name of ["up", "parked", "down"] as const) {
+    const created = await call("POST", "/v1/webhook-endpoints", { url: `${hooks[name].url}/${name}`, events: ["notification.delivered", "notification.failed", "notification.read", "subscriber.unsubscribed"] });
+    expect(created.status).toBe(201);
+    hooks[name].trust(created.body.secret);
+    endpoints[name] = created.body.id;
+  }
   await call("PUT", "/v1/templates/erasure-note", {
     channels: {
       realtime: { title: "For {{subscriber.name}}", body: "{{data.note}}" },
@@ -51,8 +71,16 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await herald?.stop();
-  await resend?.close();
+  await Promise.all([resend?.close(), ...Object.values(hooks ?? {}).map((h) => h.close())]);
 });
+
+/** Status webhook messages in one state, as the admin lists them, about `subscriberId`, by endpoint name. */
+async function messagesAbout(subscriberId: string, status: "pending" | "sent" | "dead"): Promise<Record<string, string[]>> {
+  const items = (await call("GET", `/v1/admin/webhook-messages?status=${status}&limit=200`)).body.items as { id: string; endpointId: string; payload: { data: { subscriberId: string } } }[];
+  const out: Record<string, string[]> = {};
+  for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) out[name] = items.filter((m) => m.endpointId === endpoints[name] && m.payload.data.subscriberId === subscriberId).map((m) => m.id);
+  return out;
+}
 
 async function token(id: string): Promise<string> {
   const issued = await call("POST", `/v1/subscribers/${id}/tokens`, {});
@@ -107,6 +135,16 @@ describe("erasing a subscriber", () => {
     const bounce = JSON.stringify({ type: "email.bounced", created_at: new Date().toISOString(), data: { email_id: sent.id, to: [email], bounce: { type: "Permanent", message: `550 ${email} unknown` } } });
     expect((await fetch(`${herald.url}/v1/channels/email/webhook`, { method: "POST", headers: signWebhook(WEBHOOK_SECRET, bounce), body: bounce })).status).toBe(200);
 
+    // Status webhooks about them in every state when the erasure comes: sent to one endpoint,
+    // parked (pending, with its job) at another, dead at the third.
+    const before = await eventually(async () => {
+      const [sent, pending, dead] = await Promise.all([messagesAbout(id, "sent"), messagesAbout(id, "pending"), messagesAbout(id, "dead")]);
+      return sent.up!.length > 0 && pending.parked!.length > 0 && dead.down!.length > 0 ? { sent, pending, dead } : undefined;
+    });
+    expect(hooks.up.received.some((r) => (r.body as { data: { subscriberId: string } }).data.subscriberId === id)).toBe(true);
+    const othersBefore = await messagesAbout(other, "sent");
+    expect(othersBefore.up!.length).toBeGreaterThan(0);
+
     const ws = await openWs(`${herald.url.replace(/^http/, "ws")}/v1/me/ws?token=${oldToken}`);
     const sse = await openSse(`${herald.url}/v1/me/stream`, { authorization: `Bearer ${oldToken}` });
     await ws.until((frames) => frames.some((f) => f.type === "ready"));
@@ -126,9 +164,17 @@ describe("erasing a subscriber", () => {
     }
     await expect(openWs(`${herald.url.replace(/^http/, "ws")}/v1/me/ws?token=${oldToken}`)).rejects.toThrow("HTTP 401");
 
-    // Nothing of theirs in any table: not their id, name, email, data, message, endpoint or note.
+    // Nothing of theirs in any table: not their id, name, email, data, message, endpoint or note
+    // (nor a status webhook body naming them, in any state).
     const rows = await allRows(herald);
     expect(cellsContaining(rows, [tag, email])).toEqual([]);
+    // None of their status webhooks is left to send, to list or to send again; the other member's stay.
+    for (const status of ["pending", "sent", "dead"] as const) expect(await messagesAbout(id, status)).toEqual({ up: [], parked: [], down: [] });
+    const webhookJobs = rows.jobs!.filter((j) => j.kind === "webhook").map((j) => String(j.ref));
+    for (const parkedId of before.pending.parked!) expect(webhookJobs).not.toContain(`${endpoints.parked}:${parkedId}`);
+    const deadId = before.dead.down![0]!;
+    expect((await call("POST", `/v1/admin/webhook-messages/${endpoints.down}/${encodeURIComponent(deadId)}/replay`)).status).toBe(404);
+    expect((await messagesAbout(other, "sent")).up).toEqual(expect.arrayContaining(othersBefore.up!));
     const suppressed = rows.suppressions!.filter((r) => String(r.address).startsWith("sha256:"));
     expect(suppressed).toHaveLength(1);
     // Their delayed step's job is gone; the other member's is still there.
