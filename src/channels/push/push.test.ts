@@ -7,7 +7,7 @@ import { createChannelRegistry } from "../../core/channels/registry.js";
 import type { Clock } from "../../core/clock.js";
 import { generateVapidKeys } from "../../core/push/vapid.js";
 import { issueToken } from "../../core/auth/subscriber-token.js";
-import { pushChannel } from "./push.js";
+import { PushContent, pushChannel } from "./push.js";
 import { PUSH_PAYLOAD_MAX_BYTES } from "./payload.js";
 import { createSendContext } from "../../core/channels/send-context.js";
 import { scriptControls } from "../shared/scripted.peer.js";
@@ -225,6 +225,11 @@ describe("web push channel", () => {
       clockNow = Date.now();
     }
     expect(peer.received.at(-1)!.token).not.toBe(a!.token);
+  });
+
+  it("declares every field plain text, so a new field cannot start arriving HTML-escaped", () => {
+    // Nothing a push carries is HTML (the service worker test shows it end to end: tests/browser/push-sw.test.ts).
+    expect(new Set(pushChannel.plainTextFields)).toEqual(new Set(Object.keys(PushContent.shape)));
   });
 
   it("refuses an unknown urgency at start-up", () => {
