@@ -91,8 +91,14 @@ export const telegramChannel = defineChannel({
   needs: ["addresses"],
   ui: {
     fields: { actions: { kind: "actions", placeholder: '[{"action": "track", "title": "Track", "url": "https://…"}]' } },
-    // The notification layout draws the buttons under the text; details count what Telegram counts.
-    preview: { layout: "notification", parts: { body: "text" }, details: { en: "{characters} characters, {messages} message(s)", ru: "символов: {characters}, сообщений: {messages}" } },
+    // The notification layout draws the buttons under the text, formatted as Telegram formats it
+    // (its tags, with the spelling alternatives it documents); details count what Telegram counts.
+    preview: {
+      layout: "notification",
+      parts: { body: "text" },
+      html: { body: ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span.tg-spoiler"] },
+      details: { en: "{characters} characters, {messages} message(s)", ru: "символов: {characters}, сообщений: {messages}" },
+    },
   },
   broadcast: {
     content: (c) => ({

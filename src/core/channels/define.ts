@@ -10,7 +10,7 @@ import type { ChannelUi } from "./ui.js";
 
 export type { ConfigField, ConfigSchema, ConfigValues } from "./config.js";
 export type { AddressServices, BaseServices, ChannelServices, EngineServices, InboxNotification, PushTarget, ServiceName } from "./services.js";
-export type { ChannelUi, FieldHint, PreviewHint } from "./ui.js";
+export type { ChannelUi, FieldHint, PreviewHint, PreviewPart } from "./ui.js";
 
 export interface ChannelLimits {
   /** Longest body the provider accepts; the base truncates by code points before `send`. */
