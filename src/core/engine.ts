@@ -19,7 +19,7 @@ import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
 import { createOutbox, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
-import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
+import { createPlanPartHandler, ONE_PROCESS_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
 import { createPluginHandler } from "./plugin-handler.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
@@ -70,7 +70,7 @@ export interface HeraldOptions {
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   /**
    * Plan large audiences in bounded parts (core/plan-parts.ts) rather than whole in one job: what
-   * Workers need, where every invocation's work must stay bounded. Unset on Node and Deno.
+   * Workers need, where every invocation's work must stay bounded. Unset: ONE_PROCESS_PLAN_PARTS.
    */
   planParts?: PlanPartOptions;
   maxBodyBytes?: number;
@@ -209,7 +209,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   });
 
   const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents });
-  const parts = options.planParts;
+  const parts = options.planParts ?? ONE_PROCESS_PLAN_PARTS;
   const outbox = createOutbox({
     store,
     clock,
@@ -219,7 +219,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     handlers: {
       deliver: { each: deliver },
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
-      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
+      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts, direct }) },
       plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
       // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
       webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
