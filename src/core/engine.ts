@@ -62,6 +62,8 @@ export interface HeraldOptions {
   /** Overrides every channel's retry schedule (after HERALD_RETRY_*). */
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];
+  /** Plugin jobs one run of the outbox handles at most (Workers: a queue batch's budget); the rest run next. Unbounded by default. */
+  pluginJobsPerRun?: number;
   /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
   hub?: RealtimeHub;
   upgradeWebSocket?: UpgradeWebSocket;
@@ -223,7 +225,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
       "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
       // A plugin with an ordering key sees one key's events in the order they were accepted.
-      plugin: { batch: inLanes(createPluginHandler({ store, clock, realtime, plugins }), { store, clock, logger, owner: instanceId, leaseMs: options.outbox?.leaseMs ?? DEFAULT_LEASE_MS }) },
+      plugin: { batch: inLanes(createPluginHandler({ store, clock, realtime, plugins }), { store, clock, logger, owner: instanceId, leaseMs: options.outbox?.leaseMs ?? DEFAULT_LEASE_MS, limit: options.pluginJobsPerRun }) },
       // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
       webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
     },

@@ -28,17 +28,18 @@ async function lane(n: number, loose = 0) {
     ran.push(job.id);
     return { done: [] };
   };
-  const outboxFor = (owner: string) =>
+  const outboxFor = (owner: string, limit?: number) =>
     createOutbox({
       store,
       clock,
       logger,
       owner,
       leaseMs: LEASE,
-      handlers: { plugin: { batch: inLanes(handler, { store, clock, logger, owner, leaseMs: LEASE }) } } as never,
+      handlers: { plugin: { batch: inLanes(handler, { store, clock, logger, owner, leaseMs: LEASE, limit }) } } as never,
     });
   /** Claims these jobs for `owner` (as a queue consumer does, in the order its messages came) and runs them. */
-  const consume = async (owner: string, jobIds: string[]) => outboxFor(owner).run(await store.outbox.claimAhead(jobIds, owner, clock.now(), LEASE));
+  const consume = async (owner: string, jobIds: string[], limit?: number) =>
+    outboxFor(owner, limit).run(await store.outbox.claimAhead(jobIds, owner, clock.now(), LEASE));
   const jobs = async () => (await client.execute("SELECT id, run_at, lease_owner FROM jobs ORDER BY id")).rows.map((r) => ({ id: String(r.id), runAt: Number(r.run_at), owner: r.lease_owner as string | null }));
   const laneRows = async () => (await client.execute("SELECT job_id FROM job_lanes ORDER BY seq")).rows.map((r) => String(r.job_id));
   return { store, client, clock, ids, others, ran, logs, failing, handler, logger, consume, jobs, laneRows };
@@ -144,6 +145,19 @@ describe("ordered jobs (lanes)", () => {
     expect(t.ran.filter((id) => id.startsWith("plugin:e"))).toEqual(t.ids);
     expect([...t.ran].sort()).toEqual([...t.ids, ...t.others].sort());
     expect(await t.jobs()).toEqual([]);
+  });
+
+  it("runs at most `limit` jobs a call, lanes first, and hands the rest back due at once", async () => {
+    const t = await lane(6, 4);
+    await t.consume("me", [...t.others, ...[...t.ids].reverse()], 4);
+    expect(t.ran).toEqual(t.ids.slice(0, 4));
+    expect((await t.jobs()).map((j) => [j.id, j.owner, j.runAt])).toEqual([...t.ids.slice(4), ...t.others].sort().map((id) => [id, null, t.clock.now()]));
+    // Then the rest of the lane, and two of the others beside it.
+    await t.consume("me", [...t.others, "plugin:e6", "plugin:e5"], 4);
+    expect(t.ran.length).toBe(8);
+    expect(t.ran.filter((id) => id.startsWith("plugin:e"))).toEqual(t.ids);
+    await t.consume("me", t.others, 4);
+    expect((await t.jobs()).length).toBe(0);
   });
 
   it("looks at a bounded part of a long lane per batch and hands the rest back due at once", async () => {

@@ -30,6 +30,11 @@ export interface LaneOptions {
   waitMs?: number;
   scan?: number;
   ahead?: number;
+  /**
+   * Jobs one call runs at most, its own and those it takes on (Workers: a queue batch's D1 budget);
+   * the rest go back to the table due at once, to travel again. Unbounded by default.
+   */
+  limit?: number;
 }
 
 interface Waiter {
@@ -60,6 +65,7 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
   const waitMs = options.waitMs ?? LANE_WAIT_MS;
   const scan = options.scan ?? LANE_SCAN;
   const aheadLimit = options.ahead ?? LANE_AHEAD;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
 
   return async (claimed) => {
     const now = clock.now();
@@ -79,14 +85,16 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
 
     // When another worker took a row's job (a queue message on its way holds it for no one).
     const heldSince = (r: LaneRow) => (r.leaseOwner !== null && r.leaseOwner !== QUEUE_OWNER && r.leaseUntil !== null && r.leaseUntil > now ? r.leaseUntil - leaseMs : undefined);
-    // Earlier jobs no one holds, up to the first one someone does: taken on here, up to `aheadLimit`.
+    // Earlier jobs no one holds, up to the first one someone does: taken on here, within `aheadLimit`
+    // and what `limit` leaves beside the batch's own jobs.
     const wanted: string[] = [];
+    const room = Math.min(aheadLimit, limit - claimed.length);
     for (const list of lanes.values()) {
       for (const row of list) {
         if (!row.windowed || mine.has(row.jobId) || !row.present) continue;
         const since = heldSince(row);
         if (since !== undefined && now - since < waitMs) break;
-        if (since === undefined && wanted.length < aheadLimit) wanted.push(row.jobId);
+        if (since === undefined && wanted.length < room) wanted.push(row.jobId);
       }
     }
     for (const job of await store.outbox.claimAhead(wanted, owner, now, leaseMs)) mine.set(job.id, job);
@@ -95,6 +103,7 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
     const waiters: Waiter[] = [];
     const pulls: { lane: string; after: number }[] = [];
     const runs: Promise<void>[] = [];
+    let left = limit;
 
     const runOne = async (job: ClaimedJob): Promise<boolean> => {
       try {
@@ -123,8 +132,15 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
           if (job) waiters.push({ id: job.id, blocker: blocker.seq, retryAt: blocker.retryAt });
           continue;
         }
-        if (job) {
+        if (job && left > 0) {
           sequence.push({ job, seq: row.seq });
+          left--;
+          continue;
+        }
+        if (job) {
+          // Past the limit: it and the rest of its lane go back due at once, to run after those before it.
+          blocker = { seq: row.seq, retryAt: now };
+          waiters.push({ id: job.id, blocker: null, retryAt: now });
           continue;
         }
         if (!row.present) {
@@ -161,7 +177,9 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
       );
     }
     for (const job of claimed) {
-      if (!laned.has(job.id)) runs.push(runOne(job).then(() => undefined));
+      if (laned.has(job.id)) continue;
+      if (left-- > 0) runs.push(runOne(job).then(() => undefined));
+      else waiters.push({ id: job.id, blocker: null, retryAt: now });
     }
     await Promise.all(runs);
 

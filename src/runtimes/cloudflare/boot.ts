@@ -145,6 +145,7 @@ export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
     fetchAsset,
     fetch: meteredFetch,
     planParts: profile.planParts,
+    pluginJobsPerRun: profile.pluginJobsPerBatch,
     secretHelp: WORKERS_SECRET_HELP,
     // Housekeeping runs on the cron beside the dispatch: two batches per table keep a run under
     // 40 D1 queries (at most 2,000 rows of each table a minute).
