@@ -19,8 +19,9 @@ export interface WorkersProfile {
   plansPerBatch: number;
   /**
    * Plugin jobs one `herald-jobs` batch runs at most (core/outbox/lanes.ts: the rest travel again).
-   * An operator joining a ticket costs ~10 D1 queries (tests/runtime/workers/ordered-plugins.test.ts
-   * measured 257 for a batch running 25 of them), a web push ~3: 20 joins and 80 pushes stay near 450.
+   * An operator joining a ticket costs ~10 D1 queries, ten times a web push:
+   * tests/runtime/workers/ordered-plugins.test.ts measured 207 for a batch of 20 joins (and 27 for
+   * 2 on the free profile), broadcast.test.ts 133 for 100 pushes. 100 plugin jobs would be ~1,000.
    */
   pluginJobsPerBatch: number;
   /** Jobs one dispatch hands to the queues at most: sendBatch takes 100 messages, so this is dispatchLimit / 100 sends. */
@@ -63,7 +64,7 @@ export const FREE_PROFILE: WorkersProfile = {
   budget: { d1Queries: 50, subrequests: 50 },
   jobsPerBatch: 10,
   plansPerBatch: 1,
-  pluginJobsPerBatch: 1,
+  pluginJobsPerBatch: 2,
   dispatchLimit: 100,
   planParts: { partSize: 25, scanParts: 40 },
   fanout: { direct: 20, relayBatch: 40, relayCalls: 40 },
