@@ -78,7 +78,7 @@ export const webhookMessages = sqliteTable(
     primaryKey({ columns: [t.id, t.endpointId] }),
     index("webhook_messages_by_status").on(t.status, t.updatedAt),
     index("webhook_messages_by_endpoint").on(t.endpointId),
-    // 0018: the subscriber a body is about, for erasure (repositories/erasure.ts).
+    // 0019: the subscriber a body is about, for erasure (repositories/erasure.ts).
     index("webhook_messages_by_subscriber").on(sql`(payload ->> '$.data.subscriberId')`),
   ],
 );

@@ -144,7 +144,7 @@ describe("endpoints", () => {
     // Someone else's messages about the same event stay, jobs and all.
     expect(await about("stays")).toEqual(othersBefore);
     expect(await webhookJobs()).toEqual(expect.arrayContaining(othersBefore.map((m) => m.id)));
-    // The erasure finds them through migration 0018's index, not a scan of every stored body (its
+    // The erasure finds them through migration 0019's index, not a scan of every stored body (its
     // WHERE, planned as a SELECT: EXPLAIN of a DELETE leaves libSQL's connection mid-statement).
     const plan = await herald.store.db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN SELECT id FROM webhook_messages WHERE payload ->> '$.data.subscriberId' = ${"gone"}`);
     expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX webhook_messages_by_subscriber");

@@ -48,7 +48,7 @@ export function erasureStatements(
   const named = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value = ${id})`;
   const namesOthers = (path: string) => sql`EXISTS (SELECT 1 FROM json_each(events.body, ${path}) WHERE value != ${id})`;
   const body = sql`events.body`;
-  // Spelled as migration 0018's index is, so the index answers it.
+  // Spelled as migration 0019's index is, so the index answers it.
   const aboutThem = sql`payload ->> '$.data.subscriberId' = ${id}`;
   const addresses = [subscriber.email, subscriber.phone, ...(subscriber.addresses ?? [])].filter((a): a is string => typeof a === "string" && a.trim() !== "");
 
@@ -90,7 +90,7 @@ export function erasureStatements(
     db.run(sql`DELETE FROM digests WHERE subscriber_id = ${id}`),
     // Status webhook messages about them (their id, and perhaps an address in a delivery error),
     // queued, sent or dead, and the jobs that would send the queued ones: nothing about them goes
-    // out after this commit. Found by the index on the body's subscriber (migration 0018).
+    // out after this commit. Found by the index on the body's subscriber (migration 0019).
     db.run(sql`DELETE FROM jobs WHERE id IN (SELECT 'webhook:' || endpoint_id || ':' || id FROM webhook_messages WHERE ${aboutThem})`),
     db.run(sql`DELETE FROM webhook_messages WHERE ${aboutThem}`),
     // Addresses channels declared (a Telegram chat id) and links not yet followed.
