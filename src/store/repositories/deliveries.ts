@@ -97,14 +97,29 @@ export function deliveriesRepository(db: HeraldDb) {
         .where(eq(deliveries.id, id));
     },
     /**
-     * Records one send, for the same batch as its `outcomeStatement`. Numbered after the delivery's
-     * last recorded attempt (a primary-key lookup); the migration's trigger keeps the newest 40.
+     * Records sends, for the same batch as their outcomes: each numbered after its delivery's last
+     * recorded attempt (a primary-key lookup); the migration's trigger keeps the newest 40. One
+     * statement per chunk, so the in-app deliveries of a whole accepting commit or plan part cost
+     * one (D1 counts statements). Each delivery at most once a call: a statement's rows do not see
+     * one another in MAX(n).
      */
-    attemptStatement(deliveryId: string, attempt: Attempt): BatchItem<"sqlite"> {
-      const answer = attempt.answer ? [...attempt.answer].slice(0, ATTEMPT_ANSWER_MAX).join("") : null;
-      return db.run(sql`INSERT INTO delivery_attempts (delivery_id, n, at, outcome, code, answer, provider, provider_message_id, duration_ms)
-        VALUES (${deliveryId}, COALESCE((SELECT MAX(n) FROM delivery_attempts WHERE delivery_id = ${deliveryId}), 0) + 1, ${attempt.finishedAt}, ${attempt.outcome},
-          ${attempt.code ?? null}, ${answer}, ${attempt.provider}, ${attempt.providerMessageId ?? null}, ${Math.max(0, Math.round(attempt.finishedAt - attempt.startedAt))})`);
+    attemptStatements(attempts: (Attempt & { deliveryId: string })[]): BatchItem<"sqlite">[] {
+      return chunks(attempts).map((part) => {
+        const rows = part.map((a) => ({
+          d: a.deliveryId,
+          at: a.finishedAt,
+          o: a.outcome,
+          c: a.code ?? null,
+          a: a.answer ? [...a.answer].slice(0, ATTEMPT_ANSWER_MAX).join("") : null,
+          p: a.provider,
+          m: a.providerMessageId ?? null,
+          ms: Math.max(0, Math.round(a.finishedAt - a.startedAt)),
+        }));
+        return db.run(sql`INSERT INTO delivery_attempts (delivery_id, n, at, outcome, code, answer, provider, provider_message_id, duration_ms)
+          SELECT value ->> 'd', COALESCE((SELECT MAX(n) FROM delivery_attempts WHERE delivery_id = value ->> 'd'), 0) + 1, value ->> 'at', value ->> 'o',
+            value ->> 'c', value ->> 'a', value ->> 'p', value ->> 'm', value ->> 'ms'
+          FROM json_each(${JSON.stringify(rows)})`);
+      });
     },
     /**
      * Copies seen/read from the inbox to the notification, and cancels its pending escalations
