@@ -45,7 +45,7 @@ export interface DeliveryDeps {
 }
 
 /** A delivery's new state, as `store.deliveries.outcomeStatement` writes it. */
-export type Outcome = Parameters<Store["deliveries"]["outcomeStatement"]>[1];
+type Outcome = Parameters<Store["deliveries"]["outcomeStatement"]>[1];
 
 /** What a commit of accepted events carries for in-app deliveries made in it, and what follows it. */
 export interface DirectBatch {
