@@ -13,23 +13,32 @@ import * as schema from "./schema.js";
 
 /** D1's documented maximum of bound parameters per statement. */
 const D1_MAX_BOUND_PARAMETERS = 100;
+/** D1's documented maximum size of a string or BLOB value, in bytes. */
+const D1_MAX_VALUE_BYTES = 2_000_000;
 const N = 1500;
 
-function boundCount(statement: InStatement): number {
-  if (typeof statement === "string") return 0;
+function boundValues(statement: InStatement): unknown[] {
+  if (typeof statement === "string") return [];
   const args = (statement as { args?: InArgs }).args;
-  if (!args) return 0;
-  return Array.isArray(args) ? args.length : Object.keys(args).length;
+  if (!args) return [];
+  return Array.isArray(args) ? args : Object.values(args);
 }
+
+const utf8 = new TextEncoder();
 
 /** A libSQL client that remembers the largest statements it ran. */
 function recordingClient(client: Client) {
-  const over: { sql: string; params: number }[] = [];
+  const over: { sql: string; params?: number; bytes?: number }[] = [];
   let statements = 0;
   const check = (statement: InStatement) => {
     statements++;
-    const params = boundCount(statement);
-    if (params > D1_MAX_BOUND_PARAMETERS) over.push({ sql: (typeof statement === "string" ? statement : statement.sql).slice(0, 120), params });
+    const values = boundValues(statement);
+    const sql = (typeof statement === "string" ? statement : statement.sql).slice(0, 120);
+    if (values.length > D1_MAX_BOUND_PARAMETERS) over.push({ sql, params: values.length });
+    for (const value of values) {
+      const bytes = typeof value === "string" ? utf8.encode(value).length : 0;
+      if (bytes > D1_MAX_VALUE_BYTES) over.push({ sql, bytes });
+    }
   };
   const wrapped = new Proxy(client, {
     get(target, prop, receiver) {
@@ -42,7 +51,7 @@ function recordingClient(client: Client) {
   return { client: wrapped, over, statements: () => statements };
 }
 
-describe("the store within D1's 100 bound parameters", () => {
+describe("the store within D1's 100 bound parameters and 2 MB values", () => {
   let raw: Client;
   let recording: ReturnType<typeof recordingClient>;
   let store: Store;
@@ -113,6 +122,25 @@ describe("the store within D1's 100 bound parameters", () => {
     expect(await store.inbox.markDeliveredMany(subscribers.map((s) => ({ subscriberId: s, seq: 1 })), now)).toHaveLength(N);
 
     expect(recording.statements()).toBeGreaterThan(20);
+    expect(recording.over).toEqual([]);
+  });
+
+  it("accepts a group commit of events whose data add up to megabytes with no value over 2 MB", async () => {
+    const now = 2_000_000;
+    // 100 events at the largest `data` Herald accepts (64 KiB), in Cyrillic: two UTF-8 bytes a letter.
+    const data = { text: "ж".repeat(30_000) };
+    const accepted = ids("evt-large", 100).map((id) => ({ id, type: "large", body: { type: "large", data }, receivedAt: now, plannedAt: null }));
+    await store.write(store.events.acceptStatements(accepted));
+    expect((await store.events.getMany(accepted.map((e) => e.id))).length).toBe(100);
+    expect(recording.over).toEqual([]);
+  });
+
+  it("appends a broadcast's in-app items of several KiB each to 1,500 streams with no value over 2 MB", async () => {
+    const now = 3_000_000;
+    const subscribers = ids("wide");
+    const item = { id: "broadcast-1", type: "notification" as const, title: "Sale", body: "ж".repeat(2000), data: { details: "x".repeat(3000) }, createdAt: now };
+    const appended = await store.write(store.inbox.appendStatements(subscribers.map((subscriberId) => ({ subscriberId, ...item }))));
+    expect(appended.flat()).toHaveLength(N);
     expect(recording.over).toEqual([]);
   });
 });

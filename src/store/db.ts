@@ -30,7 +30,7 @@ export function toRawStatement(item: BatchItem<"sqlite">): RawStatement {
   return { sql: built.sql, params: built.params };
 }
 
-/** Rows per JSON bulk insert: keeps each bound JSON value well under D1's 2 MB value limit. */
+/** Rows (or ids) per statement's JSON value; bulk inserts also split by bytes (bulk.ts). */
 export const ROWS_PER_STATEMENT = 1000;
 
 export function chunks<T>(items: T[], size = ROWS_PER_STATEMENT): T[][] {

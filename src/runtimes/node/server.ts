@@ -20,6 +20,9 @@ import { nodeWebSockets } from "./websocket/upgrade.js";
 import { builtInPlugins } from "../../plugins/index.js";
 import { answerClientErrors } from "./client-error.js";
 
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
+
 export interface RunningNode {
   url: string;
   /** How long `close` waits for requests and deliveries in flight (HERALD_SHUTDOWN_GRACE_MS). */
@@ -94,6 +97,11 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const server = serve({ fetch: herald.app.fetch, port: Number(env.PORT ?? 8787), hostname: env.HOST ?? "127.0.0.1" });
   sockets.attach(server as Server, herald.app.fetch as Parameters<typeof sockets.attach>[1]);
   answerClientErrors(server as Server);
+  // Idle keep-alive connections stay 65 s, not Node's 5 s: a client or proxy that sends on a
+  // connection just as the server closes it gets "socket closed" for a POST it cannot safely retry.
+  // 65 s outlasts the 60 s idle timeout of common load balancers; headers must still come sooner.
+  (server as Server).keepAliveTimeout = KEEP_ALIVE_MS;
+  (server as Server).headersTimeout = KEEP_ALIVE_MS + 1000;
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;

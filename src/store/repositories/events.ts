@@ -63,8 +63,8 @@ export function eventsRepository(db: HeraldDb) {
         .filter((e) => e.plannedAt === null)
         .map((e) => ({ id: planJobId(e.id), kind: "plan" as const, ref: e.id, runAt: e.receivedAt, createdAt: e.receivedAt }));
       return [
-        ...chunks(eventRows).map((rows) => db.run(insertJsonRows(events, rows, { onConflictDoNothing: true }))),
-        ...chunks(jobRows).map((rows) => db.run(insertJsonRows(jobs, rows, { onConflictDoNothing: true }))),
+        ...insertJsonRows(events, eventRows, { onConflictDoNothing: true }).map((statement) => db.run(statement)),
+        ...insertJsonRows(jobs, jobRows, { onConflictDoNothing: true }).map((statement) => db.run(statement)),
       ];
     },
     get(id: string): Promise<EventRow | undefined> {

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
-import { inJsonArray } from "../bulk.js";
+import { inJsonArray, jsonArrays } from "../bulk.js";
 import { inbox, type InboxItemType, topicMessages } from "../schema.js";
 
 export type InboxRow = typeof inbox.$inferSelect;
@@ -25,28 +25,30 @@ export interface InboxAppend {
 
 /** Unread, not counting the subscriber's own room messages; matches the partial index inbox_unread. */
 
+/** An item as `appendSql` reads it (short keys: thousands go into one JSON value). */
+function appendRow(i: InboxAppend) {
+  return {
+    s: i.subscriberId,
+    i: i.id,
+    t: i.type,
+    topic: i.topic ?? null,
+    title: i.title ?? null,
+    body: i.body ?? null,
+    url: i.url ?? null,
+    data: i.data ?? null,
+    sid: i.senderId ?? null,
+    sname: i.senderName ?? null,
+    cid: i.clientMessageId ?? null,
+    at: i.createdAt,
+  };
+}
+
 /**
- * Many appends in one statement: rows as one JSON parameter, seq computed per subscriber in SQL.
- * A stream retention emptied goes on after its floor (inbox_seq_floor); COALESCE reads the floor
+ * Many appends in one statement: `rows` (a JSON array of `appendRow`s) is its one parameter, and
+ * the seq is computed per subscriber in SQL. A stream retention emptied goes on after its floor (inbox_seq_floor); COALESCE reads the floor
  * only then, so the usual append pays nothing for it.
  */
-function appendSql(items: InboxAppend[]) {
-  const rows = JSON.stringify(
-    items.map((i) => ({
-      s: i.subscriberId,
-      i: i.id,
-      t: i.type,
-      topic: i.topic ?? null,
-      title: i.title ?? null,
-      body: i.body ?? null,
-      url: i.url ?? null,
-      data: i.data ?? null,
-      sid: i.senderId ?? null,
-      sname: i.senderName ?? null,
-      cid: i.clientMessageId ?? null,
-      at: i.createdAt,
-    })),
-  );
+function appendSql(rows: string) {
   return sql`INSERT INTO inbox (subscriber_id, seq, id, type, topic, title, body, url, data, sender_id, sender_name, client_message_id, created_at)
     SELECT value ->> 's', COALESCE((SELECT MAX(seq) FROM inbox AS prior WHERE prior.subscriber_id = value ->> 's'), (SELECT seq FROM inbox_seq_floor AS f WHERE f.subscriber_id = value ->> 's'), 0) + 1,
       value ->> 'i', value ->> 't', value ->> 'topic', value ->> 'title', value ->> 'body', value ->> 'url',
@@ -114,7 +116,7 @@ export function inboxRepository(db: HeraldDb) {
         seen.set(item.subscriberId, round + 1);
         (rounds[round] ??= []).push(item);
       }
-      return rounds.flatMap((round) => chunks(round).map((part) => db.run(appendSql(part))));
+      return rounds.flatMap((round) => jsonArrays(round.map(appendRow)).map((rows) => db.run(appendSql(rows))));
     },
     /**
      * A room message appended to the stream of every member of its topic, as a narrow copy: only

@@ -20,7 +20,7 @@ export function plansRepository(db: HeraldDb) {
     /** Statements that store planned notifications, deliveries and their jobs. */
     insertStatements(work: PlannedWork): BatchItem<"sqlite">[] {
       const insert = (table: typeof notifications | typeof deliveries | typeof jobs, rows: Record<string, unknown>[]) =>
-        chunks(rows).map((part) => db.run(insertJsonRows(table, part, { onConflictDoNothing: true })));
+        insertJsonRows(table, rows, { onConflictDoNothing: true }).map((statement) => db.run(statement));
       return [...insert(notifications, work.notifications), ...insert(deliveries, work.deliveries), ...insert(jobs, work.jobs)];
     },
     /**
