@@ -17,4 +17,10 @@ describe("README channel configuration reference", () => {
     expect(reference).toMatch(/\| `HERALD_PUSH_URGENCY` \| `normal` \| string, `very-low` \/ `low` \/ `normal` \/ `high` \|/);
     expect(reference).toMatch(/\| `TWILIO_AUTH_TOKEN` \| unset \| string, [^|]*secret \(masked in logs\) \|/);
   });
+
+  it("lists the provider answers a channel handles specially under its table", () => {
+    const reference = configReference(documentedChannels());
+    const slack = reference.slice(reference.indexOf("#### `slack`"), reference.indexOf("#### `discord`"));
+    expect(slack).toMatch(/Provider answers it handles specially:\n\n- `slack_fatal_error`: a final failure, never retried/);
+  });
 });

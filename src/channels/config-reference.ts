@@ -19,7 +19,7 @@ function allowed(field: ConfigField): string {
 
 /**
  * The configuration reference of the channels, as Markdown: one table per channel, a row per
- * field with an environment variable. README.md holds it between the markers; a test keeps it
+ * field with an environment variable, then the provider answers it handles specially. README.md holds it between the markers; a test keeps it
  * equal to this output, so a declaration cannot change without the README.
  */
 export function configReference(channels: readonly AnyChannel[]): string {
@@ -27,16 +27,21 @@ export function configReference(channels: readonly AnyChannel[]): string {
   for (const channel of channels) {
     const rows = Object.values(channel.config).filter((f) => f.env);
     out.push(`#### \`${channel.id}\`: ${channel.title}`, "");
-    if (rows.length === 0) {
-      out.push("No configuration.", "");
-      continue;
+    if (rows.length === 0) out.push("No configuration.", "");
+    else {
+      out.push("| Variable | Default | Values | Meaning |", "|---|---|---|---|");
+      for (const f of rows) {
+        const dflt = f.default !== undefined ? `\`${cell(String(f.default))}\`` : f.required ? "required" : "unset";
+        out.push(`| \`${f.env}\` | ${dflt} | ${cell(allowed(f))} | ${cell(f.description)} |`);
+      }
+      out.push("");
     }
-    out.push("| Variable | Default | Values | Meaning |", "|---|---|---|---|");
-    for (const f of rows) {
-      const dflt = f.default !== undefined ? `\`${cell(String(f.default))}\`` : f.required ? "required" : "unset";
-      out.push(`| \`${f.env}\` | ${dflt} | ${cell(allowed(f))} | ${cell(f.description)} |`);
+    const answers = Object.entries(channel.providerAnswers ?? {});
+    if (answers.length > 0) {
+      out.push("Provider answers it handles specially:", "");
+      for (const [answer, handling] of answers) out.push(`- \`${answer}\`: ${handling.replace(/\n/g, " ")}`);
+      out.push("");
     }
-    out.push("");
   }
   return out.join("\n").trimEnd();
 }

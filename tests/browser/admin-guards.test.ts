@@ -48,7 +48,7 @@ describe("admin guards", () => {
       await ok(call("PUT", `/v1/topics/newsletter/subscribers/${id}`));
     }
     const counted = await ok(call("POST", "/v1/broadcasts/audience", { audience: { topic: "newsletter" }, channels: ["email", "realtime"] }));
-    expect(counted.body).toEqual({ total: 203, channels: [{ channel: "email", reachable: 200, checked: true }, { channel: "realtime", reachable: 203, checked: false }] });
+    expect(counted.body).toEqual({ total: 203, estimated: false, sampled: 203, channels: [{ channel: "email", reachable: 200, checked: true }, { channel: "realtime", reachable: 203, checked: false }] });
 
     const { page, context, errors } = await adminPage(browser, herald.url, undefined, "ru");
     await page.goto(`${herald.url}/admin/#/broadcasts`);

@@ -155,6 +155,61 @@ describe("service worker", () => {
     await context.close();
   });
 
+  it("shows data as the plain text it is in title, body and button titles, and opens its links with their & intact", async () => {
+    await call("PUT", "/v1/templates/show-sw", {
+      channels: {
+        push: {
+          title: "{{data.show}} is on",
+          body: "{{data.episode}}",
+          url: "{{data.link}}",
+          icon: "{{data.icon}}",
+          tag: "show-{{data.slug}}",
+          actions: [{ action: "watch", title: "Watch {{data.show}}", url: "{{data.link}}&t={{data.at}}" }],
+        },
+      },
+    });
+    await call("PUT", "/v1/rules/show-sw", { event: "sw.show", steps: [{ channel: "push", template: "show-sw" }] });
+    const token = await subscriber(call, "sw-viewer", "Timur");
+    expect((await api(herald.url, token)("POST", "/v1/me/push-subscriptions", peer.subscribe())).status).toBe(201);
+    const data = {
+      show: "Tom & Jerry",
+      episode: `"Cat" & 'Mouse' <3 = \`fun\``,
+      link: `${herald.url}/demo/index.html?show=tom&lang=en`,
+      icon: `${herald.url}/demo/icon.png?v=2&size=64`,
+      slug: "t&j",
+      at: "90",
+    };
+    await call("POST", "/v1/events", { id: "sw-show-1", type: "sw.show", to: "sw-viewer", data });
+    const pushed = await eventually(() => peer.received.find((r) => r.payload.title?.endsWith(" is on")));
+    // What the browser decrypts: no HTML entity anywhere.
+    expect(JSON.stringify(pushed.payload)).not.toMatch(/&(amp|lt|gt|quot|#x27|#x60|#x3D);/);
+
+    const { context, page, errors, worker: findWorker, deliver } = await openControlledPage();
+    await deliver(pushed.payload, async () => (await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)) > 0);
+    const [shown] = await page.evaluate(async () =>
+      (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, icon: n.icon, tag: n.tag, actions: (n as any).actions, data: n.data })),
+    );
+    expect(shown).toMatchObject({
+      title: "Tom & Jerry is on",
+      body: `"Cat" & 'Mouse' <3 = \`fun\``,
+      icon: data.icon,
+      tag: "show-t&j",
+      actions: [{ action: "watch", title: "Watch Tom & Jerry" }],
+      data: { url: data.link, actions: { watch: `${data.link}&t=90` } },
+    });
+    // The button opens its link as written: the query survives.
+    const worker = await findWorker();
+    await worker.evaluate(async () => {
+      const sw = self as any;
+      const [notification] = await sw.registration.getNotifications();
+      sw.dispatchEvent(new sw.NotificationEvent("notificationclick", { notification, action: "watch" }));
+    });
+    await expect.poll(() => page.url()).toBe(`${data.link}&t=90`);
+    expect(new URL(page.url()).searchParams.get("lang")).toBe("en");
+    expect(errors.filter((e) => !e.includes("status of 404"))).toEqual([]);
+    await context.close();
+  });
+
   it("keeps the app badge at the unread count a push carries, and re-registers with Herald on pushsubscriptionchange", async () => {
     const token = await subscriber(call, "sw-badge", "Dana");
     const old = peer.subscribe();

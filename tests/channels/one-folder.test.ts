@@ -28,6 +28,8 @@ const pagerChannel = defineChannel({
   limits: {},
   content: z.strictObject({ headline: z.string().max(80), detail: z.string().max(4000).optional() }),
   ui: { preview: { layout: "message", parts: { body: "headline" } } },
+  // A pager shows text: the preview then shows the headline as rendered.
+  plainTextFields: ["headline"],
   broadcast: { content: (c) => ({ headline: c.title, detail: c.body }) },
   create: (config, services) => ({
     async send(message, ctx) {
@@ -89,8 +91,8 @@ describe("a channel is one declaration and one registry line", () => {
       title: "Pager",
       configured: true,
       fields: [
-        { name: "headline", kind: "text", required: true, label: "headline", maxLength: 80 },
-        { name: "detail", kind: "textarea", required: false, label: "detail", maxLength: 4000 },
+        { name: "headline", kind: "text", required: true, label: "headline", plainText: true, maxLength: 80 },
+        { name: "detail", kind: "textarea", required: false, label: "detail", plainText: false, maxLength: 4000 },
       ],
       preview: { layout: "message", parts: { body: "headline" } },
     });

@@ -9,6 +9,7 @@ extend({
     "bcc.title": "Send this broadcast?",
     "bcc.total": "It goes to {n} subscriber(s) in {audience}.",
     "bcc.reach": "{channel}: {n} with an address",
+    "bcc.reachEstimated": "{channel}: about {n} with an address (estimated from the first {checked})",
     "bcc.unchecked": "{channel}: up to {n} (devices and connections are known when sending)",
     "bcc.nobody": "Nobody is in {audience}: nothing would be sent. Check the topic or the field's value.",
     "bcc.send": "Send to {n}",
@@ -18,12 +19,19 @@ extend({
     "bcc.title": "Отправить рассылку?",
     "bcc.total": "Её получат подписчики ({n}) из аудитории {audience}.",
     "bcc.reach": "{channel}: {n} с адресом",
+    "bcc.reachEstimated": "{channel}: около {n} с адресом (оценка по первым {checked})",
     "bcc.unchecked": "{channel}: до {n} (устройства и подключения известны при отправке)",
     "bcc.nobody": "В аудитории {audience} никого нет: ничего не будет отправлено. Проверьте тему или значение поля.",
     "bcc.send": "Отправить ({n})",
     "bcc.counting": "Считаем аудиторию…",
   },
 });
+
+/** A channel's line: counted, extrapolated (a very large audience), or "up to" (no address to check). */
+function reachKey(channel, counts) {
+  if (!channel.checked) return "bcc.unchecked";
+  return counts.estimated ? "bcc.reachEstimated" : "bcc.reach";
+}
 
 /**
  * Counts the audience (POST /v1/broadcasts/audience) and asks in a modal dialog. Resolves true when
@@ -49,7 +57,7 @@ export async function confirmBroadcast(payload, audienceText) {
             h("p#bc-confirm-total", t("bcc.total", { n: fmtNumber(counts.total), audience })),
             h(
               "ul#bc-confirm-channels",
-              counts.channels.map((c) => h("li", { dataset: { channel: c.channel, reachable: c.reachable } }, t(c.checked ? "bcc.reach" : "bcc.unchecked", { channel: channelName(c.channel), n: fmtNumber(c.reachable) }))),
+              counts.channels.map((c) => h("li", { dataset: { channel: c.channel, reachable: c.reachable } }, t(reachKey(c, counts), { channel: channelName(c.channel), n: fmtNumber(c.reachable), checked: fmtNumber(counts.sampled) }))),
             ),
           ],
       h(

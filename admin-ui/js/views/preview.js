@@ -1,11 +1,13 @@
 import { h } from "../dom.js";
 import { channelName } from "../format.js";
 import { currentLang, t } from "../i18n.js";
+import { decodeEntities, limitedHtml } from "../markup.js";
 
 /**
  * Rendered content per channel, shown roughly as the subscriber would see it. How a channel looks
- * comes from its descriptor (GET /v1/admin/channels, `preview`: a layout and which fields fill it);
- * a channel without one is shown as JSON. No channel is named here.
+ * comes from its descriptor (GET /v1/admin/channels, `preview`: a layout, which fields fill it and
+ * which parts are HTML of a few tags; each field's `plainText`); a channel without one is shown as
+ * JSON. No channel is named here.
  */
 export function renderPreview(result, descriptors = []) {
   const { channels, details } = result;
@@ -13,15 +15,29 @@ export function renderPreview(result, descriptors = []) {
   const blocks = Object.entries(channels).map(([id, content]) => {
     const hint = byId.get(id)?.preview;
     const layout = hint && LAYOUTS[hint.layout];
-    const shown = layout ? layout(partsOf(content, hint.parts)) : h("pre.json", JSON.stringify(content, null, 2));
+    const shown = layout ? layout(partsOf(content, byId.get(id))) : h("pre.json", JSON.stringify(content, null, 2));
     return block(id, shown, detailsLine(details?.[id], hint));
   });
   return blocks.length ? blocks : h("p.muted", t("common.none"));
 }
 
-/** The layout's parts (title, body, image, actions, url, html) from the content, renamed where the hint says. */
-function partsOf(content, rename = {}) {
-  const part = (name) => content?.[rename[name] ?? name];
+/**
+ * The layout's parts (title, body, image, actions, url, html) from the content, renamed where the
+ * hint says, as the recipient reads them: a plain-text field as rendered; a part the hint marks as
+ * HTML of a few tags formatted with those alone; any other field (HTML-escaped when rendered) with
+ * its entities decoded. `html` (an email) stays HTML, for the sandboxed frame.
+ */
+function partsOf(content, descriptor) {
+  const hint = descriptor.preview;
+  const plain = new Set((descriptor.fields ?? []).filter((f) => f.plainText).map((f) => f.name));
+  const part = (name) => {
+    const field = hint.parts?.[name] ?? name;
+    const value = content?.[field];
+    if (name === "html" || value === undefined || value === null) return value;
+    const tags = hint.html?.[name];
+    if (tags && typeof value === "string") return limitedHtml(value, tags);
+    return plain.has(field) ? value : decodeEntities(value);
+  };
   return { title: part("title"), body: part("body"), image: part("image"), actions: part("actions"), url: part("url"), html: part("html") };
 }
 
@@ -46,10 +62,14 @@ const LAYOUTS = {
   },
 };
 
-/** Facts about the rendered content (SMS: encoding and segments), in the descriptor's words where it has them. */
+/**
+ * Facts about the rendered content (SMS: encoding and segments), in the descriptor's words where it
+ * has them; listed as they are when they are not the facts those words name (a channel's `invalid`).
+ */
 function detailsLine(facts, hint) {
   if (!facts || Object.keys(facts).length === 0) return null;
-  const words = hint?.details?.[currentLang()] ?? hint?.details?.en;
+  const worded = hint?.details?.[currentLang()] ?? hint?.details?.en;
+  const words = worded && [...worded.matchAll(/\{(\w+)\}/g)].every(([, k]) => k in facts) ? worded : null;
   const text = words ? words.replace(/\{(\w+)\}/g, (_, k) => String(facts[k] ?? "")) : Object.entries(facts).map(([k, v]) => `${k}: ${v}`).join(", ");
   return h("div.muted.preview-details", { style: { fontSize: "13px", marginTop: "4px" } }, text);
 }

@@ -46,8 +46,11 @@ export const pushChannel = defineChannel({
   },
   // The body is shortened to fit the 3,993-byte record by the channel itself (payload.ts).
   limits: { bodyMaxLength: 4000, concurrency: 64 },
-  // Shown by the operating system as text, never as HTML: "Tom & Jerry" must not arrive as "Tom &amp; Jerry".
-  plainTextFields: ["title", "body"],
+  // Nothing in a push is HTML. The service worker hands title, body and button titles to the
+  // Notification API, which shows them as text ("Tom & Jerry" must not arrive as "Tom &amp; Jerry");
+  // url, icon, badge, image and the buttons' urls are URLs it loads or opens (a query's "&" must stay
+  // "&"); the tag is an identifier (and the Topic header). Every field, nested actions included.
+  plainTextFields: ["title", "body", "url", "icon", "badge", "image", "tag", "actions"],
   // A buzz at 3 a.m. for a promotion is what quiet hours are for; critical rules still go through.
   quietHours: "defer",
   content: PushContent,

@@ -1,8 +1,9 @@
 /**
  * Slack and Discord through a real Herald process (HERALD_TEST_RUNTIME picks node, deno or workerd)
  * and their peers: a rule posts to Slack with Discord as its fallback. Hostile event data arrives
- * escaped, Slack's 429 is waited out for as long as its Retry-After says, and a permanent Slack
- * error (archived channel) fails the delivery at once and hands the notification to Discord.
+ * escaped, Slack's 429 is waited out for as long as its Retry-After says, a permanent Slack
+ * error (archived channel) fails the delivery at once and hands the notification to Discord, and so
+ * does `fatal_error`, which is never retried (the message may already be posted).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, eventually, startHerald, type HeraldProcess } from "../../../tests/support/server.js";
@@ -110,5 +111,22 @@ describe("slack with a discord fallback, over HTTP", () => {
     const logs = herald.logs.join("");
     expect(logs).not.toContain(slack.botToken);
     expect(logs).not.toContain(new URL(discord.hookUrl).pathname.split("/").at(-1));
+  });
+
+  it("posts once when Slack answers fatal_error after the message went in: the delivery fails with the reason, unretried, and Discord takes over", async () => {
+    // Slack documents fatal_error as possibly raised after "some aspect of the operation succeeded".
+    slack.script.push({ error: "fatal_error", posted: true });
+    const before = slack.requests.length;
+    await call("POST", "/v1/events", { id: "sd-4", type: "ticket.escalated", to: "agent-1", data: { id: 504, subject: "Half-posted" } });
+    await eventually(() => discord.received.find((m) => m.content?.includes("504")));
+    const list = await eventually(async () => {
+      const all = await deliveries("sd-4");
+      return all.find((d) => d.channel === "discord" && d.status === "sent") ? all : undefined;
+    });
+    expect(list.find((d) => d.channel === "slack")).toMatchObject({ status: "failed", attempts: 1, lastError: expect.stringContaining("slack_fatal_error: fatal_error (HTTP 200): Slack says the message may have been posted") });
+    // Retries here come after 100 ms: give one the time it would take, then count what reached Slack.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(slack.requests.slice(before).map((r) => r.error)).toEqual(["fatal_error"]);
+    expect(slack.received.filter((p) => p.text?.includes("504"))).toHaveLength(1);
   });
 });

@@ -7,6 +7,9 @@
  *   ts, message}` or 200 `{ok: false, error}` (`not_authed`, `invalid_auth`, `channel_not_found`,
  *   `not_in_channel`, `is_archived`, `no_text`, `invalid_blocks`, `msg_too_long`,
  *   `invalid_metadata_format`), 429 `{ok: false, error: "ratelimited"}` with Retry-After.
+ * - Scripted Web API errors (`{error}` in a script step), such as `fatal_error`, which Slack documents
+ *   as possibly raised after "some aspect of the operation succeeded": with `posted: true` the message
+ *   is recorded as posted and then the error answered.
  * Blocks are checked against the Block Kit reference (block types and required fields, 50 blocks,
  * header 150, section text 3,000, 25 elements, button text 75, URL 3,000, unique ids).
  */
@@ -28,6 +31,9 @@ export interface SlackPost {
 
 type Block = Record<string, any>;
 
+/** A scripted answer; for the Web API also an `error` (`{ok: false, error}`, 200 unless `status` says), answered after recording the post when `posted`. */
+export type SlackScriptStep = ScriptStep & { error?: string; posted?: boolean };
+
 export interface SlackPeer {
   url: string;
   /** The incoming webhook URL of the `#alerts` channel. */
@@ -41,8 +47,8 @@ export interface SlackPeer {
   /** Channels by ID: the bot is a member of C0ALERTS (also `alerts` by name); not of C0PRIVATE; C0OLD is archived. */
   channels: Record<string, { name: string; member: boolean; archived: boolean }>;
   received: SlackPost[];
-  /** Next answers, used up one by one: a status (with Retry-After), or a delay. */
-  script: ScriptStep[];
+  /** Next answers, used up one by one: a status (with Retry-After), a delay, or a Web API error. */
+  script: SlackScriptStep[];
   /** Every request as it arrived: when, and the status answered. */
   requests: { at: number; status: number; error?: string }[];
   close(): Promise<void>;
@@ -126,7 +132,7 @@ export async function startSlackPeer(): Promise<SlackPeer> {
       C0OLDCHAN1: { name: "old", member: true, archived: true },
     } as SlackPeer["channels"],
     received: [] as SlackPost[],
-    script: [] as ScriptStep[],
+    script: [] as SlackScriptStep[],
     requests: [] as SlackPeer["requests"],
   };
 
@@ -147,7 +153,8 @@ export async function startSlackPeer(): Promise<SlackPeer> {
       res.end(JSON.stringify(body));
     };
 
-    if (step?.status && step.status !== 200) {
+    if (api && step?.error && !step.posted) return answerJson(step.status ?? 200, { ok: false, error: step.error });
+    if (step?.status && step.status !== 200 && !step.error) {
       const retry: Record<string, string> = step.retryAfter ? { "retry-after": step.retryAfter } : {};
       if (api) {
         // The Web API answers most failures 200 {ok:false}; throttling is a real 429, an outage a 5xx.
@@ -194,6 +201,7 @@ export async function startSlackPeer(): Promise<SlackPeer> {
     if (body.blocks !== undefined && blockProblems(body.blocks).length > 0) return answerJson(200, { ok: false, error: "invalid_blocks", response_metadata: { messages: blockProblems(body.blocks) } });
     if (body.metadata !== undefined && (typeof body.metadata?.event_type !== "string" || typeof body.metadata?.event_payload !== "object")) return answerJson(200, { ok: false, error: "invalid_metadata_format" });
     const post = record("api", id, body, req.headers);
+    if (step?.error) return answerJson(step.status ?? 200, { ok: false, error: step.error });
     return answerJson(200, { ok: true, channel: id, ts: post.ts, message: { type: "message", text: body.text, blocks: body.blocks, ts: post.ts, bot_id: "B0HERALDBOT" } });
   });
 

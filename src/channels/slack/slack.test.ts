@@ -194,6 +194,22 @@ describe("slack failures", () => {
     expect(await send(env())).toMatchObject({ ok: false, retryable: false, code });
   });
 
+  it("ends with a final failure on fatal_error, which Slack says may come after the post went through: a retry could post it twice", async () => {
+    peer.script.push({ error: "fatal_error", posted: true });
+    const m = message({ text: "x" });
+    const result = await createChannelRegistry([slackChannel], apiEnv()).get("slack")!.instance!.send(m, createSendContext({ allowPrivateNetwork: true }));
+    expect(result).toMatchObject({ ok: false, retryable: false, code: "slack_fatal_error" });
+    expect(result.ok === false && result.message).toMatch(/may have been posted.*not retried/);
+    // It did go in: the case a retry would have doubled.
+    expect(peer.received.filter((p) => notificationIdOf(p) === m.notificationId)).toHaveLength(1);
+    // The same when Slack pairs it with a 5xx status, which alone would be retried.
+    peer.script.push({ error: "fatal_error", status: 500 });
+    expect(await send(apiEnv())).toMatchObject({ ok: false, retryable: false, code: "slack_fatal_error" });
+    // internal_error, which Slack calls "likely … transient", is still tried again.
+    peer.script.push({ error: "internal_error" });
+    expect(await send(apiEnv())).toMatchObject({ ok: false, retryable: true, code: "slack_internal_error" });
+  });
+
   it("fails at once for a deleted webhook (404 no_service) and an archived one (410 channel_is_archived)", async () => {
     expect(await send({ SLACK_WEBHOOK_URL: `${peer.url}/services/T0HERALD1/B0GONE/xyz` })).toMatchObject({ ok: false, retryable: false, code: "slack_no_service" });
     expect(await send({ SLACK_WEBHOOK_URL: peer.archivedHookUrl })).toMatchObject({ ok: false, retryable: false, code: "slack_channel_is_archived" });

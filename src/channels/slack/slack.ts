@@ -23,7 +23,8 @@ export const SlackContent = z.strictObject({
  * with a bot token (`SLACK_BOT_TOKEN` + `SLACK_CHANNEL`; preferred when both are set, as it returns
  * the message's `ts` and carries the notification id as message metadata). Rate limits (429 with
  * Retry-After) are retried after Slack's delay; errors that need a person (unknown or archived
- * channel, bot not in the channel, revoked token) fail the delivery at once and start the rule's fallback.
+ * channel, bot not in the channel, revoked token) fail the delivery at once and start the rule's
+ * fallback, and so does `fatal_error`, after which the message may already be in the channel.
  */
 export const slackChannel = defineChannel({
   id: "slack",
@@ -47,6 +48,10 @@ export const slackChannel = defineChannel({
   limits: { bodyMaxLength: 12_000, concurrency: 4 },
   content: SlackContent,
   bodyField: "text",
+  providerAnswers: {
+    slack_fatal_error:
+      "a final failure, never retried, whatever the HTTP status: Slack documents `fatal_error` as possibly raised after part of the post succeeded, so another try could post the message twice. The delivery fails with that reason and the rule's fallback step runs; check the channel before replaying it from the admin.",
+  },
   // Button labels and URLs are plain text: a URL must arrive with its `&` unescaped; blocks.ts
   // escapes labels the way Slack wants. `text` and `title` keep the template's HTML escaping (see blocks.ts).
   plainTextFields: ["actions"],

@@ -19,10 +19,27 @@ type Failure = Extract<SendResult, { ok: false }>;
  * (`channel_not_found`, `not_in_channel`, `is_archived`, `invalid_auth`, `token_revoked`,
  * `missing_scope`, `invalid_blocks`, `msg_too_long`, …) needs a person to act: failed, fallback runs.
  */
-const RETRYABLE = new Set(["ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "rollup_error", "team_added_to_org"]);
+const RETRYABLE = new Set(["ratelimited", "rate_limited", "internal_error", "service_unavailable", "request_timeout", "rollup_error", "team_added_to_org"]);
+
+/**
+ * Errors after which the message may already be in the channel, so another try could post it twice.
+ * Slack documents `fatal_error` as "a catastrophic error. It's possible some aspect of the operation
+ * succeeded before the error was raised", and nothing in the answer says which part did. Finding out
+ * would need the channel's history (a `channels:history` scope Herald does not ask for), so the send
+ * ends here, whatever the HTTP status: a final failure that says why, and the rule's fallback runs.
+ */
+const MAYBE_POSTED = new Set(["fatal_error"]);
 
 function failure(error: string, status: number, message: string, retryAfter: string | null, now: number): Failure {
   const token = /^[a-z_]{2,64}$/.test(error) ? error : undefined;
+  if (token !== undefined && MAYBE_POSTED.has(token)) {
+    return {
+      ok: false,
+      code: `slack_${token}`,
+      message: `${token} (HTTP ${status}): Slack says the message may have been posted in part; not retried, so it is never posted twice`,
+      retryable: false,
+    };
+  }
   return {
     ok: false,
     code: token ? `slack_${token}` : `http_${status}`,

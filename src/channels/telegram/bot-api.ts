@@ -25,14 +25,15 @@ function undeliverable(status: number, description: string): boolean {
  * Calls one Bot API method (`POST <api>/bot<token>/<method>`, JSON) and reads the answer the way the
  * Bot API documents it: `ok` and `result`, or `error_code`, `description` and `parameters.retry_after`
  * (seconds; preferred over a Retry-After header). 429 and 5xx are retried, 403 and a missing chat are
- * undeliverable, other 4xx final.
+ * undeliverable, other 4xx final. `migrateTo`: `parameters.migrate_to_chat_id`, the supergroup a
+ * group chat became (its new chat id, as text: up to 52 significant bits, exact in a double).
  */
 export async function callBotApi(
   base: { apiUrl: string; botToken: string; timeoutMs: number },
   method: string,
   body: Record<string, unknown>,
   ctx: SendContext,
-): Promise<{ ok: true; result: unknown } | { ok: false; failure: Extract<SendResult, { ok: false }> }> {
+): Promise<{ ok: true; result: unknown } | { ok: false; failure: Extract<SendResult, { ok: false }>; migrateTo?: string }> {
   let response: Response;
   try {
     response = await ctx.fetch(`${base.apiUrl.replace(/\/+$/, "")}/bot${base.botToken}/${method}`, {
@@ -57,8 +58,10 @@ export async function callBotApi(
   const retryAfterMs =
     typeof answer?.parameters?.retry_after === "number" ? answer.parameters.retry_after * 1000 : parseRetryAfter(response.headers.get("retry-after"), ctx.clock.now());
   const retryable = status === 429 || status >= 500 || status === 408 || (response.ok && answer?.ok !== true);
+  const migrateTo = answer?.parameters?.migrate_to_chat_id;
   return {
     ok: false,
+    ...(typeof migrateTo === "number" && Number.isSafeInteger(migrateTo) ? { migrateTo: String(migrateTo) } : {}),
     failure: {
       ok: false,
       code: `http_${status}`,

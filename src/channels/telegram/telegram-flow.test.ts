@@ -1,8 +1,8 @@
 /**
  * Telegram through the whole engine, against the Bot API peer over HTTP: hostile data arrives
  * escaped and readable, a blocked bot suppresses the chat and runs the rule's fallback, 429's
- * retry_after sets the next attempt, and the linking flow (deep link, /start, webhook secret)
- * records the chat id.
+ * retry_after sets the next attempt, a group that became a supergroup gets the message at its new
+ * id and keeps it, and the linking flow (deep link, /start, webhook secret) records the chat id.
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { inProcessApi } from "../../../tests/support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../../../tests/support/server.js";
 import { manualClock } from "../../core/clock.js";
 import { createHerald, type Herald } from "../../core/engine.js";
-import { silentLogger } from "../../core/logger.js";
+import type { Logger } from "../../core/logger.js";
 import { openLibsqlStore } from "../../runtimes/shared/libsql-store.js";
 import { builtInChannels } from "../index.js";
 import { startTelegramPeer, type TelegramPeer } from "./telegram.peer.js";
@@ -21,6 +21,8 @@ let peer: TelegramPeer;
 let herald: Herald;
 let close: () => Promise<void>;
 const call = inProcessApi(() => herald);
+const logs: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+const logger: Logger = { log: (level, msg, fields) => void logs.push({ level, msg, fields }) };
 
 beforeAll(async () => {
   peer = await startTelegramPeer();
@@ -29,7 +31,7 @@ beforeAll(async () => {
   herald = await createHerald({
     store: db.store,
     clock,
-    logger: silentLogger,
+    logger,
     channels: builtInChannels,
     env: {
       HERALD_API_KEY: TEST_API_KEY,
@@ -113,6 +115,46 @@ describe("telegram through the engine", () => {
     await herald.outbox.drain();
     expect((await deliveries(id))[0]!.status).toBe("sent");
     expect(peer.received.at(-1)!.chat_id).toBe("3003");
+  });
+});
+
+describe("a group that became a supergroup", () => {
+  it("gets the message at its new chat id in the same attempt, and every subscriber of the group keeps the new id", async () => {
+    // Two subscribers share the team's group chat, which an admin has just upgraded.
+    await call("PUT", "/v1/subscribers/gus", { name: "Gus", telegram: "-4004" });
+    await call("PUT", "/v1/subscribers/hal", { name: "Hal", telegram: "-4004" });
+    peer.migrated.set("-4004", "-1004004004");
+    const refused = peer.refused.length;
+    const first = (await call("POST", "/v1/events", { type: "order.shipped", to: "gus", data: { order: 41, note: "first" } })).body.id;
+    await herald.outbox.drain();
+    const [sent] = await deliveries(first);
+    expect(sent).toMatchObject({ channel: "telegram", status: "sent", lastError: null });
+    expect((await call("GET", `/v1/events/${first}`)).body.notifications[0].deliveries[0]).toMatchObject({ attempts: 1, providerMessageId: expect.stringMatching(/^-1004004004:/) });
+    expect(peer.refused.slice(refused).map((r) => r.description)).toEqual(["Bad Request: group chat was upgraded to a supergroup chat"]);
+    expect(peer.received.at(-1)).toMatchObject({ chat_id: "-1004004004", visible: "Order 41 for Gus: first" });
+    expect((await call("GET", "/v1/subscribers/gus")).body.telegram).toBe("-1004004004");
+    expect((await call("GET", "/v1/subscribers/hal")).body.telegram).toBe("-1004004004");
+    expect(await herald.store.suppressions.reason("telegram", "-4004")).toBeUndefined();
+    expect(logs).toContainEqual(expect.objectContaining({ level: "info", msg: expect.stringContaining("became a supergroup"), fields: expect.objectContaining({ from: "-4004", to: "-1004004004", subscribers: 2 }) }));
+
+    // The next notifications go straight to the supergroup.
+    const next = [(await call("POST", "/v1/events", { type: "order.shipped", to: "gus", data: { order: 42, note: "second" } })).body.id, (await call("POST", "/v1/events", { type: "order.shipped", to: "hal", data: { order: 43, note: "third" } })).body.id];
+    await herald.outbox.drain();
+    for (const id of next) expect((await deliveries(id))[0]).toMatchObject({ status: "sent" });
+    expect(peer.refused.length).toBe(refused + 1);
+    expect(peer.received.slice(-2).map((m) => [m.chat_id, m.visible])).toEqual([
+      ["-1004004004", "Order 42 for Gus: second"],
+      ["-1004004004", "Order 43 for Hal: third"],
+    ]);
+  });
+
+  it("records the move from the group's migration message to the webhook, leaving other chats alone", async () => {
+    await call("PUT", "/v1/subscribers/ida", { telegram: "-5005" });
+    await call("PUT", "/v1/subscribers/jon", { telegram: "-5006" });
+    const res = await hook({ update_id: 77, message: { message_id: 3, date: 1, chat: { id: -5005, type: "group", title: "Team" }, migrate_to_chat_id: -1005005005 } });
+    expect(res.status).toBe(200);
+    expect((await call("GET", "/v1/subscribers/ida")).body.telegram).toBe("-1005005005");
+    expect((await call("GET", "/v1/subscribers/jon")).body.telegram).toBe("-5006");
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The admin template editor draws Telegram's fields and previews them from the channel's
- * declaration alone: no admin UI code names Telegram (checked below as well).
+ * The admin template editor draws Telegram's fields and previews them (its HTML formatted) from the
+ * channel's declaration alone: no admin UI code names Telegram (checked below as well).
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -54,8 +54,10 @@ describe("admin template editor with Telegram", () => {
     await page.locator('[data-path="channels.telegram.text"]').fill("<b>Hi {{subscriber.name}}</b>, your order is on its way");
     await page.locator('[data-path="channels.telegram.actions"]').fill('[{"action": "track", "title": "Track", "url": "https://shop.example/t"}]');
     const preview = page.locator("#preview [data-channel=telegram]");
-    await expect.poll(() => preview.locator(".b").textContent()).toBe("<b>Hi Alice</b>, your order is on its way");
-    expect(await preview.locator(".actions span").allTextContents()).toEqual(["Track"]);
+    // Formatted as Telegram shows it, not as tags.
+    await expect.poll(() => preview.locator(".b").innerHTML()).toBe("<b>Hi Alice</b>, your order is on its way");
+    // Polled too: the preview may have been drawn between the two fills.
+    await expect.poll(() => preview.locator(".actions span").allTextContents()).toEqual(["Track"]);
     await expect.poll(() => preview.locator(".preview-details").textContent()).toBe("34 characters, 1 message(s)");
     await screenshot(page, "admin-template-telegram");
     await page.locator("#save").click();

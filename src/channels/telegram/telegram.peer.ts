@@ -9,6 +9,8 @@
  *   characters after entities are decoded (UTF-16 units): 400 "Bad Request: message is too long".
  * - `reply_markup.inline_keyboard`: rows of buttons, each `text` and one `url` (http, https, tg).
  * - A chat in `blocked`: 403 "Forbidden: bot was blocked by the user".
+ * - A group in `migrated` (old id → new id), which became a supergroup: 400 "Bad Request: group chat
+ *   was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id` (a number, as Telegram sends it).
  * - Test knobs: scripted failures (429 with `parameters.retry_after`, 5xx, 4xx) and hangs.
  * Its HTML check is its own, written from the documentation apart from the channel's html.ts, so a
  * mistake in one is not repeated in the other.
@@ -37,6 +39,8 @@ export interface TelegramPeer {
   script: ScriptStep[];
   /** Chats whose user blocked the bot. */
   blocked: Set<string>;
+  /** Group chats that became supergroups: old chat id → the supergroup's id. */
+  migrated: Map<string, string>;
   /** Calls of getMe, to show the username is asked once. */
   getMeCalls: number;
   close(): Promise<void>;
@@ -90,6 +94,7 @@ export async function startTelegramPeer(options: { token?: string; username?: st
     refused: [] as TelegramPeer["refused"],
     script: [] as ScriptStep[],
     blocked: new Set<string>(),
+    migrated: new Map<string, string>(),
     getMeCalls: 0,
   };
   const nextId = new Map<string, number>();
@@ -149,6 +154,8 @@ export async function startTelegramPeer(options: { token?: string; username?: st
       }
     }
     if (peer.blocked.has(chatId)) return fail(403, "Forbidden: bot was blocked by the user");
+    const supergroup = peer.migrated.get(chatId);
+    if (supergroup !== undefined) return fail(400, "Bad Request: group chat was upgraded to a supergroup chat", { migrate_to_chat_id: Number(supergroup) });
     const messageId = (nextId.get(chatId) ?? 0) + 1;
     nextId.set(chatId, messageId);
     peer.received.push({ chat_id: chatId, text: body.text, parse_mode: body.parse_mode as string | undefined, reply_markup: markup, visible, message_id: messageId });

@@ -90,6 +90,55 @@ describe("telegram sendMessage", () => {
   });
 });
 
+describe("telegram group that became a supergroup", () => {
+  /** A registry whose address service records the moves the channel reports, and a logger that keeps its lines. */
+  function migrating() {
+    const moves: [string, string, string][] = [];
+    const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    const addresses = {
+      link: () => Promise.reject(new Error("not in this test")),
+      moved: async (channel: string, from: string, to: string) => {
+        moves.push([channel, from, to]);
+        return { ok: true as const, subscribers: 1 };
+      },
+    };
+    const instance = createChannelRegistry([telegramChannel], env(), { addresses }).get("telegram")!.instance!;
+    const logged = { ...ctx, logger: { log: (level: string, msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, fields }) } };
+    return { moves, lines, send: (content: Parameters<typeof message>[0], address: string) => instance.send(message(content, address), logged) };
+  }
+
+  it("sends again to the new chat id in the same attempt, reports the move once and logs it", async () => {
+    peer.migrated.set("-4001", "-1009876543210");
+    const { moves, lines, send: sendMigrating } = migrating();
+    const refused = peer.refused.length;
+    const result = await sendMigrating({ text: "<b>Standup</b> in 5" }, "-4001");
+    expect(result).toEqual({ ok: true, providerMessageId: expect.stringMatching(/^-1009876543210:\d+$/) });
+    expect(peer.refused.slice(refused)).toEqual([{ status: 400, description: "Bad Request: group chat was upgraded to a supergroup chat" }]);
+    expect(peer.received.at(-1)).toMatchObject({ chat_id: "-1009876543210", visible: "Standup in 5" });
+    expect(moves).toEqual([["telegram", "-4001", "-1009876543210"]]);
+    expect(lines).toContainEqual({ level: "info", msg: expect.stringContaining("became a supergroup"), fields: expect.objectContaining({ from: "-4001", to: "-1009876543210", subscribers: 1 }) });
+  });
+
+  it("sends every part of a long text to the new chat, moving the address once", async () => {
+    peer.migrated.set("-4002", "-1004002");
+    const { moves, send: sendMigrating } = migrating();
+    const before = peer.received.length;
+    const result = await sendMigrating({ text: `${"word ".repeat(600)}\n${"word ".repeat(600)}` }, "-4002");
+    expect(result).toMatchObject({ ok: true, providerMessageId: expect.stringMatching(/^-1004002:/) });
+    expect(peer.received.slice(before).map((m) => m.chat_id)).toEqual(["-1004002", "-1004002"]);
+    expect(moves).toEqual([["telegram", "-4002", "-1004002"]]);
+  });
+
+  it("follows one move per send, not a chain: a second one is a final failure", async () => {
+    peer.migrated.set("-4003", "-1004003");
+    peer.migrated.set("-1004003", "-1004004");
+    const { moves, send: sendMigrating } = migrating();
+    const result = await sendMigrating({ text: "hi" }, "-4003");
+    expect(result).toMatchObject({ ok: false, code: "http_400", retryable: false, message: expect.stringContaining("upgraded to a supergroup") });
+    expect(moves).toEqual([["telegram", "-4003", "-1004003"]]);
+  });
+});
+
 describe("telegram long texts", () => {
   // 3 paragraphs of ~3,000 counted characters, with markup and entities that must survive the cuts.
   const paragraph = (i: number) => `<b>Part ${i}</b> <i>${"Tom &amp; Jerry &lt;3 ".repeat(200)}</i>\n`;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { defineChannel, type SendResult } from "../../core/channels/define.js";
+import { defineChannel, type SendContext, type SendResult } from "../../core/channels/define.js";
+import { errorMessage } from "../../core/errors.js";
 import { callBotApi } from "./bot-api.js";
 import { escapeHtml, parseTelegramHtml, splitTelegramHtml } from "./html.js";
 import { handleTelegramWebhook } from "./webhook.js";
@@ -40,7 +41,8 @@ function withoutPlaceholders(text: string): string {
  * idempotency key), so a provider hiccup mid-way can repeat a part.
  *
  * The subscriber's chat id is their `telegram` field, recorded by the linking flow (deep link
- * `t.me/<bot>?start=<token>` and the webhook, see webhook.ts) or set by the business app.
+ * `t.me/<bot>?start=<token>` and the webhook, see webhook.ts) or set by the business app, and
+ * updated when a group chat becomes a supergroup (Telegram answers with the new id).
  */
 export const telegramChannel = defineChannel({
   id: "telegram",
@@ -82,11 +84,21 @@ export const telegramChannel = defineChannel({
   // Button titles and URLs are not HTML: "Tom & Jerry" must not arrive as "Tom &amp; Jerry".
   plainTextFields: ["actions"],
   addressField: { field: "telegram", schema: ChatId, description: "Telegram chat id" },
+  providerAnswers: {
+    migrate_to_chat_id:
+      'a group that became a supergroup (400 "group chat was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id`): the message is sent again at once, in the same attempt, to the new chat id, and every subscriber whose `telegram` was the old id gets the new one, so later sends go there directly (logged: "telegram group became a supergroup"). The webhook records the same move from the group\'s migration message.',
+  },
   needs: ["addresses"],
   ui: {
     fields: { actions: { kind: "actions", placeholder: '[{"action": "track", "title": "Track", "url": "https://…"}]' } },
-    // The notification layout draws the buttons under the text; details count what Telegram counts.
-    preview: { layout: "notification", parts: { body: "text" }, details: { en: "{characters} characters, {messages} message(s)", ru: "символов: {characters}, сообщений: {messages}" } },
+    // The notification layout draws the buttons under the text, formatted as Telegram formats it
+    // (its tags, with the spelling alternatives it documents); details count what Telegram counts.
+    preview: {
+      layout: "notification",
+      parts: { body: "text" },
+      html: { body: ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span.tg-spoiler"] },
+      details: { en: "{characters} characters, {messages} message(s)", ru: "символов: {characters}, сообщений: {messages}" },
+    },
   },
   broadcast: {
     content: (c) => ({
@@ -112,6 +124,21 @@ export const telegramChannel = defineChannel({
     const api = { apiUrl: config.apiUrl, botToken: config.botToken, timeoutMs: config.timeoutMs };
     let username: Promise<string> | undefined = config.botUsername ? Promise.resolve(config.botUsername) : undefined;
 
+    /**
+     * A group chat moved to a supergroup: every subscriber with the old id gets the new one, so later
+     * sends go there without the detour. A store that cannot record it now does not stop this send:
+     * the next one meets the same answer and tries again.
+     */
+    async function recordMove(from: string, to: string, notificationId: string, ctx: SendContext): Promise<void> {
+      try {
+        const outcome = await services.addresses.moved("telegram", from, to);
+        if (outcome.ok) ctx.logger.log("info", "telegram group became a supergroup: sent to its new chat id, addresses updated", { notification: notificationId, from, to, subscribers: outcome.subscribers });
+        else ctx.logger.log("warn", "telegram group became a supergroup: its new chat id is not a valid address, not recorded", { notification: notificationId, from, to });
+      } catch (error) {
+        ctx.logger.log("error", "telegram group became a supergroup: the new chat id could not be recorded", { notification: notificationId, from, to, error: errorMessage(error) });
+      }
+    }
+
     return {
       async send(message, ctx): Promise<SendResult> {
         const chatId = message.address;
@@ -131,17 +158,29 @@ export const telegramChannel = defineChannel({
         const keyboard = actions.length > 0 ? { inline_keyboard: actions.map((a) => [{ text: a.title, url: a.url }]) } : undefined;
 
         let first: string | undefined;
+        let to = chatId;
+        let moved = false;
         for (const [index, text] of parts.entries()) {
           const last = index === parts.length - 1;
-          const answer = await callBotApi(api, "sendMessage", { chat_id: chatId, text, parse_mode: "HTML", ...(last && keyboard ? { reply_markup: keyboard } : {}) }, ctx);
+          const sendPart = () => callBotApi(api, "sendMessage", { chat_id: to, text, parse_mode: "HTML", ...(last && keyboard ? { reply_markup: keyboard } : {}) }, ctx);
+          let answer = await sendPart();
+          // The group became a supergroup: the old id is dead for good and Telegram names the new one.
+          // Sent there at once, in this attempt, and once only (a second move in one send is not followed).
+          if (!answer.ok && answer.migrateTo && !moved && answer.migrateTo !== to) {
+            moved = true;
+            const from = to;
+            to = answer.migrateTo;
+            await recordMove(from, to, message.notificationId, ctx);
+            answer = await sendPart();
+          }
           if (!answer.ok) return parts.length > 1 ? { ...answer.failure, message: `part ${index + 1} of ${parts.length}: ${answer.failure.message}` } : answer.failure;
           const id = (answer.result as { message_id?: number } | undefined)?.message_id;
-          first ??= id !== undefined ? `${chatId}:${id}` : undefined;
+          first ??= id !== undefined ? `${to}:${id}` : undefined;
         }
         return { ok: true, providerMessageId: first };
       },
 
-      webhook: (request) => handleTelegramWebhook(request, config.webhookSecret, services.addresses),
+      webhook: (request, ctx) => handleTelegramWebhook(request, config.webhookSecret, services.addresses, ctx.logger),
 
       async linkUrl(token, ctx) {
         username ??= callBotApi(api, "getMe", {}, ctx).then((answer) => {

@@ -1,4 +1,6 @@
 import type { AddressServices, WebhookRequest, WebhookResult } from "../../core/channels/define.js";
+import { errorMessage } from "../../core/errors.js";
+import { silentLogger, type Logger } from "../../core/logger.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { timingSafeEqualBytes, utf8 } from "../../lib/encoding.js";
 
@@ -12,7 +14,7 @@ const REPLIES = {
 /** The parts of a Telegram Update this webhook reads. */
 interface Update {
   update_id?: number;
-  message?: { text?: string; chat?: { id?: number | string; type?: string } };
+  message?: { text?: string; chat?: { id?: number | string; type?: string }; migrate_to_chat_id?: number };
   my_chat_member?: { chat?: { id?: number | string; type?: string }; new_chat_member?: { status?: string } };
 }
 
@@ -25,9 +27,11 @@ interface Update {
  *   The answer carries a `sendMessage` for Telegram to perform (a webhook reply), so the user sees
  *   the outcome without another outbound call.
  * - `my_chat_member` with status `kicked`: the user blocked the bot; the chat id is suppressed at once.
+ * - A message with `migrate_to_chat_id` (the group became a supergroup): subscribers with the
+ *   group's old id get the new one, as a send meeting the same move does (telegram.ts).
  * Anything else is acknowledged (200) so Telegram does not redeliver it.
  */
-export async function handleTelegramWebhook(request: WebhookRequest, secret: string | undefined, addresses: AddressServices): Promise<WebhookResult> {
+export async function handleTelegramWebhook(request: WebhookRequest, secret: string | undefined, addresses: AddressServices, logger: Logger = silentLogger): Promise<WebhookResult> {
   const given = request.headers.get("x-telegram-bot-api-secret-token");
   if (!given) return { status: 401, body: "the X-Telegram-Bot-Api-Secret-Token header is missing" };
   // Digests compared, so neither the secret's bytes nor its length show in the time taken.
@@ -46,6 +50,20 @@ export async function handleTelegramWebhook(request: WebhookRequest, secret: str
   }
 
   const message = update.message;
+  const migrateTo = message?.migrate_to_chat_id;
+  if (typeof migrateTo === "number" && Number.isSafeInteger(migrateTo) && message?.chat?.id !== undefined) {
+    const from = String(message.chat.id);
+    const to = String(migrateTo);
+    try {
+      const outcome = await addresses.moved("telegram", from, to);
+      logger.log("info", "telegram group became a supergroup: addresses updated", { from, to, subscribers: outcome.ok ? outcome.subscribers : 0 });
+    } catch (error) {
+      // Answered 500 so Telegram delivers the update again.
+      logger.log("error", "telegram group became a supergroup: the new chat id could not be recorded", { from, to, error: errorMessage(error) });
+      return { status: 500, body: "could not record the chat's new id" };
+    }
+    return { status: 200 };
+  }
   const start = /^\/start(?:@[A-Za-z0-9_]+)?\s+([A-Za-z0-9_-]{1,64})\s*$/.exec(message?.text ?? "");
   if (!start || message?.chat?.id === undefined || message.chat.type !== "private") return { status: 200 };
   const chatId = String(message.chat.id);

@@ -7,10 +7,12 @@ import { issueLinkToken, parseLinkToken } from "./link-token.js";
 export const DEFAULT_LINK_TTL_SECONDS = 15 * 60;
 
 /**
- * Address links: issued for a subscriber by the API key (`POST /v1/subscribers/{id}/links/{channel}`),
- * redeemed by the channel's webhook when the provider reports the user followed it (Telegram's
+ * Declared addresses as channels record them. Address links: issued for a subscriber by the API key
+ * (`POST /v1/subscribers/{id}/links/{channel}`), redeemed by the channel's webhook when the provider
+ * reports the user followed it (Telegram's
  * `/start <token>`). Redeeming records the address under the channel's declared field and lifts a
- * suppression of it: someone who blocked the bot and links again wants messages again.
+ * suppression of it: someone who blocked the bot and links again wants messages again. Moves: the
+ * provider reports that an address now lives elsewhere (a Telegram group upgraded to a supergroup).
  */
 export function createAddressLinks(deps: { store: Store; clock: Clock; secret: string; fieldOf(channelId: string): { field: string; check(address: string): boolean } | undefined }) {
   const { store, clock, secret } = deps;
@@ -42,6 +44,13 @@ export function createAddressLinks(deps: { store: Store; clock: Clock; secret: s
         await store.subscriberAddresses.set(row.subscriberId, { [declared.field]: address }, clock.now());
         await store.suppressions.lift(channelId, address);
         return { ok: true, subscriberId: row.subscriberId };
+      },
+      async moved(channelId, from, to) {
+        const declared = deps.fieldOf(channelId);
+        if (!declared || !declared.check(to)) return { ok: false, reason: "invalid_address" };
+        if (from === to) return { ok: true, subscribers: 0 };
+        const moved = await store.subscriberAddresses.move(declared.field, from, to, clock.now());
+        return { ok: true, subscribers: moved.length };
       },
     } satisfies AddressServices,
   };

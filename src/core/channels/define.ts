@@ -10,7 +10,7 @@ import type { ChannelUi } from "./ui.js";
 
 export type { ConfigField, ConfigSchema, ConfigValues } from "./config.js";
 export type { AddressServices, BaseServices, ChannelServices, EngineServices, InboxNotification, PushTarget, ServiceName } from "./services.js";
-export type { ChannelUi, FieldHint, PreviewHint } from "./ui.js";
+export type { ChannelUi, FieldHint, PreviewHint, PreviewPart } from "./ui.js";
 
 export interface ChannelLimits {
   /** Longest body the provider accepts; the base truncates by code points before `send`. */
@@ -156,6 +156,15 @@ export interface ChannelDefinition<S extends ConfigSchema, Content, N extends Se
    * template default holds and `{{x}}` is escaped.
    */
   plainTextFields?: string[];
+  /**
+   * Provider answers this channel handles in a way its users should know about, keyed by the
+   * failure code or the answer's name, each saying what Herald does and why. README's channel
+   * reference lists them under the channel's configuration (`npm run docs:channels`).
+   *
+   * @example
+   * providerAnswers: { slack_fatal_error: "final, not retried: the message may already be posted" }
+   */
+  providerAnswers?: Record<string, string>;
   /** Hints for the admin template form and preview (core/channels/ui.ts); the form works without them. */
   ui?: ChannelUi;
   /**

@@ -8,6 +8,11 @@ export interface FieldDescriptor {
   kind: FieldKind;
   required: boolean;
   label: string;
+  /**
+   * Placeholders render without HTML escaping here (the channel's `plainTextFields`): the preview
+   * shows the field as it is. In other fields they are escaped, and the preview decodes entities.
+   */
+  plainText: boolean;
   maxLength?: number;
   initial?: string;
   placeholder?: string;
@@ -42,6 +47,7 @@ export function channelDescriptor(channel: AnyChannel, configured: boolean): Cha
       kind: hint.kind ?? inferred,
       required: required.has(name),
       label: hint.label ?? name,
+      plainText: channel.plainTextFields?.includes(name) ?? false,
       ...(property.maxLength !== undefined ? { maxLength: property.maxLength } : {}),
       ...(hint.initial !== undefined ? { initial: hint.initial } : {}),
       ...(hint.placeholder !== undefined ? { placeholder: hint.placeholder } : {}),

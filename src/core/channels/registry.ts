@@ -118,6 +118,7 @@ const noServices: Required<EngineServices> = {
   },
   addresses: {
     link: () => Promise.reject(new Error("address links are not available here")),
+    moved: () => Promise.reject(new Error("addresses cannot be changed here")),
   },
   links: {
     publicUrl: () => "http://127.0.0.1:8787",

@@ -32,14 +32,15 @@ export interface OptionalServices {
   realtime: RealtimeServices;
   /** Browser push subscriptions, the VAPID identity and the runtime's push transport. */
   push: PushServices;
-  /** Recording a declared address (`address: {field}`) that a subscriber proved through a link. */
+  /** Recording a declared address (`address: {field}`): one a subscriber proved through a link, or one the provider says moved. */
   addresses: AddressServices;
 }
 
 /**
- * For a channel whose subscribers link their address themselves (Telegram: a deep link whose start
- * token the bot receives): redeem the token Herald issued (`POST /v1/subscribers/{id}/links/{channel}`)
- * and record the address under the channel's declared field.
+ * For a channel with a declared address (`addressField`). Subscribers link it themselves (Telegram:
+ * a deep link whose start token the bot receives): redeem the token Herald issued
+ * (`POST /v1/subscribers/{id}/links/{channel}`) and record the address under the channel's field.
+ * And when the provider says an address has moved for good, record where it went.
  */
 export interface AddressServices {
   /**
@@ -49,6 +50,14 @@ export interface AddressServices {
    * `invalid_address`: `address` fails the declared schema.
    */
   link(channelId: string, token: string, address: string): Promise<{ ok: true; subscriberId: string } | { ok: false; reason: "expired" | "invalid" | "invalid_address" }>;
+  /**
+   * The provider says the address `from` on `channelId` is now `to`, for everyone who used it (a
+   * Telegram group that became a supergroup answers with its new chat id). Every subscriber whose
+   * address on the channel is still `from` gets `to`, so later sends go there directly; an address
+   * someone changed in the meantime is left alone. `subscribers`: how many were moved;
+   * `invalid_address`: `to` fails the declared schema, nothing changed.
+   */
+  moved(channelId: string, from: string, to: string): Promise<{ ok: true; subscribers: number } | { ok: false; reason: "invalid_address" }>;
 }
 
 export type ServiceName = keyof OptionalServices;

@@ -25,10 +25,22 @@ export interface FieldHint {
  */
 export type PreviewLayout = "notification" | "inbox" | "bubble" | "message" | "email";
 
+/** The parts a preview layout draws. */
+export type PreviewPart = "title" | "body" | "image" | "actions" | "url" | "html";
+
 export interface PreviewHint {
   layout: PreviewLayout;
   /** Which rendered fields fill the layout's parts, where their names differ from the parts' (SMS: `{body: "text"}`). */
-  parts?: Partial<Record<"title" | "body" | "image" | "actions" | "url" | "html", string>>;
+  parts?: Partial<Record<PreviewPart, string>>;
+  /**
+   * Parts the recipient's app reads as HTML limited to a few tags (Telegram's `parse_mode: HTML`):
+   * the preview formats those tags and shows everything else in them as its text. A tag may require
+   * a class (`span.tg-spoiler`); `a` keeps an http(s) `href` only. Every other part is shown as
+   * text: a plain-text field (`plainTextFields`) exactly as rendered, an HTML-escaped one with its
+   * entities decoded (what Slack's mrkdwn and Markdown show). The `email` layout's `html` is always
+   * a sandboxed frame.
+   */
+  html?: Partial<Record<Exclude<PreviewPart, "html">, string[]>>;
   /**
    * A line under the preview from the facts `describe` returns, by admin UI language, `en` the
    * fallback: `{en: "{encoding}, {segments} segment(s)"}`. Without it the facts are listed as they are.

@@ -27,6 +27,19 @@ export function subscriberAddressesRepository(db: HeraldDb) {
           .onConflictDoUpdate({ target: [subscriberAddresses.subscriberId, subscriberAddresses.field], set: { address: sql`excluded.address`, updatedAt: now } });
       }
     },
+    /**
+     * Replaces `from` with `to` in `field` for every subscriber who has `from` there (one statement,
+     * by the (field, address) index); the subscribers moved.
+     */
+    async move(field: string, from: string, to: string, now: number): Promise<string[]> {
+      const rows = await db
+        .update(subscriberAddresses)
+        .set({ address: to, updatedAt: now })
+        .where(and(eq(subscriberAddresses.field, field), eq(subscriberAddresses.address, from)))
+        .returning({ subscriberId: subscriberAddresses.subscriberId })
+        .all();
+      return rows.map((r) => r.subscriberId);
+    },
     /** Records a link's nonce for a subscriber on a channel, replacing the one issued before (one outstanding link each). */
     async putLink(channel: string, subscriberId: string, nonce: string, expiresAt: number): Promise<void> {
       await db

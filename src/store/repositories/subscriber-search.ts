@@ -6,6 +6,28 @@ import type { SubscriberRow } from "./subscribers.js";
 /** Columns an audience may be filtered on besides `data.<path>`. */
 export const AUDIENCE_COLUMNS = ["locale", "timezone", "name", "email", "phone"] as const;
 
+/** An audience as the store reads it (`field` already checked against AUDIENCE_COLUMNS or `data.<path>`). */
+export type AudienceSource = { topic: string } | { all: true } | { field: string; value: string | number | boolean };
+
+export interface AudienceMember {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  locale: string | null;
+}
+
+/** The ids of an audience, as a subquery. */
+function audienceIds(audience: AudienceSource) {
+  if ("topic" in audience) return sql`SELECT subscriber_id AS id FROM topic_subscribers WHERE topic = ${audience.topic}`;
+  if ("all" in audience) return sql`SELECT id FROM subscribers`;
+  return sql`SELECT id FROM subscribers WHERE ${fieldColumn(audience.field)} = ${typeof audience.value === "boolean" ? Number(audience.value) : audience.value}`;
+}
+
+function fieldColumn(field: string) {
+  return (AUDIENCE_COLUMNS as readonly string[]).includes(field) ? sql.identifier(field) : sql`json_extract(data, ${`$.${field.slice("data.".length)}`})`;
+}
+
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** Reads for the admin UI's subscriber pages, and audiences chosen by a field value. */
@@ -62,14 +84,24 @@ export function subscriberSearchRepository(db: HeraldDb) {
           WHERE n.subscriber_id = ${subscriberId} ORDER BY n.created_at DESC, d.step LIMIT ${limit}`,
       );
     },
+    /** How many subscribers an audience holds: a topic's members, everyone, or those whose field equals a value. */
+    async audienceCount(audience: AudienceSource): Promise<number> {
+      const [row] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM (${audienceIds(audience)})`);
+      return Number(row?.n ?? 0);
+    },
+    /** The next `limit` subscribers of an audience after the id `after`, in id order, with what their addresses need. */
+    async audiencePage(audience: AudienceSource, after: string, limit: number): Promise<AudienceMember[]> {
+      return db.all<AudienceMember>(
+        sql`SELECT s.id AS id, s.name AS name, s.email AS email, s.phone AS phone, s.locale AS locale
+          FROM (${audienceIds(audience)}) AS a JOIN subscribers s ON s.id = a.id WHERE a.id > ${after} ORDER BY a.id LIMIT ${limit}`,
+      );
+    },
     /**
      * Ids of subscribers whose field equals `value`: a column (`locale`, …) or `data.<path>` of their
      * data. `field` is checked against AUDIENCE_COLUMNS or the `data.` form before it gets here.
      */
     async idsWhere(field: string, value: string | number | boolean, limit: number): Promise<string[]> {
-      const column = (AUDIENCE_COLUMNS as readonly string[]).includes(field) ? sql.identifier(field) : sql`json_extract(data, ${`$.${field.slice("data.".length)}`})`;
-      const bound = typeof value === "boolean" ? Number(value) : value;
-      const rows = await db.all<{ id: string }>(sql`SELECT id FROM subscribers WHERE ${column} = ${bound} ORDER BY id LIMIT ${limit}`);
+      const rows = await db.all<{ id: string }>(sql`${audienceIds({ field, value })} ORDER BY id LIMIT ${limit}`);
       return rows.map((r) => r.id);
     },
   };

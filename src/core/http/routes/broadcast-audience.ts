@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { BroadcastInput, MAX_FIELD_AUDIENCE } from "../../broadcasts.js";
+import { audienceReach, MAX_CHECKED } from "../../broadcast-audience.js";
+import { BroadcastInput } from "../../broadcasts.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { bearerSecurity, jsonBody, jsonResponse, problems } from "../openapi.js";
 
@@ -7,6 +8,8 @@ const AudienceQuestion = BroadcastInput.pick({ audience: true, channels: true })
 const AudienceAnswer = z
   .object({
     total: z.number().int().openapi({ description: "Subscribers in the audience" }),
+    estimated: z.boolean().openapi({ description: `True when the audience holds more than ${MAX_CHECKED.toLocaleString("en")} subscribers: reach is then extrapolated from the first ${MAX_CHECKED.toLocaleString("en")} in id order` }),
+    sampled: z.number().int().openapi({ description: "Subscribers whose addresses were checked" }),
     channels: z.array(
       z.object({
         channel: z.string(),
@@ -19,15 +22,11 @@ const AudienceAnswer = z
   })
   .openapi("BroadcastAudience");
 
-/** Subscriber rows read per query while counting addresses. */
-const CHUNK = 500;
-
 /**
  * How many a broadcast would reach, per channel, without sending: what the admin shows before it asks
- * to confirm (a mistyped topic says 0 instead of finishing "done · 0 / 0").
+ * to confirm (a mistyped topic says 0 instead of finishing "done · 0 / 0"). Counted by core/broadcast-audience.ts.
  */
 export function broadcastAudienceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
-  const { store, channels } = deps;
   app.openapi(
     createRoute({
       method: "post",
@@ -38,32 +37,8 @@ export function broadcastAudienceRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps
       responses: { 200: jsonResponse(AudienceAnswer, "The audience's size, and its reach per channel"), ...problems },
     }),
     async (c) => {
-      const { audience, channels: asked } = c.req.valid("json");
-      // The same sets the broadcast planner reads (a field audience is bounded there, and here).
-      const ids =
-        "topic" in audience
-          ? await store.subscribers.members(audience.topic)
-          : "all" in audience
-            ? await store.subscribers.allIds()
-            : await store.subscriberSearch.idsWhere(audience.field, audience.value, MAX_FIELD_AUDIENCE + 1);
-      const names = asked ?? channels.ids();
-      const addressed = names.map((name) => ({ name, address: channels.get(name)?.definition.address }));
-      const reach = new Map(names.map((n) => [n, 0]));
-      if (addressed.some((a) => a.address)) {
-        for (let i = 0; i < ids.length; i += CHUNK) {
-          for (const row of await store.subscribers.getMany(ids.slice(i, i + CHUNK))) {
-            const subscriber = { id: row.id, name: row.name, email: row.email, phone: row.phone, locale: row.locale };
-            for (const { name, address } of addressed) if (address?.(subscriber)) reach.set(name, reach.get(name)! + 1);
-          }
-        }
-      }
-      return c.json(
-        {
-          total: ids.length,
-          channels: addressed.map(({ name, address }) => ({ channel: name, reachable: address ? reach.get(name)! : ids.length, checked: Boolean(address) })),
-        },
-        200,
-      );
+      const { audience, channels } = c.req.valid("json");
+      return c.json(await audienceReach(deps, audience, channels), 200);
     },
   );
 }
