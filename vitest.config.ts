@@ -19,7 +19,7 @@ export default defineConfig({
       { extends: true, test: { name: "portable-workerd", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "workerd" } } },
       { extends: true, test: { name: "deno", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "deno" } } },
       // inside-workerd: tests running in workerd itself (Durable Objects, queues, the budget of every invocation);
-      // inside-workerd-free: the broadcast again on the free-plan profile.
+      // inside-workerd-free: the broadcast and ordered plugin jobs again on the free-plan profile.
       "tests/runtime/workers/vitest.config.ts",
       "tests/runtime/workers/vitest.free.config.ts",
     ],

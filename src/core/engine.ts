@@ -16,10 +16,12 @@ import { jsonLogger, type KnownSecrets, type Logger, maskingLogger } from "./log
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSendContext } from "./channels/send-context.js";
 import { type BackoffPolicy, backoffFromEnv, resolveBackoff } from "./outbox/backoff.js";
-import { createOutbox, type Outbox } from "./outbox/worker.js";
+import { createOutbox, DEFAULT_LEASE_MS, type Outbox } from "./outbox/worker.js";
 import { createPlanHandler } from "./plan-handler.js";
-import { createPlanPartHandler, DEFAULT_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
-import { createPluginHandler } from "./plugin-handler.js";
+import { createPlanPartHandler, ONE_PROCESS_PLAN_PARTS, type PlanPartOptions } from "./plan-parts.js";
+import { createPluginHandler, pluginLane } from "./plugin-handler.js";
+import { inLanes } from "./outbox/lanes.js";
+import { eventDocument } from "./planner.js";
 import type { HeraldPlugin } from "./plugins.js";
 import { createLocalHub, type RealtimeHub } from "./realtime/hub.js";
 import { createRealtime, type Realtime } from "./realtime/service.js";
@@ -59,6 +61,8 @@ export interface HeraldOptions {
   /** Overrides every channel's retry schedule (after HERALD_RETRY_*). */
   backoff?: Partial<BackoffPolicy>;
   plugins?: HeraldPlugin[];
+  /** Plugin jobs one run of the outbox handles at most (Workers: a queue batch's budget); the rest run next. Unbounded by default. */
+  pluginJobsPerRun?: number;
   /** Live fan-out; the in-process hub by default (Workers pass Durable Objects). */
   hub?: RealtimeHub;
   upgradeWebSocket?: UpgradeWebSocket;
@@ -69,7 +73,7 @@ export interface HeraldOptions {
   outbox?: { concurrency?: number; leaseMs?: number; idleMs?: number };
   /**
    * Plan large audiences in bounded parts (core/plan-parts.ts) rather than whole in one job: what
-   * Workers need, where every invocation's work must stay bounded. Unset on Node and Deno.
+   * Workers need, where every invocation's work must stay bounded. Unset: ONE_PROCESS_PLAN_PARTS.
    */
   planParts?: PlanPartOptions;
   maxBodyBytes?: number;
@@ -193,7 +197,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   // One run per delivery: the outbox's `deliver` jobs, and in-app steps due at once inside the accepting commit.
   const delivery = createDelivery({ composer, store, clock, logger, channels, metrics, backoff, sendContext, statusEvents, realtime, rules: caches.rules });
   const direct = delivery.direct;
-  const parts = options.planParts;
+  const parts = options.planParts ?? ONE_PROCESS_PLAN_PARTS;
   const outbox = createOutbox({
     store,
     clock,
@@ -203,8 +207,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     handlers: {
       deliver: { each: delivery.job },
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
-      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts ?? DEFAULT_PLAN_PARTS, direct }) },
-      plugin: { each: createPluginHandler({ store, clock, realtime, plugins }) },
+      "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts, direct }) },
+      // A plugin with an ordering key sees one key's events in the order they were accepted.
+      plugin: { batch: inLanes(createPluginHandler({ store, clock, realtime, plugins }), { store, clock, logger, owner: instanceId, leaseMs: options.outbox?.leaseMs ?? DEFAULT_LEASE_MS, limit: options.pluginJobsPerRun }) },
       // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
       webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
     },
@@ -216,6 +221,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     logger,
     rules: caches.rules,
     pluginEventTypes: new Set(plugins.flatMap((p) => p.events)),
+    pluginLane: (event) => pluginLane(plugins, eventDocument(event)),
     direct,
     onCommitted: () => outbox.wake(),
   });

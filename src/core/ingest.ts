@@ -44,6 +44,8 @@ export function createIngest(deps: {
   rules: TtlCache<RuleRecord[]>;
   /** Event types some plugin handles: such events also get a plugin job. */
   pluginEventTypes: Set<string>;
+  /** The lane of an event's plugin job, if its plugins order it (core/outbox/lanes.ts). */
+  pluginLane?: (event: AcceptedEvent) => string | undefined;
   /** Delivers in-app notifications due at once inside the accepting commit. */
   direct?: DirectDelivery;
   onCommitted: () => void;
@@ -70,9 +72,15 @@ export function createIngest(deps: {
     }
     const work = emptyWork();
     const alongside = fresh.flatMap((item) => item.alongside ?? []);
+    // In commit order: a lane's order is the order its events were accepted.
+    const lanes: { jobId: string; lane: string }[] = [];
     for (const item of fresh) {
       const { id, type, receivedAt } = item.event;
-      if (deps.pluginEventTypes.has(type)) work.jobs.push({ id: pluginJobId(id), kind: "plugin", ref: id, runAt: receivedAt, createdAt: receivedAt });
+      if (deps.pluginEventTypes.has(type)) {
+        work.jobs.push({ id: pluginJobId(id), kind: "plugin", ref: id, runAt: receivedAt, createdAt: receivedAt });
+        const lane = deps.pluginLane?.(item.event);
+        if (lane !== undefined) lanes.push({ jobId: pluginJobId(id), lane });
+      }
       if (!item.work) continue;
       work.notifications.push(...item.work.notifications);
       // Copies: in-app delivery marks the deliveries it makes as sent, and a failed commit is retried
@@ -82,7 +90,8 @@ export function createIngest(deps: {
     }
     const direct = await takeDirect(fresh.map((f) => f.event), work);
     const directStatements = direct?.statements ?? [];
-    const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...alongside, ...directStatements]);
+    const laneStatements = lanes.length > 0 ? [store.jobLanes.insertStatement(lanes)] : [];
+    const results = await store.write([...store.events.acceptStatements(fresh.map((f) => f.event)), ...store.plans.insertStatements(work), ...laneStatements, ...alongside, ...directStatements]);
     await direct?.committed(results.slice(results.length - directStatements.length));
     metrics.eventsAccepted(items.length);
     // The outbox looks for work only when there is some: in-app deliveries made here left no job

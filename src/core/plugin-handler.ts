@@ -1,13 +1,34 @@
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { Store } from "../store/index.js";
+import { toHex, utf8 } from "../lib/encoding.js";
 import type { ClaimedJob } from "../store/repositories/outbox.js";
 import type { Clock } from "./clock.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { eventDocument } from "./planner.js";
 import type { HeraldPlugin, PluginApi } from "./plugins.js";
+import type { EventInput } from "./schemas/event.js";
 import type { Realtime } from "./realtime/service.js";
 
 export function pluginJobId(eventId: string): string {
   return `plugin:${eventId}`;
+}
+
+/** Lane names longer than this are stored as their hash: a key comes from event data. */
+const MAX_LANE_LENGTH = 200;
+
+/**
+ * The lane of an event's plugin job: the ordering key of the first plugin handling the event that
+ * names one (core/outbox/lanes.ts). Undefined: the job runs unordered.
+ */
+export function pluginLane(plugins: HeraldPlugin[], event: EventInput & { id: string }): string | undefined {
+  for (const plugin of plugins) {
+    if (!plugin.orderingKey || !plugin.events.includes(event.type)) continue;
+    const key = plugin.orderingKey(event);
+    if (key === undefined || key === "") continue;
+    // Plugins naming the same key (the same room) share its lane.
+    return key.length <= MAX_LANE_LENGTH ? key : `sha256:${toHex(sha256(utf8(key)))}`;
+  }
+  return undefined;
 }
 
 /** Runs the plugins that handle an event's type. A plugin that throws leaves the job for a retry. */

@@ -15,6 +15,12 @@ export interface HeraldPlugin {
   id: string;
   events: string[];
   onEvent(event: EventInput & { id: string }, api: PluginApi): Promise<void>;
+  /**
+   * Events with the same key are handled one after another, in the order Herald accepted them,
+   * on every runtime (core/outbox/lanes.ts); events without one in any order. Return the room the
+   * event speaks in (`ticket:77`) to keep that room's system messages in event order.
+   */
+  orderingKey?(event: EventInput & { id: string }): string | undefined;
 }
 
 export function definePlugin(plugin: HeraldPlugin): HeraldPlugin {

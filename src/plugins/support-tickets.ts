@@ -23,14 +23,23 @@ const TEXT = {
 type Kind = keyof (typeof TEXT)["en"];
 const KINDS: Record<string, Kind> = { "ticket.operator_joined": "operator_joined", "ticket.closed": "closed", "ticket.reopened": "reopened" };
 
+/** The room an event about a ticket speaks in; undefined when it names no ticket. */
+function roomOf(event: { data?: Record<string, unknown> }): string | undefined {
+  const ticket = event.data?.ticket;
+  if ((typeof ticket !== "string" && typeof ticket !== "number") || String(ticket) === "") return undefined;
+  return `ticket:${ticket}`;
+}
+
 export const supportTicketsPlugin = definePlugin({
   id: "support-tickets",
   events: Object.keys(KINDS),
+  // One ticket's system messages appear in the order its events were accepted.
+  orderingKey: roomOf,
   async onEvent(event, api) {
     const data = event.data ?? {};
-    const ticket = data.ticket;
-    if ((typeof ticket !== "string" && typeof ticket !== "number") || String(ticket) === "") return;
-    const topic = `ticket:${ticket}`;
+    const topic = roomOf(event);
+    if (!topic) return;
+    const ticket = data.ticket as string | number;
     const kind = KINDS[event.type]!;
     const locale = typeof data.locale === "string" && data.locale.toLowerCase().startsWith("ru") ? "ru" : "en";
     const operator = (data.operator ?? {}) as { id?: unknown; name?: unknown };

@@ -4,6 +4,7 @@ import { deliveriesRepository } from "./repositories/deliveries.js";
 import { eventSearchRepository } from "./repositories/event-search.js";
 import { eventsRepository } from "./repositories/events.js";
 import { outboxRepository } from "./repositories/outbox.js";
+import { jobLanesRepository } from "./repositories/job-lanes.js";
 import { plansRepository } from "./repositories/plans.js";
 import { rulesRepository } from "./repositories/rules.js";
 import { settingsRepository } from "./repositories/settings.js";
@@ -40,6 +41,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     events: eventsRepository(db),
     plans: plansRepository(db),
     outbox: outboxRepository(db),
+    jobLanes: jobLanesRepository(db),
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
     inboxState: inboxStateRepository(db),

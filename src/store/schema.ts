@@ -143,6 +143,20 @@ export const jobs = sqliteTable(
  */
 export type DeliveryStatus = "pending" | "waiting" | "sent" | "delivered" | "failed" | "dead" | "cancelled";
 /**
+ * Ordered jobs (0018_job_lanes.sql, core/outbox/lanes.ts): a job with an ordering key has a row;
+ * within a lane, `seq` (the rowid) is the order the jobs were accepted. Deleted with its job (trigger).
+ */
+export const jobLanes = sqliteTable(
+  "job_lanes",
+  {
+    seq: integer("seq").primaryKey(),
+    jobId: text("job_id").notNull(),
+    lane: text("lane").notNull(),
+  },
+  (t) => [uniqueIndex("job_lanes_by_job").on(t.jobId), index("job_lanes_by_lane").on(t.lane, t.seq)],
+);
+
+/**
  * Workers: subscribers with live connections, kept by their inbox objects (0010_workers.sql), so
  * live frames go only to objects that have someone to send them to.
  */

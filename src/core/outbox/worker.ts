@@ -10,11 +10,21 @@ import type { Logger } from "../logger.js";
  * What a job handler decided. Its statements commit together with the job's removal or
  * rescheduling, so "delivery recorded as sent" and "job gone" can never disagree.
  */
-export type JobOutcome = { done: BatchItem<"sqlite">[] } | { retryAt: number; statements: BatchItem<"sqlite">[] };
+export type JobOutcome =
+  | { done: BatchItem<"sqlite">[] }
+  | { retryAt: number; statements: BatchItem<"sqlite">[] }
+  /** The statements hand the job back themselves (an ordered job rescheduled in SQL: core/outbox/lanes.ts). */
+  | { settled: BatchItem<"sqlite">[] };
 
 export type JobHandler = (job: ClaimedJob) => Promise<JobOutcome>;
-/** Handles many jobs of one kind at once (shared queries, one commit); jobs it leaves out stay leased and are retried. */
+/**
+ * Handles many jobs of one kind at once (shared queries, one commit); jobs it leaves out stay
+ * leased and are retried. It may also answer for jobs it claimed itself for this outbox's owner.
+ */
 export type BatchJobHandler = (jobs: ClaimedJob[]) => Promise<Map<string, JobOutcome>>;
+
+/** How long a claimed job is the claimer's unless told otherwise (OutboxOptions.leaseMs). */
+export const DEFAULT_LEASE_MS = 60_000;
 interface Ack {
   statements: BatchItem<"sqlite">[];
   /** Jobs to delete. */
@@ -61,7 +71,7 @@ export interface Outbox {
 export function createOutbox(options: OutboxOptions): Outbox {
   const { store, clock, logger, handlers, owner } = options;
   const concurrency = options.concurrency ?? 32;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const idleMs = options.idleMs ?? 500;
   // Finished jobs from many handlers share one commit and one DELETE … IN (…).
   const acks = createGroupCommit<Ack>(async (items) => {
@@ -87,9 +97,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     wakeUp?.();
   }
 
-  function ackFor(job: ClaimedJob, outcome: JobOutcome): Ack {
-    if ("done" in outcome) return { statements: outcome.done, done: [job.id] };
-    return { statements: [...outcome.statements, store.outbox.rescheduleStatement(job.id, outcome.retryAt)], done: [] };
+  function ackFor(jobId: string, outcome: JobOutcome): Ack {
+    if ("done" in outcome) return { statements: outcome.done, done: [jobId] };
+    if ("settled" in outcome) return { statements: outcome.settled, done: [] };
+    return { statements: [...outcome.statements, store.outbox.rescheduleStatement(jobId, outcome.retryAt)], done: [] };
   }
 
   /** Runs jobs of one kind: one by one, or all together for a batch handler. */
@@ -98,10 +109,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     try {
       if ("batch" in handler) {
         const outcomes = await handler.batch(jobs);
-        const finished = jobs.filter((job) => outcomes.has(job.id)).map((job) => ackFor(job, outcomes.get(job.id)!));
+        const finished = [...outcomes].map(([id, outcome]) => ackFor(id, outcome));
         await acks.submit({ statements: finished.flatMap((a) => a.statements), done: finished.flatMap((a) => a.done) });
       } else {
-        await Promise.all(jobs.map(async (job) => acks.submit(ackFor(job, await handler.each(job)))));
+        await Promise.all(jobs.map(async (job) => acks.submit(ackFor(job.id, await handler.each(job)))));
       }
     } catch (error) {
       // A handler that throws hit something unexpected (store down, bug). Keep the jobs: they are

@@ -25,11 +25,13 @@ import deliveryAttemptsMigration from "../../store/migrations/0014_delivery_atte
 import workflowMigration from "../../store/migrations/0015_workflow.sql";
 import subscriberAddressesMigration from "../../store/migrations/0016_subscriber_addresses.sql";
 import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
+import jobLanesMigration from "../../store/migrations/0018_job_lanes.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
 import { createDurableObjectHub, type DurableObjectHub } from "./hub.js";
 import { profileOf } from "./budget.js";
+import { CONSUMER_LEASE_MS } from "./consumer.js";
 import { meteredEnv, meteredFetch } from "./meter.js";
 import { reportSecrets, WORKERS_SECRET_HELP } from "./secrets.js";
 import type { Env } from "./env.js";
@@ -50,6 +52,7 @@ export const MIGRATIONS = [
   { name: "0015_workflow.sql", sql: workflowMigration },
   { name: "0016_subscriber_addresses.sql", sql: subscriberAddressesMigration },
   { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
+  { name: "0018_job_lanes.sql", sql: jobLanesMigration },
 ];
 
 export interface WorkerHerald {
@@ -142,10 +145,14 @@ export async function bootHerald(rawEnv: Env): Promise<WorkerHerald> {
     fetchAsset,
     fetch: meteredFetch,
     planParts: profile.planParts,
+    pluginJobsPerRun: profile.pluginJobsPerBatch,
     secretHelp: WORKERS_SECRET_HELP,
     // Housekeeping runs on the cron beside the dispatch: two batches per table keep a run under
     // 40 D1 queries (at most 2,000 rows of each table a minute).
     housekeeping: { batchSize: 1000, batchesPerTable: 2 },
+    // The queue consumer's lease: jobs the outbox's handlers take on themselves (ordered jobs ahead
+    // in their lane, core/outbox/lanes.ts) are held as long as those the consumer claimed.
+    outbox: { leaseMs: CONSUMER_LEASE_MS },
   });
   reportSecrets(stringsOf(env), logger, herald.secrets.generatedApiKey);
   const worker: WorkerHerald = { herald, hub, dispatchWanted: false };

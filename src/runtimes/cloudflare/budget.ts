@@ -17,6 +17,13 @@ export interface WorkersProfile {
   jobsPerBatch: number;
   /** Plan jobs (events, plan parts) one `herald-plans` batch runs at most. */
   plansPerBatch: number;
+  /**
+   * Plugin jobs one `herald-jobs` batch runs at most (core/outbox/lanes.ts: the rest travel again).
+   * An operator joining a ticket costs ~10 D1 queries, ten times a web push:
+   * tests/runtime/workers/ordered-plugins.test.ts measured 207 for a batch of 20 joins (and 27 for
+   * 2 on the free profile), broadcast.test.ts 133 for 100 pushes. 100 plugin jobs would be ~1,000.
+   */
+  pluginJobsPerBatch: number;
   /** Jobs one dispatch hands to the queues at most: sendBatch takes 100 messages, so this is dispatchLimit / 100 sends. */
   dispatchLimit: number;
   /** Planning in parts (core/plan-parts.ts). */
@@ -40,6 +47,7 @@ export const PAID_PROFILE: WorkersProfile = {
   jobsPerBatch: 100,
   // A plan part of 100 recipients with two channels writes 300 rows and dispatches 100-200 jobs.
   plansPerBatch: 5,
+  pluginJobsPerBatch: 20,
   dispatchLimit: 1000,
   planParts: DEFAULT_PLAN_PARTS,
   fanout: { direct: 32, relayBatch: 250, relayCalls: 100 },
@@ -56,6 +64,7 @@ export const FREE_PROFILE: WorkersProfile = {
   budget: { d1Queries: 50, subrequests: 50 },
   jobsPerBatch: 10,
   plansPerBatch: 1,
+  pluginJobsPerBatch: 2,
   dispatchLimit: 100,
   planParts: { partSize: 25, scanParts: 40 },
   fanout: { direct: 20, relayBatch: 40, relayCalls: 40 },

@@ -115,6 +115,20 @@ export function outboxRepository(db: HeraldDb) {
         .all()) as ClaimedJob[];
       return rows.sort((a, b) => a.runAt - b.runAt);
     },
+    /**
+     * Takes these jobs for `owner` whatever their due time, unless someone holds them: free, waiting
+     * for their queue message, or left by a holder whose lease ran out. An ordered job's runner
+     * runs the jobs ahead of it in its lane this way (core/outbox/lanes.ts).
+     */
+    async claimAhead(ids: string[], owner: string, now: number, leaseMs: number): Promise<ClaimedJob[]> {
+      if (ids.length === 0) return [];
+      return (await db
+        .update(jobs)
+        .set({ leaseOwner: owner, leaseUntil: now + leaseMs, attempts: sql`${jobs.attempts} + 1` })
+        .where(and(inJsonArray(jobs.id, ids), or(isNull(jobs.leaseOwner), eq(jobs.leaseOwner, QUEUE_OWNER), lte(jobs.leaseUntil, now))))
+        .returning({ id: jobs.id, kind: jobs.kind, ref: jobs.ref, runAt: jobs.runAt, attempts: jobs.attempts })
+        .all()) as ClaimedJob[];
+    },
     /** Workers: of these jobs, those still waiting for a queue message, with their due time. */
     async queuedOf(ids: string[]): Promise<{ id: string; kind: JobKind; runAt: number }[]> {
       if (ids.length === 0) return [];

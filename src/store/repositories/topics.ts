@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { topicMessages, topics, topicSubscribers } from "../schema.js";
@@ -47,13 +47,16 @@ export function topicsRepository(db: HeraldDb) {
     getMessage(id: string): Promise<TopicMessageRow | undefined> {
       return db.select().from(topicMessages).where(eq(topicMessages.id, id)).get();
     },
-    /** The newest `limit` messages before `before` (ms), oldest first. */
+    /**
+     * The newest `limit` messages before `before` (ms), oldest first. Messages of the same
+     * millisecond (system messages posted one after another) keep the order they were stored in.
+     */
     async history(key: string, before: number, limit: number): Promise<TopicMessageRow[]> {
       const rows = await db
         .select()
         .from(topicMessages)
         .where(and(eq(topicMessages.topic, key), lt(topicMessages.createdAt, before)))
-        .orderBy(desc(topicMessages.createdAt), desc(topicMessages.id))
+        .orderBy(desc(topicMessages.createdAt), desc(sql`${topicMessages}.rowid`))
         .limit(limit)
         .all();
       return rows.reverse();

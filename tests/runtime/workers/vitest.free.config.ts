@@ -1,7 +1,8 @@
 /**
- * The broadcast again on the free-plan profile (HERALD_WORKERS_PROFILE=free): 1,000 subscribers,
- * every invocation within 50 D1 queries and 50 subrequests. wrangler.toml's batch sizes stay the
- * paid ones, so this also proves the consumer keeps to its profile's share of a larger batch.
+ * The broadcast (1,000 subscribers) and ordered plugin jobs again on the free-plan profile
+ * (HERALD_WORKERS_PROFILE=free): every invocation within 50 D1 queries and 50 subrequests.
+ * wrangler.toml's batch sizes stay the paid ones, so this also proves the consumer keeps to its
+ * profile's share of a larger batch.
  */
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
@@ -12,7 +13,7 @@ const migrations = await readD1Migrations(fileURLToPath(new URL("../../../src/st
 
 export default workersProject(
   "inside-workerd-free",
-  ["tests/runtime/workers/broadcast.test.ts"],
+  ["tests/runtime/workers/broadcast.test.ts", "tests/runtime/workers/ordered-plugins.test.ts"],
   {
     HERALD_WORKERS_PROFILE: "free",
     BROADCAST_TEST_SUBSCRIBERS: process.env.HERALD_FREE_BROADCAST_TEST_SUBSCRIBERS ?? "1000",
