@@ -7,9 +7,8 @@ import { createAddressLinks } from "./addresses/links.js";
 import { type Clock, systemClock } from "./clock.js";
 import { batchLoader } from "./batch-loader.js";
 import { createGroupCommit } from "./group-commit.js";
-import { createDeliveryHandler } from "./delivery.js";
+import { createDelivery } from "./delivery.js";
 import { createMessageComposer } from "./message-composer.js";
-import { createDirectDelivery } from "./direct-delivery.js";
 import { createApp } from "./http/app.js";
 import { newId } from "./ids.js";
 import { createIngest } from "./ingest.js";
@@ -153,13 +152,8 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
   const channels = createChannelRegistry(options.channels, env, {
     addresses: addressLinks.service,
     realtime: {
-      async deliverNotification(subscriberId, item) {
-        const seqs = await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }]);
-        // A retried send finds the item already there: report the seq it has.
-        const seq = seqs.get(`${subscriberId}\u0000${item.id}`) ?? (await store.inbox.seqOf(subscriberId, item.id));
-        if (seq === undefined) throw new Error(`inbox append for ${subscriberId} left no row`);
-        return { seq };
-      },
+      // The in-app channel's send from a job (a delayed step, a retry): a repeat finds the item there and appends nothing.
+      deliverNotification: async (subscriberId, item) => void (await realtime.appendAndPublish([{ subscriberId, type: "notification", ...item }])),
     },
     push: {
       vapid,
@@ -202,19 +196,9 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     if (!schedule) schedules.set(channelId, (schedule = resolveBackoff(channels.get(channelId)?.definition.retry, { ...retry.overrides, ...options.backoff }, retry.timeScale)));
     return schedule;
   };
-  const deliver = createDeliveryHandler({
-    composer,
-    store,
-    clock,
-    logger,
-    channels,
-    metrics,
-    backoff,
-    sendContext,
-    statusEvents,
-  });
-
-  const direct = createDirectDelivery({ store, clock, logger, metrics, channels, composer, realtime, rules: caches.rules, statusEvents });
+  // One run per delivery: the outbox's `deliver` jobs, and in-app steps due at once inside the accepting commit.
+  const delivery = createDelivery({ composer, store, clock, logger, channels, metrics, backoff, sendContext, statusEvents, realtime, rules: caches.rules });
+  const direct = delivery.direct;
   const parts = options.planParts ?? ONE_PROCESS_PLAN_PARTS;
   const outbox = createOutbox({
     store,
@@ -223,7 +207,7 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
     owner: instanceId,
     ...options.outbox,
     handlers: {
-      deliver: { each: deliver },
+      deliver: { each: delivery.job },
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
       "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts, direct }) },
       // A plugin with an ordering key sees one key's events in the order they were accepted.

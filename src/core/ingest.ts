@@ -5,7 +5,7 @@ import type { AcceptedEvent, EventRow } from "../store/repositories/events.js";
 import type { PlannedWork } from "../store/repositories/plans.js";
 import type { RuleRecord } from "../store/repositories/rules.js";
 import type { TtlCache } from "./cache.js";
-import type { DirectDelivery } from "./direct-delivery.js";
+import type { DirectDelivery } from "./delivery.js";
 import { errorMessage, ProblemError } from "./errors.js";
 import { createGroupCommit } from "./group-commit.js";
 import type { Logger } from "./logger.js";

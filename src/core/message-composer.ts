@@ -22,7 +22,7 @@ export type Composed = { failure: Failure } | { message: ChannelMessage<unknown>
 /**
  * Turns a delivery into the message its channel sends: template, locale, rendering, address and
  * suppressions, the unsubscribe link. Shared by the outbox's deliveries and by in-app deliveries
- * made in the commit that accepts their event (direct-delivery.ts), so both send the same thing.
+ * made in the commit that accepts their event (delivery.ts), so both send the same thing.
  */
 export function createMessageComposer(deps: {
   store: Store;

@@ -6,7 +6,7 @@ import type { RuleRecord } from "../store/repositories/rules.js";
 import { BROADCAST_EVENT, broadcastRule, EVERYONE } from "./broadcasts.js";
 import type { TtlCache } from "./cache.js";
 import type { Clock } from "./clock.js";
-import type { DirectDelivery } from "./direct-delivery.js";
+import type { DirectDelivery } from "./delivery.js";
 import type { Logger } from "./logger.js";
 import type { BatchJobHandler, JobOutcome } from "./outbox/worker.js";
 import { emptyWork, eventDocument, planRecipients, type PlanSources } from "./planner.js";

@@ -99,6 +99,10 @@ describe("the store within D1's 100 bound parameters and 2 MB values", () => {
     await store.deliveries.markRealtimeDelivered(notifications.map((n) => n.id), now);
     expect((await store.deliveries.countsForEvents(ids("evt"))).size).toBe(N);
 
+    // The attempt lines of a commit's in-app deliveries, one statement per chunk; each shows in the timeline.
+    await store.write(store.deliveries.attemptStatements(deliveries.map((d) => ({ deliveryId: d.id, outcome: "sent", provider: "realtime", startedAt: now, finishedAt: now }))));
+    expect((await store.events.history("evt-big")).items.every((h) => h.deliveries[0]!.attemptLog.length === 1)).toBe(true);
+
     const claimed = await store.outbox.claim("owner", now, 60_000, N);
     expect(claimed).toHaveLength(N);
     await store.write(store.outbox.deleteStatements(claimed.map((j) => j.id), "owner"));

@@ -1,15 +1,16 @@
 /**
  * In-app notifications due at once are appended in the commit that accepts their event
- * (src/core/direct-delivery.ts). Herald in process, its outbox never started: whatever needs the
+ * (`direct` in src/core/delivery.ts). Herald in process, its outbox never started: whatever needs the
  * outbox shows up only after `drain()`, so each case proves which path it took.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { manualClock } from "../../src/core/clock.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { StreamFrame } from "../../src/core/realtime/frames.js";
 import { builtInChannels } from "../../src/channels/index.js";
 import { realtimeChannel } from "../../src/channels/realtime/realtime.js";
+import { startWebhookPeer } from "../../src/channels/webhook/webhook.peer.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
 import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
@@ -84,7 +85,7 @@ describe("in-app delivery inside the accepting commit", () => {
     clock.advance(61_000);
     await herald.outbox.drain();
     expect((await inbox("direct-d")).map((i) => i.title)).toEqual(["Order 9"]);
-    expect((await deliveries("direct-4")).map((d) => [d.status, d.providerMessageId])).toEqual([["sent", "seq:1"]]);
+    expect((await deliveries("direct-4")).map((d) => [d.status, d.providerMessageId])).toEqual([["sent", null]]);
   });
 
   it("a template that cannot render for in-app fails through the outbox, with its reason recorded", async () => {
@@ -114,6 +115,64 @@ describe("in-app delivery at accept, when composing throws", () => {
       expect((await own.store.inbox.page("flaky-a", 0, 10)).map((r) => r.title)).toEqual(["Order 1"]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe("an in-app delivery made in the accepting commit and one made by the outbox", () => {
+  it("leave the same record: the timeline with its attempt, the status webhook, the metrics and the log", async () => {
+    // Real time (moved by hand): the receiver checks the signature's timestamp against its own clock.
+    const now = manualClock(Date.now());
+    const shop = await startWebhookPeer();
+    const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const db = await openLibsqlStore(tempDatabaseUrl());
+    const env = { HERALD_API_KEY: TEST_API_KEY, HERALD_CONFIG_CACHE_MS: "0", HERALD_ALLOW_PRIVATE_NETWORK: "1" };
+    const own = await createHerald({ store: db.store, clock: now, logger: { log: (_level, msg, fields) => logs.push({ msg, fields }) }, channels: builtInChannels, env });
+    const finished = vi.spyOn(own.metrics, "deliveryFinished");
+    const request = inProcessApi(() => own);
+    try {
+      const endpoint = await request("POST", "/v1/webhook-endpoints", { url: `${shop.url}/status`, events: ["notification.delivered"] });
+      shop.trust(endpoint.body.secret);
+      await request("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}" } } });
+      await request("PUT", "/v1/rules/now", { event: "order.now", steps: [{ channel: "realtime", template: "status" }] });
+      await request("PUT", "/v1/rules/later", { event: "order.later", steps: [{ channel: "realtime", template: "status", delay: "1m" }] });
+      for (const id of ["same-a", "same-b"]) await request("PUT", `/v1/subscribers/${id}`, { name: id });
+      const timeline = async (eventId: string) => ((await request("GET", `/v1/events/${eventId}`)).body.notifications as any[]).flatMap((n) => n.deliveries);
+
+      expect((await request("POST", "/v1/events", { id: "same-1", type: "order.now", to: "same-a", data: { order: 1, status: "Packed" } })).status).toBe(202);
+      // Sent with the outbox never run: the accepting commit made it.
+      expect((await timeline("same-1")).map((d) => d.status)).toEqual(["sent"]);
+      expect((await request("POST", "/v1/events", { id: "same-2", type: "order.later", to: "same-b", data: { order: 2, status: "Packed" } })).status).toBe(202);
+      expect((await timeline("same-2")).map((d) => d.status)).toEqual(["pending"]);
+      now.advance(61_000);
+      await own.outbox.drain();
+
+      const [direct] = await timeline("same-1");
+      const [queued] = await timeline("same-2");
+      const record = (d: any) => ({
+        channel: d.channel,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        providerMessageId: d.providerMessageId,
+        attemptLog: d.attemptLog.map((a: any) => ({ n: a.n, outcome: a.outcome, code: a.code, answer: a.answer, provider: a.provider, providerMessageId: a.providerMessageId, atUpdate: a.at === d.updatedAt })),
+      });
+      const expected = { channel: "realtime", status: "sent", attempts: 1, lastError: null, providerMessageId: null, attemptLog: [{ n: 1, outcome: "sent", code: null, answer: null, provider: "realtime", providerMessageId: null, atUpdate: true }] };
+      expect(record(direct)).toEqual(expected);
+      expect(record(queued)).toEqual(expected);
+
+      const delivered = (deliveryId: string) => shop.received.find((w) => (w.body as any).data.deliveryId === deliveryId)?.body as any;
+      const webhookOf = (d: any, eventId: string, subscriberId: string) => ({ type: "notification.delivered", timestamp: d.updatedAt, data: { notificationId: expect.any(String), eventId, subscriberId, channel: "realtime", status: "sent", deliveryId: d.id } });
+      expect(delivered(direct.id)).toEqual(webhookOf(direct, "same-1", "same-a"));
+      expect(delivered(queued.id)).toEqual(webhookOf(queued, "same-2", "same-b"));
+
+      expect(finished.mock.calls.map(([channel, status]) => [channel, status])).toEqual([["realtime", "sent"], ["realtime", "sent"]]);
+      const sent = logs.filter((l) => l.msg === "delivery sent").map((l) => l.fields!);
+      expect(sent.map((f) => f.delivery)).toEqual([direct.id, queued.id]);
+      expect(Object.keys(sent[0]!).sort()).toEqual(Object.keys(sent[1]!).sort());
+    } finally {
+      await db.close();
+      await shop.close();
     }
   });
 });

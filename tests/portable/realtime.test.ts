@@ -123,6 +123,26 @@ describe("resume over WebSocket", () => {
   });
 });
 
+describe("an in-app delivery's record", () => {
+  it("is the same whether the accepting commit made it or the outbox did (a delayed step): sent, one attempt in the timeline", async () => {
+    await call("PUT", "/v1/rules/inapp-later", { event: "order.later", steps: [{ channel: "realtime", template: "inapp", delay: "1s" }] });
+    const [soon, later] = [await subscriber("soon"), await subscriber("later")];
+    await notify(soon.id, 1);
+    expect((await call("POST", "/v1/events", { id: `later-${later.id}`, type: "order.later", to: later.id, data: { order: 2, status: "courier" } })).status).toBe(202);
+    const record = (eventId: string) =>
+      eventually(async () => {
+        const [d] = ((await call("GET", `/v1/events/${eventId}`)).body.notifications ?? []).flatMap((n: any) => n.deliveries);
+        if (d?.status !== "sent") return undefined;
+        const attemptLog = d.attemptLog.map((a: any) => ({ n: a.n, outcome: a.outcome, code: a.code, provider: a.provider, providerMessageId: a.providerMessageId, atUpdate: a.at === d.updatedAt }));
+        return { channel: d.channel, attempts: d.attempts, lastError: d.lastError, providerMessageId: d.providerMessageId, attemptLog };
+      }, 30_000);
+    const expected = { channel: "realtime", attempts: 1, lastError: null, providerMessageId: null, attemptLog: [{ n: 1, outcome: "sent", code: null, provider: "realtime", providerMessageId: null, atUpdate: true }] };
+    expect(await record(`upd-${soon.id}-1-courier`)).toEqual(expected);
+    expect(await record(`later-${later.id}`)).toEqual(expected);
+    expect((await later.me("GET", "/v1/me/notifications")).body.items.map((i: any) => i.title)).toEqual(["Order 2"]);
+  });
+});
+
 describe("inbox API", () => {
   it("pages with a cursor, marks seen and read, and pushes unread counts to every connection", async () => {
     const s = await subscriber("inbox");

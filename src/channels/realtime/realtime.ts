@@ -43,8 +43,9 @@ export const realtimeChannel = defineChannel({
     return {
       async send(message, ctx) {
         try {
-          const { seq } = await services.realtime.deliverNotification(message.subscriber.id, inboxItem(message, ctx.clock.now()));
-          return { ok: true, providerMessageId: `seq:${seq}` };
+          // No provider message id: the item is in the stream under the notification's id.
+          await services.realtime.deliverNotification(message.subscriber.id, inboxItem(message, ctx.clock.now()));
+          return { ok: true };
         } catch (error) {
           return { ok: false, code: "store_error", message: errorMessage(error), retryable: true };
         }

@@ -201,7 +201,7 @@ export interface ChannelDefinition<S extends ConfigSchema, Content, N extends Se
   /**
    * For an in-app channel whose `send` only appends to the subscriber's stream: the item it appends.
    * The engine then appends notifications that are due at once inside the commit that accepts their
-   * event (one transaction, no outbox job; core/direct-delivery.ts) and calls `send` only for
+   * event (one transaction, no outbox job; `direct` in core/delivery.ts) and calls `send` only for
    * delayed steps and retries.
    */
   inboxItem?(message: ChannelMessage<Content>, now: number): InboxNotification;

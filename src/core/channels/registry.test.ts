@@ -5,7 +5,7 @@ import { createChannelRegistry } from "./registry.js";
 
 const engine: EngineServices = {
   links: { publicUrl: () => "https://herald.example", webhook: (id) => `https://herald.example/v1/channels/${id}/webhook` },
-  realtime: { deliverNotification: async () => ({ seq: 1 }) },
+  realtime: { deliverNotification: async () => {} },
   push: {
     vapid: { publicKey: "pk", privateKey: "secret-vapid", subject: "mailto:ops@example.com" },
     subscriptions: async () => [],

@@ -72,8 +72,8 @@ export type ChannelServices<N extends ServiceName = never> = BaseServices & Pick
 export type EngineServices = BaseServices & Omit<OptionalServices, "addresses"> & Partial<Pick<OptionalServices, "addresses">>;
 
 export interface RealtimeServices {
-  /** Appends a notification to a subscriber's stream and pushes it to their live connections. */
-  deliverNotification(subscriberId: string, item: InboxNotification): Promise<{ seq: number }>;
+  /** Appends a notification to a subscriber's stream (once: a repeat appends nothing) and pushes it to their live connections. */
+  deliverNotification(subscriberId: string, item: InboxNotification): Promise<void>;
 }
 
 /** A browser's push subscription as the push channel sends to it. */

@@ -25,7 +25,7 @@ beforeEach(async () => {
 afterEach(() => opened.close());
 
 const attempt = (i: number) =>
-  opened.store.deliveries.attemptStatement("d1", { outcome: "retry", code: "http_500", answer: `550 ann@example.com unknown (${i})`, provider: "smtp", startedAt: 1000 * i, finishedAt: 1000 * i + 42 });
+  opened.store.deliveries.attemptStatements([{ deliveryId: "d1", outcome: "retry", code: "http_500", answer: `550 ann@example.com unknown (${i})`, provider: "smtp", startedAt: 1000 * i, finishedAt: 1000 * i + 42 }])[0]!;
 
 describe("delivery attempts", () => {
   it("numbers each send, keeps its answer and duration, and keeps only the newest 40 of a delivery", async () => {

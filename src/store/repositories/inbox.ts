@@ -167,10 +167,6 @@ export function inboxRepository(db: HeraldDb) {
       }
       return copies;
     },
-    /** The seq of an item already in a subscriber's stream (an append that was a repeat returns none). */
-    async seqOf(subscriberId: string, id: string): Promise<number | undefined> {
-      return (await db.select({ seq: inbox.seq }).from(inbox).where(and(eq(inbox.subscriberId, subscriberId), eq(inbox.id, id))).get())?.seq;
-    },
     async page(subscriberId: string, after: number, limit: number): Promise<InboxRow[]> {
       return withMessageText(db, await db.select().from(inbox).where(and(eq(inbox.subscriberId, subscriberId), gt(inbox.seq, after))).orderBy(asc(inbox.seq)).limit(limit).all());
     },
