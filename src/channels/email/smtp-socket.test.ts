@@ -15,6 +15,8 @@ import type { EmailProvider, OutgoingEmail } from "./provider.js";
 let smtp: SmtpPeer;
 let smtps: SMTPServer;
 let smtpsPort: number;
+/** The smtps peer's self-signed certificate, trusted by the provider under test and by nothing else. */
+let smtpsCert: string;
 /** The TLS server name each smtps connection asked for (SNI). */
 const serverNames: (string | false | null | undefined)[] = [];
 const opened: EmailProvider[] = [];
@@ -22,11 +24,16 @@ const opened: EmailProvider[] = [];
 beforeAll(async () => {
   smtp = await startSmtpPeer();
   const dir = mkdtempSync(join(tmpdir(), "herald-smtps-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=mail.peer.test", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=mail.peer.test", "-addext", "subjectAltName=DNS:mail.peer.test", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")],
+    { stdio: "ignore" },
+  );
+  smtpsCert = readFileSync(join(dir, "c.pem"), "utf8");
   smtps = new SMTPServer({
     secure: true,
     key: readFileSync(join(dir, "k.pem")),
-    cert: readFileSync(join(dir, "c.pem")),
+    cert: smtpsCert,
     authOptional: true,
     logger: false,
     closeTimeout: 100,
@@ -49,9 +56,9 @@ afterAll(async () => {
 });
 
 /** The SMTP provider where `names` resolve to loopback at connect time (a DNS that rebinds). */
-function provider(url: string, names: string[]): EmailProvider {
+function provider(url: string, names: string[], ca?: string): EmailProvider {
   const hosts = Object.fromEntries(names.map((name) => [name, "127.0.0.1"]));
-  const made = smtpProvider({ url, poolSize: 1, timeoutMs: 3000 }, (check) => checkedLookup(check, hosts));
+  const made = smtpProvider({ url, poolSize: 1, timeoutMs: 3000, ca }, (check) => checkedLookup(check, hosts));
   opened.push(made);
   return made;
 }
@@ -84,17 +91,16 @@ describe("SMTP connections under the SSRF guard", () => {
     expect(smtp.received.length).toBe(before + 1);
   });
 
-  it("speaks TLS over the guarded socket with the host name, not the address, as server name", async () => {
-    const verify = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    // The peer's certificate is made above and trusted by nothing; the server name is what is checked here.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
-    try {
-      const result = await provider(`smtps://mail.peer.test:${smtpsPort}`, ["mail.peer.test"]).send(email(), createSendContext({ allowPrivateNetwork: true }));
-      expect(result).toMatchObject({ ok: true });
-      expect(serverNames).toEqual(["mail.peer.test"]);
-    } finally {
-      if (verify === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = verify;
-    }
+  it("speaks TLS over the guarded socket with the host name, not the address, as server name and as the name the certificate is checked against", async () => {
+    // The peer's certificate names mail.peer.test only: verified against 127.0.0.1 it would be refused.
+    const result = await provider(`smtps://mail.peer.test:${smtpsPort}`, ["mail.peer.test"], smtpsCert).send(email(), createSendContext({ allowPrivateNetwork: true }));
+    expect(result).toMatchObject({ ok: true });
+    expect(serverNames).toEqual(["mail.peer.test"]);
+  });
+
+  it("refuses a certificate it does not trust", async () => {
+    const result = await provider(`smtps://mail.peer.test:${smtpsPort}`, ["mail.peer.test"]).send(email(), createSendContext({ allowPrivateNetwork: true }));
+    expect(result).toMatchObject({ ok: false });
+    expect((result as { message: string }).message).toMatch(/certificate/i);
   });
 });

@@ -18,6 +18,15 @@ interface SmtpError extends Error {
 // problem, so the engine suppresses it and the rule's fallback step takes over.
 const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
 
+/** TLS settings of the SMTP connections beyond what SMTP_URL says. */
+export interface SmtpTlsOptions {
+  /**
+   * PEM certificates trusted besides the system's, for a relay with a private CA (the tests' peer).
+   * The certificate is still checked against SMTP_URL's host name.
+   */
+  ca?: string;
+}
+
 /**
  * SMTP through nodemailer (Node and Deno): a small pool of connections, each step under a timeout.
  * Lives apart from the channel so the Workers bundle never imports nodemailer; the Node and Deno
@@ -27,7 +36,7 @@ const RECIPIENT_GONE = new Set([550, 551, 553, 511]);
  * @example
  * createEmailChannel({ smtp: (config) => smtpProvider(config, guardedLookup) })
  */
-export function smtpProvider(config: SmtpProviderConfig, guardedLookup: GuardedLookup): EmailProvider {
+export function smtpProvider(config: SmtpProviderConfig & SmtpTlsOptions, guardedLookup: GuardedLookup): EmailProvider {
   const url = new URL(config.url);
   if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error("SMTP_URL: must start with smtp:// or smtps://");
   // The engine's SSRF guard, taken from the send that needs the connection (sends share one
@@ -46,6 +55,7 @@ export function smtpProvider(config: SmtpProviderConfig, guardedLookup: GuardedL
     dnsTimeout: config.timeoutMs,
     // Every connection's addresses pass the guard as it opens (nodemailer would resolve on its own).
     getSocket: guardedSmtpSocket(guardedLookup((address) => checkAddress(address))),
+    ...(config.ca ? { tls: { ca: config.ca } } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   // A pooled connection that idles past socketTimeout is dropped; the pool reports it here instead of
   // crashing the process, and opens a new one for the next message.

@@ -20,6 +20,7 @@ import type { PushTarget, PushTransport } from "../../../core/channels/services.
 import { createChannelRegistry } from "../../../core/channels/registry.js";
 import { createSendContext } from "../../../core/channels/send-context.js";
 import { generateVapidKeys } from "../../../core/push/vapid.js";
+import { createNodeFetch, type NodeFetch } from "../net/fetch.js";
 import { createNodePushTransport } from "./transport.js";
 
 let peer: PushServicePeer;
@@ -29,9 +30,14 @@ let vapid: { publicKey: string; privateKey: string; subject: string };
 const devices = new Map<string, PushTarget[]>();
 const removed: string[] = [];
 
-const tlsSetting = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
 /** The peer's certificate is made here and trusted by nothing: the threads skip verification. */
 const unverified = { rejectUnauthorized: false };
+/**
+ * What the channel sends through when the transport hands a message back (HTTP/1.1 origins): Herald's
+ * own Node fetch, told not to verify, as the Node server builds it. Not the global fetch, which only
+ * process-wide NODE_TLS_REJECT_UNAUTHORIZED=0 could make skip verification (and Node warns about that).
+ */
+let fallbackFetch: NodeFetch;
 /** Messages the transport handed back to fetch (none should be, to the HTTPS peer). */
 let handedToFetch = 0;
 const counted = (inner: PushTransport): PushTransport => ({
@@ -43,8 +49,7 @@ const counted = (inner: PushTransport): PushTransport => ({
 });
 
 beforeAll(async () => {
-  // For the global fetch, which sends what the transport hands back (HTTP/1.1 origins).
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+  fallbackFetch = createNodeFetch({ allowPrivateNetwork: true }, { http2: false, rejectUnauthorized: false });
   const dir = mkdtempSync(join(tmpdir(), "herald-push-tls-"));
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
   tls = { key: readFileSync(join(dir, "k.pem"), "utf8"), cert: readFileSync(join(dir, "c.pem"), "utf8") };
@@ -55,8 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await transport?.close();
   await peer?.close();
-  if (tlsSetting === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-  else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsSetting;
+  await fallbackFetch?.close();
 });
 
 /**
@@ -86,7 +90,14 @@ function register(subscriberId: string): PushTarget {
   return target;
 }
 
-const ctx = () => createSendContext({ allowPrivateNetwork: true });
+function restore(saved: { verify?: string; warnings?: string }) {
+  for (const [name, value] of [["NODE_TLS_REJECT_UNAUTHORIZED", saved.verify], ["NODE_NO_WARNINGS", saved.warnings]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+const ctx = () => createSendContext({ allowPrivateNetwork: true, fetch: fallbackFetch });
 const message = (subscriberId: string, n: number): ChannelMessage<any> => ({
   notificationId: `ntf_t_${n}`,
   deliveryId: `dlv_t_${n}`,
@@ -241,14 +252,22 @@ describe("web push through Node's sender threads", () => {
   });
 
   it("verifies the push service's certificate unless told not to, whatever NODE_TLS_REJECT_UNAUTHORIZED says", async () => {
-    // Set to "0" for this file (above): the transport takes its setting from its options only.
+    // The thread starts on the first send and takes a copy of the environment then: it sees "0", the
+    // setting the transport must not follow. NODE_NO_WARNINGS keeps the thread from printing Node's
+    // warning about it; this process's own TLS clients never see either.
     const verifying = createNodePushTransport({ allowPrivateNetwork: true, threads: 1 });
+    const target = register("t-cert");
+    const saved = { verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED, warnings: process.env.NODE_NO_WARNINGS };
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    process.env.NODE_NO_WARNINGS = "1";
     try {
-      const target = register("t-cert");
       // A fresh transport: its thread starts cold (over 2 s on a loaded machine); the refusal itself is immediate.
-      const error = await verifying.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 10_000 }).catch((e) => e);
+      const sent = verifying.send({ endpoint: new URL(target.endpoint), headers: {}, plaintext: new Uint8Array(1), keys: decodePushKeys(target.p256dh, target.auth), timeoutMs: 10_000 });
+      restore(saved);
+      const error = await sent.catch((e) => e);
       expect(error).toMatchObject({ code: "network", message: expect.stringMatching(/certificate/i) });
     } finally {
+      restore(saved);
       await verifying.close();
     }
   });
