@@ -51,7 +51,8 @@ export function workersProject(name: string, include: string[], bindings: Record
       include,
       // The Worker's static assets are built here, when an inside-workerd project runs, not while every config loads.
       globalSetup: ["tests/runtime/workers/build-assets.ts", "tests/runtime/workers/push-peer-setup.ts", "tests/runtime/workers/webhook-peer-setup.ts"],
-      setupFiles,
+      // Herald's own log lines are kept, and printed only for a failing test (herald-log.ts).
+      setupFiles: ["tests/runtime/workers/herald-log.ts", ...setupFiles],
       testTimeout: 120_000,
       hookTimeout: 120_000,
     },

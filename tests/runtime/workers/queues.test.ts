@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../../src/runtimes/cloudflare/main.js";
 import { shardFor } from "../../../src/runtimes/cloudflare/dispatch.js";
 import { clearInvocationRecords, invocationRecords } from "../../../src/runtimes/cloudflare/meter.js";
+import { heraldLog } from "./herald-log.js";
 import { call, eventually } from "./support.js";
 
 async function subscriber(id: string): Promise<string> {
@@ -125,5 +126,7 @@ describe("jobs on Cloudflare Queues", () => {
     expect(result.outcome).toBe("ok");
     expect(result.retryMessages).toEqual([]);
     expect(result.retryBatch.retry).toBe(false);
+    const logged = heraldLog().map((line) => JSON.parse(line) as { level: string; msg: string; jobs?: string[] });
+    expect(logged.filter((l) => l.level === "error" && /dead-lettered/.test(l.msg))).toEqual([expect.objectContaining({ jobs: ["deliver:missing"] })]);
   });
 });
