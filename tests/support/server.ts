@@ -65,8 +65,9 @@ async function command(runtime: Runtime, env: Record<string, string>): Promise<{
       .flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     const port = String(await freePort());
     return {
-      cmd: "npx",
-      args: ["wrangler", "dev", "--port", port, "--ip", "127.0.0.1", "--persist-to", persist, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort()), ...vars],
+      // wrangler itself, not through npx: npx costs ~0.6 s of CPU a start, and the suite starts ~25.
+      cmd: "node_modules/.bin/wrangler",
+      args: ["dev", "--port", port, "--ip", "127.0.0.1", "--persist-to", persist, "--show-interactive-dev-session=false", "--inspector-port", String(await freePort()), ...vars],
       ready: /Ready on (http:\/\/[^\s]+)/,
       persistDir: persist,
     };
@@ -90,7 +91,7 @@ export async function startHerald(options: StartOptions = {}): Promise<HeraldPro
   const proc = spawn(cmd, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so stopping it also stops what npx and wrangler start.
+    // Its own process group, so stopping it also stops what wrangler starts (workerd).
     detached: true,
   });
   const logs: string[] = [];
