@@ -67,6 +67,28 @@ describe("planning in parts", () => {
     for (const p of parts) expect(Number(p.notifications)).toBeLessThanOrEqual(3 * Number(p.parts));
   });
 
+  it("marks a broadcast planned when its last parts finish in two runs that share one commit", async () => {
+    // The Node loop claims new parts while a run is still going, and finished runs' acks share a
+    // group commit: each run's "planned?" check must not count the other's parts, removed in that commit.
+    const posted = await call("POST", "/v1/broadcasts", { template: "pp", audience: { topic: "pp-room" } });
+    let last: Awaited<ReturnType<typeof herald.store.outbox.claim>> = [];
+    for (let round = 0; round < 50; round++) {
+      const jobs = await herald.store.outbox.claim(herald.instanceId, clock.now(), 60_000, 100);
+      // The last scan has run when only range parts are left.
+      if (jobs.length > 1 && jobs.every((j) => j.kind === "plan-part" && j.ref.includes('"k":"R"'))) {
+        last = jobs;
+        break;
+      }
+      await herald.outbox.run(jobs);
+    }
+    expect(last.length).toBeGreaterThan(1);
+    await Promise.all([herald.outbox.run(last.slice(0, 1)), herald.outbox.run(last.slice(1))]);
+    expect(await herald.store.outbox.claim(herald.instanceId, clock.now(), 60_000, 100)).toEqual([]);
+    const event = (await call("GET", `/v1/events/${posted.body.id}`)).body;
+    expect(event.status).toBe("planned");
+    expect(new Set(event.notifications.map((n: any) => n.subscriberId))).toEqual(new Set(members));
+  });
+
   it("plans a topic event of exactly one part's worth in its own job, without parts", async () => {
     await call("PUT", "/v1/rules/pp-small", { event: "pp.small", to: { topic: "pp-trio" }, steps: [{ channel: "realtime", template: "pp" }] });
     for (const id of members.slice(0, 3)) await call("PUT", `/v1/topics/pp-trio/subscribers/${id}`);

@@ -196,7 +196,7 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
 }
 
 function withStatements(outcome: JobOutcome, statements: BatchItem<"sqlite">[]): JobOutcome {
-  if ("done" in outcome) return { done: [...outcome.done, ...statements] };
+  if ("done" in outcome) return { ...outcome, done: [...outcome.done, ...statements] };
   if ("settled" in outcome) return { settled: [...outcome.settled, ...statements] };
   return { ...outcome, statements: [...outcome.statements, ...statements] };
 }

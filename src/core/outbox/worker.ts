@@ -11,7 +11,15 @@ import type { Logger } from "../logger.js";
  * rescheduling, so "delivery recorded as sent" and "job gone" can never disagree.
  */
 export type JobOutcome =
-  | { done: BatchItem<"sqlite">[] }
+  | {
+      done: BatchItem<"sqlite">[];
+      /**
+       * Statements that run in the same commit after every finished job in it is removed: they see
+       * what is left of the outbox (the event-planned mark looks for its event's remaining plan jobs,
+       * which jobs removed by the same group commit must not count as).
+       */
+      afterRemoval?: BatchItem<"sqlite">[];
+    }
   | { retryAt: number; statements: BatchItem<"sqlite">[] }
   /** The statements hand the job back themselves (an ordered job rescheduled in SQL: core/outbox/lanes.ts). */
   | { settled: BatchItem<"sqlite">[] };
@@ -29,6 +37,8 @@ interface Ack {
   statements: BatchItem<"sqlite">[];
   /** Jobs to delete. */
   done: string[];
+  /** Runs after the deletes (JobOutcome.afterRemoval). */
+  after: BatchItem<"sqlite">[];
 }
 
 export type JobHandlers = Record<ClaimedJob["kind"], { each: JobHandler } | { batch: BatchJobHandler }>;
@@ -81,6 +91,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         items.flatMap((a) => a.done),
         owner,
       ),
+      ...items.flatMap((a) => a.after),
     ]);
   });
 
@@ -98,9 +109,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   function ackFor(jobId: string, outcome: JobOutcome): Ack {
-    if ("done" in outcome) return { statements: outcome.done, done: [jobId] };
-    if ("settled" in outcome) return { statements: outcome.settled, done: [] };
-    return { statements: [...outcome.statements, store.outbox.rescheduleStatement(jobId, outcome.retryAt)], done: [] };
+    if ("done" in outcome) return { statements: outcome.done, done: [jobId], after: outcome.afterRemoval ?? [] };
+    if ("settled" in outcome) return { statements: outcome.settled, done: [], after: [] };
+    return { statements: [...outcome.statements, store.outbox.rescheduleStatement(jobId, outcome.retryAt)], done: [], after: [] };
   }
 
   /** Runs jobs of one kind: one by one, or all together for a batch handler. */
@@ -110,7 +121,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       if ("batch" in handler) {
         const outcomes = await handler.batch(jobs);
         const finished = [...outcomes].map(([id, outcome]) => ackFor(id, outcome));
-        await acks.submit({ statements: finished.flatMap((a) => a.statements), done: finished.flatMap((a) => a.done) });
+        await acks.submit({ statements: finished.flatMap((a) => a.statements), done: finished.flatMap((a) => a.done), after: finished.flatMap((a) => a.after) });
       } else {
         await Promise.all(jobs.map(async (job) => acks.submit(ackFor(job.id, await handler.each(job)))));
       }

@@ -13,6 +13,14 @@ import { gatedClient } from "./statement-gate.js";
 /** The WAL file is cut back to this size when it starts over (`journal_size_limit`). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The embedded driver's statements wait for the event loop's turn once it was held this long
+ * (statement-gate.ts): requests, timers and live frames get in at least this often, give or take
+ * the statement running when it ends (a plan part's commit, ~100 ms: bench/broadcast). A turn
+ * costs a few microseconds when nothing else waits.
+ */
+const TURN_AFTER_MS = 10;
+
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../store/migrations");
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
@@ -51,8 +59,11 @@ export async function openLibsqlStore(
   const path = embedded ? url.slice("file:".length).replace(/^\/\//, "") : "";
   const onDisk = embedded && path !== "" && path !== ":memory:";
   if (onDisk) mkdirSync(dirname(path), { recursive: true });
-  // Every statement passes a gate the WAL checkpoint thread can shut for a moment (statement-gate.ts).
-  const { client, gate } = gatedClient(embedded ? openEmbeddedClient(path) : createClient({ url, authToken: options.authToken }));
+  // Every statement passes a gate the WAL checkpoint thread can shut for a moment (statement-gate.ts);
+  // on the embedded file, where statements run on this thread, it also lets the event loop turn.
+  const { client, gate } = embedded
+    ? gatedClient(openEmbeddedClient(path), { turnAfterMs: TURN_AFTER_MS })
+    : gatedClient(createClient({ url, authToken: options.authToken }));
   if (embedded) {
     const synchronous = (options.synchronous ?? "NORMAL").toUpperCase();
     if (!["NORMAL", "FULL"].includes(synchronous)) throw new Error(`HERALD_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${options.synchronous}"`);

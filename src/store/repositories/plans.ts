@@ -25,21 +25,16 @@ export function plansRepository(db: HeraldDb) {
     },
     /**
      * Marks an event planned once none of its planning jobs is left (its root plan job and its
-     * parts), other than `finishing`: the jobs the same commit removes. Planned in parts, the event
-     * is planned when its last part commits, whichever part that is.
+     * parts). It runs after the commit's job removals (JobOutcome.afterRemoval), so parts finished
+     * in the same commit, by this handler or another one sharing the commit, are gone by then:
+     * planned in parts, the event is planned when its last part commits, whichever part that is.
      */
-    markPlannedWhenDoneStatement(eventId: string, finishing: string[], now: number): BatchItem<"sqlite"> {
+    markPlannedWhenDoneStatement(eventId: string, now: number): BatchItem<"sqlite"> {
       const root = planJobId(eventId);
       return db
         .update(events)
         .set({ plannedAt: now })
-        .where(
-          and(
-            eq(events.id, eventId),
-            isNull(events.plannedAt),
-            sql`NOT EXISTS (SELECT 1 FROM jobs WHERE (jobs.id = ${root} OR (jobs.id >= ${`${root}#`} AND jobs.id < ${`${root}$`})) AND jobs.id NOT IN (SELECT value FROM json_each(${JSON.stringify(finishing)})))`,
-          ),
-        );
+        .where(and(eq(events.id, eventId), isNull(events.plannedAt), sql`NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = ${root} OR (jobs.id >= ${`${root}#`} AND jobs.id < ${`${root}$`}))`));
     },
     /** Statements that store the plans of events accepted earlier and mark those events planned. */
     commitStatements(eventIds: string[], work: PlannedWork, now: number): BatchItem<"sqlite">[] {
