@@ -21,6 +21,9 @@ const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  */
 const TURN_AFTER_MS = 10;
 
+/** SQLite's page cache on Herald's connection, in KiB (`cache_size`; memory is taken only as pages are read). */
+const PAGE_CACHE_KIB = 32 * 1024;
+
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../store/migrations");
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
@@ -74,6 +77,10 @@ export async function openLibsqlStore(
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute(`PRAGMA synchronous = ${synchronous}`);
     await client.execute("PRAGMA busy_timeout = 5000");
+    // Notification and delivery ids are random within a broadcast (core/ids.ts), so each part's commit
+    // touches pages all over their indexes; SQLite's default 2 MiB cache (~500 pages) re-reads them
+    // every part. A broadcast to 50,000 in parts of 500 took ~5 % less time with a larger cache (bench/broadcast).
+    await client.execute(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`);
     // Whenever the WAL starts over, a file grown past this is cut back to it: a burst (or a backup
     // holding an old snapshot meanwhile) leaves no lasting gigabyte behind.
     await client.execute(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
