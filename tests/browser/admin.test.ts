@@ -179,6 +179,17 @@ describe("admin UI", () => {
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-3]").textContent()).toContain("Курьер Ivan в пути");
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-4]").textContent()).toContain("Courier Ivan is on the way");
     await screenshot(page, "admin-rules");
+    // A topic's 200 members: counted, the first 20 named, the rest an ellipsis; 10 messages rendered.
+    await page.locator("#dry-run-event").fill(JSON.stringify({ type: "order.status_changed", topic: "newsletter", data: { order: 78, status: "courier", courier: "Ivan" } }));
+    await page.locator("#dry-run-go").click();
+    const recipients = page.locator("#dry-run-results [data-rule=order-courier] .recipients");
+    await expect.poll(() => recipients.getAttribute("data-recipients")).toBe("200");
+    expect(await recipients.getAttribute("data-sampled")).toBe("true");
+    const listed = (await recipients.textContent())!;
+    expect(listed).toMatch(/^200 recipient\(s\) · the first 20: member-0, member-1, member-10, /);
+    expect(listed.endsWith(", …")).toBe(true);
+    expect(listed.split(", ").length).toBe(21);
+    expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg").count()).toBe(10);
     // Editing: the API's field errors come back next to the rule.
     await page.locator("#rule-table tr[data-id=order-courier] a").click();
     await expect.poll(() => page.locator("#rule-id").inputValue()).toBe("order-courier");
