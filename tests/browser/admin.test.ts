@@ -1,3 +1,4 @@
+import { createClient } from "@libsql/client";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type HeraldProcess, startHerald } from "../support/server.js";
@@ -100,6 +101,25 @@ describe("admin UI", () => {
     expect((await page.request.get(`${herald.url}/v1/admin/stats/timeseries`)).status()).toBe(401);
     // Pages may log the 401s of the logged-out state; nothing else.
     expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
+    await context.close();
+  });
+
+  it("lists dead jobs below the failures, with their reason, and sends one again", async () => {
+    // A plugin job whose attempts were spent (core/outbox/job-failures.ts), as the outbox leaves it.
+    const db = createClient({ url: herald.databaseUrl });
+    await db.execute({ sql: "INSERT INTO dead_jobs (id, kind, ref, attempts, last_error, died_at) VALUES ('plugin:dead-ev', 'plugin', 'dead-ev', 32, 'CRM answered 500', ?)", args: [Date.now()] });
+    db.close();
+    const { page, context, errors } = await loggedInPage();
+    const row = page.locator("#dead-job-table tr[data-job='plugin:dead-ev']");
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await page.locator("#dead-jobs h2").textContent()).toBe("Dead jobs (1)");
+    expect(await row.textContent()).toContain("CRM answered 500");
+    expect(await row.locator("a.story").getAttribute("href")).toBe("#/events/dead-ev");
+    await row.locator("button.retry").click();
+    // Sent again (its event is gone, so the plugin has nothing to do): the list empties.
+    await expect.poll(() => page.locator("#dead-jobs h2").count()).toBe(0);
+    expect((await call("GET", "/v1/admin/dead-jobs")).body).toEqual({ items: [], total: 0 });
+    expect(errors).toEqual([]);
     await context.close();
   });
 
