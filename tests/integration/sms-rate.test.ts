@@ -10,7 +10,7 @@ import { builtInChannels } from "../../src/channels/index.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startSmsGatewayPeer, type SmsGatewayPeer } from "../../src/channels/sms/gateway.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 let herald: Herald;
 let gateway: SmsGatewayPeer;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   gateway = await startSmsGatewayPeer();
   const { store, client } = await openLibsqlStore(tempDatabaseUrl());
   closeDb = () => client.close();
-  herald = await createHerald({ store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ALLOW_PRIVATE_NETWORK: "1", ...gateway.env(), SMS_RATE_PER_SECOND: "5" } });
+  herald = await createHerald({ store, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS, HERALD_ALLOW_PRIVATE_NETWORK: "1", ...gateway.env(), SMS_RATE_PER_SECOND: "5" } });
   await call("PUT", "/v1/templates/code", { channels: { sms: { text: "Code {{data.code}}" } } });
   await call("PUT", "/v1/rules/code", { event: "login.code", critical: true, steps: [{ channel: "sms", template: "code" }] });
   for (let i = 0; i < 15; i++) await call("PUT", `/v1/subscribers/u${i}`, { phone: `+1500555040${String(i).padStart(2, "0")}`.slice(0, 13) });

@@ -11,6 +11,12 @@ import { join } from "node:path";
 
 export const TEST_API_KEY = "hk_test_0123456789abcdef0123456789abcdef";
 export const TEST_WEBHOOK_SECRET = "whsec_test_secret";
+export const TEST_ADMIN_PASSWORD = "test admin password, not a secret";
+/**
+ * The secrets of a Herald created in the test process (`createHerald({ env: { ...TEST_SECRETS } })`).
+ * Both set, so it generates neither: a generated admin password is printed to stdout, once per start.
+ */
+export const TEST_SECRETS = { HERALD_API_KEY: TEST_API_KEY, HERALD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
 
 export interface HeraldProcess {
   url: string;
