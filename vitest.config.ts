@@ -13,7 +13,8 @@ export default defineConfig({
     expect: { poll: { timeout: 15_000, interval: 50 } },
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: "node", include: ["src/**/*.test.ts", "tests/**/*.test.ts"], exclude: ["tests/runtime/workers/**", "**/node_modules/**"] } },
+      // Herald on Node starts from its sources compiled once per run (tests/support/node-build.ts).
+      { extends: true, test: { name: "node", include: ["src/**/*.test.ts", "tests/**/*.test.ts"], exclude: ["tests/runtime/workers/**", "**/node_modules/**"], globalSetup: ["tests/support/node-build.ts"] } },
       // The portable suite again on workerd (`wrangler dev`: local D1, Durable Objects) and on Deno. What
       // one runtime cannot do is skipped inside the test, with the reason beside it.
       { extends: true, test: { name: "portable-workerd", include: PORTABLE, env: { HERALD_TEST_RUNTIME: "workerd" } } },
