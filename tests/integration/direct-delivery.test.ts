@@ -126,7 +126,7 @@ describe("an in-app delivery made in the accepting commit and one made by the ou
     const shop = await startWebhookPeer();
     const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
     const db = await openLibsqlStore(tempDatabaseUrl());
-    const env = { HERALD_API_KEY: TEST_API_KEY, HERALD_CONFIG_CACHE_MS: "0", HERALD_ALLOW_PRIVATE_NETWORK: "1" };
+    const env = { ...TEST_SECRETS, HERALD_CONFIG_CACHE_MS: "0", HERALD_ALLOW_PRIVATE_NETWORK: "1" };
     const own = await createHerald({ store: db.store, clock: now, logger: { log: (_level, msg, fields) => logs.push({ msg, fields }) }, channels: builtInChannels, env });
     const finished = vi.spyOn(own.metrics, "deliveryFinished");
     const request = inProcessApi(() => own);

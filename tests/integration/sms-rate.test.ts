@@ -42,8 +42,10 @@ describe("channel rate limit", () => {
     }
     expect(gateway.received).toHaveLength(15);
     const times = gateway.received.map((m) => m.at).sort((a, b) => a - b);
-    // 200 ms apart: 14 gaps take at least 2.8 s; any one second holds at most 5 (6 allows for network jitter).
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2500);
+    // 200 ms apart: 14 gaps take 2.8 s as sent; any one second holds at most 5 (6 allows for network
+    // jitter). Arrivals are timed at the peer, where a late first one on a loaded machine shortens the
+    // span (2,456 ms seen): 2.2 s still tells spacing from none (~0 s) and from a burst of 5 (2.0 s).
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2200);
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(6);
     const attempts = await Promise.all(Array.from({ length: 15 }, async (_, i) => ((await call("GET", `/v1/events/code-${i}`)).body.notifications[0].deliveries[0] as any).attempts));
     expect(attempts.every((a) => a === 1)).toBe(true);
