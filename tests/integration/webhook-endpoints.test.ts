@@ -11,7 +11,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { secretBox } from "../../src/core/status-webhooks/secret-box.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 let herald: Herald;
 let close: () => Promise<void>;
@@ -20,7 +20,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   close = () => db.close();
-  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY, HERALD_CONFIG_CACHE_MS: "0" } });
+  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { ...TEST_SECRETS, HERALD_CONFIG_CACHE_MS: "0" } });
 });
 afterAll(() => close());
 
