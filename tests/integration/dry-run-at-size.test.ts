@@ -11,7 +11,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 const SUBSCRIBERS = 50_000;
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
@@ -44,7 +44,7 @@ beforeAll(async () => {
       return results;
     },
   });
-  herald = await createHerald({ store: opened.store, clock, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ADMIN_PASSWORD: "dry-run-test-password" } });
+  herald = await createHerald({ store: opened.store, clock, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   // 50,000 subscribers and one topic holding all of them, in two statements.
   const now = clock.now();
   await client.execute({

@@ -13,7 +13,7 @@ import type { Logger } from "../../src/core/logger.js";
 import { definePlugin } from "../../src/core/plugins.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 const MAX_ATTEMPTS = 5;
 const BASE_MS = 1000;
@@ -50,7 +50,7 @@ beforeAll(async () => {
     channels: builtInChannels,
     plugins: [flaky],
     backoff: { baseMs: BASE_MS, capMs: 60_000, maxAttempts: MAX_ATTEMPTS },
-    env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ADMIN_PASSWORD: "plugin-retries-test-password" },
+    env: { ...TEST_SECRETS },
   });
 });
 afterAll(() => closeDb?.());
