@@ -21,7 +21,11 @@ export interface HeraldOptions {
   getToken?: () => string | Promise<string>;
   /** Transports in order of preference; default ["ws", "sse", "poll"]. */
   transports?: Transport[];
-  /** Polling period in ms when polling is the transport; default 30000. */
+  /**
+   * Polling period in ms when polling is the transport; default 30000. When polling is a fallback
+   * (the live transports failed), they are tried again before each poll: after backoffCap at first,
+   * doubling up to this period, so a client that fell back during a restart returns to them.
+   */
   pollInterval?: number;
   /**
    * Reconnect delays ("equal" jitter: half the step plus a random half; the step doubles from base

@@ -113,17 +113,18 @@ export class Herald {
   }
 
   /** Tries allowed transport `index`; one that ends before carrying anything gives way to the next. A failed round waits, then starts over. */
-  async _start(index, fresh = false) {
+  async _start(index, fresh = false, upgrading = false) {
     if (!this._running) return;
     const gen = ++this._gen;
     this._drop();
     const name = this.options.transports.filter((t) => t === "poll" || globalThis[t === "ws" ? "WebSocket" : "EventSource"])[index];
-    const fail = (error) => gen === this._gen && (error && this._emit("error", error), this._start(index + 1));
+    const fail = (error) => gen === this._gen && (error && this._emit("error", error), this._start(index + 1, false, upgrading));
     if (!name) {
       this._set(globalThis.navigator?.onLine === false ? "offline" : "reconnecting", null);
       return this._later(gen, () => this._start(0, true));
     }
-    this._set(this.state === "connecting" ? "connecting" : "reconnecting", name);
+    // Trying to leave polling for a live transport: polling still counts as open meanwhile.
+    if (!upgrading) this._set(this.state === "connecting" ? "connecting" : "reconnecting", name);
     let token;
     try {
       token = await this._token(fresh);
@@ -168,10 +169,13 @@ export class Herald {
       for (const type of ["notification", "message", "unread", "typing", "receipt", "ready"]) es.addEventListener(type, (e) => frame(type, JSON.parse(e.data)));
       es.onerror = () => (es.close(), end());
     }
+    // A proxy that holds a live transport open without passing anything would stop the polling it replaces.
+    if (upgrading) this._timer = setTimeout(() => gen === this._gen && !worked && (this._drop(), fail()), 10000);
   }
 
   _ready(name) {
     this._attempt = 0;
+    if (name !== "poll") this._upgrades = 0;
     this._set("open", name);
     if (name !== "poll") this._countsSoon(0);
     for (const topic of this._joined) this._catchUp(topic).catch((error) => this._emit("error", error));
@@ -194,7 +198,25 @@ export class Herald {
       return this._later(gen, () => this._start(0));
     }
     if (this.state !== "open") this._ready("poll");
-    this._timer = setTimeout(() => this._poll(gen, fail), this.options.pollInterval);
+    this._timer = setTimeout(() => this._pollAgain(gen, fail), this._pollWait());
+  }
+
+  /**
+   * The next poll, after another try of the live transports when polling is a fallback: they may
+   * have failed for a moment only (a server restarting, a deploy draining connections) and a client
+   * that stayed on polling would hear of everything up to a poll period late until it reloads.
+   */
+  _pollAgain(gen, fail) {
+    if (gen !== this._gen) return;
+    if (this.options.transports[0] === "poll") return this._poll(gen, fail);
+    this._upgrades = (this._upgrades ?? 0) + 1;
+    this._start(0, false, true);
+  }
+
+  /** A fallback poll comes soon at first (1 s, 2 s, 4 s … with the default cap), then every pollInterval. */
+  _pollWait() {
+    if (this.options.transports[0] === "poll") return this.options.pollInterval;
+    return Math.min(this.options.pollInterval, this.options.backoffCap * 2 ** (this._upgrades ?? 0));
   }
 
   _frame(type, data) {

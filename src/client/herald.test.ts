@@ -117,6 +117,58 @@ describe("Herald connection", () => {
     herald.close();
   });
 
+  it("leaves fallback polling for the WebSocket once it works again, trying soon at first and staying open meanwhile", async () => {
+    vi.useFakeTimers();
+    try {
+      const { herald, calls, states } = setup(undefined, { backoffCap: 1000, pollInterval: 30000 });
+      const polls = () => calls.filter((c) => c.includes("/v1/me/notifications?")).length;
+      herald.connect();
+      await vi.advanceTimersByTimeAsync(0);
+      // A restarting server: the live transports fail, a poll gets through.
+      FakeSocket.all[0]!.close();
+      await vi.advanceTimersByTimeAsync(0);
+      FakeEventSource.all[0]!.onerror!();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(herald.transport).toBe("poll");
+      expect(polls()).toBe(1);
+      // Still failing at the first retry (after 1 s): the client polls and stays open.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(FakeSocket.all).toHaveLength(2);
+      FakeSocket.all[1]!.close();
+      await vi.advanceTimersByTimeAsync(0);
+      FakeEventSource.all[1]!.onerror!();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls()).toBe(2);
+      // The next try comes 2 s later, well before the 30 s poll period, and now the socket works.
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(FakeSocket.all).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(FakeSocket.all[2]!.url).toBe("ws://h/v1/me/ws?after=0&token=t");
+      FakeSocket.all[2]!.feed({ type: "ready", after: 0 });
+      expect(herald.transport).toBe("ws");
+      expect(states).toEqual(["connecting:null", "connecting:ws", "connecting:sse", "connecting:poll", "open:poll", "open:ws"]);
+      herald.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("polls only at the poll period when polling comes first", async () => {
+    vi.useFakeTimers();
+    try {
+      const { herald, calls } = setup(undefined, { transports: ["poll", "ws"], backoffCap: 1000, pollInterval: 30000 });
+      herald.connect();
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(calls.filter((c) => c.includes("/v1/me/notifications?"))).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls.filter((c) => c.includes("/v1/me/notifications?"))).toHaveLength(2);
+      expect(FakeSocket.all).toHaveLength(0);
+      herald.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("reconnects over WebSocket, not SSE, when a socket that carried items drops before ready", async () => {
     const { herald } = setup();
     herald.connect();

@@ -21,7 +21,7 @@ import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
 import type { ComposedChannel, MessageComposer } from "./message-composer.js";
-import { createRateLimiter, type RateLimiter } from "./outbox/rate-limit.js";
+import { createRateLimiter, type RateLimiter, sleep } from "./outbox/rate-limit.js";
 import type { Realtime } from "./realtime/service.js";
 import { createStepGates, hasGates } from "./rules/step-gates.js";
 import type { StatusEvents } from "./status-webhooks/emitter.js";
@@ -146,9 +146,12 @@ export function createDelivery(deps: DeliveryDeps) {
     if (commit && "failure" in prepared) return undefined;
     if (!("failure" in prepared) && !commit) {
       // The provider account's cap (limits.ratePerSecond): wait briefly for a turn, or come back for it.
-      const turn = rateFor(prepared.channel)?.reserve(clock.now());
+      const limiter = rateFor(prepared.channel);
+      const turn = limiter?.reserve(clock.now());
       if (turn && "retryAt" in turn) return { retryAt: turn.retryAt, statements: record({ status: "pending", error: "rate limited: waiting for the channel's turn", countAttempt: false }, now) };
-      if (turn && turn.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, turn.waitMs));
+      if (turn && turn.waitMs > 0) await sleep(turn.waitMs);
+      const late = limiter?.startAfter(clock.now()) ?? 0;
+      if (late > 0) await sleep(late);
     }
     const started = clock.now();
     let result: SendResult;

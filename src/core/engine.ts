@@ -113,6 +113,8 @@ export interface Herald {
 
 /** The retry schedule status webhooks use (the backoff key; no channel has this id). */
 const STATUS_WEBHOOK_SCHEDULE = "status-webhooks";
+/** The retry schedule of plugin jobs (the backoff key; no channel has this id). */
+const PLUGIN_JOB_SCHEDULE = "plugin-jobs";
 
 /** Wires the engine from what a runtime passes in. No I/O of its own beyond the store and fetch given. */
 export async function createHerald(options: HeraldOptions): Promise<Herald> {
@@ -210,8 +212,19 @@ export async function createHerald(options: HeraldOptions): Promise<Herald> {
       deliver: { each: delivery.job },
       plan: { batch: createPlanHandler({ store, clock, logger, rules: caches.rules, parts }) },
       "plan-part": { batch: createPlanPartHandler({ store, clock, logger, rules: caches.rules, options: parts, direct }) },
-      // A plugin with an ordering key sees one key's events in the order they were accepted.
-      plugin: { batch: inLanes(createPluginHandler({ store, clock, realtime, plugins }), { store, clock, logger, owner: instanceId, leaseMs: options.outbox?.leaseMs ?? DEFAULT_LEASE_MS, limit: options.pluginJobsPerRun }) },
+      // A plugin with an ordering key sees one key's events in the order they were accepted. A plugin
+      // that throws is retried on the deliveries' schedule (HERALD_RETRY_* apply), then its job is dead.
+      plugin: {
+        batch: inLanes(createPluginHandler({ store, clock, realtime, plugins }), {
+          store,
+          clock,
+          logger,
+          owner: instanceId,
+          leaseMs: options.outbox?.leaseMs ?? DEFAULT_LEASE_MS,
+          limit: options.pluginJobsPerRun,
+          retries: { policy: backoff(PLUGIN_JOB_SCHEDULE) },
+        }),
+      },
       // Their own schedule key: the default schedule (outlasting a day-long outage) with HERALD_RETRY_* overrides.
       webhook: { each: createStatusWebhookSender({ store, clock, logger, sendContext, box, backoff: () => backoff(STATUS_WEBHOOK_SCHEDULE) }) },
     },

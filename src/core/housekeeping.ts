@@ -3,6 +3,7 @@ import { AD_HOC_TEMPLATE_PREFIX } from "./broadcasts.js";
 import type { Clock } from "./clock.js";
 import { errorMessage, HeraldError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { DEAD_JOBS_KEPT_MS } from "./outbox/job-failures.js";
 
 /**
  * How often runtimes with a clock of their own (Node, Deno) tidy up; the Workers cron runs every
@@ -79,6 +80,7 @@ const breather = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 
 /**
  * Deletes what has stopped meaning anything: expired admin sessions and address links, old login-attempt windows,
+ * dead jobs a month old,
  * and, past the retention age, notifications with their deliveries, inbox items, room messages,
  * events and broadcasts, in small batches within `budget`. Work still waiting is never deleted (see
  * retentionRepository). Runs one at a time: a call while one runs waits for it.
@@ -117,6 +119,7 @@ export function createHousekeeping(deps: { store: Store; clock: Clock; logger: L
       await store.workflow.deleteExpired(now);
       await store.subscriberAddresses.deleteExpiredLinks(now);
       await store.webhookEndpoints.deleteOld(now - WEBHOOK_SENT_KEPT_MS, now - WEBHOOK_DEAD_KEPT_MS);
+      await store.deadJobs.deleteOld(now - DEAD_JOBS_KEPT_MS);
       if (retention.keepMs !== null) {
         const contentBefore = now - retention.keepMs;
         const eventsBefore = now - Math.max(retention.keepMs, retention.idempotencyMs);

@@ -8,6 +8,8 @@ export interface Gauges {
   outboxDepth: number;
   outboxDue: number;
   outboxOldestDueAgeSeconds: number;
+  /** Jobs whose attempts are spent (dead_jobs): an alert on it above 0 tells of a plugin that keeps failing. */
+  outboxDeadJobs: number;
 }
 
 export interface Metrics {
@@ -87,6 +89,9 @@ export function createMetrics(): Metrics {
         "# HELP herald_outbox_oldest_due_age_seconds Age of the oldest due job.",
         "# TYPE herald_outbox_oldest_due_age_seconds gauge",
         `herald_outbox_oldest_due_age_seconds ${g.outboxOldestDueAgeSeconds}`,
+        "# HELP herald_outbox_dead_jobs Jobs whose attempts are spent, no longer retried.",
+        "# TYPE herald_outbox_dead_jobs gauge",
+        `herald_outbox_dead_jobs ${g.outboxDeadJobs}`,
         "# HELP herald_delivery_latency_seconds Time from event accepted to delivery finished.",
         "# TYPE herald_delivery_latency_seconds histogram",
       ];

@@ -5,28 +5,24 @@ import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
 import type { BatchJobHandler, JobOutcome } from "./outbox/worker.js";
 import { emptyWork, planEvent } from "./planner.js";
-import { BROADCAST_EVENT, broadcastRule, EVERYONE } from "./broadcasts.js";
+import { BROADCAST_EVENT, broadcastRule } from "./broadcasts.js";
 import { type PlanPartOptions, planShare } from "./plan-parts.js";
 
 /**
  * Plans many accepted events at once: one query loads them, rules come from a short-lived cache,
- * and everything they produce is written in one batch together with their jobs' removal.
+ * and everything they produce is written in one batch together with their jobs' removal. Always in
+ * parts: an audience is never loaded whole; this plans a small one (up to a part) and leaves plan
+ * parts for a larger one (core/plan-parts.ts), so a plan job's work is bounded whatever the audience.
  */
-export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Logger; rules: TtlCache<RuleRecord[]>; parts?: PlanPartOptions }): BatchJobHandler {
+export function createPlanHandler(deps: { store: Store; clock: Clock; logger: Logger; rules: TtlCache<RuleRecord[]>; parts: PlanPartOptions }): BatchJobHandler {
   const { store, clock, logger, rules } = deps;
-  // In parts, an audience is never loaded whole: this plans its first share and leaves parts for the rest.
-  const share = deps.parts ? planShare(store, deps.parts) : undefined;
+  const share = planShare(store, deps.parts);
   return async (jobs) => {
     const now = clock.now();
     const events = new Map((await store.events.getMany(jobs.map((j) => j.ref))).map((e) => [e.id, e]));
     const work = emptyWork();
     const planned: string[] = [];
-    const members = new Map<string, Promise<string[]>>();
-    const membersOf = (topic: string) => {
-      const load = () => (topic === EVERYONE ? store.subscribers.allIds() : store.subscribers.members(topic));
-      return members.get(topic) ?? members.set(topic, load()).get(topic)!;
-    };
-    const sources = { rulesFor: (type: string) => rules.get(type), membersOf, share, logger };
+    const sources = { rulesFor: (type: string) => rules.get(type), share, logger };
     for (const job of jobs) {
       const event = events.get(job.ref);
       if (!event || event.plannedAt !== null) continue;

@@ -15,11 +15,10 @@ export function eventDocument(row: EventRow): EventInput & { id: string } {
 
 export interface PlanSources {
   rulesFor(eventType: string): Promise<RuleRecord[]>;
-  /** Absent while a request is being answered: a topic may have thousands of members. */
-  membersOf?(topic: string): Promise<string[]>;
   /**
    * Planning in bounded parts (core/plan-parts.ts): the recipients of this audience to plan now,
-   * and the plan-part jobs that plan the rest. Takes precedence over `membersOf`.
+   * and the plan-part jobs that plan the rest. Absent while a request is being answered: a topic
+   * may have thousands of members.
    */
   share?(event: EventRow, rule: RuleRecord, audience: Exclude<Audience, { none: string }>, now: number): Promise<{ recipients: string[]; parts: PlannedWork["jobs"] }>;
   logger: Logger;
@@ -28,7 +27,7 @@ export interface PlanSources {
 /**
  * Turns one event into notifications (one per matched rule and recipient) and their deliveries (one
  * per rule step). Fallback steps wait for the step before them to fail; other steps get a job due
- * after their `delay` (and `after`, for escalations). Without `membersOf`, an event that reaches a
+ * after their `delay` (and `after`, for escalations). Without `share`, an event that reaches a
  * topic is not planned here: the answer is undefined, and a job plans it after the 202.
  */
 export async function planEvent(event: EventRow, now: number, sources: PlanSources, work: PlannedWork = emptyWork()): Promise<PlannedWork | undefined> {
@@ -48,9 +47,8 @@ export async function planEvent(event: EventRow, now: number, sources: PlanSourc
       planRecipients(event, rule, recipients, now, work);
       continue;
     }
-    if ("topic" in audience && !sources.membersOf) return undefined;
-    const recipients = "topic" in audience ? await sources.membersOf!(audience.topic) : audience.subscribers;
-    planRecipients(event, rule, recipients, now, work);
+    if ("topic" in audience) return undefined;
+    planRecipients(event, rule, audience.subscribers, now, work);
   }
   return work;
 }

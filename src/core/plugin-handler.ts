@@ -31,7 +31,10 @@ export function pluginLane(plugins: HeraldPlugin[], event: EventInput & { id: st
   return undefined;
 }
 
-/** Runs the plugins that handle an event's type. A plugin that throws leaves the job for a retry. */
+/**
+ * Runs the plugins that handle an event's type. A plugin that throws fails the job: it is retried
+ * with backoff a bounded number of times, then kept as a dead job (core/outbox/job-failures.ts).
+ */
 export function createPluginHandler(deps: { store: Store; clock: Clock; realtime: Realtime; plugins: HeraldPlugin[] }) {
   const { store, clock, realtime, plugins } = deps;
   const api: PluginApi = {

@@ -5,6 +5,7 @@ import { eventSearchRepository } from "./repositories/event-search.js";
 import { eventsRepository } from "./repositories/events.js";
 import { outboxRepository } from "./repositories/outbox.js";
 import { jobLanesRepository } from "./repositories/job-lanes.js";
+import { deadJobsRepository } from "./repositories/dead-jobs.js";
 import { plansRepository } from "./repositories/plans.js";
 import { rulesRepository } from "./repositories/rules.js";
 import { settingsRepository } from "./repositories/settings.js";
@@ -42,6 +43,7 @@ export function createStore(db: HeraldDb, runBatch: RunBatch) {
     plans: plansRepository(db),
     outbox: outboxRepository(db),
     jobLanes: jobLanesRepository(db),
+    deadJobs: deadJobsRepository(db, write),
     deliveries: deliveriesRepository(db),
     inbox: inboxRepository(db),
     inboxState: inboxStateRepository(db),

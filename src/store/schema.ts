@@ -157,6 +157,23 @@ export const jobLanes = sqliteTable(
 );
 
 /**
+ * Jobs whose attempts are spent (0020_dead_jobs.sql, core/outbox/job-failures.ts): out of `jobs`,
+ * never retried, kept for an operator to see and send again.
+ */
+export const deadJobs = sqliteTable(
+  "dead_jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull().$type<JobKind>(),
+    ref: text("ref").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error"),
+    diedAt: integer("died_at").notNull(),
+  },
+  (t) => [index("dead_jobs_by_time").on(t.diedAt)],
+);
+
+/**
  * Workers: subscribers with live connections, kept by their inbox objects (0010_workers.sql), so
  * live frames go only to objects that have someone to send them to.
  */

@@ -1,3 +1,4 @@
+import { createClient } from "@libsql/client";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type HeraldProcess, startHerald } from "../support/server.js";
@@ -103,6 +104,25 @@ describe("admin UI", () => {
     await context.close();
   });
 
+  it("lists dead jobs below the failures, with their reason, and sends one again", async () => {
+    // A plugin job whose attempts were spent (core/outbox/job-failures.ts), as the outbox leaves it.
+    const db = createClient({ url: herald.databaseUrl });
+    await db.execute({ sql: "INSERT INTO dead_jobs (id, kind, ref, attempts, last_error, died_at) VALUES ('plugin:dead-ev', 'plugin', 'dead-ev', 32, 'CRM answered 500', ?)", args: [Date.now()] });
+    db.close();
+    const { page, context, errors } = await loggedInPage();
+    const row = page.locator("#dead-job-table tr[data-job='plugin:dead-ev']");
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await page.locator("#dead-jobs h2").textContent()).toBe("Dead jobs (1)");
+    expect(await row.textContent()).toContain("CRM answered 500");
+    expect(await row.locator("a.story").getAttribute("href")).toBe("#/events/dead-ev");
+    await row.locator("button.retry").click();
+    // Sent again (its event is gone, so the plugin has nothing to do): the list empties.
+    await expect.poll(() => page.locator("#dead-jobs h2").count()).toBe(0);
+    expect((await call("GET", "/v1/admin/dead-jobs")).body).toEqual({ items: [], total: 0 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("updates the preview while a template is edited, shows errors inline, and restores a version", async () => {
     const { page, context, errors } = await loggedInPage();
     await page.locator("[data-nav=templates]").click();
@@ -179,6 +199,17 @@ describe("admin UI", () => {
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-3]").textContent()).toContain("Курьер Ivan в пути");
     expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg[data-subscriber=member-4]").textContent()).toContain("Courier Ivan is on the way");
     await screenshot(page, "admin-rules");
+    // A topic's 200 members: counted, the first 20 named, the rest an ellipsis; 10 messages rendered.
+    await page.locator("#dry-run-event").fill(JSON.stringify({ type: "order.status_changed", topic: "newsletter", data: { order: 78, status: "courier", courier: "Ivan" } }));
+    await page.locator("#dry-run-go").click();
+    const recipients = page.locator("#dry-run-results [data-rule=order-courier] .recipients");
+    await expect.poll(() => recipients.getAttribute("data-recipients")).toBe("200");
+    expect(await recipients.getAttribute("data-sampled")).toBe("true");
+    const listed = (await recipients.textContent())!;
+    expect(listed).toMatch(/^200 recipient\(s\) · the first 20: member-0, member-1, member-10, /);
+    expect(listed.endsWith(", …")).toBe(true);
+    expect(listed.split(", ").length).toBe(21);
+    expect(await page.locator("#dry-run-results [data-rule=order-courier] .msg").count()).toBe(10);
     // Editing: the API's field errors come back next to the rule.
     await page.locator("#rule-table tr[data-id=order-courier] a").click();
     await expect.poll(() => page.locator("#rule-id").inputValue()).toBe("order-courier");

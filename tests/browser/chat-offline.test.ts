@@ -30,6 +30,22 @@ const own = (page: Page) =>
 const others = (page: Page) => page.locator("#log li.other").evaluateAll((lis) => lis.map((li) => li.childNodes[1]!.textContent));
 const state = (page: Page) => page.locator("#state").getAttribute("data-state");
 
+/** Records the pane's connection states (state:transport), for a failure's message. */
+const recordStates = (page: Page) =>
+  page.evaluate(() => (window as any).herald.on("state", (s: any) => ((window as any).states ??= []).push(`${Math.round(performance.now())} ${s.state}:${s.transport}`)));
+
+/** Runs `check`; a failure says what each pane went through and what the server holds. */
+async function explained(check: () => Promise<unknown>, panes: Record<string, Page>, server: () => Promise<unknown>) {
+  try {
+    await check();
+  } catch (error) {
+    const seen: Record<string, unknown> = { server: await server().catch((e) => String(e)) };
+    for (const [name, page] of Object.entries(panes)) seen[name] = await page.evaluate(() => ({ states: (window as any).states, cursor: (window as any).herald.cursor })).catch((e) => String(e));
+    (error as Error).message += `\n${JSON.stringify(seen)}`;
+    throw error;
+  }
+}
+
 async function say(page: Page, text: string) {
   await page.locator("#text").fill(text);
   await page.locator("#text").press("Enter");
@@ -50,6 +66,7 @@ describe("support chat through an outage", () => {
     const customer = await pane("customer");
     const operator = await pane("operator");
     const errors = pageErrors(customer);
+    await Promise.all([recordStates(customer), recordStates(operator)]);
 
     await say(customer, "Hello");
     await expect.poll(() => own(customer)).toEqual(["Hello read"]);
@@ -73,11 +90,12 @@ describe("support chat through an outage", () => {
     call = api(herald.url);
     await expect.poll(() => state(customer), { timeout: 10_000, interval: 20 }).toBe("open");
     const reconnectMs = Date.now() - up;
-    await expect.poll(() => others(operator)).toEqual(["Hello", "Are you there?", "My order is late"]);
-    await expect.poll(() => own(customer)).toEqual(["Hello read", "Are you there? read", "My order is late read"]);
+    const history = async () => (await api(herald.url, people.operator)("GET", `/v1/me/topics/${topic}/messages`)).body.items?.map((m: any) => `${m.body} ${m.status}`);
+    await explained(() => expect.poll(() => others(operator)).toEqual(["Hello", "Are you there?", "My order is late"]), { customer, operator }, history);
+    await explained(() => expect.poll(() => own(customer)).toEqual(["Hello read", "Are you there? read", "My order is late read"]), { customer, operator }, history);
     // Once each on the server: the outbox and the manual retry reused their clientMessageIds.
-    const history = (await api(herald.url, people.operator)("GET", `/v1/me/topics/${topic}/messages`)).body.items;
-    expect(history.map((m: any) => m.body)).toEqual(["Hello", "Are you there?", "My order is late"]);
+    const stored = (await api(herald.url, people.operator)("GET", `/v1/me/topics/${topic}/messages`)).body.items;
+    expect(stored.map((m: any) => m.body)).toEqual(["Hello", "Are you there?", "My order is late"]);
     expect(await customer.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("herald.outbox")).map((k) => localStorage.getItem(k)))).toEqual([]);
 
     // A reload shows the read receipts from history, not just "sent".

@@ -90,6 +90,27 @@ describe("transport fallback", () => {
     await page.close();
   });
 
+  it("returns from polling to the WebSocket within seconds once it is no longer refused (a restart can refuse it for a moment)", async () => {
+    let blocked = true;
+    const { page, transport } = await inbox(async (p, r) => {
+      await p.routeWebSocket(/\/v1\/me\/ws/, (ws) => {
+        r.push("websocket /v1/me/ws");
+        if (blocked) return ws.close({ code: 1011, reason: "blocked by the test" });
+        ws.connectToServer();
+      });
+      await p.route(/\/v1\/me\/stream/, (route) => (blocked ? route.abort("connectionrefused") : route.continue()));
+    });
+    expect(transport).toBe("poll");
+    blocked = false;
+    const since = Date.now();
+    await expect.poll(() => page.locator("#state").getAttribute("data-transport"), { timeout: 20_000 }).toBe("ws");
+    // Tries again after 1 s, 2 s, 4 s …: back within seconds, not after the 30 s poll period.
+    expect(Date.now() - since).toBeLessThan(12_000);
+    await notify(call, `fallback-${n}`, 3, "Live again");
+    await expect.poll(() => shownIds(page)).toHaveLength(3);
+    await page.close();
+  });
+
   it("polls only, when told to", async () => {
     const { page, transport, requests } = await inbox(async () => {}, "&transports=poll&poll=300");
     expect(transport).toBe("poll");

@@ -12,7 +12,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 let herald: Herald;
 let closeDb: () => Promise<void>;
@@ -21,7 +21,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   closeDb = db.close;
-  herald = await createHerald({ store: db.store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store: db.store, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   await call("PUT", "/v1/subscribers/reader", { name: "Reader" });
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ import type { Logger } from "../../src/core/logger.js";
 import { ONE_PROCESS_PLAN_PARTS } from "../../src/core/plan-parts.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const N = 2500;
 const logs: { msg: string; [key: string]: unknown }[] = [];
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const ids = JSON.stringify(Array.from({ length: N }, (_, i) => `bp-${String(i).padStart(5, "0")}`));
   await client.execute({ sql: "INSERT INTO subscribers (id, name, created_at, updated_at) SELECT value, value, ?, ? FROM json_each(?)", args: [now, now, ids] });
   // No planParts option: what Node and Deno run.
-  herald = await createHerald({ store, clock: systemClock, logger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store, clock: systemClock, logger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   await call("PUT", "/v1/templates/bp", { channels: { realtime: { title: "Sale", body: "Today only" } } });
 });
 afterAll(() => closeDb?.());

@@ -8,7 +8,7 @@ import { defineChannel } from "../../src/core/channels/define.js";
 import { createHerald, type Herald } from "../../src/core/engine.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
-import { eventually, tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { eventually, tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 let inFlight = 0;
 let maxInFlight = 0;
@@ -41,7 +41,7 @@ afterAll(async () => {
 it("never has more sends in flight on a channel than its limit, with more outbox slots free", async () => {
   const { store, client } = await openLibsqlStore(tempDatabaseUrl());
   closeDb = () => client.close();
-  herald = await createHerald({ store, env: { HERALD_API_KEY: TEST_API_KEY }, channels: [slowChannel], logger: silentLogger, outbox: { concurrency: 16 } });
+  herald = await createHerald({ store, env: { ...TEST_SECRETS }, channels: [slowChannel], logger: silentLogger, outbox: { concurrency: 16 } });
   herald.outbox.start();
   const call = (method: string, path: string, body: unknown) =>
     herald!.app.request(path, { method, headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });

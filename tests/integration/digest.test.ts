@@ -15,7 +15,7 @@ import { checkedLookup } from "../../src/runtimes/shared/guarded-lookup.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startSmtpPeer, type SmtpPeer } from "../../src/channels/email/smtp.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let smtp: SmtpPeer;
@@ -29,7 +29,7 @@ const emailDelivery = async (eventId: string) => ((await call("GET", `/v1/events
 async function start(): Promise<Herald> {
   const { store, client } = await openLibsqlStore(databaseUrl);
   closers.push(() => client.close());
-  return createHerald({ store, clock, logger: silentLogger, channels: socketChannels({ guardedLookup: checkedLookup }), env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ALLOW_PRIVATE_NETWORK: "1", EMAIL_FROM: "Desk <desk@shop.example>", SMTP_URL: smtp.url } });
+  return createHerald({ store, clock, logger: silentLogger, channels: socketChannels({ guardedLookup: checkedLookup }), env: { ...TEST_SECRETS, HERALD_ALLOW_PRIVATE_NETWORK: "1", EMAIL_FROM: "Desk <desk@shop.example>", SMTP_URL: smtp.url } });
 }
 
 async function post(id: string, type: string, to: string, data: Record<string, unknown>) {

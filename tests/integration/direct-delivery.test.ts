@@ -13,7 +13,7 @@ import { realtimeChannel } from "../../src/channels/realtime/realtime.js";
 import { startWebhookPeer } from "../../src/channels/webhook/webhook.peer.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let herald: Herald;
@@ -30,7 +30,7 @@ async function inbox(subscriberId: string) {
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   closeDb = db.close;
-  herald = await createHerald({ store: db.store, clock, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store: db.store, clock, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   await call("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}} for {{subscriber.name}}" } } });
   await call("PUT", "/v1/rules/status", { event: "order.status", category: "orders", steps: [{ channel: "realtime", template: "status" }] });
   await call("PUT", "/v1/rules/later", { event: "order.later", steps: [{ channel: "realtime", template: "status", delay: "1m" }] });
@@ -103,7 +103,7 @@ describe("in-app delivery at accept, when composing throws", () => {
     // The in-app channel as shipped, except that building its item at accept time throws.
     const flaky = { ...realtimeChannel, inboxItem: () => { throw new Error("boom"); } };
     const db = await openLibsqlStore(tempDatabaseUrl());
-    const own = await createHerald({ store: db.store, clock, logger: silentLogger, channels: [...builtInChannels.filter((c) => c.id !== "realtime"), flaky], env: { HERALD_API_KEY: TEST_API_KEY } });
+    const own = await createHerald({ store: db.store, clock, logger: silentLogger, channels: [...builtInChannels.filter((c) => c.id !== "realtime"), flaky], env: { ...TEST_SECRETS } });
     const request = inProcessApi(() => own);
     try {
       await request("PUT", "/v1/templates/status", { channels: { realtime: { title: "Order {{data.order}}", body: "{{data.status}}" } } });
@@ -126,7 +126,7 @@ describe("an in-app delivery made in the accepting commit and one made by the ou
     const shop = await startWebhookPeer();
     const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
     const db = await openLibsqlStore(tempDatabaseUrl());
-    const env = { HERALD_API_KEY: TEST_API_KEY, HERALD_CONFIG_CACHE_MS: "0", HERALD_ALLOW_PRIVATE_NETWORK: "1" };
+    const env = { ...TEST_SECRETS, HERALD_CONFIG_CACHE_MS: "0", HERALD_ALLOW_PRIVATE_NETWORK: "1" };
     const own = await createHerald({ store: db.store, clock: now, logger: { log: (_level, msg, fields) => logs.push({ msg, fields }) }, channels: builtInChannels, env });
     const finished = vi.spyOn(own.metrics, "deliveryFinished");
     const request = inProcessApi(() => own);

@@ -15,7 +15,7 @@ import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startSmtpPeer, type SmtpPeer } from "../../src/channels/email/smtp.peer.js";
 import { startResendPeer, type ResendPeer } from "../../src/channels/email/resend.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let herald: Herald;
@@ -43,7 +43,7 @@ beforeAll(async () => {
     logger: silentLogger,
     channels: socketChannels({ guardedLookup: checkedLookup }),
     env: {
-      HERALD_API_KEY: TEST_API_KEY,
+      ...TEST_SECRETS,
       HERALD_ALLOW_PRIVATE_NETWORK: "1",
       EMAIL_FROM: "Shop <shop@shop.example>",
       SMTP_URL: smtp.url,

@@ -15,7 +15,7 @@ import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
 import { startTwilioPeer, type TwilioPeer } from "../../src/channels/sms/twilio.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let herald: Herald;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     logger: silentLogger,
     channels: builtInChannels,
     env: {
-      HERALD_API_KEY: TEST_API_KEY,
+      ...TEST_SECRETS,
       HERALD_ALLOW_PRIVATE_NETWORK: "1",
       VAPID_PUBLIC_KEY: vapid.publicKey,
       VAPID_PRIVATE_KEY: vapid.privateKey,

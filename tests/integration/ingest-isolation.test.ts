@@ -11,7 +11,7 @@ import { ProblemError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 let herald: Herald;
 let closeDb: () => Promise<void>;
@@ -20,7 +20,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   closeDb = db.close;
-  herald = await createHerald({ store: db.store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store: db.store, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   await call("PUT", "/v1/subscribers/iso", { name: "Iso" });
   await call("PUT", "/v1/templates/placed", { channels: { realtime: { title: "Order {{data.n}}", body: "placed" } } });
   await call("PUT", "/v1/rules/placed", { event: "order.placed", steps: [{ channel: "realtime", template: "placed" }] });

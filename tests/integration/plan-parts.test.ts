@@ -12,7 +12,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import type { Logger } from "../../src/core/logger.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 const logs: { msg: string; [key: string]: unknown }[] = [];
@@ -32,7 +32,7 @@ async function inboxCount(subscriberId: string): Promise<number> {
 beforeAll(async () => {
   const { store, client } = await openLibsqlStore(tempDatabaseUrl());
   closeDb = () => client.close();
-  herald = await createHerald({ store, clock, logger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY }, planParts: { partSize: 3, scanParts: 2 } });
+  herald = await createHerald({ store, clock, logger, channels: builtInChannels, env: { ...TEST_SECRETS }, planParts: { partSize: 3, scanParts: 2 } });
   await call("PUT", "/v1/templates/pp", { channels: { realtime: { title: "Hello {{subscriber.name}}", body: "b" } } });
   for (const id of members) {
     await call("PUT", `/v1/subscribers/${id}`, { name: id });

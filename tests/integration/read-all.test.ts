@@ -3,7 +3,8 @@
  * not running (queued status webhooks stay visible): 10,000 unread notifications are marked in
  * bounded pages, each committing with its notifications' read times, cancelled escalations and
  * one `notification.read` per notification it changed (the same id and bytes reading one item
- * queues), for every endpoint that asked for the type and no other. Room messages are marked but
+ * queues), after one `notification.seen` for each it showed for the first time, for every
+ * endpoint that asked for the type and no other. Room messages are marked but
  * report nothing. tests/portable/status-webhooks.test.ts sends such events to a real receiver on
  * every runtime; tests/runtime/workers/read-all.test.ts counts the D1 queries of each invocation.
  */
@@ -53,20 +54,26 @@ async function seed(subscriber: string, count: number): Promise<string[]> {
 const messages = (type: string) => herald.store.db.all<{ id: string; endpoint_id: string; payload: string }>(sql`SELECT id, endpoint_id, payload FROM webhook_messages WHERE type = ${type}`);
 
 describe("read-all and notification.read", () => {
-  it(`marks ${N.toLocaleString("en")} unread notifications in bounded pages and queues exactly one notification.read per notification it changed`, async () => {
-    const reads = await call("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/reads", events: ["notification.read"] });
-    const other = await call("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/other", events: ["notification.delivered"] });
-    expect([reads.status, other.status]).toEqual([201, 201]);
+  it(`marks ${N.toLocaleString("en")} unread notifications in bounded pages and queues exactly one notification.read per notification it changed, after a notification.seen for each first sight`, async () => {
     await call("PUT", "/v1/subscribers/reader", { name: "Reader" });
     const ids = await seed("reader", N);
     const { token } = (await call("POST", "/v1/subscribers/reader/tokens", {})).body;
-    // Read one by one before: its event is queued already and must not be queued twice.
+    // Seen before any endpoint asked: its read is not its first sight, whenever it comes.
+    expect((await call("POST", `/v1/me/notifications/${ids[6]}/seen`, undefined, token)).status).toBe(200);
+    const reads = await call("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/reads", events: ["notification.read"] });
+    const other = await call("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/other", events: ["notification.delivered"] });
+    const looks = await call("POST", "/v1/webhook-endpoints", { url: "https://hooks.example/looks", events: ["notification.seen"] });
+    expect([reads.status, other.status, looks.status]).toEqual([201, 201, 201]);
+    // Read one by one before: its events (seen, read) are queued already and must not be queued twice.
     expect((await call("POST", `/v1/me/notifications/${ids[7]}/read`, undefined, token)).status).toBe(200);
-    // Read, then unread again: read-all marks it, and it is still reported once.
+    // Read, then unread again: read-all marks it, and it is still reported once (and seen once).
     expect((await call("POST", `/v1/me/notifications/${ids[8]}/read`, undefined, token)).status).toBe(200);
     expect((await call("POST", `/v1/me/notifications/${ids[8]}/unread`, undefined, token)).status).toBe(200);
+    // Seen, not read: read-all reads it without a second sight.
+    expect((await call("POST", `/v1/me/notifications/${ids[9]}/seen`, undefined, token)).status).toBe(200);
     expect((await call("GET", "/v1/me/unread-count", undefined, token)).body.count).toBe(N - 1);
     const single = (await messages("notification.read")).find((m) => m.id === `${ids[7]}.read`)!;
+    const singleSeen = (await messages("notification.seen")).find((m) => m.id === `${ids[7]}.seen`)!;
 
     // Every batch the read-all commits, counted: pages, not one transaction the size of the backlog.
     const batches: number[] = [];
@@ -91,6 +98,15 @@ describe("read-all and notification.read", () => {
     const at = Date.parse(JSON.parse(sample.payload).timestamp);
     expect(sample.payload).toBe(statusPayload(engagementEvent("read", { notificationId: ids[1234]!, eventId: "reader-ev-1234", subscriberId: "reader", channel: "realtime" }, at)));
 
+    // One notification.seen for each notification this was the first sight of, in the same commits:
+    // every one but the one seen before the endpoint existed, including those seen or read one by one.
+    const seen = await messages("notification.seen");
+    expect(seen).toHaveLength(N - 1);
+    expect(new Set(seen.map((m) => m.endpoint_id))).toEqual(new Set([looks.body.id]));
+    expect(new Set(seen.map((m) => m.id))).toEqual(new Set(ids.filter((_, i) => i !== 6).map((id) => `${id}.seen`)));
+    expect(seen.find((m) => m.id === `${ids[7]}.seen`)!.payload).toBe(singleSeen.payload);
+    expect(seen.find((m) => m.id === `${ids[1234]}.seen`)!.payload).toBe(statusPayload(engagementEvent("seen", { notificationId: ids[1234]!, eventId: "reader-ev-1234", subscriberId: "reader", channel: "realtime" }, at)));
+
     // The notifications carry the read time (escalations check it) and their waiting escalations are cancelled.
     const state = await herald.store.db.get<{ unread: number; waiting: number; cancelled: number }>(sql`SELECT
       (SELECT count(*) FROM notifications WHERE subscriber_id = 'reader' AND (read_at IS NULL OR seen_at IS NULL)) AS unread,
@@ -101,6 +117,7 @@ describe("read-all and notification.read", () => {
     // Again: nothing left to mark, nothing queued.
     expect((await call("POST", "/v1/me/notifications/read-all", undefined, token)).body).toEqual({ marked: 0, count: 0 });
     expect(await messages("notification.read")).toHaveLength(N);
+    expect(await messages("notification.seen")).toHaveLength(N - 1);
   });
 
   it("marks room messages without reporting them, and ?type=message leaves notifications unread and unreported", async () => {

@@ -15,7 +15,7 @@ import { createStore, type HeraldDb } from "../../src/store/index.js";
 import * as schema from "../../src/store/schema.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -47,7 +47,7 @@ async function setup(env: Record<string, string> = {}, housekeeping?: { batchSiz
     return results.map((r) => r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))));
   });
   closers.push(() => database.close());
-  const herald: Herald = await createHerald({ store, clock, logger: silentLogger, channels: [realtimeChannel], env: { HERALD_API_KEY: TEST_API_KEY, ...env }, housekeeping });
+  const herald: Herald = await createHerald({ store, clock, logger: silentLogger, channels: [realtimeChannel], env: { ...TEST_SECRETS, ...env }, housekeeping });
   const call = inProcessApi(() => herald);
   await call("PUT", "/v1/templates/note", { channels: { realtime: { title: "Note", body: "{{data.n}}" } } });
   await call("PUT", "/v1/rules/note", { event: "note", steps: [{ channel: "realtime", template: "note" }] });

@@ -13,7 +13,7 @@ import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startTwilioPeer, type TwilioPeer } from "../../src/channels/sms/twilio.peer.js";
 import { startSmsGatewayPeer, type SmsGatewayPeer } from "../../src/channels/sms/gateway.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const clock = manualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
 let herald: Herald;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     clock,
     logger: silentLogger,
     channels: builtInChannels,
-    env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ALLOW_PRIVATE_NETWORK: "1", ...twilio.env(), ...gateway.env(), SMS_PROVIDERS: "twilio,gateway", SMS_BREAKER_FAILURES: "2", SMS_BREAKER_COOLDOWN_MS: "30000" },
+    env: { ...TEST_SECRETS, HERALD_ALLOW_PRIVATE_NETWORK: "1", ...twilio.env(), ...gateway.env(), SMS_PROVIDERS: "twilio,gateway", SMS_BREAKER_FAILURES: "2", SMS_BREAKER_COOLDOWN_MS: "30000" },
   });
   await call("PUT", "/v1/templates/code", { channels: { sms: { text: "Code {{data.code}}" } } });
   expect((await call("PUT", "/v1/rules/code", { event: "login.code", critical: true, steps: [{ channel: "sms", template: "code" }] })).status).toBe(200);

@@ -14,7 +14,7 @@ import { builtInChannels } from "../../src/channels/index.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { startPushService, type PushServicePeer } from "../../src/channels/push/push-service.peer.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 // Real time: the push-service peer checks the VAPID token's expiry against its own clock.
 const clock = manualClock(Date.now());
@@ -43,7 +43,7 @@ beforeAll(async () => {
     clock,
     logger: silentLogger,
     channels: builtInChannels,
-    env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ALLOW_PRIVATE_NETWORK: "1", VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: "mailto:ops@shop.example" },
+    env: { ...TEST_SECRETS, HERALD_ALLOW_PRIVATE_NETWORK: "1", VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: "mailto:ops@shop.example" },
   });
   await call("PUT", "/v1/templates/chat", { channels: { realtime: { title: "Chat", body: "{{data.text}}" }, push: { title: "Chat", body: "{{data.text}}" } } });
   const steps = [

@@ -11,7 +11,7 @@ import { createHerald, type Herald } from "../../src/core/engine.js";
 import { secretBox } from "../../src/core/status-webhooks/secret-box.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 let herald: Herald;
 let close: () => Promise<void>;
@@ -20,7 +20,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   close = () => db.close();
-  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY, HERALD_CONFIG_CACHE_MS: "0" } });
+  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { ...TEST_SECRETS, HERALD_CONFIG_CACHE_MS: "0" } });
 });
 afterAll(() => close());
 
@@ -124,9 +124,9 @@ describe("endpoints", () => {
     }
     const about = async (subscriber: string) => (await herald.store.db.all<{ id: string; endpoint_id: string; status: string }>(sql`SELECT id, endpoint_id, status FROM webhook_messages WHERE payload ->> '$.data.subscriberId' = ${subscriber}`));
     const theirs = await about("gone");
-    // delivered, read and clicked, to the one endpoint subscribed to them.
-    expect(theirs.map((m) => m.id.split(".").at(-1)).sort()).toEqual(["clicked", "read", "sent"]);
-    // One sent and one dead as the sender leaves them; the third still queued, with its job.
+    // delivered, seen (the read was its first sight), read and clicked, to the one endpoint subscribed to them.
+    expect(theirs.map((m) => m.id.split(".").at(-1)).sort()).toEqual(["clicked", "read", "seen", "sent"]);
+    // One sent and one dead as the sender leaves them; the others still queued, with their jobs.
     const [sent, dead] = theirs;
     await herald.store.write([
       herald.store.webhookEndpoints.outcomeStatement(sent!.endpoint_id, sent!.id, { status: "sent", error: null }, Date.now()),
@@ -135,7 +135,7 @@ describe("endpoints", () => {
     const webhookJobs = async () => (await herald.store.db.all<{ ref: string }>(sql`SELECT ref FROM jobs WHERE kind = 'webhook'`)).map((j) => j.ref.slice(j.ref.indexOf(":") + 1));
     expect(await webhookJobs()).toEqual(expect.arrayContaining(theirs.map((m) => m.id)));
     const othersBefore = await about("stays");
-    expect(othersBefore).toHaveLength(3);
+    expect(othersBefore).toHaveLength(4);
 
     expect((await call("DELETE", "/v1/subscribers/gone")).status).toBe(204);
     expect(await about("gone")).toEqual([]);

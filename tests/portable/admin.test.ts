@@ -184,7 +184,7 @@ describe("admin API", () => {
     const res = await call("POST", "/v1/admin/rules/dry-run", { event: { type: "dry.order", id: "dry-1", data: { order: 5, status: "courier" } } });
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.rules.map((r: any) => [r.id, r]));
-    expect(byId["dry-courier"]).toMatchObject({ matched: true, recipients: 3, sample: ["d1", "d2", "d3"], steps: [{ channel: "realtime", template: "dry", waitMs: 300_000 }] });
+    expect(byId["dry-courier"]).toMatchObject({ matched: true, recipients: 3, sample: ["d1", "d2", "d3"], sampled: false, steps: [{ channel: "realtime", template: "dry", waitMs: 300_000 }] });
     expect(byId["dry-courier"].messages[0]).toEqual({ subscriberId: "d1", channel: "realtime", template: "dry", content: { title: "Order 5", body: "courier for D1" } });
     expect(byId["dry-delivered"]).toMatchObject({ matched: false, reason: "condition not met" });
     expect(byId["dry-off"]).toMatchObject({ matched: false, reason: "disabled (would match)" });
@@ -193,6 +193,11 @@ describe("admin API", () => {
     expect(draft.body.rules.find((r: any) => r.id === "dry-delivered")).toMatchObject({ matched: true, sample: ["d2"] });
     expect((await call("GET", "/v1/events/dry-1")).status).toBe(404);
     expect((await call("GET", "/v1/stats")).body.totals).toEqual(before);
+    // A topic larger than the sample: counted, and only its first 20 members named.
+    const many = Array.from({ length: 24 }, (_, i) => `dry-m${String(i).padStart(2, "0")}`);
+    await Promise.all(many.map(async (id) => (await call("PUT", `/v1/subscribers/${id}`, {}), await call("PUT", `/v1/topics/dry-many/subscribers/${id}`))));
+    const wide = await call("POST", "/v1/admin/rules/dry-run", { event: { type: "dry.order", data: { status: "delivered" } }, rule: { id: "dry-delivered", event: "dry.order", to: { topic: "dry-many" }, steps: [{ channel: "realtime", template: "dry" }] } });
+    expect(wide.body.rules.find((r: any) => r.id === "dry-delivered")).toMatchObject({ matched: true, recipients: 24, sampled: true, sample: many.slice(0, 20) });
     const bad = await call("POST", "/v1/admin/rules/dry-run", { event: { data: {} } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe("event.type");

@@ -141,6 +141,33 @@ describe("an in-app delivery's record", () => {
     expect(await record(`later-${later.id}`)).toEqual(expected);
     expect((await later.me("GET", "/v1/me/notifications")).body.items.map((i: any) => i.title)).toEqual(["Order 2"]);
   });
+
+  it("becomes delivered when its own step reached a connection: a delayed second in-app step stays pending until it runs", async () => {
+    await call("PUT", "/v1/rules/inapp-twice", { event: "order.twice", steps: [{ channel: "realtime", template: "inapp" }, { channel: "realtime", template: "inapp", delay: "3s" }] });
+    const s = await subscriber("twice");
+    const ws = await openWs(`${herald.url.replace("http", "ws")}/v1/me/ws?token=${s.token}`);
+    await ws.until((e) => e.some((f) => f.type === "ready"));
+    const eventId = `twice-${s.id}`;
+    expect((await call("POST", "/v1/events", { id: eventId, type: "order.twice", to: s.id, data: { order: 7, status: "packed" } })).status).toBe(202);
+    await ws.until((e) => e.some((f) => f.type === "notification"));
+    const steps = async () => (await call("GET", `/v1/events/${eventId}`)).body.notifications[0].deliveries.map((d: any) => [d.step, d.status]);
+    // The frame reached the socket: the first step is confirmed; the second has not run yet.
+    await eventually(async () => (await steps())[0][1] === "delivered");
+    expect(await steps()).toEqual([
+      [0, "delivered"],
+      [1, "pending"],
+    ]);
+    // When it runs, its item is the one already in the stream and already delivered: no second frame.
+    await eventually(async () => (await steps())[1][1] !== "pending", 30_000);
+    expect(await steps()).toEqual([
+      [0, "delivered"],
+      [1, "delivered"],
+    ]);
+    ws.send({ type: "ping" });
+    const frames = await ws.until((e) => e.some((f) => f.type === "pong"));
+    expect(frames.filter((f) => f.type === "notification").map((f) => f.title)).toEqual(["Order 7"]);
+    ws.close();
+  });
 });
 
 describe("inbox API", () => {

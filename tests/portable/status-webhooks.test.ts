@@ -4,7 +4,8 @@
  * library and records events by webhook-id. A receiver that is down for a while (503 with
  * Retry-After) gets every event exactly once (by id) once it recovers, no sooner than it asked; a
  * receiver that never recovers leaves dead letters the admin API lists and can send again; a
- * read-all reaches a receiver as one notification.read per notification it marked. Deliveries go
+ * read-all reaches a receiver as one notification.read per notification it marked; a read, read-all,
+ * archive or click of what was not seen yet reports notification.seen too, once. Deliveries go
  * through the webhook channel, so its signing runs on each runtime too.
  *
  * Kept fast: one Herald for the file; a short retry schedule (4 sends, 20 ms doubling) so a dead
@@ -26,10 +27,11 @@ let shop: WebhookPeer; // the business app's status receiver
 let crm: WebhookPeer; // the webhook channel's target
 let broken: WebhookPeer; // a receiver that stays down until the test lets it recover
 let reads: WebhookPeer; // a receiver of notification.read
+let looks: WebhookPeer; // a receiver of notification.seen, .read and .clicked
 let shopEndpoint: string;
 
 beforeAll(async () => {
-  [shop, crm, broken, reads] = await Promise.all([startWebhookPeer(), startWebhookPeer(channelSecret), startWebhookPeer(), startWebhookPeer()]);
+  [shop, crm, broken, reads, looks] = await Promise.all([startWebhookPeer(), startWebhookPeer(channelSecret), startWebhookPeer(), startWebhookPeer(), startWebhookPeer()]);
   herald = await startHerald({
     env: {
       WEBHOOK_SECRET: channelSecret,
@@ -49,7 +51,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all([shop?.close(), crm?.close(), broken?.close(), reads?.close()]);
+  await Promise.all([shop?.close(), crm?.close(), broken?.close(), reads?.close(), looks?.close()]);
 });
 
 /**
@@ -189,6 +191,67 @@ describe("delivery-status webhooks", () => {
     const bodies = reads.received.map((r) => r.body as { type: string; data: { eventId: string; subscriberId: string; channel: string; status: string } });
     expect(new Set(bodies.map((b) => `${b.type} ${b.data.subscriberId} ${b.data.channel} ${b.data.status}`))).toEqual(new Set(["notification.read reader realtime read"]));
     expect(new Set(bodies.map((b) => b.data.eventId)).size).toBe(EVENTS);
+  });
+
+  it("reports notification.seen, before notification.read, for what a read, read-all, archive or click showed for the first time; never again for what was seen before", async () => {
+    expect((await call("PUT", "/v1/subscribers/looker", { name: "Lou" })).status).toBe(201);
+    expect((await call("PUT", "/v1/templates/look", { channels: { realtime: { title: "Look", body: "{{data.n}}" } } })).status).toBe(200);
+    expect((await call("PUT", "/v1/rules/look", { event: "looker.note", to: { subscriber: "looker" }, steps: [{ channel: "realtime", template: "look" }] })).status).toBe(200);
+    // One notification per way of reaching it.
+    const ways = ["seenThenRead", "readOnly", "seenBeforeEndpoint", "seenThenReadAll", "readAll", "clicked", "archived"] as const;
+    for (const [n] of ways.entries()) expect((await call("POST", "/v1/events", { id: `look-${n}`, type: "looker.note", data: { n } })).status).toBe(202);
+    const me = api(herald.url, (await call("POST", "/v1/subscribers/looker/tokens", {})).body.token);
+    await eventually(async () => (await me("GET", "/v1/me/unread-count")).body.count === ways.length || undefined, 30_000);
+    const items: { id: string; body: string }[] = (await me("GET", "/v1/me/notifications?limit=50")).body.items;
+    const id = Object.fromEntries(items.map((i) => [ways[Number(i.body)]!, i.id])) as Record<(typeof ways)[number], string>;
+
+    // Seen while no endpoint asked for notification.seen: reading it later is not its first sight.
+    expect((await me("POST", `/v1/me/notifications/${id.seenBeforeEndpoint}/seen`)).status).toBe(200);
+    const endpoint = await call("POST", "/v1/webhook-endpoints", { url: `${looks.url}/looks`, events: ["notification.seen", "notification.read", "notification.clicked"] });
+    expect(endpoint.status).toBe(201);
+    looks.trust(endpoint.body.secret);
+
+    const mark = async (what: string, item: string) => expect((await me("POST", `/v1/me/notifications/${item}/${what}`)).status).toBe(200);
+    await mark("seen", id.seenThenRead);
+    await mark("read", id.seenThenRead);
+    await mark("read", id.readOnly);
+    await mark("read", id.readOnly);
+    await mark("read", id.seenBeforeEndpoint);
+    await mark("seen", id.seenThenReadAll);
+    await mark("clicked", id.clicked);
+    await mark("archive", id.archived);
+    expect((await me("POST", "/v1/me/notifications/read-all")).body).toEqual({ marked: 3, count: 0 });
+
+    const expected = [
+      `${id.seenThenRead}.seen`,
+      `${id.seenThenRead}.read`,
+      `${id.readOnly}.seen`,
+      `${id.readOnly}.read`,
+      `${id.seenBeforeEndpoint}.read`,
+      `${id.seenThenReadAll}.seen`,
+      `${id.seenThenReadAll}.read`,
+      `${id.readAll}.seen`,
+      `${id.readAll}.read`,
+      `${id.clicked}.seen`,
+      `${id.clicked}.clicked`,
+      `${id.clicked}.read`,
+      `${id.archived}.seen`,
+      `${id.archived}.read`,
+    ];
+    // Every one was queued before the call that caused it answered: once none is pending, all were sent.
+    expect((await settled(endpoint.body.id)).sent.sort()).toEqual([...expected].sort());
+    expect(looks.refused).toEqual([]);
+    expect(looks.received.map((r) => r.id).sort()).toEqual([...expected].sort());
+    // Each sent once: a second read, or a read-all over what was seen, queues nothing more.
+    expect(looks.requests).toHaveLength(expected.length);
+    const body = (webhookId: string) => looks.received.find((r) => r.id === webhookId)!.body as { type: string; timestamp: string; data: { notificationId: string; status: string; channel: string } };
+    for (const webhookId of expected) {
+      const [notificationId, status] = webhookId.split(".");
+      expect(body(webhookId)).toMatchObject({ type: `notification.${status}`, data: { notificationId, status, subscriberId: "looker", eventId: `look-${ways.indexOf(Object.entries(id).find(([, v]) => v === notificationId)![0] as (typeof ways)[number])}` } });
+    }
+    // Seen is reported no later than the read (or click) that implied it.
+    for (const item of [id.readOnly, id.readAll, id.archived]) expect(Date.parse(body(`${item}.seen`).timestamp)).toBeLessThanOrEqual(Date.parse(body(`${item}.read`).timestamp));
+    expect(Date.parse(body(`${id.clicked}.seen`).timestamp)).toBeLessThanOrEqual(Date.parse(body(`${id.clicked}.clicked`).timestamp));
   });
 
 });

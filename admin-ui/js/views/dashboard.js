@@ -2,7 +2,7 @@ import { api } from "../api.js";
 import { fmtNumber, fmtTime, h, mount } from "../dom.js";
 import { channelName, rememberChannels } from "../format.js";
 import { currentLang, t } from "../i18n.js";
-import { drawFailures } from "./failures.js";
+import { drawDeadJobs, drawFailures } from "./failures.js";
 
 const SERIES = [
   ["sent", "#3b5bdb"],
@@ -39,6 +39,7 @@ export async function dashboardView() {
   const counters = h("div.cards#counters");
   const charts = h("div.grid#charts");
   const failures = h("div#failures");
+  const deadJobs = h("div#dead-jobs");
   const channelsBox = h("div#channel-config");
   const select = h(
     "select#period",
@@ -50,10 +51,11 @@ export async function dashboardView() {
 
   async function refresh() {
     const [hours, buckets] = PERIODS[period];
-    const [stats, series, latest] = await Promise.all([
+    const [stats, series, latest, dead] = await Promise.all([
       api("GET", "/v1/stats"),
       api("GET", `/v1/admin/stats/timeseries?hours=${hours}&buckets=${buckets}`),
       api("GET", "/v1/admin/deliveries?status=failed,dead&limit=20"),
+      api("GET", "/v1/admin/dead-jobs?limit=20"),
     ]);
     if (!picked && period === "24h" && onlyLastHour(series)) {
       picked = true;
@@ -80,6 +82,7 @@ export async function dashboardView() {
     );
     drawCharts(series);
     drawFailures(failures, latest, lang, refresh);
+    drawDeadJobs(deadJobs, dead, lang, refresh);
   }
 
   function drawCharts(series) {
@@ -122,7 +125,7 @@ export async function dashboardView() {
     h("div.row", { style: { justifyContent: "space-between" } }, h("h1", t("dash.title")), h("label.inline", t("dash.period"), select)),
     counters,
     charts,
-    h("div.panel", failures),
+    h("div.panel", failures, deadJobs),
     h("div.panel", channelsBox),
   );
   // Charts are first drawn before the page is attached (no width yet), and screens turn: follow the boxes' width.

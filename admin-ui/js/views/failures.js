@@ -22,6 +22,10 @@ extend({
     "fail.no_push_subscription": "The subscriber has no push device (they never allowed notifications in a browser).",
     "fail.template": "The template or its {channel} content is missing: add it under Templates.",
     "fail.story": "Story",
+    "fail.deadJobs": "Dead jobs ({n})",
+    "fail.deadJobsHint": "A plugin kept failing on these events until its attempts were spent; they are no longer retried. Retry runs one again.",
+    "fail.kind": "Job",
+    "fail.attempts": "Attempts",
   },
   ru: {
     "fail.configuration": "Не настроено",
@@ -38,6 +42,10 @@ extend({
     "fail.no_push_subscription": "У подписчика нет устройства для push (он не разрешал уведомления в браузере).",
     "fail.template": "Нет шаблона или его содержания для канала «{channel}»: добавьте в разделе «Шаблоны».",
     "fail.story": "История",
+    "fail.deadJobs": "Остановленные задания ({n})",
+    "fail.deadJobsHint": "Плагин раз за разом падал на этих событиях, попытки исчерпаны, повторов больше не будет. «Повторить» запустит задание снова.",
+    "fail.kind": "Задание",
+    "fail.attempts": "Попыток",
   },
 });
 
@@ -98,6 +106,50 @@ export function drawFailures(box, latest, lang, refresh) {
         "table#failure-table",
         h("thead", h("tr", h("th", t("common.time")), h("th", t("common.channel")), h("th", t("common.subscriber")), h("th", t("common.status")), h("th", t("common.reason")), h("th"))),
         h("tbody", latest.items.map(row)),
+      ),
+    ),
+  );
+}
+
+/** Jobs whose attempts are spent (GET /v1/admin/dead-jobs), below the failures; nothing when there are none. */
+export function drawDeadJobs(box, dead, lang, refresh) {
+  if (!dead.total) return mount(box);
+  const row = (j) =>
+    h(
+      "tr",
+      { dataset: { job: j.id, kind: j.kind } },
+      h("td", fmtTime(j.diedAt, lang)),
+      h("td", h("code", j.kind)),
+      h("td", j.kind === "plugin" ? h("a.story", { href: `#/events/${encodeURIComponent(j.ref)}` }, j.ref) : j.ref),
+      h("td", fmtNumber(j.attempts, lang)),
+      h("td.small", j.lastError ?? ""),
+      h(
+        "td",
+        h(
+          "button.retry",
+          {
+            onclick: async (e) => {
+              e.target.disabled = true;
+              await api("POST", `/v1/admin/dead-jobs/${encodeURIComponent(j.id)}/retry`);
+              toast(t("dash.retried"));
+              refresh();
+            },
+          },
+          t("dash.retry"),
+        ),
+      ),
+    );
+  mount(
+    box,
+    h("h2", t("fail.deadJobs", { n: fmtNumber(dead.total, lang) })),
+    h("p.muted", t("fail.deadJobsHint")),
+    h(
+      "div.table-wrap",
+      { tabIndex: 0 },
+      h(
+        "table#dead-job-table",
+        h("thead", h("tr", h("th", t("common.time")), h("th", t("fail.kind")), h("th", t("common.event")), h("th", t("fail.attempts")), h("th", t("common.reason")), h("th"))),
+        h("tbody", dead.items.map(row)),
       ),
     ),
   );

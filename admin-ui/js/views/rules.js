@@ -1,6 +1,6 @@
 import { api, ApiError } from "../api.js";
 import { h, mount, parseJson, problemBox, toast } from "../dom.js";
-import { channelName } from "../format.js";
+import { channelName, fmtNumber } from "../format.js";
 import { t } from "../i18n.js";
 import { ruleForm } from "./rule-form.js";
 
@@ -172,7 +172,13 @@ export async function rulesView() {
       h("div.row", h("strong", r.id), h(`span.badge.${r.matched ? "ok" : "warn"}`, r.matched ? t("rules.matched") : t("rules.notMatched")), r.reason ? h("span.muted", r.reason) : null),
       r.matched || r.recipients
         ? [
-            h("div", t("rules.recipients", { n: r.recipients }), r.sample.length ? h("span.muted", `: ${r.sample.join(", ")}${r.recipients > r.sample.length ? ", …" : ""}`) : null),
+            // A topic's members are counted, not listed: `sample` names the first of them (`sampled`).
+            h(
+              "div.recipients",
+              { dataset: { recipients: String(r.recipients), sampled: String(Boolean(r.sampled)) } },
+              t("rules.recipients", { n: fmtNumber(r.recipients) }),
+              r.sample.length ? h("span.muted", `${r.sampled ? ` · ${t("rules.firstOf", { n: fmtNumber(r.sample.length) })}` : ""}: ${r.sample.join(", ")}${r.sampled ? ", …" : ""}`) : null,
+            ),
             h("div.muted", `${t("rules.steps")}: `, r.steps.map((s) => `${s.channel} (${s.template})${s.fallback ? ` [${t("rules.fallback")}]` : ""}${s.waitMs ? ` ${t("rules.wait", { s: `${Math.round(s.waitMs / 1000)} s` })}` : ""}${workflowNote(s)}`).join(" → ")),
             r.throttle ? h("div.muted.throttle", `throttle: ${r.throttle.limit} / ${r.throttle.window}${r.throttle.channel ? ` (${r.throttle.channel})` : ""}`) : null,
             r.messages.length

@@ -3,14 +3,15 @@ import type { EventRow } from "../../store/repositories/events.js";
 import type { RuleRecord } from "../../store/repositories/rules.js";
 import { renderChannelContent } from "../channels/content.js";
 import type { ChannelRegistry } from "../channels/registry.js";
-import type { Logger } from "../logger.js";
-import { eventDocument, planEvent, stepWaitMs } from "../planner.js";
+import { EVERYONE } from "../broadcasts.js";
+import { eventDocument, stepWaitMs } from "../planner.js";
 import { missingPlaceholders, selectContent, type TemplateContext } from "../rendering.js";
-import type { FieldProblem } from "../errors.js";
 import { matchesConditions } from "../rules/conditions.js";
+import { type Audience, resolveAudience } from "../rules/recipients.js";
+import type { DryRunRule, DryRunStep } from "../schemas/dry-run.js";
 import type { EventInput } from "../schemas/event.js";
 import type { TemplateInput } from "../schemas/template.js";
-import type { Step, StepCondition, Throttle } from "../schemas/rule.js";
+import type { Step } from "../schemas/rule.js";
 import { fillPlaceholders } from "../rules/path.js";
 
 /** Recipients listed by name in a dry run; the rest are only counted. */
@@ -18,38 +19,14 @@ const SAMPLE_RECIPIENTS = 20;
 /** Messages rendered in full in a dry run (recipients × steps). */
 const SAMPLE_MESSAGES = 10;
 
-export interface DryRunRule {
-  id: string;
-  enabled: boolean;
-  matched: boolean;
-  /** Why a rule sends nothing: disabled, its `if` is false, or its recipients resolve to nobody. */
-  reason?: string;
-  recipients: number;
-  sample: string[];
-  steps: DryRunStep[];
-  /** The rule's frequency cap, checked when each message is sent (not here: a dry run takes no slot). */
-  throttle?: Throttle;
-  messages: { subscriberId: string; channel: string; template: string; content?: Record<string, unknown>; error?: string; warnings?: FieldProblem[] }[];
-}
-
-export interface DryRunStep {
-  step: number;
-  channel: string;
-  template: string;
-  waitMs: number;
-  fallback: boolean;
-  /** The step's `if`, evaluated when the step runs (over the state of the steps before it), so shown, not judged. */
-  condition?: StepCondition;
-  /** A digest step: its window and this event's key; the message below renders this event as a digest of one. */
-  digest?: { window: string; key: string; max?: number; until?: "seen" };
-}
-
 /**
- * What an event would cause, computed by the planner the engine uses but written nowhere: which
- * rules of its type match, who they reach, and (for a few recipients) the rendered messages.
+ * What an event would cause, written nowhere: which rules of its type match, how many they reach
+ * and who the first of them are, and (for a few recipients) the rendered messages. The audience is
+ * resolved as the planner resolves it, but a topic is counted and sampled, never loaded: a rule to
+ * everyone on an install of a million subscribers costs two bounded queries (recipientsOf).
  */
 export async function dryRun(
-  deps: { store: Store; channels: ChannelRegistry; logger: Logger; now: number },
+  deps: { store: Store; channels: ChannelRegistry; now: number },
   input: EventInput,
   rules: RuleRecord[],
 ): Promise<DryRunRule[]> {
@@ -64,25 +41,21 @@ export async function dryRun(
   };
   for (const rule of rules.filter((r) => r.body.event === input.type)) {
     const steps = rule.body.steps.map((s, i) => describeStep(s, i, doc));
-    const result: DryRunRule = { id: rule.id, enabled: rule.enabled, matched: false, recipients: 0, sample: [], steps, messages: [], ...(rule.body.throttle ? { throttle: rule.body.throttle } : {}) };
+    const result: DryRunRule = { id: rule.id, enabled: rule.enabled, matched: false, recipients: 0, sample: [], sampled: false, steps, messages: [], ...(rule.body.throttle ? { throttle: rule.body.throttle } : {}) };
     out.push(result);
     if (!matchesConditions(rule.body.if, doc)) {
       result.reason = rule.enabled ? "condition not met" : "disabled; condition not met";
       continue;
     }
-    const work = await planEvent(event, now, {
-      rulesFor: async () => [{ ...rule, enabled: true }],
-      membersOf: (topic) => (topic === "*" ? store.subscribers.allIds() : store.subscribers.members(topic)),
-      logger: deps.logger,
-    });
-    const recipients = work?.notifications.map((n) => n.subscriberId) ?? [];
+    const { recipients, sample } = await recipientsOf(store, resolveAudience(rule.body.to, doc));
     result.matched = rule.enabled;
     if (!rule.enabled) result.reason = "disabled (would match)";
-    else if (recipients.length === 0) result.reason = "no recipients";
-    result.recipients = recipients.length;
-    result.sample = recipients.slice(0, SAMPLE_RECIPIENTS);
+    else if (recipients === 0) result.reason = "no recipients";
+    result.recipients = recipients;
+    result.sample = sample;
+    result.sampled = sample.length < recipients;
     // The planner's jobs carry these waits: none without recipients, and none for fallback steps.
-    if (recipients.length > 0) {
+    if (recipients > 0) {
       rule.body.steps.forEach((step, i) => {
         if (!steps[i]!.fallback) steps[i]!.waitMs = stepWaitMs(step);
       });
@@ -118,6 +91,21 @@ export async function dryRun(
     }
   }
   return out;
+}
+
+/**
+ * How many an audience holds and its first SAMPLE_RECIPIENTS: an explicit list is in the event
+ * already; a topic's members (or everyone, `*`) are counted with count(*) and read one page deep.
+ */
+async function recipientsOf(store: Store, audience: Audience): Promise<{ recipients: number; sample: string[] }> {
+  if ("none" in audience) return { recipients: 0, sample: [] };
+  if ("subscribers" in audience) return { recipients: audience.subscribers.length, sample: audience.subscribers.slice(0, SAMPLE_RECIPIENTS) };
+  const everyone = audience.topic === EVERYONE;
+  const [recipients, sample] = await Promise.all([
+    store.subscriberSearch.audienceCount(everyone ? { all: true } : { topic: audience.topic }),
+    store.subscribers.audienceRange(everyone ? null : audience.topic, "", undefined, SAMPLE_RECIPIENTS),
+  ]);
+  return { recipients, sample };
 }
 
 function describeStep(s: Step, i: number, doc: unknown): DryRunStep {

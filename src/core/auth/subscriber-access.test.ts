@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtInChannels } from "../../channels/index.js";
 import { openLibsqlStore } from "../../runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../../../tests/support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../../../tests/support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../../../tests/support/server.js";
 import { manualClock } from "../clock.js";
 import { createHerald, type Herald } from "../engine.js";
 import { silentLogger } from "../logger.js";
@@ -17,7 +17,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const { store, client } = await openLibsqlStore(tempDatabaseUrl());
   close = () => client.close();
-  herald = await createHerald({ store, clock, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store, clock, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
 });
 afterAll(() => close?.());
 

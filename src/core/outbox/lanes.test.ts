@@ -2,13 +2,16 @@ import { describe, expect, it } from "vitest";
 import { openLibsqlStore } from "../../runtimes/shared/libsql-store.js";
 import { manualClock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import type { JobRetries } from "./job-failures.js";
 import { inLanes, LANE_WAIT_MS } from "./lanes.js";
 import { createOutbox, type JobHandler, type JobOutcome } from "./worker.js";
 
 const LEASE = 60_000;
+/** Retries after 750 ms, 1.5 s, 3 s (the middle of each jittered step); the fourth run is the last. */
+const RETRIES: JobRetries = { policy: { baseMs: 1000, capMs: 60_000, maxAttempts: 4, jitter: "equal" }, random: () => 0.5 };
 
 /** `n` plugin jobs in one lane (accepted in order e1 … en), plus `loose` jobs in none. */
-async function lane(n: number, loose = 0) {
+async function lane(n: number, loose = 0, retries = RETRIES) {
   const { store, client } = await openLibsqlStore("file::memory:");
   const clock = manualClock();
   const ids = Array.from({ length: n }, (_, i) => `plugin:e${i + 1}`);
@@ -35,14 +38,15 @@ async function lane(n: number, loose = 0) {
       logger,
       owner,
       leaseMs: LEASE,
-      handlers: { plugin: { batch: inLanes(handler, { store, clock, logger, owner, leaseMs: LEASE, limit }) } } as never,
+      handlers: { plugin: { batch: inLanes(handler, { store, clock, logger, owner, leaseMs: LEASE, limit, retries }) } } as never,
     });
   /** Claims these jobs for `owner` (as a queue consumer does, in the order its messages came) and runs them. */
   const consume = async (owner: string, jobIds: string[], limit?: number) =>
     outboxFor(owner, limit).run(await store.outbox.claimAhead(jobIds, owner, clock.now(), LEASE));
   const jobs = async () => (await client.execute("SELECT id, run_at, lease_owner FROM jobs ORDER BY id")).rows.map((r) => ({ id: String(r.id), runAt: Number(r.run_at), owner: r.lease_owner as string | null }));
+  const attempts = async () => Object.fromEntries((await client.execute("SELECT id, attempts FROM jobs ORDER BY id")).rows.map((r) => [String(r.id), Number(r.attempts)]));
   const laneRows = async () => (await client.execute("SELECT job_id FROM job_lanes ORDER BY seq")).rows.map((r) => String(r.job_id));
-  return { store, client, clock, ids, others, ran, logs, failing, handler, logger, consume, jobs, laneRows };
+  return { store, client, clock, ids, others, ran, logs, failing, handler, logger, consume, jobs, attempts, laneRows };
 }
 
 describe("ordered jobs (lanes)", () => {
@@ -78,7 +82,7 @@ describe("ordered jobs (lanes)", () => {
     ]);
     t.clock.advance(500);
     // The other worker finishes e1: its commit moves what waits behind it to now.
-    const other = inLanes(t.handler, { store: t.store, clock: t.clock, logger: t.logger, owner: "other", leaseMs: LEASE });
+    const other = inLanes(t.handler, { store: t.store, clock: t.clock, logger: t.logger, owner: "other", leaseMs: LEASE, retries: RETRIES });
     await commit(t.store, "other", await other([{ id: "plugin:e1", kind: "plugin", ref: "plugin:e1", runAt: 0, attempts: 1 }]));
     expect(t.ran).toEqual(["plugin:e1"]);
     expect((await t.jobs()).map((j) => [j.id, j.runAt])).toEqual([
@@ -93,7 +97,7 @@ describe("ordered jobs (lanes)", () => {
   it("misses no wake-up when the job it waits on finishes before the wait is committed", async () => {
     const t = await lane(2);
     await t.client.execute({ sql: "UPDATE jobs SET lease_owner = 'other', lease_until = ? WHERE id = 'plugin:e1'", args: [t.clock.now() + LEASE] });
-    const mine = inLanes(t.handler, { store: t.store, clock: t.clock, logger: t.logger, owner: "me", leaseMs: LEASE });
+    const mine = inLanes(t.handler, { store: t.store, clock: t.clock, logger: t.logger, owner: "me", leaseMs: LEASE, retries: RETRIES });
     const claimed = await t.store.outbox.claimAhead(["plugin:e2"], "me", t.clock.now(), LEASE);
     const outcomes = await mine(claimed);
     // e1 finishes (its row goes with it) between this worker's decision and its commit.
@@ -118,25 +122,80 @@ describe("ordered jobs (lanes)", () => {
     expect(t.ran.at(-1)).toBe("plugin:e2");
   });
 
-  it("holds a lane behind a job whose handler failed until the wait runs out, then goes on", async () => {
+  it("retries a job whose handler failed after a backoff step, its lane waiting for the retry, and keeps the order when it succeeds", async () => {
     const t = await lane(4);
     t.failing.add("plugin:e2");
+    const t0 = t.clock.now();
     await t.consume("me", ["plugin:e1", "plugin:e2", "plugin:e3", "plugin:e4"]);
     expect(t.ran).toEqual(["plugin:e1"]);
-    expect(t.logs.map((l) => l.msg)).toContain("job failed");
-    const rows = await t.jobs();
-    expect(rows.find((j) => j.id === "plugin:e2")).toMatchObject({ owner: "me" });
-    expect(rows.filter((j) => j.id !== "plugin:e2")).toEqual([
-      { id: "plugin:e3", runAt: t.clock.now() + LANE_WAIT_MS, owner: null },
-      { id: "plugin:e4", runAt: t.clock.now() + LANE_WAIT_MS, owner: null },
+    expect(t.logs.find((l) => l.msg === "job failed")?.fields).toMatchObject({ jobs: ["plugin:e2"], kind: "plugin", attempt: 1, maxAttempts: 4, retryInMs: 750, error: "plugin failed" });
+    // e2 is free again, due after its backoff step (not held until its lease ends); e3 and e4 wait for that retry.
+    expect(await t.jobs()).toEqual([
+      { id: "plugin:e2", runAt: t0 + 750, owner: null },
+      { id: "plugin:e3", runAt: t0 + 750, owner: null },
+      { id: "plugin:e4", runAt: t0 + 750, owner: null },
     ]);
-    // Within the wait, e3 and e4 still wait.
-    t.clock.advance(10_000);
-    await t.consume("me", ["plugin:e3", "plugin:e4"]);
+    // A later job of the lane that comes before the retry is due waits for it too, and does not run e2 early.
+    t.clock.advance(100);
+    await t.consume("me", ["plugin:e4"]);
     expect(t.ran).toEqual(["plugin:e1"]);
-    t.clock.advance(LANE_WAIT_MS);
-    await t.consume("me", ["plugin:e4", "plugin:e3"]);
-    expect(t.ran).toEqual(["plugin:e1", "plugin:e3", "plugin:e4"]);
+    expect((await t.jobs()).find((j) => j.id === "plugin:e4")).toEqual({ id: "plugin:e4", runAt: t0 + 750, owner: null });
+    // Waiting spent no attempt: only e2's failed run counts.
+    expect(await t.attempts()).toEqual({ "plugin:e2": 1, "plugin:e3": 0, "plugin:e4": 0 });
+    // The retry succeeds: the lane goes on, in order.
+    t.failing.delete("plugin:e2");
+    t.clock.set(t0 + 750);
+    await t.consume("me", ["plugin:e4", "plugin:e3", "plugin:e2"]);
+    expect(t.ran).toEqual(t.ids);
+    expect(await t.jobs()).toEqual([]);
+  });
+
+  it("passes over a job whose retry is further off than the wait, says so, and retries it out of order", async () => {
+    // Steps of 100 s: the first retry is 75 s away, past the lane's 30 s wait.
+    const t = await lane(3, 0, { policy: { baseMs: 100_000, capMs: 600_000, maxAttempts: 4, jitter: "equal" }, random: () => 0.5 });
+    t.failing.add("plugin:e1");
+    const t0 = t.clock.now();
+    await t.consume("me", ["plugin:e1"]);
+    await t.consume("me", ["plugin:e3", "plugin:e2"]);
+    expect(t.ran).toEqual(["plugin:e2", "plugin:e3"]);
+    expect(t.logs.filter((l) => l.level === "warn")).toEqual([
+      { level: "warn", msg: "an ordered job failed and retries later: the later jobs of its lane go on without it", fields: { lane: "ticket:77", job: "plugin:e1", attempts: 1, retryInMs: 75_000, waitMs: LANE_WAIT_MS } },
+    ]);
+    expect(await t.laneRows()).toEqual([]);
+    expect(await t.jobs()).toEqual([{ id: "plugin:e1", runAt: t0 + 75_000, owner: null }]);
+    t.failing.delete("plugin:e1");
+    t.clock.set(t0 + 75_000);
+    await t.consume("me", ["plugin:e1"]);
+    expect(t.ran).toEqual(["plugin:e2", "plugin:e3", "plugin:e1"]);
+  });
+
+  it("tries a failing job at most maxAttempts times with growing delays, then keeps it as a dead job and its lane goes on", async () => {
+    const t = await lane(3);
+    t.failing.add("plugin:e1");
+    const delays: number[] = [];
+    for (let run = 1; run <= 4; run++) {
+      const before = t.clock.now();
+      await t.consume("me", ["plugin:e3", "plugin:e2", "plugin:e1"]);
+      const e1 = (await t.jobs()).find((j) => j.id === "plugin:e1");
+      if (!e1) break;
+      delays.push(e1.runAt - before);
+      t.clock.set(e1.runAt);
+    }
+    expect(delays).toEqual([750, 1500, 3000]);
+    // The fourth failure was the last: e1 is gone from the jobs, kept as dead, and e2 and e3 ran right after it.
+    expect(t.ran).toEqual(["plugin:e2", "plugin:e3"]);
+    expect(await t.jobs()).toEqual([]);
+    expect((await t.client.execute("SELECT id, kind, ref, attempts, last_error, died_at FROM dead_jobs")).rows.map((r) => ({ ...r }))).toEqual([
+      { id: "plugin:e1", kind: "plugin", ref: "plugin:e1", attempts: 4, last_error: "plugin failed", died_at: t.clock.now() },
+    ]);
+    expect(t.logs.filter((l) => l.level === "warn")).toEqual([
+      { level: "warn", msg: "job dead: its attempts are spent, it is kept in the dead jobs and not run again", fields: { job: "plugin:e1", kind: "plugin", ref: "plugin:e1", attempts: 4, error: "plugin failed" } },
+    ]);
+    expect(t.logs.filter((l) => l.msg === "job failed").map((l) => l.fields?.attempt)).toEqual([1, 2, 3]);
+    // Nothing runs it again, however long one waits.
+    t.clock.advance(86_400_000);
+    await t.consume("me", ["plugin:e1"]);
+    expect(t.ran).toEqual(["plugin:e2", "plugin:e3"]);
   });
 
   it("runs jobs without a lane side by side, beside the lane", async () => {

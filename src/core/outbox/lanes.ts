@@ -3,8 +3,8 @@ import type { Store } from "../../store/index.js";
 import type { LaneRow } from "../../store/repositories/job-lanes.js";
 import { type ClaimedJob, QUEUE_OWNER } from "../../store/repositories/outbox.js";
 import type { Clock } from "../clock.js";
-import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { failedJob, type JobRetries } from "./job-failures.js";
 import type { BatchJobHandler, JobHandler, JobOutcome } from "./worker.js";
 
 /**
@@ -35,6 +35,8 @@ export interface LaneOptions {
    * the rest go back to the table due at once, to travel again. Unbounded by default.
    */
   limit?: number;
+  /** How a job whose handler throws is tried again, and when it is dead (core/outbox/job-failures.ts). */
+  retries: JobRetries;
 }
 
 interface Waiter {
@@ -55,7 +57,11 @@ interface Waiter {
  *   when that job's wait runs out, and moved to now the moment it finishes (its commit pulls the
  *   next jobs forward; a wait committed after that finds the blocker gone and is due at once);
  * - an earlier job held for `waitMs` or more is passed over, with a warning: it runs when its
- *   lease ends, out of order. The wait is bounded; a failed job does not stop its lane for good.
+ *   lease ends, out of order. The wait is bounded; a failed job does not stop its lane for good;
+ * - a job whose handler throws is tried again after a backoff step (core/outbox/job-failures.ts),
+ *   and the rest of its lane waits for that retry when it is due within `waitMs`: a passing
+ *   failure keeps the order. One backing off longer is passed over, with a warning, and retried
+ *   out of order; one whose attempts are spent is dead, and its lane goes on at once.
  *
  * Jobs without a lane run as before, side by side. Runs are at-least-once as every job's are: a
  * handler must be idempotent (system messages are, by their key).
@@ -85,13 +91,19 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
 
     // When another worker took a row's job (a queue message on its way holds it for no one).
     const heldSince = (r: LaneRow) => (r.leaseOwner !== null && r.leaseOwner !== QUEUE_OWNER && r.leaseUntil !== null && r.leaseUntil > now ? r.leaseUntil - leaseMs : undefined);
-    // Earlier jobs no one holds, up to the first one someone does: taken on here, within `aheadLimit`
-    // and what `limit` leaves beside the batch's own jobs.
+    // A job no worker holds, due later, that has run before: it failed and waits for its retry.
+    const backingOff = (r: LaneRow) => heldSince(r) === undefined && r.runAt > now && r.attempts > 0;
+    // Earlier jobs no one holds, up to the first one someone does (or one backing off): taken on
+    // here, within `aheadLimit` and what `limit` leaves beside the batch's own jobs.
     const wanted: string[] = [];
     const room = Math.min(aheadLimit, limit - claimed.length);
     for (const list of lanes.values()) {
       for (const row of list) {
         if (!row.windowed || mine.has(row.jobId) || !row.present) continue;
+        if (backingOff(row)) {
+          if (row.runAt - now < waitMs) break;
+          continue;
+        }
         const since = heldSince(row);
         if (since !== undefined && now - since < waitMs) break;
         if (since === undefined && wanted.length < room) wanted.push(row.jobId);
@@ -105,14 +117,15 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
     const runs: Promise<void>[] = [];
     let left = limit;
 
-    const runOne = async (job: ClaimedJob): Promise<boolean> => {
+    /** Runs a job: `done`, `retry` (it failed and waits for its retry) or `dead` (its last attempt failed: it is gone). */
+    const runOne = async (job: ClaimedJob): Promise<"done" | "retry" | "dead"> => {
       try {
         outcomes.set(job.id, await run(job));
-        return true;
+        return "done";
       } catch (error) {
-        // Left leased: it runs again when its lease ends, as any failed job does.
-        logger.log("error", "job failed", { jobs: [job.id], kind: job.kind, error: errorMessage(error) });
-        return false;
+        const failed = failedJob(job, error, clock.now(), { store, logger, owner, retries: options.retries });
+        outcomes.set(job.id, failed.outcome);
+        return failed.dead ? "dead" : "retry";
       }
     };
 
@@ -148,6 +161,17 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
           last = row.seq;
           continue;
         }
+        if (backingOff(row)) {
+          // Its retry is near: wait for it (its commit pulls this lane forward). Further off: go on without it.
+          if (row.runAt - now < waitMs) {
+            blocker = { seq: row.seq, retryAt: row.runAt };
+            continue;
+          }
+          logger.log("warn", "an ordered job failed and retries later: the later jobs of its lane go on without it", { lane, job: row.jobId, attempts: row.attempts, retryInMs: row.runAt - now, waitMs });
+          removed.push(row.seq);
+          last = row.seq;
+          continue;
+        }
         // Held by another worker (or taken by one since it was read: then since now).
         const since = heldSince(row) ?? now;
         if (now - since >= waitMs) {
@@ -163,12 +187,14 @@ export function inLanes(run: JobHandler, options: LaneOptions): BatchJobHandler 
           let done = last;
           for (let k = 0; k < sequence.length; k++) {
             const { job, seq } = sequence[k]!;
-            if (await runOne(job)) {
+            // Dead, the job leaves with its lane row: the rest of the lane goes on.
+            if ((await runOne(job)) !== "retry") {
               done = seq;
               continue;
             }
-            // The rest waits behind the one that failed (held by this worker until its lease ends).
-            for (const later of sequence.slice(k + 1)) waiters.push({ id: later.job.id, blocker: seq, retryAt: now + waitMs });
+            // The rest waits behind the one that failed, for its retry (or the wait, whichever is first).
+            const retryAt = Math.min(now + waitMs, (outcomes.get(job.id) as { retryAt?: number }).retryAt ?? now + waitMs);
+            for (const later of sequence.slice(k + 1)) waiters.push({ id: later.job.id, blocker: seq, retryAt });
             break;
           }
           // What waits behind the jobs done here may go now (a blocker another worker holds is left alone).

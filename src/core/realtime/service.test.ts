@@ -89,3 +89,49 @@ describe("a room message", () => {
     for (const member of members) expect(got.get(member)!.map((f) => (f.type === "item" ? f.item.seq : f.type === "unread" ? -f.count : f.type))).toEqual([1, -1]);
   });
 });
+
+describe("an in-app delivery confirmed by a connection", () => {
+  /** A notification with two in-app steps, both pending: the outbox is about to run the first, the second is delayed. */
+  async function twoSteps(s: Setup) {
+    await s.client.batch([
+      "INSERT INTO events (id, type, body, received_at, planned_at) VALUES ('e1', 't', '{}', 0, 0)",
+      "INSERT INTO notifications (id, event_id, rule_id, subscriber_id, created_at) VALUES ('n1', 'e1', 'r', 'ann', 0)",
+      "INSERT INTO deliveries (id, notification_id, step, channel, template, status, attempts, created_at, updated_at) VALUES ('d0', 'n1', 0, 'realtime', 'x', 'pending', 0, 0, 0), ('d1', 'n1', 1, 'realtime', 'x', 'pending', 0, 0, 0)",
+    ]);
+  }
+  const statuses = async (s: Setup) => (await s.client.execute("SELECT id, status FROM deliveries ORDER BY step")).rows.map((r) => [r.id, r.status]);
+  const reached = async (s: Setup) => (await s.client.execute("SELECT delivered_at FROM inbox WHERE id = 'n1'")).rows[0]?.delivered_at != null;
+
+  it("is delivered even when the connection confirmed the item before the outbox recorded the send, and a later step of the same notification is not", async () => {
+    const s = await setup();
+    await twoSteps(s);
+    await connect(s, "ann");
+    // The outbox's run of step 0: the channel appends the item (a live frame, confirmed 20 ms later)...
+    await s.realtime.appendAndPublish([{ subscriberId: "ann", id: "n1", type: "notification", title: "t", createdAt: 1 }]);
+    await expect.poll(() => reached(s)).toBe(true);
+    expect(await statuses(s)).toEqual([
+      ["d0", "pending"],
+      ["d1", "pending"],
+    ]);
+    // ...and only then its job records the send.
+    await s.store.write([s.store.deliveries.outcomeStatement("d0", { status: "sent", countAttempt: true }, 2)]);
+    expect(await statuses(s)).toEqual([
+      ["d0", "delivered"],
+      ["d1", "pending"],
+    ]);
+  });
+
+  it("marks the sends it confirms delivered, never a step still waiting for its time", async () => {
+    const s = await setup();
+    await twoSteps(s);
+    // Step 0 sent while Ann was away; she connects and the backlog reaches her.
+    await s.realtime.appendAndPublish([{ subscriberId: "ann", id: "n1", type: "notification", title: "t", createdAt: 1 }]);
+    await s.store.write([s.store.deliveries.outcomeStatement("d0", { status: "sent", countAttempt: true }, 2)]);
+    await connect(s, "ann");
+    await expect.poll(() => reached(s)).toBe(true);
+    await expect.poll(() => statuses(s)).toEqual([
+      ["d0", "delivered"],
+      ["d1", "pending"],
+    ]);
+  });
+});

@@ -8,6 +8,9 @@ import type { Logger } from "../logger.js";
 import type { StatusEventData, StatusEventType } from "./schemas.js";
 import { engagementEvent } from "./events.js";
 
+/** What a subscriber did with a notification, as its status event names it (`notification.<kind>`). */
+export type Engagement = "seen" | "read" | "clicked";
+
 /** One thing that happened to a notification or subscriber, for the endpoints that asked for its type. */
 export interface StatusEvent {
   /**
@@ -32,17 +35,21 @@ export interface StatusEvents {
   /** Whether any endpoint asked for `type` (cached): skip building an event nobody wants. */
   wants(type: StatusEventType): Promise<boolean>;
   /**
-   * A notification was seen, read or clicked (by `channel`): queues its event, once per notification
-   * and kind, after looking up its event id. Never throws.
+   * A notification was seen, read or clicked (by `channel`) for the first time: queues the event
+   * of each kind in `what` (several when one act implies another: a read that is also the first
+   * sight is `["seen", "read"]`), in that order and one commit, after looking up its event id.
+   * Once per notification and kind (their ids repeat). `extra` is data of the `clicked` event (its
+   * action). Never throws.
    */
-  engagement(what: "seen" | "read" | "clicked", subscriberId: string, notificationId: string, channel: string | null, extra?: Record<string, unknown>): Promise<void>;
+  engagement(what: Engagement | Engagement[], subscriberId: string, notificationId: string, channel: string | null, extra?: Record<string, unknown>): Promise<void>;
   /**
-   * Statements that queue `notification.<what>` for each of a subscriber's notifications `ids`
-   * selects (a subquery of notification ids, read in the same batch): the same event, id and body
-   * `engagement` queues for one, for any number in two statements (read-all). Empty when no
-   * endpoint wants the type. The caller commits them with its change, then calls `wake`.
+   * Statements that queue, for each of `marks`, `notification.<what>` for each of a subscriber's
+   * notifications its `ids` selects (a subquery of notification ids, read in the same batch): the
+   * same event, id and body `engagement` queues for one, for any number and kinds in two
+   * statements (read-all: `seen` for those it shows first, then `read`). Empty when no endpoint
+   * wants any of the types. The caller commits them with its change, then calls `wake`.
    */
-  engagementStatements(what: "seen" | "read" | "clicked", subscriberId: string, ids: SQL, channel: string | null, at: number): Promise<BatchItem<"sqlite">[]>;
+  engagementStatements(subscriberId: string, marks: { what: Engagement; ids: SQL }[], channel: string | null, at: number): Promise<BatchItem<"sqlite">[]>;
   /** Jobs were committed with a change (`statements`, `engagementStatements`): run them soon. */
   wake(): void;
   /** Endpoints changed in this process: read their types again. */
@@ -87,21 +94,27 @@ export function createStatusEvents(deps: { store: Store; clock: Clock; logger: L
     emit: (events) => emit(events),
     wants: async (type) => (await types.get("all")).has(type),
     async engagement(what, subscriberId, notificationId, channel, extra) {
-      if (!(await types.get("all")).has(`notification.${what}`)) return;
+      const wanted = await types.get("all");
+      const kinds = (Array.isArray(what) ? what : [what]).filter((kind) => wanted.has(`notification.${kind}`));
+      if (kinds.length === 0) return;
       const at = clock.now();
       await emit(async () => {
         const n = await store.webhookEndpoints.notification(notificationId);
         // Room messages and other inbox items are not notifications: nothing to report.
         if (!n || n.subscriberId !== subscriberId) return [];
-        return [engagementEvent(what, { notificationId, eventId: n.eventId, subscriberId, channel }, at, extra)];
+        return kinds.map((kind) => engagementEvent(kind, { notificationId, eventId: n.eventId, subscriberId, channel }, at, kind === "clicked" ? extra : {}));
       });
     },
-    async engagementStatements(what, subscriberId, ids, channel, at) {
-      const type = `notification.${what}` as const;
-      if (!(await types.get("all")).has(type)) return [];
-      // The event engagementEvent builds, with the ids left for each row to fill in.
-      const template = engagementEvent(what, { notificationId: "", eventId: "", subscriberId, channel }, at);
-      return store.webhookEndpoints.emitPerNotificationStatements({ type, idSuffix: template.id, payload: statusPayload(template) }, subscriberId, ids, clock.now());
+    async engagementStatements(subscriberId, marks, channel, at) {
+      const wanted = await types.get("all");
+      const events = marks
+        .filter(({ what }) => wanted.has(`notification.${what}`))
+        .map(({ what, ids }) => {
+          // The event engagementEvent builds, with the ids left for each row to fill in.
+          const template = engagementEvent(what, { notificationId: "", eventId: "", subscriberId, channel }, at);
+          return { type: template.type, idSuffix: template.id, payload: statusPayload(template), ids };
+        });
+      return store.webhookEndpoints.emitPerNotificationStatements(events, subscriberId, clock.now());
     },
     wake: () => deps.wake?.(),
     invalidate: () => types.invalidate(),

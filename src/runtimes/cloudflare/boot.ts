@@ -27,6 +27,7 @@ import subscriberAddressesMigration from "../../store/migrations/0016_subscriber
 import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpoints.sql";
 import jobLanesMigration from "../../store/migrations/0018_job_lanes.sql";
 import webhookMessagesBySubscriberMigration from "../../store/migrations/0019_webhook_messages_by_subscriber.sql";
+import deadJobsMigration from "../../store/migrations/0020_dead_jobs.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   { name: "0017_webhook_endpoints.sql", sql: webhookEndpointsMigration },
   { name: "0018_job_lanes.sql", sql: jobLanesMigration },
   { name: "0019_webhook_messages_by_subscriber.sql", sql: webhookMessagesBySubscriberMigration },
+  { name: "0020_dead_jobs.sql", sql: deadJobsMigration },
 ];
 
 export interface WorkerHerald {

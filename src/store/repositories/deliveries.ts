@@ -33,6 +33,16 @@ export interface DeliveryContext {
   addresses?: Record<string, string>;
 }
 
+/**
+ * The status a `sent` outcome writes. An in-app send whose item already reached a live connection
+ * is `delivered`: the outbox appends the item (and its frame goes out) before its job records the
+ * send, and the connection's confirmation (markRealtimeDelivered, which marks only `sent`) may come
+ * first. A provider's confirmation recorded first also stays. Two key lookups, for in-app rows only.
+ */
+const sentStatus = sql`CASE WHEN ${deliveries.status} = 'delivered' OR (${deliveries.channel} = 'realtime' AND EXISTS (
+    SELECT 1 FROM notifications AS n JOIN inbox AS i ON i.subscriber_id = n.subscriber_id AND i.id = n.id
+    WHERE n.id = ${deliveries.notificationId} AND i.delivered_at IS NOT NULL)) THEN 'delivered' ELSE 'sent' END`;
+
 export function deliveriesRepository(db: HeraldDb) {
   // Both run for every batch of deliveries (contexts) and every accepted event (recipients): built once.
   const contextsQuery = db
@@ -87,8 +97,7 @@ export function deliveriesRepository(db: HeraldDb) {
       return db
         .update(deliveries)
         .set({
-          // A live connection may have confirmed an in-app delivery before this outcome is written.
-          status: outcome.status === "sent" ? sql`CASE WHEN ${deliveries.status} = 'delivered' THEN 'delivered' ELSE 'sent' END` : outcome.status,
+          status: outcome.status === "sent" ? sentStatus : outcome.status,
           lastError: outcome.error ?? null,
           ...(outcome.providerMessageId !== undefined ? { providerMessageId: outcome.providerMessageId } : {}),
           attempts: outcome.countAttempt ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
@@ -155,13 +164,19 @@ export function deliveriesRepository(db: HeraldDb) {
         .set({ status: "cancelled", lastError: "seen before escalation", updatedAt: now })
         .where(and(eq(deliveries.notificationId, notificationId), eq(deliveries.unlessSeen, true), inArray(deliveries.status, ["pending", "waiting"])));
     },
-    /** Real-time notifications reached a live connection: `sent` becomes `delivered`. */
+    /**
+     * Real-time notifications reached a live connection: their in-app deliveries that were sent
+     * become `delivered`. Only `sent` ones: a later in-app step of the same notification (a
+     * `delay`, an escalation) is still `pending` and has sent nothing yet. A send recorded after
+     * the connection confirmed its item (the outbox appends, then acks) is made `delivered` by
+     * `outcomeStatement`.
+     */
     async markRealtimeDelivered(notificationIds: string[], now: number): Promise<void> {
       for (const part of chunks(notificationIds)) {
         await db
           .update(deliveries)
           .set({ status: "delivered", updatedAt: now })
-          .where(and(inJsonArray(deliveries.notificationId, part), eq(deliveries.channel, "realtime"), inArray(deliveries.status, ["pending", "sent"])));
+          .where(and(inJsonArray(deliveries.notificationId, part), eq(deliveries.channel, "realtime"), eq(deliveries.status, "sent")));
       }
     },
     /** Deliveries of one channel by the provider's message id (status callbacks). */

@@ -94,11 +94,12 @@ export function inboxStateRepository(db: HeraldDb) {
       return row?.end === null || row?.end === undefined ? undefined : Number(row.end);
     },
     /**
-     * The unread notifications of a page, as a subquery of their ids, for statements that must
-     * run in the same batch before `markReadStatement` (which makes them read).
+     * The unread notifications of a page (only those not seen either, with `unseen`), as a subquery
+     * of their ids, for statements that must run in the same batch before `markReadStatement`
+     * (which makes them read and seen).
      */
-    unreadNotificationsIn(subscriberId: string, after: number, end: number): SQL {
-      return sql`SELECT ${inbox.id} FROM ${inbox} WHERE ${and(inPage(subscriberId, after, end), unreadRow, eq(inbox.type, "notification"))}`;
+    unreadNotificationsIn(subscriberId: string, after: number, end: number, unseen = false): SQL {
+      return sql`SELECT ${inbox.id} FROM ${inbox} WHERE ${and(inPage(subscriberId, after, end), unreadRow, eq(inbox.type, "notification"), unseen ? isNull(inbox.seenAt) : undefined)}`;
     },
     /** Marks the unread items (of `type`, if given) with after < seq <= end read; its rows are what `readRows` takes. */
     markReadStatement(subscriberId: string, after: number, end: number, now: number, type?: InboxItemType): BatchItem<"sqlite"> {

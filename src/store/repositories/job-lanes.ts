@@ -12,6 +12,9 @@ export interface LaneRow {
   present: boolean;
   leaseOwner: string | null;
   leaseUntil: number | null;
+  /** The job's due time and runs begun (0 for a job gone): a free job due later that has run before is backing off after a failure. */
+  runAt: number;
+  attempts: number;
   /** Among the first rows of its lane looked at; false for a job of the batch further back. */
   windowed: boolean;
 }
@@ -36,7 +39,7 @@ export function jobLanesRepository(db: HeraldDb) {
      */
     async around(jobIds: string[], scan: number): Promise<LaneRow[]> {
       if (jobIds.length === 0) return [];
-      const rows = await db.all<{ seq: number; job_id: string; lane: string; present: number; lease_owner: string | null; lease_until: number | null; windowed: number }>(sql`
+      const rows = await db.all<{ seq: number; job_id: string; lane: string; present: number; lease_owner: string | null; lease_until: number | null; run_at: number | null; attempts: number | null; windowed: number }>(sql`
         WITH mine AS (SELECT seq, job_id, lane FROM job_lanes WHERE job_id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))),
         tops AS (SELECT lane, max(seq) AS top FROM mine GROUP BY lane),
         ahead AS (
@@ -44,7 +47,7 @@ export function jobLanesRepository(db: HeraldDb) {
           JOIN job_lanes l ON l.seq IN (SELECT s.seq FROM job_lanes s WHERE s.lane = t.lane AND s.seq <= t.top ORDER BY s.seq LIMIT ${scan})
         ),
         picked AS (SELECT seq, job_id, lane, 1 AS windowed FROM ahead UNION ALL SELECT seq, job_id, lane, 0 FROM mine WHERE seq NOT IN (SELECT seq FROM ahead))
-        SELECT p.seq, p.job_id, p.lane, j.id IS NOT NULL AS present, j.lease_owner, j.lease_until, p.windowed
+        SELECT p.seq, p.job_id, p.lane, j.id IS NOT NULL AS present, j.lease_owner, j.lease_until, j.run_at, j.attempts, p.windowed
         FROM picked p LEFT JOIN jobs j ON j.id = p.job_id
         ORDER BY p.lane, p.seq`);
       return rows.map((r) => ({
@@ -54,6 +57,8 @@ export function jobLanesRepository(db: HeraldDb) {
         present: Boolean(Number(r.present)),
         leaseOwner: r.lease_owner,
         leaseUntil: r.lease_until === null ? null : Number(r.lease_until),
+        runAt: Number(r.run_at ?? 0),
+        attempts: Number(r.attempts ?? 0),
         windowed: Boolean(Number(r.windowed)),
       }));
     },
@@ -74,10 +79,11 @@ export function jobLanesRepository(db: HeraldDb) {
     /**
      * Hands back jobs that wait for an earlier one (`blocker`, a lane seq): due at `retryAt`, or
      * at once if the blocker's row is gone by the time this commits (it finished meanwhile, so no
-     * wake-up is missed). Only jobs `owner` still holds.
+     * wake-up is missed). Only jobs `owner` still holds. They did not run: each gives back the
+     * attempt its claim counted (core/outbox/job-failures.ts bounds the runs, not the waits).
      */
     settleStatement(waiters: { id: string; blocker: number | null; retryAt: number }[], owner: string, now: number): BatchItem<"sqlite"> {
-      return db.run(sql`UPDATE jobs SET lease_owner = NULL, lease_until = NULL,
+      return db.run(sql`UPDATE jobs SET lease_owner = NULL, lease_until = NULL, attempts = max(attempts - 1, 0),
           run_at = CASE WHEN EXISTS (SELECT 1 FROM job_lanes b WHERE b.seq = w.value ->> '$.blocker') THEN w.value ->> '$.retryAt' ELSE ${now} END
         FROM json_each(${JSON.stringify(waiters)}) AS w
         WHERE jobs.id = w.value ->> '$.id' AND jobs.lease_owner = ${owner}`);

@@ -48,17 +48,21 @@ export function pushSubscriptionsRepository(db: HeraldDb) {
      * Records the first click on one of the subscriber's notifications (a click is also a sighting,
      * so seen_at is set if it was not). Undefined when the notification is not theirs.
      */
-    async click(subscriberId: string, notificationId: string, action: string | null, now: number): Promise<{ clickedAt: number } | undefined> {
+    /**
+     * Records the first click on one of the subscriber's notifications, which also marks it seen.
+     * Undefined when the notification is not theirs; `seenAt` is its seen time now (`now` when this click was its first sight).
+     */
+    async click(subscriberId: string, notificationId: string, action: string | null, now: number): Promise<{ clickedAt: number; seenAt: number } | undefined> {
       const owned = await db
         .update(notifications)
         .set({ seenAt: sql`COALESCE(${notifications.seenAt}, ${now})` })
         .where(and(eq(notifications.id, notificationId), eq(notifications.subscriberId, subscriberId)))
-        .returning({ id: notifications.id })
-        .all();
-      if (owned.length === 0) return undefined;
+        .returning({ seenAt: notifications.seenAt })
+        .get();
+      if (!owned) return undefined;
       await db.insert(notificationClicks).values({ notificationId, subscriberId, action, clickedAt: now }).onConflictDoNothing();
       const row = await db.select().from(notificationClicks).where(eq(notificationClicks.notificationId, notificationId)).get();
-      return { clickedAt: row!.clickedAt };
+      return { clickedAt: row!.clickedAt, seenAt: owned.seenAt! };
     },
     /**
      * Marks one of the subscriber's notifications seen or read directly, for notifications that

@@ -66,10 +66,6 @@ export function subscribersRepository(db: HeraldDb, write: (items: BatchItem<"sq
         .all();
       return gone.length > 0;
     },
-    /** Every subscriber's id: the audience of a broadcast to everyone. */
-    async allIds(): Promise<string[]> {
-      return (await db.select({ id: subscribers.id }).from(subscribers).all()).map((r) => r.id);
-    },
     /**
      * Where to cut the next `page` members (after `after`, in id order) into parts of `every`: the
      * id ending each part, the last one included, read in one query that returns page/every rows.

@@ -59,21 +59,28 @@ export function webhookEndpointsRepository(db: HeraldDb, write: (items: BatchIte
       ];
     },
     /**
-     * `emitStatements` for one event per notification of `subscriberId` that `ids` selects (a
-     * subquery of notification ids, e.g. those a read-all marks): each event's id is the
-     * notification's id followed by `event.idSuffix`, its body `event.payload` with
-     * `data.notificationId` and `data.eventId` set to the notification's (json_set keeps every key
-     * in its place, so the bytes are those the one-event path stores). Two statements whatever the
-     * number of notifications, each binding a handful of parameters: thousands of events commit
-     * with the change they report, within D1's limits.
+     * `emitStatements` for one event per notification of `subscriberId` that each event's `ids`
+     * selects (a subquery of notification ids, e.g. those a read-all marks read, and those of them
+     * it shows for the first time): each event's id is the notification's id followed by
+     * `idSuffix`, its body `payload` with `data.notificationId` and `data.eventId` set to the
+     * notification's (json_set keeps every key in its place, so the bytes are those the one-event
+     * path stores). Two statements whatever the number of notifications and kinds, each binding
+     * a handful of parameters per kind: thousands of events commit with the change they report,
+     * within D1's limits. Kinds are stored in the order given.
      */
-    emitPerNotificationStatements(event: { type: string; idSuffix: string; payload: string }, subscriberId: string, ids: SQL, now: number): BatchItem<"sqlite">[] {
-      const rows = sql`SELECT n.id || ${event.idSuffix} AS id, json_set(${event.payload}, '$.data.notificationId', n.id, '$.data.eventId', n.event_id) AS payload
-        FROM notifications n WHERE n.id IN (${ids}) AND n.subscriber_id = ${subscriberId}`;
-      const subscribed = sql`webhook_endpoints e WHERE EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ${event.type})`;
+    emitPerNotificationStatements(events: { type: string; idSuffix: string; payload: string; ids: SQL }[], subscriberId: string, now: number): BatchItem<"sqlite">[] {
+      if (events.length === 0) return [];
+      const rows = sql.join(
+        events.map(
+          (e) => sql`SELECT n.id || ${e.idSuffix} AS id, ${e.type} AS type, json_set(${e.payload}, '$.data.notificationId', n.id, '$.data.eventId', n.event_id) AS payload
+            FROM notifications n WHERE n.id IN (${e.ids}) AND n.subscriber_id = ${subscriberId}`,
+        ),
+        sql` UNION ALL `,
+      );
+      const subscribed = sql`webhook_endpoints e WHERE EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = r.type)`;
       return [
         db.run(sql`INSERT INTO webhook_messages (id, endpoint_id, type, payload, status, attempts, created_at, updated_at)
-          SELECT r.id, e.id, ${event.type}, r.payload, 'pending', 0, ${now}, ${now} FROM (${rows}) r, ${subscribed} ON CONFLICT DO NOTHING`),
+          SELECT r.id, e.id, r.type, r.payload, 'pending', 0, ${now}, ${now} FROM (${rows}) r, ${subscribed} ON CONFLICT DO NOTHING`),
         db.run(sql`INSERT INTO jobs (id, kind, ref, run_at, attempts, created_at)
           SELECT 'webhook:' || e.id || ':' || r.id, 'webhook', e.id || ':' || r.id, ${now}, 0, ${now} FROM (${rows}) r, ${subscribed} ON CONFLICT DO NOTHING`),
       ];

@@ -1,10 +1,11 @@
 /**
- * read-all on D1 over a backlog of 10,000 unread notifications, with a status webhook endpoint
- * subscribed to notification.read: the request marks them all and queues one event each, and it,
+ * read-all on D1 over a backlog of 10,000 unread notifications, never seen, with a status webhook
+ * endpoint subscribed to notification.seen and notification.read: the request marks them all and
+ * queues one event of each kind for each, and it,
  * like every queue batch that then sends the events, stays within the profile's budget (the meter
  * counts each invocation's D1 statements, bound parameters and subrequests, and refuses any call
  * past the budget: HERALD_BUDGET_STRICT). The receiving peer (webhook-peer-setup.ts) verifies every
- * signature and must see each notification's event at most once. The inside-workerd-free project
+ * signature and must see each notification's events at most once. The inside-workerd-free project
  * runs the request again on the free-plan profile (50 queries); there the sends are left out
  * (READ_ALL_TEST_SEND=0): 10,000 jobs in batches of 10 would take minutes.
  */
@@ -23,7 +24,7 @@ const send = env.READ_ALL_TEST_SEND !== "0";
 const peer = inject("webhookPeer");
 const peerStats = async () => (await (await fetch(peer.controlUrl)).json()) as { received: number; ids: string[]; requests: number; refused: unknown[] };
 
-it(`read-all of ${N} unread notifications queues one notification.read each, every invocation within the ${profile.name} budget`, async () => {
+it(`read-all of ${N} unread notifications queues one notification.seen and one notification.read each, every invocation within the ${profile.name} budget`, async () => {
   expect((await call("GET", "/healthz")).status).toBe(200);
   const subscriber = "ra-reader";
   expect((await call("PUT", `/v1/subscribers/${subscriber}`, { name: "Reader" })).status).toBe(201);
@@ -38,7 +39,7 @@ it(`read-all of ${N} unread notifications queues one notification.read each, eve
       env.DB.prepare("INSERT INTO inbox (subscriber_id, seq, id, type, title, created_at) SELECT ?3, value ->> 'seq', value ->> 'notification', 'notification', 'Note', ?1 FROM json_each(?2)").bind(at, json, subscriber),
     ]);
   }
-  const endpoint = await call("POST", "/v1/webhook-endpoints", { url: `${peer.url}/reads`, events: ["notification.read"] });
+  const endpoint = await call("POST", "/v1/webhook-endpoints", { url: `${peer.url}/reads`, events: ["notification.seen", "notification.read"] });
   expect(endpoint.status).toBe(201);
   await fetch(peer.controlUrl, { method: "POST", body: JSON.stringify({ secret: endpoint.body.secret }) });
   const token = (await call("POST", `/v1/subscribers/${subscriber}/tokens`, {})).body.token as string;
@@ -47,8 +48,10 @@ it(`read-all of ${N} unread notifications queues one notification.read each, eve
   clearInvocationRecords();
   const marked = await call("POST", "/v1/me/notifications/read-all", undefined, token);
   expect(marked).toEqual({ status: 200, body: { marked: N, count: 0 } });
-  const queued = await env.DB.prepare("SELECT count(*) AS n, count(DISTINCT id) AS ids FROM webhook_messages WHERE endpoint_id = ? AND type = 'notification.read'").bind(endpoint.body.id).first();
-  expect(queued).toEqual({ n: N, ids: N });
+  for (const type of ["notification.seen", "notification.read"]) {
+    const queued = await env.DB.prepare("SELECT count(*) AS n, count(DISTINCT id) AS ids FROM webhook_messages WHERE endpoint_id = ? AND type = ?").bind(endpoint.body.id, type).first();
+    expect(queued).toEqual({ n: N, ids: N });
+  }
   await new Promise((r) => setTimeout(r, 200));
   const request = invocationRecords().find((r) => r.kind === "request" && r.label === "POST /v1/me/notifications/read-all")!;
   expect(request.over).toEqual([]);
@@ -58,14 +61,14 @@ it(`read-all of ${N} unread notifications queues one notification.read each, eve
   if (send) {
     // The queue sends them to the peer, which verifies each signature and accepts each id once;
     // every batch stays within budget. The first SENT are waited for (a 10,000 send takes ~50 s
-    // on local workerd, fetches bound); that all 10,000 were queued once each is checked above.
+    // on local workerd, fetches bound); that all 20,000 were queued once each is checked above.
     const stats = await eventually(async () => {
       const now = await peerStats();
       return now.received - before.received >= SENT ? now : undefined;
     }, 60_000);
     expect(stats.refused).toEqual([]);
     const ids = stats.ids.slice(before.received);
-    const expected = new Set(rows.map((r) => `${r.notification}.read`));
+    const expected = new Set(rows.flatMap((r) => [`${r.notification}.seen`, `${r.notification}.read`]));
     expect(ids.filter((id) => !expected.has(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(stats.requests - before.requests).toBe(ids.length);

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dryRun } from "../../admin/dry-run.js";
 import { ExternalId } from "../../schemas/common.js";
+import { DryRunResult } from "../../schemas/dry-run.js";
 import { EventInput } from "../../schemas/event.js";
 import { RuleInput } from "../../schemas/rule.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -24,7 +25,7 @@ export function adminRuleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       summary: "Plan an event without storing or sending anything: matching rules, recipients, rendered messages",
       security: bearerSecurity,
       request: { body: jsonBody(DryRunInput) },
-      responses: { 200: jsonResponse(z.object({ rules: z.array(z.record(z.string(), z.unknown())) }), "One entry per rule for the event's type"), ...problems },
+      responses: { 200: jsonResponse(DryRunResult, "One entry per rule for the event's type: whether it matches, how many it reaches (counted) with the first of them, and sample messages"), ...problems },
     }),
     async (c) => {
       const { event, rule } = c.req.valid("json");
@@ -34,8 +35,8 @@ export function adminRuleRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         const { id, ...body } = rule;
         rules = [...rules.filter((r) => r.id !== id), { id, body, enabled: body.enabled ?? true, updatedAt: now }];
       }
-      const result = await dryRun({ store, channels: deps.channels, logger: deps.logger, now }, event, rules);
-      return c.json({ rules: result as unknown as Record<string, unknown>[] }, 200);
+      const result = await dryRun({ store, channels: deps.channels, now }, event, rules);
+      return c.json({ rules: result }, 200);
     },
   );
 }

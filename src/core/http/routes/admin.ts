@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv, HttpDeps } from "../deps.js";
 import { adminAssetRoutes } from "./admin-assets.js";
+import { adminJobRoutes } from "./admin-jobs.js";
 import { adminRuleRoutes } from "./admin-rules.js";
 import { adminSessionRoutes } from "./admin-session.js";
 import { adminStatsRoutes } from "./admin-stats.js";
@@ -15,6 +16,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   adminAssetRoutes(app, deps);
   adminSessionRoutes(app, deps);
   adminStatsRoutes(app, deps);
+  adminJobRoutes(app, deps);
   adminSubscriberRoutes(app, deps);
   adminTemplateRoutes(app, deps);
   adminRuleRoutes(app, deps);

@@ -17,9 +17,13 @@ export function meInboxRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
 
   app.openapi(route("/v1/me/notifications/{id}/archive", "Archive an item (also marks it read); lists leave it out with ?archived=false"), async (c) => {
     const { id } = c.req.valid("param");
-    const row = await realtime.archive(c.get("subscriberId"), id);
-    if (!row) throw notFound("inbox item", id);
-    return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(row.archivedAt) }, 200);
+    const subscriberId = c.get("subscriberId");
+    const archived = await realtime.archive(subscriberId, id);
+    if (!archived) throw notFound("inbox item", id);
+    const { row, first, archivedAt } = archived;
+    // Archiving reads the item: reported as a read (and a first sight) would be.
+    if (row.type === "notification") await deps.statusWebhooks.events.engagement(first, subscriberId, id, "realtime");
+    return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(archivedAt) }, 200);
   });
 
   app.openapi(route("/v1/me/notifications/{id}/unarchive", "Bring an archived item back (it stays read)"), async (c) => {

@@ -87,16 +87,21 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       }),
       async (c) => {
         const { id } = c.req.valid("param");
-        const row = await realtime.mark(c.get("subscriberId"), id, what);
-        if (!row) {
+        const subscriberId = c.get("subscriberId");
+        const inInbox = await realtime.mark(subscriberId, id, what);
+        if (!inInbox) {
           // A notification that came only by web push has no inbox row; the service worker still reports it.
-          const marked = await store.pushSubscriptions.markNotification(c.get("subscriberId"), id, what, deps.clock.now());
+          const now = deps.clock.now();
+          const marked = await store.pushSubscriptions.markNotification(subscriberId, id, what, now);
           if (!marked) throw notFound("inbox item", id);
-          await store.write([store.deliveries.cancelEscalationsStatement(id, deps.clock.now())]);
-          await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "push");
+          await store.write([store.deliveries.cancelEscalationsStatement(id, now)]);
+          // Times set by this call are this call's (COALESCE keeps an earlier one): reading is seeing, reported first.
+          const first = [...(marked.seenAt === now ? (["seen"] as const) : []), ...(what === "read" && marked.readAt === now ? (["read"] as const) : [])];
+          await deps.statusWebhooks.events.engagement(first, subscriberId, id, "push");
           return c.json({ id, seenAt: iso(marked.seenAt), readAt: iso(marked.readAt), archivedAt: null }, 200);
         }
-        if (row.type === "notification") await deps.statusWebhooks.events.engagement(what, c.get("subscriberId"), id, "realtime");
+        const { row, first } = inInbox;
+        if (row.type === "notification") await deps.statusWebhooks.events.engagement(first, subscriberId, id, "realtime");
         const archivedAt = await store.inboxState.archivedAt(row.subscriberId, id);
         return c.json({ id, seenAt: iso(row.seenAt), readAt: iso(row.readAt), archivedAt: iso(archivedAt) }, 200);
       },
@@ -115,8 +120,11 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const subscriberId = c.get("subscriberId");
       const events = deps.statusWebhooks.events;
-      // One notification.read per notification this marks, in the commit that marks it.
-      const marked = await realtime.markAllRead(subscriberId, c.req.valid("query").type, (ids, at) => events.engagementStatements("read", subscriberId, ids, "realtime", at));
+      // One notification.read per notification this marks, after a notification.seen for those it
+      // shows for the first time, in the commit that marks them.
+      const marked = await realtime.markAllRead(subscriberId, c.req.valid("query").type, ({ unread, unseen }, at) =>
+        events.engagementStatements(subscriberId, [{ what: "seen", ids: unseen }, { what: "read", ids: unread }], "realtime", at),
+      );
       if (marked > 0) events.wake();
       return c.json({ marked, count: await store.inbox.unreadCount(subscriberId) }, 200);
     },

@@ -82,9 +82,11 @@ export function pushRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       const body = (c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {}) as { action?: string | null };
-      const clicked = await store.pushSubscriptions.click(c.get("subscriberId"), id, body?.action ?? null, clock.now());
+      const now = clock.now();
+      const clicked = await store.pushSubscriptions.click(c.get("subscriberId"), id, body?.action ?? null, now);
       if (!clicked) throw notFound("notification", id);
-      await deps.statusWebhooks.events.engagement("clicked", c.get("subscriberId"), id, "push", { action: body?.action ?? null });
+      // A click on what was not seen yet is its first sight too, reported before the click.
+      await deps.statusWebhooks.events.engagement(clicked.seenAt === now ? ["seen", "clicked"] : ["clicked"], c.get("subscriberId"), id, "push", { action: body?.action ?? null });
       return c.json({ id, clickedAt: new Date(clicked.clickedAt).toISOString() }, 200);
     },
   );

@@ -6,7 +6,7 @@ const Stats = z
   .object({
     channels: z.record(z.string(), z.record(z.string(), z.number())),
     totals: z.record(z.string(), z.number()),
-    outbox: z.object({ jobs: z.number(), due: z.number() }),
+    outbox: z.object({ jobs: z.number(), due: z.number(), dead: z.number().openapi({ description: "Jobs whose attempts are spent, no longer retried (GET /v1/admin/dead-jobs)" }) }),
     configured: z.array(z.object({ id: z.string(), title: z.string(), configured: z.boolean(), missing: z.array(z.string()) })),
     /** Billable units sent since this process started, e.g. `{sms: {segments: 12}}` (Cyrillic SMS cost more). */
     units: z.record(z.string(), z.record(z.string(), z.number())),
@@ -34,9 +34,9 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
         (channels[channel] ??= {})[status] = n;
         totals[status] = (totals[status] ?? 0) + n;
       }
-      const depth = await store.outbox.depth(clock.now());
+      const [depth, dead] = await Promise.all([store.outbox.depth(clock.now()), store.deadJobs.count()]);
       const configured = deps.channels.describe().map(({ id, title, configured, missing }) => ({ id, title, configured, missing }));
-      return c.json({ channels, totals, outbox: { jobs: depth.total, due: depth.due }, configured, units: deps.metrics.units() }, 200);
+      return c.json({ channels, totals, outbox: { jobs: depth.total, due: depth.due, dead }, configured, units: deps.metrics.units() }, 200);
     },
   );
 
@@ -49,11 +49,12 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   });
   app.get("/metrics", async (c) => {
     const now = clock.now();
-    const depth = await store.outbox.depth(now);
+    const [depth, dead] = await Promise.all([store.outbox.depth(now), store.deadJobs.count()]);
     const body = deps.metrics.render({
       outboxDepth: depth.total,
       outboxDue: depth.due,
       outboxOldestDueAgeSeconds: depth.oldestDueAt === null ? 0 : Math.max(0, (now - depth.oldestDueAt) / 1000),
+      outboxDeadJobs: dead,
     });
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
