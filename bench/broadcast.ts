@@ -51,7 +51,8 @@ async function run(partSize?: number): Promise<Run> {
   const ids = JSON.stringify(Array.from({ length: N }, (_, i) => `b-${String(i).padStart(6, "0")}`));
   await database.client.execute({ sql: "INSERT INTO subscribers (id, name, created_at, updated_at) SELECT value, value, ?, ? FROM json_each(?)", args: [now, now, ids] });
   const planParts = partSize ? { ...ONE_PROCESS_PLAN_PARTS, partSize } : undefined;
-  const herald = await createHerald({ store: database.store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: KEY }, planParts });
+  // An admin password of its own: without one Herald prints a generated one at every start.
+  const herald = await createHerald({ store: database.store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: KEY, HERALD_ADMIN_PASSWORD: "bench-admin-password" }, planParts });
   const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await herald.app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -22,7 +22,7 @@ import { openLibsqlStore, type LibsqlStore } from "../../src/runtimes/shared/lib
 import { probeEventLoop } from "../support/event-loop-probe.js";
 import { inProcessApi } from "../support/in-process.js";
 import { startPinger } from "../support/request-pinger.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_API_KEY, TEST_SECRETS } from "../support/server.js";
 
 const N = 20_000;
 /** The most CPU one hold may take: a plan part's commit is ~100 ms (bench/broadcast). */
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const now = Date.now();
   const ids = JSON.stringify(Array.from({ length: N }, (_, i) => `el-${String(i).padStart(5, "0")}`));
   await database.client.execute({ sql: "INSERT INTO subscribers (id, name, created_at, updated_at) SELECT value, value, ?, ? FROM json_each(?)", args: [now, now, ids] });
-  herald = await createHerald({ store: database.store, logger: silentLogger, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY } });
+  herald = await createHerald({ store: database.store, logger: silentLogger, channels: builtInChannels, env: { ...TEST_SECRETS } });
   await call("PUT", "/v1/templates/el", { channels: { realtime: { title: "Sale", body: "Today only" } } });
   herald.outbox.start();
   server = serve({ fetch: herald.app.fetch, port: 0, hostname: "127.0.0.1" });
