@@ -201,11 +201,7 @@ export class Herald {
     this._timer = setTimeout(() => this._pollAgain(gen, fail), this._pollWait());
   }
 
-  /**
-   * The next poll, after another try of the live transports when polling is a fallback: they may
-   * have failed for a moment only (a server restarting, a deploy draining connections) and a client
-   * that stayed on polling would hear of everything up to a poll period late until it reloads.
-   */
+  /** The next poll; a fallback one tries the live transports first (they may have failed only during a restart). */
   _pollAgain(gen, fail) {
     if (gen !== this._gen) return;
     if (this.options.transports[0] === "poll") return this._poll(gen, fail);
