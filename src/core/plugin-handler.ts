@@ -5,7 +5,8 @@ import type { ClaimedJob } from "../store/repositories/outbox.js";
 import type { Clock } from "./clock.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { eventDocument } from "./planner.js";
-import type { HeraldPlugin, PluginApi } from "./plugins.js";
+import { HeraldError } from "./errors.js";
+import { type HeraldPlugin, PLUGIN_TIMEOUT_MS, type PluginApi } from "./plugins.js";
 import type { EventInput } from "./schemas/event.js";
 import type { Realtime } from "./realtime/service.js";
 
@@ -50,7 +51,21 @@ export function createPluginHandler(deps: { store: Store; clock: Clock; realtime
     const event = await store.events.get(job.ref);
     if (!event) return { done: [] };
     const doc = eventDocument(event);
-    for (const plugin of plugins) if (plugin.events.includes(event.type)) await plugin.onEvent(doc, api);
+    for (const plugin of plugins) if (plugin.events.includes(event.type)) await withinTime(plugin, plugin.onEvent(doc, api));
     return { done: [] };
   };
+}
+
+/** The plugin's run, or a failure once its `timeoutMs` has passed (the run itself cannot be stopped). */
+async function withinTime(plugin: HeraldPlugin, run: Promise<void>): Promise<void> {
+  const ms = plugin.timeoutMs ?? PLUGIN_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HeraldError("plugin_timeout", `plugin ${plugin.id} did not finish within ${ms} ms`, { retryable: true, pluginId: plugin.id })), ms);
+  });
+  try {
+    await Promise.race([run, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

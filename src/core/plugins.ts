@@ -21,7 +21,19 @@ export interface HeraldPlugin {
    * event speaks in (`ticket:77`) to keep that room's system messages in event order.
    */
   orderingKey?(event: EventInput & { id: string }): string | undefined;
+  /**
+   * Longest one event's handling may take, in ms (default PLUGIN_TIMEOUT_MS). Past it the job fails
+   * and is retried on its schedule; the run it gave up on is not stopped, so it may still finish:
+   * the API's actions are idempotent for that reason.
+   */
+  timeoutMs?: number;
 }
+
+/**
+ * A plugin's default time for one event: under the outbox's 60 s lease, so a hung plugin frees its
+ * outbox slot and fails its job before the lease ends and another worker runs it alongside.
+ */
+export const PLUGIN_TIMEOUT_MS = 30_000;
 
 export function definePlugin(plugin: HeraldPlugin): HeraldPlugin {
   if (!/^[a-z][a-z0-9-]*$/.test(plugin.id)) throw new Error(`plugin id "${plugin.id}" must be kebab-case`);

@@ -33,6 +33,13 @@ const flaky = definePlugin({
     if (broken) throw new Error(`CRM answered 500 for ${event.id}`);
   },
 });
+/** A plugin whose call never answers (a CRM that accepts the connection and says nothing). */
+const hung = definePlugin({
+  id: "hung",
+  events: ["crm.hang"],
+  timeoutMs: 300,
+  onEvent: () => new Promise<void>(() => {}),
+});
 let herald: Herald;
 let client: Client;
 let closeDb: () => Promise<void>;
@@ -48,7 +55,7 @@ beforeAll(async () => {
     clock,
     logger,
     channels: builtInChannels,
-    plugins: [flaky],
+    plugins: [flaky, hung],
     backoff: { baseMs: BASE_MS, capMs: 60_000, maxAttempts: MAX_ATTEMPTS },
     env: { ...TEST_SECRETS },
   });
@@ -133,4 +140,18 @@ describe("a plugin job that always fails", () => {
     await herald.housekeeping();
     expect((await call("GET", "/v1/admin/dead-jobs")).body.total).toBe(0);
   });
+});
+
+describe("a plugin job that never finishes", () => {
+  it("fails after the plugin's timeoutMs and is retried later, instead of holding its outbox slot until the lease runs out", async () => {
+    expect((await call("POST", "/v1/events", { id: "hang-1", type: "crm.hang" })).status).toBe(202);
+    const started = Date.now();
+    await herald.outbox.drain();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const row = await job("plugin:hang-1");
+    expect(row?.lease_owner).toBeNull();
+    expect(Number(row?.attempts)).toBe(1);
+    expect(Number(row?.run_at)).toBeGreaterThan(clock.now());
+    expect(logs.find((l) => l.msg === "job failed" && (l.fields.jobs as string[] | undefined)?.includes("plugin:hang-1"))?.fields.error).toMatch(/plugin hung did not finish within 300 ms/);
+  }, 15_000);
 });
