@@ -40,7 +40,7 @@ export class Herald {
     this._waiting = new Map();
     this._seen = createDedup();
     this._fns = {};
-    this._gen = this._attempt = this._unreadV = this._flushAttempt = 0;
+    this._gen = this._attempt = this._unreadV = this._flushAttempt = this._upgrades = 0;
     // The browser says the network is back, or the page is looked at again: try now, not after the backoff.
     this._wake = () => this._running && this.state !== "open" && this._start(0);
     this._visible = () => globalThis.document?.visibilityState === "visible" && this._wake();
@@ -198,21 +198,12 @@ export class Herald {
       return this._later(gen, () => this._start(0));
     }
     if (this.state !== "open") this._ready("poll");
-    this._timer = setTimeout(() => this._pollAgain(gen, fail), this._pollWait());
-  }
-
-  /** The next poll; a fallback one tries the live transports first (they may have failed only during a restart). */
-  _pollAgain(gen, fail) {
-    if (gen !== this._gen) return;
-    if (this.options.transports[0] === "poll") return this._poll(gen, fail);
-    this._upgrades = (this._upgrades ?? 0) + 1;
-    this._start(0, false, true);
-  }
-
-  /** A fallback poll comes soon at first (1 s, 2 s, 4 s … with the default cap), then every pollInterval. */
-  _pollWait() {
-    if (this.options.transports[0] === "poll") return this.options.pollInterval;
-    return Math.min(this.options.pollInterval, this.options.backoffCap * 2 ** (this._upgrades ?? 0));
+    // Polling as a fallback tries the live transports again first (they may have failed only during
+    // a restart): soon at first (backoffCap, doubling), then every pollInterval.
+    const { pollInterval, backoffCap, transports } = this.options;
+    const fallback = transports[0] !== "poll";
+    const wait = fallback ? Math.min(pollInterval, backoffCap * 2 ** this._upgrades++) : pollInterval;
+    this._timer = setTimeout(() => gen === this._gen && (fallback ? this._start(0, false, true) : this._poll(gen, fail)), wait);
   }
 
   _frame(type, data) {

@@ -21,7 +21,9 @@ import { semaphore } from "./semaphore.js";
 import { fallbackStatements } from "./fallback.js";
 import { mutedBy, quietHoursEnd } from "./preferences.js";
 import type { ComposedChannel, MessageComposer } from "./message-composer.js";
-import { createRateLimiter, type RateLimiter, sleep } from "./outbox/rate-limit.js";
+import { createRateLimiter, type RateLimiter } from "./outbox/rate-limit.js";
+// Turns are real time, whatever clock the engine runs on.
+import { sleep } from "../lib/time-limits.js";
 import type { Realtime } from "./realtime/service.js";
 import { createStepGates, hasGates } from "./rules/step-gates.js";
 import type { StatusEvents } from "./status-webhooks/emitter.js";

@@ -5,6 +5,7 @@ import type { ClaimedJob } from "../store/repositories/outbox.js";
 import type { Clock } from "./clock.js";
 import type { JobOutcome } from "./outbox/worker.js";
 import { eventDocument } from "./planner.js";
+import { withTimeout } from "../lib/time-limits.js";
 import { HeraldError } from "./errors.js";
 import { type HeraldPlugin, PLUGIN_TIMEOUT_MS, type PluginApi } from "./plugins.js";
 import type { EventInput } from "./schemas/event.js";
@@ -51,21 +52,13 @@ export function createPluginHandler(deps: { store: Store; clock: Clock; realtime
     const event = await store.events.get(job.ref);
     if (!event) return { done: [] };
     const doc = eventDocument(event);
-    for (const plugin of plugins) if (plugin.events.includes(event.type)) await withinTime(plugin, plugin.onEvent(doc, api));
+    for (const plugin of plugins) {
+      if (!plugin.events.includes(event.type)) continue;
+      // A run past its time fails the job (it is retried); the run itself cannot be stopped.
+      const ms = plugin.timeoutMs ?? PLUGIN_TIMEOUT_MS;
+      const late = () => new HeraldError("plugin_timeout", `plugin ${plugin.id} did not finish within ${ms} ms`, { retryable: true, pluginId: plugin.id });
+      await withTimeout(plugin.onEvent(doc, api), ms, late);
+    }
     return { done: [] };
   };
-}
-
-/** The plugin's run, or a failure once its `timeoutMs` has passed (the run itself cannot be stopped). */
-async function withinTime(plugin: HeraldPlugin, run: Promise<void>): Promise<void> {
-  const ms = plugin.timeoutMs ?? PLUGIN_TIMEOUT_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HeraldError("plugin_timeout", `plugin ${plugin.id} did not finish within ${ms} ms`, { retryable: true, pluginId: plugin.id })), ms);
-  });
-  try {
-    await Promise.race([run, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

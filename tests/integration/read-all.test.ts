@@ -18,7 +18,7 @@ import { engagementEvent } from "../../src/core/status-webhooks/events.js";
 import { statusPayload } from "../../src/core/status-webhooks/emitter.js";
 import { openLibsqlStore } from "../../src/runtimes/shared/libsql-store.js";
 import { inProcessApi } from "../support/in-process.js";
-import { tempDatabaseUrl, TEST_API_KEY } from "../support/server.js";
+import { tempDatabaseUrl, TEST_SECRETS } from "../support/server.js";
 
 const N = 10_000;
 let herald: Herald;
@@ -28,7 +28,7 @@ const call = inProcessApi(() => herald);
 beforeAll(async () => {
   const db = await openLibsqlStore(tempDatabaseUrl());
   close = () => db.close();
-  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { HERALD_API_KEY: TEST_API_KEY, HERALD_ADMIN_PASSWORD: "read-all-test-password", HERALD_CONFIG_CACHE_MS: "0" } });
+  herald = await createHerald({ store: db.store, logger: { log: () => {} }, channels: builtInChannels, env: { ...TEST_SECRETS, HERALD_CONFIG_CACHE_MS: "0" } });
 });
 afterAll(() => close());
 

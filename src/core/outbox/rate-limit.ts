@@ -35,6 +35,3 @@ export function createRateLimiter(ratePerSecond: number) {
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
-
-/** Waits `ms` of real time (the turns are real time, whatever clock the engine runs on). */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -35,11 +35,5 @@ export interface Env {
  */
 export type QueueBody = { j: string } | { d: 1 };
 
-/** Rejects when `promise` takes longer than `ms`: every call to another object has a deadline. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+// Every call to another object has a deadline (src/lib/time-limits.ts).
+export { withTimeout } from "../../lib/time-limits.js";

@@ -12,7 +12,8 @@ import { openLibsqlStore } from "../shared/libsql-store.js";
 import { readAssets } from "../shared/assets.js";
 import { embeddedDatabasePath, lockDatabaseFile } from "../shared/database-lock.js";
 import { checkedLookup } from "../shared/guarded-lookup.js";
-import { delay, SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
+import { sleep } from "../../lib/time-limits.js";
+import { SHUTDOWN_REASON, shutdownGraceMs, within } from "../shared/shutdown.js";
 import { createNodePushTransport } from "./push/transport.js";
 import { createNodeFetch, nodeFetchOptions } from "./net/fetch.js";
 import { CoalescingWebSocket } from "./websocket/coalescing-websocket.js";
@@ -123,7 +124,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     // A WebSocket client that does not answer the close handshake within a second is cut.
     const sockets = (async () => {
       const deadline = Date.now() + Math.min(1000, graceMs);
-      while (wss.clients.size > 0 && Date.now() < deadline) await delay(20);
+      while (wss.clients.size > 0 && Date.now() < deadline) await sleep(20);
       for (const client of wss.clients) client.terminate();
     })();
     // No new claims; sends in flight get the grace, then their jobs are handed back.

@@ -5,6 +5,7 @@
  * anyway, so a supervisor's 10 s before SIGKILL is never reached.
  */
 import { HeraldError } from "../../core/errors.js";
+import { withTimeout } from "../../lib/time-limits.js";
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 /** After the grace: handing jobs back, the last commits, closing the database. */
@@ -21,16 +22,8 @@ export function shutdownGraceMs(env: Record<string, string | undefined>): number
   return value;
 }
 
-export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Waits for `work` to settle, but no longer than `ms`; true when it settled in time. Leaves no timer behind. */
-export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    // Shutting down goes on either way; a rejection is the caller's to report where it has one.
-    return await Promise.race([work.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  // Shutting down goes on either way; a rejection is the caller's to report where it has one.
+  return withTimeout(work.then(() => true, () => true), ms, "shutdown").catch(() => false);
 }
