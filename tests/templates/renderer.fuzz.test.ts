@@ -1,13 +1,19 @@
 import Handlebars from "handlebars";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzzHelpers, fuzzPartials, Gen, prng } from "./fuzz-grammar.js";
 import { renderHerald, renderOfficial } from "./handlebars-reference.js";
 
 const SEED = 20240305;
 const RUNS = 300;
 
+let loggerLevel: typeof Handlebars.logger.level;
 beforeAll(() => {
+  loggerLevel = Handlebars.logger.level;
   Handlebars.logger.level = 5 as unknown as typeof Handlebars.logger.level;
+});
+// Files share a module graph (vitest.config.ts: isolate false): the next one gets Handlebars as it was.
+afterAll(() => {
+  Handlebars.logger.level = loggerLevel;
 });
 
 describe("random templates from the grammar", () => {

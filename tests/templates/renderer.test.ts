@@ -1,13 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { corpus, securityCases } from "./corpus.js";
 import { renderHerald, renderOfficial } from "./handlebars-reference.js";
 import { compileTemplate, RENDER_LIMITS, renderTemplate, TemplateRenderError, TemplateSyntaxError } from "../../src/templates/renderer.js";
 
+let loggerLevel: typeof Handlebars.logger.level;
 beforeAll(() => {
+  loggerLevel = Handlebars.logger.level;
   // Handlebars logs every denied prototype property once; the security cases trigger that on purpose.
   Handlebars.logger.level = 5 as unknown as typeof Handlebars.logger.level;
+});
+// Files share a module graph (vitest.config.ts: isolate false): the next one gets Handlebars as it was.
+afterAll(() => {
+  Handlebars.logger.level = loggerLevel;
 });
 
 function thrown(fn: () => unknown): unknown {
