@@ -1,15 +1,21 @@
 /** Shared setup of the browser tests: headless Debian Chromium, a subscriber with a token, screenshots. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { api } from "../support/server.js";
 
 export type Api = ReturnType<typeof api>;
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
 
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
 export { freePort } from "../support/server.js";
-export { launchBrowser } from "../support/shared-browser.js";
 
 /** The realtime template and rule the inbox tests post events through. */
 export async function orderRule(call: Api): Promise<void> {
