@@ -309,8 +309,8 @@ export class Herald {
   messages(topic: string): RoomMessage[];
   /** Follows a room: loads its recent history now and again after every reconnect (paging back to the last message it has). */
   join(topic: string): Promise<RoomMessage[]>;
-  /** One page of room history (newest last); `before` an ISO time for older pages. Merged into `messages(topic)`. */
-  history(topic: string, options?: { before?: string; limit?: number }): Promise<Message[]>;
+  /** One page of room history (newest last): older pages from `beforeMessage` (the id of the page's first message) or `before` (an ISO time). Merged into `messages(topic)`. */
+  history(topic: string, options?: { before?: string; beforeMessage?: string; limit?: number }): Promise<Message[]>;
   /**
    * Posts a room message. It shows at once (a `message` event) and waits in the outbox (localStorage,
    * across reloads) until the server has it: "sending", or "pending" while Herald cannot be reached,

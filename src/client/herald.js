@@ -356,23 +356,34 @@ export class Herald {
     return [...(this._rooms.get(topic) ?? [])];
   }
 
-  async history(topic, { before, limit = 50 } = {}) {
-    const { items } = await this._fetch("GET", `/v1/me/topics/${enc(topic)}/messages?limit=${limit}${before ? `&before=${enc(before)}` : ""}`);
+  async history(topic, options = {}) {
+    return this._mergeHistory(await this._historyPage(topic, options));
+  }
+
+  async _historyPage(topic, { before, beforeMessage, limit = 50 }) {
+    const from = beforeMessage ? `&beforeMessage=${enc(beforeMessage)}` : before ? `&before=${enc(before)}` : "";
+    return (await this._fetch("GET", `/v1/me/topics/${enc(topic)}/messages?limit=${limit}${from}`)).items;
+  }
+
+  _mergeHistory(items) {
     for (const m of items) {
       // Seen before: only its receipts may have moved on.
       if (this._seen.add(m.id)) this._message(m);
-      else if (this._isMine(m)) this._message({ id: m.id, clientMessageId: m.clientMessageId, topic, sender: m.sender, status: m.status });
+      else if (this._isMine(m)) this._message({ id: m.id, clientMessageId: m.clientMessageId, topic: m.topic, sender: m.sender, status: m.status });
     }
     return items;
   }
 
-  /** Pages back through the room until it meets a message it has, so a reconnect leaves no gap. */
+  /** Pages back (from a message: they can share a millisecond) until it meets one it has, so a reconnect leaves no gap; merges oldest first, in the server's order. */
   async _catchUp(topic) {
     const known = this.messages(topic).filter((m) => m.id).at(-1);
-    for (let before, items; ; before = items[0].createdAt) {
-      items = await this.history(topic, { before, limit: 100 });
-      if (!known || items.length < 100 || items[0].createdAt <= known.createdAt) return;
+    const pages = [];
+    for (let beforeMessage, items; ; beforeMessage = items[0].id) {
+      items = await this._historyPage(topic, { beforeMessage, limit: 100 });
+      pages.unshift(items);
+      if (!known || items.length < 100 || items[0].createdAt < known.createdAt || items.some((m) => m.id === known.id)) break;
     }
+    for (const items of pages) this._mergeHistory(items);
   }
 
   typing(topic) {

@@ -203,6 +203,27 @@ describe("Herald connection", () => {
     herald.close();
   });
 
+  it("catches up on a room page by page from the oldest message it got, so messages of one millisecond are not skipped", async () => {
+    const at = "2026-12-06T10:00:00.000Z";
+    const message = (n: number) => ({ id: `msg_${n}`, topic: "r", sender: { id: "ops", name: "Ops" }, body: `m${n}`, createdAt: at, clientMessageId: null, data: null });
+    let room = [message(0)];
+    const { herald, calls } = setup((url) => {
+      if (!url.includes("/v1/me/topics/r/messages")) return undefined;
+      // The server's order: storage order within a millisecond; `before` is by time, `beforeMessage` by message.
+      const query = new URL(url).searchParams;
+      const limit = Number(query.get("limit"));
+      const end = query.has("beforeMessage") ? room.findIndex((m) => m.id === query.get("beforeMessage")) : room.filter((m) => !query.has("before") || m.createdAt < query.get("before")!).length;
+      return json({ items: room.slice(Math.max(0, end - limit), end) });
+    });
+    await herald.join("r");
+    // 230 system messages in the same millisecond as the one it has, then a catch-up (as after a reconnect).
+    room = Array.from({ length: 231 }, (_, n) => message(n));
+    await herald.join("r");
+    expect(herald.messages("r").map((m) => m.body)).toEqual(room.map((m) => m.body));
+    expect(calls.filter((c) => c.includes("beforeMessage="))).toEqual(["GET http://h/v1/me/topics/r/messages?limit=100&beforeMessage=msg_131", "GET http://h/v1/me/topics/r/messages?limit=100&beforeMessage=msg_31"]);
+    herald.close();
+  });
+
   it("shows a sent message once whether the stream or the 201 comes first", async () => {
     let answer: ((r: Response) => void) | undefined;
     const { herald } = setup();

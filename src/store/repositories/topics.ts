@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { topicMessages, topics, topicSubscribers } from "../schema.js";
@@ -48,14 +48,28 @@ export function topicsRepository(db: HeraldDb) {
       return db.select().from(topicMessages).where(eq(topicMessages.id, id)).get();
     },
     /**
-     * The newest `limit` messages before `before` (ms), oldest first. Messages of the same
-     * millisecond (system messages posted one after another) keep the order they were stored in.
+     * The newest `limit` messages before a point, oldest first. The point is a time (ms), or a
+     * message of the room: messages of one millisecond (system messages posted one after another)
+     * keep the order they were stored in, and paging from a message continues inside its
+     * millisecond where paging by its time would skip the rest of it. Undefined when the message
+     * is not one of the room's.
      */
-    async history(key: string, before: number, limit: number): Promise<TopicMessageRow[]> {
+    async history(key: string, before: number | { messageId: string }, limit: number): Promise<TopicMessageRow[] | undefined> {
+      let older = lt(topicMessages.createdAt, before as number);
+      if (typeof before === "object") {
+        const from = await db
+          .select({ at: topicMessages.createdAt, row: sql<number>`${topicMessages}.rowid` })
+          .from(topicMessages)
+          .where(and(eq(topicMessages.id, before.messageId), eq(topicMessages.topic, key)))
+          .get();
+        if (!from) return undefined;
+        // The bound on created_at alone keeps the walk on the (topic, created_at) index.
+        older = and(lte(topicMessages.createdAt, from.at), or(lt(topicMessages.createdAt, from.at), sql`${topicMessages}.rowid < ${from.row}`))!;
+      }
       const rows = await db
         .select()
         .from(topicMessages)
-        .where(and(eq(topicMessages.topic, key), lt(topicMessages.createdAt, before)))
+        .where(and(eq(topicMessages.topic, key), older))
         .orderBy(desc(topicMessages.createdAt), desc(sql`${topicMessages}.rowid`))
         .limit(limit)
         .all();

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { notFound, ProblemError } from "../../errors.js";
+import { invalidRequest, notFound, ProblemError } from "../../errors.js";
 import { ExternalId, JsonObject, TopicKey } from "../../schemas/common.js";
 import { Message } from "../../schemas/inbox.js";
 import type { AppEnv, HttpDeps } from "../deps.js";
@@ -72,7 +72,16 @@ export function roomRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
       request: {
         params: KeyParams,
         query: z.object({
-          before: z.iso.datetime().optional().openapi({ param: { name: "before", in: "query" } }),
+          before: z.iso.datetime().optional().openapi({ param: { name: "before", in: "query" }, description: "Messages posted before this time" }),
+          beforeMessage: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .openapi({
+              param: { name: "beforeMessage", in: "query" },
+              description: "Messages stored before this message of the room (its id): the next page of a history, with no gap where messages share a millisecond; not with `before`",
+            }),
           limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
         }),
       },
@@ -80,9 +89,11 @@ export function roomRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
     }),
     async (c) => {
       const { key } = c.req.valid("param");
-      const { before, limit } = c.req.valid("query");
+      const { before, beforeMessage, limit } = c.req.valid("query");
+      if (before && beforeMessage) throw invalidRequest("page from a time or from a message", [{ path: "beforeMessage", message: "not together with before" }]);
       await requireMember(key, c.get("subscriberId"));
-      const rows = await store.topics.history(key, before ? Date.parse(before) : clock.now() + 1, limit);
+      const rows = await store.topics.history(key, beforeMessage ? { messageId: beforeMessage } : before ? Date.parse(before) : clock.now() + 1, limit);
+      if (!rows) throw invalidRequest("beforeMessage is not a message of this room", [{ path: "beforeMessage", message: "pass the id of a message this room's history gave" }]);
       return c.json({ items: await views(rows) }, 200);
     },
   );
