@@ -2,7 +2,8 @@
  * bench/broadcast: a broadcast to 50,000 subscribers on Node (in-app, planned in parts as Node runs
  * it: ONE_PROCESS_PLAN_PARTS, the outbox loop started), and what the rest of the process sees
  * meanwhile: the longest the event loop was held at once, and the slowest answer to `GET /healthz`
- * and `POST /v1/events` sent by a client on another thread while it runs.
+ * and `POST /v1/events` sent by a client on another thread while it runs; then what reading its
+ * progress costs (`GET /v1/broadcasts/{id}`, as the admin polls it; median of 20).
  *
  *   flock /tmp/bench.lock npx tsx bench/broadcast.ts
  *   (BENCH_BROADCAST_N=50000, BENCH_BROADCAST_RUNS=3, BENCH_BROADCAST_PARTS=500,1000 to compare part sizes)
@@ -41,6 +42,8 @@ interface Run {
   holdCpuMs: number;
   healthMs: number;
   acceptMs: number;
+  /** One `GET /v1/broadcasts/{id}` once it is done (the admin's progress poll), median of 20. */
+  progressMs: number;
   requests: number;
 }
 
@@ -73,7 +76,7 @@ async function run(partSize?: number): Promise<Run> {
   const start = performance.now();
   const posted = await call("POST", "/v1/broadcasts", { template: "bench-sale", audience: { all: true }, channels: ["realtime"] });
   if (posted.status !== 202) throw new Error(`broadcast answered ${posted.status}`);
-  // GET /v1/broadcasts counts the deliveries, a hold of its own (~100 ms at 50,000): the event row is a cheap look.
+  // Done when its event is planned (the progress view's own reading is measured after).
   while ((await herald.store.events.get(posted.body.id as string))?.plannedAt == null) await new Promise((resolve) => setTimeout(resolve, 100));
   const totalMs = performance.now() - start;
   const holds = probe.stop();
@@ -81,6 +84,13 @@ async function run(partSize?: number): Promise<Run> {
   if (pings.failures.length > 0) throw new Error(`requests failed: ${pings.failures.slice(0, 5).join("; ")}`);
   const view = (await call("GET", `/v1/broadcasts/${posted.body.id}`)).body;
   if (view.status !== "done" || view.sent !== N) throw new Error(`broadcast planned but ${JSON.stringify(view)}`);
+  const reads: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const at = performance.now();
+    await call("GET", `/v1/broadcasts/${posted.body.id}`);
+    reads.push(performance.now() - at);
+  }
+  const progressMs = reads.sort((a, b) => a - b)[10]!;
   server.close();
   await herald.outbox.stop();
   await database.close();
@@ -92,6 +102,7 @@ async function run(partSize?: number): Promise<Run> {
     holdCpuMs: holds.longestCpuMs,
     healthMs: pings.slowestMs["GET /healthz"] ?? Number.NaN,
     acceptMs: pings.slowestMs["POST /v1/events"] ?? Number.NaN,
+    progressMs,
     requests: pings.sent,
   };
 }
@@ -99,7 +110,7 @@ async function run(partSize?: number): Promise<Run> {
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const line = (r: Omit<Run, "requests">) =>
-  `done in ${s(r.totalMs)} (${s(r.cpuMs)} CPU); longest hold ${ms(r.holdMs)} (${ms(r.holdCpuMs)} CPU); slowest GET /healthz ${ms(r.healthMs)}, POST /v1/events ${ms(r.acceptMs)}`;
+  `done in ${s(r.totalMs)} (${s(r.cpuMs)} CPU); longest hold ${ms(r.holdMs)} (${ms(r.holdCpuMs)} CPU); slowest GET /healthz ${ms(r.healthMs)}, POST /v1/events ${ms(r.acceptMs)}; progress read ${r.progressMs.toFixed(1)} ms`;
 const configs: (number | undefined)[] = PART_SIZES.length > 0 ? PART_SIZES : [undefined];
 const label = (partSize?: number) => `parts of ${partSize ?? ONE_PROCESS_PLAN_PARTS.partSize}`;
 
@@ -116,6 +127,6 @@ for (let i = 0; i < RUNS; i++) {
 console.log("");
 for (const [partSize, results] of runs) {
   const median = (pick: (r: Run) => number) => results.map(pick).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
-  const medians = { totalMs: median((r) => r.totalMs), cpuMs: median((r) => r.cpuMs), holdMs: median((r) => r.holdMs), holdCpuMs: median((r) => r.holdCpuMs), healthMs: median((r) => r.healthMs), acceptMs: median((r) => r.acceptMs) };
+  const medians = { totalMs: median((r) => r.totalMs), cpuMs: median((r) => r.cpuMs), holdMs: median((r) => r.holdMs), holdCpuMs: median((r) => r.holdCpuMs), healthMs: median((r) => r.healthMs), acceptMs: median((r) => r.acceptMs), progressMs: median((r) => r.progressMs) };
   console.log(`median, ${label(partSize)}: ${line(medians)}`);
 }

@@ -95,6 +95,21 @@ export const deliveries = sqliteTable(
 );
 
 /**
+ * Delivery counts per event and status, and per channel and status (0021_delivery_counts.sql): kept by
+ * triggers on `deliveries`, read by broadcast progress and /v1/stats instead of counting deliveries.
+ */
+export const deliveryCountsByEvent = sqliteTable(
+  "delivery_counts_by_event",
+  { eventId: text("event_id").notNull(), status: text("status").notNull().$type<DeliveryStatus>(), n: integer("n").notNull() },
+  (t) => [primaryKey({ columns: [t.eventId, t.status] })],
+);
+export const deliveryCounts = sqliteTable(
+  "delivery_counts",
+  { channel: text("channel").notNull(), status: text("status").notNull().$type<DeliveryStatus>(), n: integer("n").notNull() },
+  (t) => [primaryKey({ columns: [t.channel, t.status] })],
+);
+
+/**
  * Each send of a delivery (0014_delivery_attempts.sql): `n` counts from 1; the newest 40 are kept and
  * they go with their delivery (triggers). `outcome` is what the attempt decided: `sent`, `retry`
  * (another attempt is scheduled), `failed` or `dead` (attempts used up).

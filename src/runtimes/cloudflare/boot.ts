@@ -28,6 +28,7 @@ import webhookEndpointsMigration from "../../store/migrations/0017_webhook_endpo
 import jobLanesMigration from "../../store/migrations/0018_job_lanes.sql";
 import webhookMessagesBySubscriberMigration from "../../store/migrations/0019_webhook_messages_by_subscriber.sql";
 import deadJobsMigration from "../../store/migrations/0020_dead_jobs.sql";
+import deliveryCountsMigration from "../../store/migrations/0021_delivery_counts.sql";
 import type { Logger } from "../../core/logger.js";
 import type { Context } from "hono";
 import type { Store } from "../../store/index.js";
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   { name: "0018_job_lanes.sql", sql: jobLanesMigration },
   { name: "0019_webhook_messages_by_subscriber.sql", sql: webhookMessagesBySubscriberMigration },
   { name: "0020_dead_jobs.sql", sql: deadJobsMigration },
+  { name: "0021_delivery_counts.sql", sql: deliveryCountsMigration },
 ];
 
 export interface WorkerHerald {

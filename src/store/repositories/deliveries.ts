@@ -1,8 +1,8 @@
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type HeraldDb } from "../db.js";
 import { inJsonArray, inJsonArrayParam, jsonArrays } from "../bulk.js";
-import { type AttemptOutcome, deliveries, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
+import { type AttemptOutcome, deliveries, deliveryCounts, deliveryCountsByEvent, type DeliveryStatus, events, notifications, rules, subscriberPreferences, subscribers } from "../schema.js";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
@@ -221,38 +221,22 @@ export function deliveriesRepository(db: HeraldDb) {
       }
       return out;
     },
-    /** Delivery counts per status for one event's notifications (a broadcast's progress). */
+    /** An event's deliveries per status, a broadcast's progress (kept by 0021_delivery_counts.sql: no delivery is read). */
     async countsForEvent(eventId: string): Promise<{ status: string; n: number }[]> {
-      return db
-        .select({ status: deliveries.status, n: count() })
-        .from(deliveries)
-        .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-        .where(eq(notifications.eventId, eventId))
-        .groupBy(deliveries.status)
-        .all();
+      return db.select({ status: deliveryCountsByEvent.status, n: deliveryCountsByEvent.n }).from(deliveryCountsByEvent).where(eq(deliveryCountsByEvent.eventId, eventId)).all();
     },
-    /** `countsForEvent` for many events in one grouped query; an event with no deliveries gets `[]`. */
+    /** `countsForEvent` for many events in one query; an event with no deliveries gets `[]`. */
     async countsForEvents(eventIds: string[]): Promise<Map<string, { status: string; n: number }[]>> {
       const out = new Map<string, { status: string; n: number }[]>(eventIds.map((id) => [id, []]));
       for (const part of chunks(eventIds)) {
-        const rows = await db
-          .select({ eventId: notifications.eventId, status: deliveries.status, n: count() })
-          .from(deliveries)
-          .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-          .where(inJsonArray(notifications.eventId, part))
-          .groupBy(notifications.eventId, deliveries.status)
-          .all();
+        const rows = await db.select().from(deliveryCountsByEvent).where(inJsonArray(deliveryCountsByEvent.eventId, part)).all();
         for (const { eventId, status, n } of rows) out.get(eventId)?.push({ status, n });
       }
       return out;
     },
-    /** Counts per channel and status, for `/v1/stats` and metrics. */
+    /** Counts per channel and status, for `/v1/stats` (kept by 0021_delivery_counts.sql). */
     async countsByChannelAndStatus(): Promise<{ channel: string; status: DeliveryStatus; n: number }[]> {
-      return db
-        .select({ channel: deliveries.channel, status: deliveries.status, n: count() })
-        .from(deliveries)
-        .groupBy(deliveries.channel, deliveries.status)
-        .all();
+      return db.select().from(deliveryCounts).all();
     },
   };
 }
