@@ -157,6 +157,10 @@ export const MESSAGES_RU: Record<string, string> = {
   "pass the `next` value of the page before": "передайте значение `next` предыдущей страницы",
   "page one way at a time": "листайте в одну сторону за раз",
   "not together with after": "не вместе с after",
+  "page from a time or from a message": "листайте от времени или от сообщения",
+  "not together with before": "не вместе с before",
+  "beforeMessage is not a message of this room": "beforeMessage — не сообщение этой комнаты",
+  "pass the id of a message this room's history gave": "передайте id сообщения из истории этой комнаты",
   "a seq, or latest": "номер seq или latest",
   "{{{name}}} resolves to nothing with this data, so it renders empty": "{{{name}}} с этими данными ничего не находит и выводится пустым",
   // Address links, status webhooks, rule checks
