@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { HeraldDb } from "../db.js";
 import { topicMessages, topics, topicSubscribers } from "../schema.js";
@@ -8,6 +8,16 @@ export type TopicMessageRow = typeof topicMessages.$inferSelect;
 
 /** Topics as rooms: settings, membership checks and message history. */
 export function topicsRepository(db: HeraldDb) {
+  /** Messages older than a message of the room: earlier in time, or in its millisecond and stored before it; undefined when the room has no such message. */
+  async function olderThanMessage(key: string, messageId: string): Promise<SQL | undefined> {
+    const from = await db
+      .select({ at: topicMessages.createdAt, row: sql<number>`${topicMessages}.rowid` })
+      .from(topicMessages)
+      .where(and(eq(topicMessages.id, messageId), eq(topicMessages.topic, key)))
+      .get();
+    // The bound on created_at alone keeps the walk on the (topic, created_at) index.
+    return from && and(lte(topicMessages.createdAt, from.at), or(lt(topicMessages.createdAt, from.at), sql`${topicMessages}.rowid < ${from.row}`));
+  }
   return {
     async put(key: string, input: { name?: string | null; allowMemberMessages?: boolean }, now: number): Promise<TopicRow> {
       const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -55,17 +65,8 @@ export function topicsRepository(db: HeraldDb) {
      * is not one of the room's.
      */
     async history(key: string, before: number | { messageId: string }, limit: number): Promise<TopicMessageRow[] | undefined> {
-      let older = lt(topicMessages.createdAt, before as number);
-      if (typeof before === "object") {
-        const from = await db
-          .select({ at: topicMessages.createdAt, row: sql<number>`${topicMessages}.rowid` })
-          .from(topicMessages)
-          .where(and(eq(topicMessages.id, before.messageId), eq(topicMessages.topic, key)))
-          .get();
-        if (!from) return undefined;
-        // The bound on created_at alone keeps the walk on the (topic, created_at) index.
-        older = and(lte(topicMessages.createdAt, from.at), or(lt(topicMessages.createdAt, from.at), sql`${topicMessages}.rowid < ${from.row}`))!;
-      }
+      const older = typeof before === "number" ? lt(topicMessages.createdAt, before) : await olderThanMessage(key, before.messageId);
+      if (!older) return undefined;
       const rows = await db
         .select()
         .from(topicMessages)
