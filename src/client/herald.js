@@ -10,6 +10,7 @@
 import { advance, backoff, createDedup, findMessage, subjectOf, upsertMessage } from "./helpers.js";
 import { keyBytes, webPush } from "./push.js";
 import { NotificationList, preferencesApi, profile, roomsApi } from "./resources.js";
+import { roomHistory } from "./room-history.js";
 import { sending } from "./sending.js";
 
 export { advance, backoff, createDedup, findMessage, keyBytes, upsertMessage };
@@ -356,36 +357,6 @@ export class Herald {
     return [...(this._rooms.get(topic) ?? [])];
   }
 
-  async history(topic, options = {}) {
-    return this._mergeHistory(await this._historyPage(topic, options));
-  }
-
-  async _historyPage(topic, { before, beforeMessage, limit = 50 }) {
-    const from = beforeMessage ? `&beforeMessage=${enc(beforeMessage)}` : before ? `&before=${enc(before)}` : "";
-    return (await this._fetch("GET", `/v1/me/topics/${enc(topic)}/messages?limit=${limit}${from}`)).items;
-  }
-
-  _mergeHistory(items) {
-    for (const m of items) {
-      // Seen before: only its receipts may have moved on.
-      if (this._seen.add(m.id)) this._message(m);
-      else if (this._isMine(m)) this._message({ id: m.id, clientMessageId: m.clientMessageId, topic: m.topic, sender: m.sender, status: m.status });
-    }
-    return items;
-  }
-
-  /** Pages back (from a message: they can share a millisecond) until it meets one it has, so a reconnect leaves no gap; merges oldest first, in the server's order. */
-  async _catchUp(topic) {
-    const known = this.messages(topic).filter((m) => m.id).at(-1);
-    const pages = [];
-    for (let beforeMessage, items; ; beforeMessage = items[0].id) {
-      items = await this._historyPage(topic, { beforeMessage, limit: 100 });
-      pages.unshift(items);
-      if (!known || items.length < 100 || items[0].createdAt < known.createdAt || items.some((m) => m.id === known.id)) break;
-    }
-    for (const items of pages) this._mergeHistory(items);
-  }
-
   typing(topic) {
     const now = Date.now();
     if (now - (this._typed.get(topic) ?? -1e4) < 1000) return false;
@@ -395,5 +366,6 @@ export class Herald {
   }
 }
 
-// Sending room messages through the outbox: send, retry, discard (./sending.js).
-Object.assign(Herald.prototype, sending);
+// Sending room messages through the outbox: send, retry, discard (./sending.js); room history and
+// the catch-up after a reconnect (./room-history.js).
+Object.assign(Herald.prototype, sending, roomHistory);

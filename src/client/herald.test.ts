@@ -224,6 +224,21 @@ describe("Herald connection", () => {
     herald.close();
   });
 
+  it("shows the pages a catch-up got when a later page fails", async () => {
+    const message = (n: number) => ({ id: `msg_${n}`, topic: "r", sender: { id: "ops", name: "Ops" }, body: `m${n}`, createdAt: `2026-12-06T10:00:${String(n % 60).padStart(2, "0")}.${String(n).padStart(3, "0")}Z`, clientMessageId: null, data: null });
+    let room = [message(0)];
+    const { herald } = setup((url) => {
+      if (!url.includes("/v1/me/topics/r/messages")) return undefined;
+      if (url.includes("beforeMessage=")) return new Response(JSON.stringify({ status: 503 }), { status: 503 });
+      return json({ items: room.slice(-100) });
+    });
+    await herald.join("r");
+    room = Array.from({ length: 150 }, (_, n) => message(n));
+    await expect(herald.join("r")).rejects.toMatchObject({ status: 503 });
+    expect(herald.messages("r")).toHaveLength(101);
+    herald.close();
+  });
+
   it("shows a sent message once whether the stream or the 201 comes first", async () => {
     let answer: ((r: Response) => void) | undefined;
     const { herald } = setup();
