@@ -224,18 +224,24 @@ describe("Herald connection", () => {
     herald.close();
   });
 
-  it("shows the pages a catch-up got when a later page fails", async () => {
-    const message = (n: number) => ({ id: `msg_${n}`, topic: "r", sender: { id: "ops", name: "Ops" }, body: `m${n}`, createdAt: `2026-12-06T10:00:${String(n % 60).padStart(2, "0")}.${String(n).padStart(3, "0")}Z`, clientMessageId: null, data: null });
+  it("shows the pages a catch-up got when a later page fails, and the next catch-up fills the gap it left", async () => {
+    const message = (n: number) => ({ id: `msg_${n}`, topic: "r", sender: { id: "ops", name: "Ops" }, body: `m${n}`, createdAt: new Date(Date.parse("2026-12-06T10:00:00.000Z") + n).toISOString(), clientMessageId: null, data: null });
     let room = [message(0)];
+    let down = true;
     const { herald } = setup((url) => {
       if (!url.includes("/v1/me/topics/r/messages")) return undefined;
-      if (url.includes("beforeMessage=")) return new Response(JSON.stringify({ status: 503 }), { status: 503 });
-      return json({ items: room.slice(-100) });
+      const from = new URL(url).searchParams.get("beforeMessage");
+      if (from && down) return new Response(JSON.stringify({ status: 503 }), { status: 503 });
+      const end = from ? room.findIndex((m) => m.id === from) : room.length;
+      return json({ items: room.slice(Math.max(0, end - 100), end) });
     });
     await herald.join("r");
     room = Array.from({ length: 150 }, (_, n) => message(n));
     await expect(herald.join("r")).rejects.toMatchObject({ status: 503 });
     expect(herald.messages("r")).toHaveLength(101);
+    down = false;
+    await herald.join("r");
+    expect(herald.messages("r").map((m) => m.body)).toEqual(room.map((m) => m.body));
     herald.close();
   });
 

@@ -25,9 +25,14 @@ export const roomHistory = {
     return items;
   },
 
-  /** Pages back (from a message: they can share a millisecond) until it meets one it has, so a reconnect leaves no gap; merges oldest first, in the server's order. */
+  /**
+   * Pages back (from a message: they can share a millisecond) until it meets one it has, so a reconnect
+   * leaves no gap; merges oldest first, in the server's order. What came before a failed page is shown
+   * all the same, and the next catch-up pages back to where this one started, over the gap it left.
+   */
   async _catchUp(topic) {
-    const known = this.messages(topic).filter((m) => m.id).at(-1);
+    this._resumeFrom ??= new Map();
+    const known = this._resumeFrom.get(topic) ?? this.messages(topic).filter((m) => m.id).at(-1);
     const pages = [];
     try {
       for (let beforeMessage, items; ; beforeMessage = items[0].id) {
@@ -35,8 +40,11 @@ export const roomHistory = {
         pages.unshift(items);
         if (!known || items.length < 100 || items[0].createdAt < known.createdAt || items.some((m) => m.id === known.id)) break;
       }
+      this._resumeFrom.delete(topic);
+    } catch (error) {
+      if (known) this._resumeFrom.set(topic, known);
+      throw error;
     } finally {
-      // What came before a failed page is shown all the same.
       for (const items of pages) this._mergeHistory(items);
     }
   },
