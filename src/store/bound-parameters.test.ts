@@ -6,9 +6,8 @@
 import { createClient, type Client, type InArgs, type InStatement } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../runtimes/shared/libsql-store.js";
+import { migrateLibsql } from "../runtimes/shared/libsql-store.js";
 import { createStore, type HeraldDb, type RawStatement, type Store } from "./index.js";
-import { migrate } from "./migrate.js";
 import * as schema from "./schema.js";
 
 /** D1's documented maximum of bound parameters per statement. */
@@ -59,7 +58,7 @@ describe("the store within D1's 100 bound parameters and 2 MB values", () => {
 
   beforeAll(async () => {
     raw = createClient({ url: ":memory:" });
-    await migrate({ query: async (sql) => (await raw.execute(sql)).rows as unknown as { name: string }[], execScript: async (s) => void (await raw.batch(s, "write")) }, readMigrations());
+    await migrateLibsql(raw);
     recording = recordingClient(raw);
     const db = drizzle(recording.client, { schema }) as unknown as HeraldDb;
     const runBatch = async (statements: RawStatement[]) => {

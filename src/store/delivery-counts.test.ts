@@ -7,28 +7,17 @@
  */
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
-import { readMigrations } from "../runtimes/shared/libsql-store.js";
-import { migrate } from "./migrate.js";
+import { migrateLibsql, readMigrations } from "../runtimes/shared/libsql-store.js";
+import { prng } from "../../tests/support/prng.js";
 
 const STATUSES = ["pending", "waiting", "sent", "delivered", "failed", "cancelled"];
 const CHANNELS = ["email", "push", "sms", "realtime"];
 
 async function database(migrations = readMigrations()) {
   const client = createClient({ url: ":memory:" });
-  const run = migrate({ query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[], execScript: async (s) => void (await client.batch(s, "write")) }, migrations);
-  await run;
+  await migrateLibsql(client, migrations);
   const rows = async (sql: string, args: (string | number)[] = []) => (await client.execute({ sql, args })).rows.map((r) => ({ ...r }));
   return { client, rows };
-}
-
-/** A small deterministic generator (mulberry32), so a failure names its seed and step. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function expectCountsTrue(rows: Awaited<ReturnType<typeof database>>["rows"], step: string) {
@@ -41,7 +30,7 @@ async function expectCountsTrue(rows: Awaited<ReturnType<typeof database>>["rows
 describe("delivery counts", () => {
   it("equal counting the deliveries after every insert, status change and delete (400 random operations)", async () => {
     const { client, rows } = await database();
-    const next = random(20261206);
+    const next = prng(20261206);
     const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
     let made = 0;
     for (let step = 0; step < 400; step++) {
@@ -87,7 +76,7 @@ describe("delivery counts", () => {
       "INSERT INTO notifications (id, event_id, rule_id, subscriber_id, created_at) VALUES ('a', 'ev-1', 'r', 's', 0), ('b', 'ev-1', 'r', 's', 0), ('c', 'ev-2', 'r', 's', 0)",
       "INSERT INTO deliveries (id, notification_id, step, channel, template, status, created_at, updated_at) VALUES ('da', 'a', 0, 'email', 't', 'sent', 0, 0), ('db', 'b', 0, 'email', 't', 'failed', 0, 0), ('db2', 'b', 1, 'sms', 't', 'sent', 0, 0), ('dc', 'c', 0, 'push', 't', 'pending', 0, 0)",
     ], "write");
-    await migrate({ query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[], execScript: async (s) => void (await client.batch(s, "write")) }, all);
+    await migrateLibsql(client, all);
     expect(await rows("SELECT event_id, status, n FROM delivery_counts_by_event ORDER BY 1, 2")).toEqual([
       { event_id: "ev-1", status: "failed", n: 1 },
       { event_id: "ev-1", status: "sent", n: 2 },

@@ -7,8 +7,7 @@
 import { createClient } from "@libsql/client";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
-import { readMigrations } from "../runtimes/shared/libsql-store.js";
-import { migrate } from "./migrate.js";
+import { migrateLibsql } from "../runtimes/shared/libsql-store.js";
 import * as schema from "./schema.js";
 
 /** Tables only raw SQL touches (triggers and bookkeeping), with why drizzle does not need them. */
@@ -25,13 +24,7 @@ interface Column {
 
 async function migrated() {
   const client = createClient({ url: ":memory:" });
-  await migrate(
-    {
-      query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[],
-      execScript: async (statements) => void (await client.batch(statements, "write")),
-    },
-    readMigrations(),
-  );
+  await migrateLibsql(client);
   const rows = async (sql: string) => (await client.execute(sql)).rows as unknown as Record<string, unknown>[];
   const tables = (await rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).map((r) => String(r.name));
   const columns = new Map<string, Column[]>();

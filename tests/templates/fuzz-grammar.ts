@@ -6,17 +6,7 @@ import { frame } from "./corpus-types.js";
 import { defaultHelpers } from "../../src/templates/helpers.js";
 import type { HelperFn, HelperOptions } from "../../src/templates/types.js";
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../support/prng.js";
 
 const KEYS = ["a", "b", "c", "list", "obj", "n", "s", "name", "k"];
 const RARE_KEYS = ["constructor", "__proto__", "toString", "length", "0"];

@@ -32,6 +32,17 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .map((name) => ({ name, sql: readFileSync(join(dir, name), "utf8") }));
 }
 
+/** Applies `migrations` (by default all of them) not yet applied to a libSQL database. */
+export function migrateLibsql(client: Client, migrations = readMigrations()): ReturnType<typeof migrate> {
+  return migrate(
+    {
+      query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[],
+      execScript: async (statements) => void (await client.batch(statements, "write")),
+    },
+    migrations,
+  );
+}
+
 export interface LibsqlStore {
   store: Store;
   client: Client;
@@ -101,15 +112,7 @@ export async function openLibsqlStore(
       },
     });
   }
-  await migrate(
-    {
-      query: async (sql) => (await client.execute(sql)).rows as unknown as { name: string }[],
-      execScript: async (statements) => {
-        await client.batch(statements, "write");
-      },
-    },
-    readMigrations(),
-  );
+  await migrateLibsql(client);
   const db = drizzle(client, { schema }) as unknown as HeraldDb;
   const runBatch = async (statements: RawStatement[]) => {
     const results = await client.batch(statements.map((s) => ({ sql: s.sql, args: s.params as InArgs })), "write");

@@ -221,11 +221,10 @@ export function deliveriesRepository(db: HeraldDb) {
       }
       return out;
     },
-    /** An event's deliveries per status, a broadcast's progress (kept by 0021_delivery_counts.sql: no delivery is read). */
-    async countsForEvent(eventId: string): Promise<{ status: string; n: number }[]> {
-      return db.select({ status: deliveryCountsByEvent.status, n: deliveryCountsByEvent.n }).from(deliveryCountsByEvent).where(eq(deliveryCountsByEvent.eventId, eventId)).all();
-    },
-    /** `countsForEvent` for many events in one query; an event with no deliveries gets `[]`. */
+    /**
+     * Events' deliveries per status, a broadcast's progress (kept by 0021_delivery_counts.sql: no
+     * delivery is read), in one query per chunk of ids; an event with no deliveries gets `[]`.
+     */
     async countsForEvents(eventIds: string[]): Promise<Map<string, { status: string; n: number }[]>> {
       const out = new Map<string, { status: string; n: number }[]>(eventIds.map((id) => [id, []]));
       for (const part of chunks(eventIds)) {

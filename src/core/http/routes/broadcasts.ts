@@ -53,7 +53,7 @@ export function broadcastRoutes(app: OpenAPIHono<AppEnv>, deps: HttpDeps) {
   async function progress(id: string) {
     const event = await store.events.get(id);
     if (!event || event.type !== BROADCAST_EVENT) return undefined;
-    return progressView(event, await store.deliveries.countsForEvent(id));
+    return progressView(event, (await store.deliveries.countsForEvents([id])).get(id)!);
   }
 
   app.openapi(
